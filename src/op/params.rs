@@ -1,0 +1,336 @@
+//! Request parameters, one struct per opcode; each reads like the spec's parameter table
+//! (section 6). Keys may come in any order; unknown keys are skipped.
+
+use uuid::Uuid;
+
+use crate::error::DecodeError;
+use crate::wire::enums::{ElementCategory, MetaDataId, ServerInfo};
+use crate::wire::value::{AttributeId, Value};
+use crate::wire::{Cbor, Raw, Reader, Seq};
+
+int_map! {
+    /// server_information (0): which server properties to return.
+    pub struct ServerInformation<'b> = "server_information" {
+        /// Ids from the server information table (spec 7.3).
+        0 req ids: Seq<'b, ServerInfo>,
+    }
+}
+
+int_map! {
+    /// browse (1): walk the model tree below an element.
+    pub struct Browse<'b> = "browse" {
+        /// The start element; the nil UUID means the model's root.
+        0 req element: Uuid,
+        /// How many levels deep to go; absent means all descendants.
+        1 opt depth: u64,
+        /// Only return elements of these categories; absent means all.
+        2 opt categories: Seq<'b, ElementCategory>,
+    }
+}
+
+int_map! {
+    /// meta_data (2): an element's metadata.
+    pub struct MetaData<'b> = "meta_data" {
+        /// The element.
+        0 req element: Uuid,
+        /// Ids from the metadata table (spec 7.4).
+        1 req ids: Seq<'b, MetaDataId>,
+    }
+}
+
+int_map! {
+    /// lookup (3): an element's UUID from its primary key.
+    pub struct Lookup<'b> = "lookup" {
+        /// The element's primary key, e.g. `"Group 1.Data Point 1"`.
+        0 req primary_key: &'b str,
+    }
+}
+
+int_map! {
+    /// read (4): current values of an element's attributes.
+    pub struct Read<'b> = "read" {
+        /// The element.
+        0 req element: Uuid,
+        /// The attributes, by standard id or UUID (mixed allowed).
+        1 req attributes: Seq<'b, AttributeId>,
+    }
+}
+
+int_map! {
+    /// write (5): set one attribute.
+    pub struct Write<'b> = "write" {
+        /// The element.
+        0 req element: Uuid,
+        /// The attribute, by standard id or UUID.
+        1 req attribute: AttributeId,
+        /// The new value.
+        2 req value: Value<'b>,
+        /// A sub-session whose credentials are checked as well (note: key 3, discrepancies D8).
+        3 opt sub_session_id: Uuid,
+    }
+}
+
+int_map! {
+    /// One entry of a subscribe request: an element and the attributes to watch.
+    pub struct SubscriptionEntry<'b> = "subscription_entry" {
+        /// The element.
+        0 req element: Uuid,
+        /// The attributes, by standard id or UUID.
+        1 req attributes: Seq<'b, AttributeId>,
+    }
+}
+
+int_map! {
+    /// subscribe (6): watch attributes and receive data-change events.
+    ///
+    /// Both rates are periods in milliseconds despite their names (discrepancies D9).
+    pub struct Subscribe<'b> = "subscribe" {
+        /// What to watch.
+        0 req entries: Seq<'b, SubscriptionEntry<'b>>,
+        /// Throttle: the *shortest* time between events, in ms.
+        1 opt maximum_update_rate: u64,
+        /// Heartbeat: the *longest* time without an event, in ms.
+        2 opt minimum_update_rate: u64,
+        /// The UUID the client wants the subscription to have.
+        3 opt desired_subscription_id: Uuid,
+    }
+}
+
+int_map! {
+    /// unsubscribe (7): end a subscription.
+    pub struct Unsubscribe = "unsubscribe" {
+        /// The subscription, as returned by subscribe.
+        0 req subscription_id: Uuid,
+    }
+}
+
+/// get_stage (8): takes no parameters; a map sent anyway is ignored (discrepancies D5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GetStage;
+
+/// Opcode 9, provisionally `resume` (discrepancies D14): its parameters are unconfirmed, so
+/// they are kept as a raw map and never rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resume<'b> {
+    /// The parameter map as received, if any.
+    pub params: Option<Raw<'b>>,
+}
+
+int_map! {
+    /// The shape opcode 9 most likely has (`{0?: session_id}`), read by [`Resume::session_id`].
+    struct ResumeGuess = "resume" {
+        0 opt session_id: Uuid,
+    }
+}
+
+impl Resume<'_> {
+    /// Key 0 read as a sub-session UUID, if the map has one (the presumed layout).
+    pub fn session_id(&self) -> Option<Uuid> {
+        self.params?.decode_as::<ResumeGuess>().ok()?.session_id
+    }
+}
+
+int_map! {
+    /// suspend (10): suspend Xentara.
+    pub struct Suspend = "suspend" {
+        /// A sub-session whose credentials are checked as well.
+        0 opt session_id: Uuid,
+    }
+}
+
+int_map! {
+    /// shutdown (11): shut Xentara down.
+    pub struct Shutdown = "shutdown" {
+        /// A sub-session whose credentials are checked as well.
+        0 opt session_id: Uuid,
+    }
+}
+
+int_map! {
+    /// OAuth 2.0 credentials: `121({0: token})`.
+    pub struct OAuth2<'b> = "oauth2" {
+        /// The encoded access token.
+        0 req token: &'b str,
+    }
+}
+
+int_map! {
+    /// Certificate credentials: `122({0: der})`. The server does not check that the
+    /// client holds the private key.
+    pub struct Certificate<'b> = "certificate" {
+        /// A DER-encoded X.509 certificate.
+        0 req der: &'b [u8],
+    }
+}
+
+int_map! {
+    /// Username/password credentials: `123({0: username, 1: password})`.
+    pub struct Password<'b> = "password" {
+        /// The user name.
+        0 req username: &'b str,
+        /// The password.
+        1 req password: &'b str,
+    }
+}
+
+alternatives! {
+    /// How a sub-session authenticates (spec 6.12).
+    pub enum Credentials<'b> = "create_sub_session.credentials" {
+        /// `121`: an OAuth 2.0 token.
+        121 => OAuth2(OAuth2<'b>),
+        /// `122`: a certificate.
+        122 => Certificate(Certificate<'b>),
+        /// `123`: a user name and password.
+        123 => Password(Password<'b>),
+    }
+}
+
+int_map! {
+    /// create_sub_session (12): open an authenticated sub-session.
+    pub struct CreateSubSession<'b> = "create_sub_session" {
+        /// The credentials.
+        0 req credentials: Credentials<'b>,
+        /// The id the client wants; must not be nil. An existing session with it is replaced.
+        1 opt desired_session_id: Uuid,
+    }
+}
+
+int_map! {
+    /// close_sub_session (13): close a sub-session. The seed command.
+    pub struct CloseSubSession = "close_sub_session" {
+        /// A session opened with create_sub_session.
+        0 req session_id: Uuid,
+    }
+}
+
+int_map! {
+    /// client_hello (14): must be the first command; negotiates the protocol version.
+    pub struct ClientHello = "client_hello" {
+        /// The lowest version the client supports (≤ `max_version`).
+        0 req min_version: u64,
+        /// The highest version the client supports.
+        1 req max_version: u64,
+    }
+}
+
+impl Default for ClientHello {
+    /// What the vendor client sends: `{0: 1, 1: 1}` (discrepancies D2).
+    fn default() -> Self {
+        ClientHello {
+            min_version: 1,
+            max_version: 1,
+        }
+    }
+}
+
+/// How a command's parameters sit in a request packet (its optional 4th element).
+pub trait Params<'b>: Sized {
+    /// Decodes the parameters; `r` is `None` when the packet has no 4th element.
+    fn decode_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError>;
+    /// True when the packet carries a 4th element.
+    fn has_params(&self) -> bool;
+    /// Encodes the 4th element (only called when [`Params::has_params`]).
+    fn encode_params<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+    ) -> Result<(), crate::wire::WriteError<W>>;
+}
+
+/// Marks the parameter maps: a missing 4th element reads as an empty map.
+pub trait MapParams {}
+
+impl<'b, T: Cbor<'b> + MapParams> Params<'b> for T {
+    fn decode_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError> {
+        match r {
+            Some(r) => T::decode(r),
+            None => T::decode(&mut Reader::new(&[0xa0])).map_err(|mut e| {
+                e.offset = at;
+                e
+            }),
+        }
+    }
+    fn has_params(&self) -> bool {
+        true
+    }
+    fn encode_params<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+    ) -> Result<(), crate::wire::WriteError<W>> {
+        self.encode(e)
+    }
+}
+
+impl MapParams for ServerInformation<'_> {}
+impl MapParams for Browse<'_> {}
+impl MapParams for MetaData<'_> {}
+impl MapParams for Lookup<'_> {}
+impl MapParams for Read<'_> {}
+impl MapParams for Write<'_> {}
+impl MapParams for Subscribe<'_> {}
+impl MapParams for Unsubscribe {}
+impl MapParams for Suspend {}
+impl MapParams for Shutdown {}
+impl MapParams for CreateSubSession<'_> {}
+impl MapParams for CloseSubSession {}
+impl MapParams for ClientHello {}
+
+impl<'b> Params<'b> for GetStage {
+    fn decode_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+        if let Some(r) = r {
+            r.skip()?;
+        }
+        Ok(GetStage)
+    }
+    fn has_params(&self) -> bool {
+        false
+    }
+    fn encode_params<W: minicbor::encode::Write>(
+        &self,
+        _: &mut minicbor::Encoder<W>,
+    ) -> Result<(), crate::wire::WriteError<W>> {
+        Ok(())
+    }
+}
+
+impl<'b> Params<'b> for Resume<'b> {
+    fn decode_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+        Ok(Resume {
+            params: r.map(<Raw as Cbor>::decode).transpose()?,
+        })
+    }
+    fn has_params(&self) -> bool {
+        self.params.is_some()
+    }
+    fn encode_params<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+    ) -> Result<(), crate::wire::WriteError<W>> {
+        match &self.params {
+            Some(raw) => raw.encode(e),
+            None => Ok(()),
+        }
+    }
+}
+
+defmt_via_debug!(
+    ServerInformation<'_>,
+    Browse<'_>,
+    MetaData<'_>,
+    Lookup<'_>,
+    Read<'_>,
+    Write<'_>,
+    SubscriptionEntry<'_>,
+    Subscribe<'_>,
+    Unsubscribe,
+    GetStage,
+    Resume<'_>,
+    Suspend,
+    Shutdown,
+    OAuth2<'_>,
+    Certificate<'_>,
+    Password<'_>,
+    Credentials<'_>,
+    CreateSubSession<'_>,
+    CloseSubSession,
+    ClientHello,
+);

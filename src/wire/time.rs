@@ -1,0 +1,203 @@
+//! Time points (spec 9.3, discrepancies D11).
+//!
+//! The documented form is `1001({4: 4([exponent, mantissa])})` (RFC 9581 extended time with
+//! a decimal fraction); real peers also use `1(seconds)` with an integer or a float. All of
+//! them decode, and each re-encodes in the form it came in, so a relay changes nothing.
+//! ±Infinity (the smallest and largest time point) is written `1001({1: ±Infinity})`: the
+//! spec's encoding was cut off, and this is the RFC 9581 shape for a float base time.
+
+use minicbor::Encoder;
+use minicbor::encode::Write;
+
+use super::{Cbor, Len, Reader, WriteError, write_f64};
+use crate::error::{DecodeError, DecodeErrorKind};
+
+/// A point in time, in seconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimePoint {
+    /// `mantissa × 10^exponent` seconds: `1001({4: 4([exponent, mantissa])})`, the documented
+    /// form (exponent -9 for nanoseconds, -6 micro, -3 milli).
+    Decimal {
+        /// The power of ten.
+        exponent: i64,
+        /// The scaled count.
+        mantissa: i64,
+    },
+    /// Whole seconds: `1(n)` (or a bare integer when decoding).
+    Seconds(i64),
+    /// Fractional seconds: `1(x)` with a finite float (or a bare float when decoding).
+    FloatSeconds(f64),
+    /// The largest (`false`) or smallest (`true`) time point: `1001({1: ±Infinity})`.
+    Infinite {
+        /// True for -Infinity.
+        negative: bool,
+    },
+}
+
+/// Tag 1: epoch-based date/time.
+pub const EPOCH_TAG: u64 = 1;
+/// Tag 1001: extended time (RFC 9581).
+pub const EXTENDED_TIME_TAG: u64 = 1001;
+/// Tag 4: decimal fraction.
+pub const DECIMAL_FRACTION_TAG: u64 = 4;
+
+impl TimePoint {
+    /// Nanoseconds since the epoch, in the documented form.
+    pub const fn from_nanos(nanos: i64) -> Self {
+        TimePoint::Decimal {
+            exponent: -9,
+            mantissa: nanos,
+        }
+    }
+
+    /// Seconds since the epoch as a float (lossy for large mantissas); ±∞ for the extremes.
+    pub fn as_secs_f64(&self) -> f64 {
+        match *self {
+            TimePoint::Decimal { exponent, mantissa } => {
+                let mut x = mantissa as f64;
+                let mut e = exponent.clamp(-400, 400);
+                while e < 0 {
+                    x /= 10.0;
+                    e += 1;
+                }
+                while e > 0 {
+                    x *= 10.0;
+                    e -= 1;
+                }
+                x
+            }
+            TimePoint::Seconds(s) => s as f64,
+            TimePoint::FloatSeconds(x) => x,
+            TimePoint::Infinite { negative: true } => f64::NEG_INFINITY,
+            TimePoint::Infinite { negative: false } => f64::INFINITY,
+        }
+    }
+
+    /// A time point from a number of seconds (tag 1's content, or a bare number).
+    fn from_number(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let at = r.position();
+        match r.major()? {
+            0 | 1 => r.i64().map(TimePoint::Seconds),
+            7 => {
+                let x = r.f64()?;
+                if x.is_nan() {
+                    Err(DecodeError::new(DecodeErrorKind::InvalidValue, at))
+                } else if x.is_infinite() {
+                    Ok(TimePoint::Infinite { negative: x < 0.0 })
+                } else {
+                    Ok(TimePoint::FloatSeconds(x))
+                }
+            }
+            _ => Err(r.wrong_type("time point")),
+        }
+    }
+
+    /// The map of tag 1001: key 4 (decimal fraction) or key 1 (base time), not both.
+    fn from_extended(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let at = r.position();
+        let mut len = r.map()?;
+        let mut found: Option<TimePoint> = None;
+        while r.has_next(&mut len)? {
+            let key_at = r.position();
+            let key = if matches!(r.major()?, 0 | 1) {
+                Some(r.i64()?)
+            } else {
+                None
+            };
+            let value = match key {
+                Some(4) => {
+                    r.expect_tag(DECIMAL_FRACTION_TAG, "decimal fraction (tag 4)")?;
+                    let mut parts = r.array()?;
+                    if parts != Len::Definite(2) && parts != Len::Indefinite {
+                        return Err(r.wrong_type("[exponent, mantissa]"));
+                    }
+                    let mut next = |r: &mut Reader<'_>| -> Result<i64, DecodeError> {
+                        if r.has_next(&mut parts)? {
+                            r.i64()
+                        } else {
+                            Err(DecodeError::new(
+                                DecodeErrorKind::WrongType("[exponent, mantissa]"),
+                                at,
+                            ))
+                        }
+                    };
+                    let exponent = next(r)?;
+                    let mantissa = next(r)?;
+                    if r.has_next(&mut parts)? {
+                        return Err(DecodeError::new(
+                            DecodeErrorKind::WrongType("[exponent, mantissa]"),
+                            at,
+                        ));
+                    }
+                    Some(TimePoint::Decimal { exponent, mantissa })
+                }
+                Some(1) => Some(TimePoint::from_number(r)?),
+                _ => {
+                    if key.is_none() {
+                        r.skip()?;
+                    }
+                    r.skip()?;
+                    None
+                }
+            };
+            if let Some(v) = value {
+                if found.is_some() {
+                    let key = key.unwrap_or(0) as u64;
+                    return Err(DecodeError::new(DecodeErrorKind::DuplicateKey(key), key_at));
+                }
+                found = Some(v);
+            }
+        }
+        found.ok_or(DecodeError::new(DecodeErrorKind::MissingKey(4), at))
+    }
+}
+
+impl<'b> Cbor<'b> for TimePoint {
+    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+        let at = r.position();
+        let t = match r.major()? {
+            6 => match r.tag()? {
+                EPOCH_TAG => TimePoint::from_number(r),
+                EXTENDED_TIME_TAG => TimePoint::from_extended(r),
+                _ => Err(DecodeError::new(
+                    DecodeErrorKind::WrongType("time point (tag 1 or 1001)"),
+                    at,
+                )),
+            },
+            _ => TimePoint::from_number(r),
+        };
+        t.map_err(|e| e.in_field("time point"))
+    }
+
+    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+        use minicbor::data::Tag;
+        match *self {
+            TimePoint::Decimal { exponent, mantissa } => {
+                e.tag(Tag::new(EXTENDED_TIME_TAG))?.map(1)?.u8(4)?;
+                e.tag(Tag::new(DECIMAL_FRACTION_TAG))?
+                    .array(2)?
+                    .i64(exponent)?
+                    .i64(mantissa)?
+                    .ok()
+            }
+            TimePoint::Seconds(s) => e.tag(Tag::new(EPOCH_TAG))?.i64(s)?.ok(),
+            TimePoint::FloatSeconds(x) => {
+                e.tag(Tag::new(EPOCH_TAG))?;
+                write_f64(e, x)
+            }
+            TimePoint::Infinite { negative } => {
+                e.tag(Tag::new(EXTENDED_TIME_TAG))?.map(1)?.u8(1)?;
+                write_f64(
+                    e,
+                    if negative {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    },
+                )
+            }
+        }
+    }
+}
+
+defmt_via_debug!(TimePoint);
