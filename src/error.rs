@@ -304,7 +304,7 @@ impl fmt::Display for EncodeError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for DecodeError {}
-#[cfg(feature = "std")]
-impl std::error::Error for EncodeError {}
+/// `core::error::Error` is `std::error::Error`: the errors work with `?` into
+/// `Box<dyn Error>` with or without the `std` feature.
+impl core::error::Error for DecodeError {}
+impl core::error::Error for EncodeError {}

@@ -84,15 +84,19 @@
 //!
 //! ## Features
 //!
-//! - `std`: `std::error::Error` for the error types.
+//! - `std`: links `std`. (The error types implement `core::error::Error` — the same trait as
+//!   `std::error::Error` — with or without it.)
 //! - `defmt`: `defmt::Format` for every public type.
+//! - `arbitrary`: `arbitrary::Arbitrary` for the packet and operation types (borrowed ones
+//!   included), generating only canonical values, for structure-aware fuzzing.
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 #![warn(clippy::std_instead_of_core)]
 
-#[cfg(feature = "std")]
+// `arbitrary` needs `std` (its derive uses `std::thread_local!`).
+#[cfg(any(feature = "std", feature = "arbitrary"))]
 extern crate std;
 
 #[macro_use]
@@ -102,6 +106,9 @@ pub mod error;
 pub mod op;
 pub mod packet;
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
+
 pub use batch::{Batch, BatchWriter, encode_batch};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, ErrorCode, MessageId};
 pub use op::{Command, Opcode, Response};
@@ -110,3 +117,8 @@ pub use uuid::Uuid;
 pub use wire::value::{AttrResult, AttributeId, ErrorObject, Value};
 
 defmt_via_debug!(ErrorCode, DecodeErrorKind, DecodeError, EncodeError);
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -40,6 +40,7 @@ pub mod event_type {
 
 /// A request: `[0, id, opcode, params?]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Request<'b> {
     /// Chosen by the client, echoed in the response.
     pub id: MessageId,
@@ -49,6 +50,7 @@ pub struct Request<'b> {
 
 /// A success response: `[1, id]` or `[1, id, item]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Success<'b> {
     /// The id of the request this answers.
     pub id: MessageId,
@@ -68,6 +70,7 @@ impl<'b> Success<'b> {
 
 /// An error response: `[2, id, {0: code, 1: message}]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ErrorResponse<'b> {
     /// The id of the request this answers.
     pub id: MessageId,
@@ -89,6 +92,7 @@ int_map! {
 
 /// An event: `[8, event_type, event_object]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Event<'b> {
     /// Event type 0: attribute values changed.
     DataChange(DataChange<'b>),
@@ -96,6 +100,7 @@ pub enum Event<'b> {
 
 /// One packet of a batch.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Packet<'b> {
     /// Client → server.
     Request(Request<'b>),

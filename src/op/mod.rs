@@ -27,6 +27,7 @@ macro_rules! operations {
     ($( $(#[$doc:meta])* $code:literal $variant:ident $name:literal ($params:ty) -> ($item:ty); )*) => {
         /// An opcode (spec section 6). Numbers above 14 are not defined.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[repr(u8)]
         pub enum Opcode {
             $( $(#[$doc])* $variant = $code, )*
@@ -54,6 +55,7 @@ macro_rules! operations {
 
         /// A request's command: its opcode and typed parameters.
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum Command<'b> {
             $( $(#[$doc])* $variant($params), )*
         }
@@ -79,6 +81,13 @@ macro_rules! operations {
                 })
             }
 
+            /// Calls `f` with each parameter's name and value (see [`crate::wire::Fields`]).
+            pub fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn fmt::Debug)) {
+                match self {
+                    $( Command::$variant(p) => crate::wire::Fields::for_each_field(p, f), )*
+                }
+            }
+
             /// True when the request packet carries a parameter element.
             pub fn has_params(&self) -> bool {
                 match self {
@@ -102,6 +111,7 @@ macro_rules! operations {
 
         /// A success packet's item, typed by the opcode of the request it answers.
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum Response<'b> {
             $( $(#[$doc])* $variant($item), )*
             /// An item read without knowing its opcode (kept as bytes, `None` when absent).

@@ -106,11 +106,13 @@ int_map! {
 
 /// get_stage (8): takes no parameters; a map sent anyway is ignored (discrepancies D5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct GetStage;
 
 /// Opcode 9, provisionally `resume` (discrepancies D14): its parameters are unconfirmed, so
 /// they are kept as a raw map and never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Resume<'b> {
     /// The parameter map as received, if any.
     pub params: Option<Raw<'b>>,
@@ -219,6 +221,18 @@ impl Default for ClientHello {
         ClientHello {
             min_version: 1,
             max_version: 1,
+        }
+    }
+}
+
+impl crate::wire::Fields for GetStage {
+    fn for_each_field(&self, _: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {}
+}
+
+impl crate::wire::Fields for Resume<'_> {
+    fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
+        if let Some(raw) = &self.params {
+            f("params", raw)
         }
     }
 }

@@ -18,8 +18,15 @@ macro_rules! int_map {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         $vis struct $name $(<$lt>)? {
             $( $(#[$fmeta])* pub $field: int_map!(@ty $mode $ty), )*
+        }
+
+        impl $(<$lt>)? $crate::wire::Fields for $name $(<$lt>)? {
+            fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
+                $( int_map!(@visit $mode f, $field, self.$field); )*
+            }
         }
 
         impl<'b> $crate::wire::Cbor<'b> for $name $(<$lt>)? {
@@ -60,6 +67,14 @@ macro_rules! int_map {
                 $( int_map!(@encode $mode e, $key, self.$field); )*
                 Ok(())
             }
+
+            arbitrary_element!();
+        }
+    };
+    (@visit req $f:ident, $field:ident, $v:expr) => { $f(stringify!($field), &$v) };
+    (@visit opt $f:ident, $field:ident, $v:expr) => {
+        if let Some(v) = &$v {
+            $f(stringify!($field), v)
         }
     };
     (@ty req $ty:ty) => { $ty };
@@ -162,6 +177,16 @@ macro_rules! protocol_enum {
             ) -> Result<(), $crate::wire::WriteError<W>> {
                 e.u64(self.to_u64())?.ok()
             }
+
+            arbitrary_element!();
+        }
+
+        /// Canonical values only: `Unknown(n)` never holds a number the table lists.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                $crate::arbitrary::table_number(u).map($name::from_u64)
+            }
         }
     };
 }
@@ -176,6 +201,7 @@ macro_rules! alternatives {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum $name<'b> {
             $( $(#[$vmeta])* $variant($ty), )*
         }
@@ -208,6 +234,19 @@ macro_rules! alternatives {
                     } )*
                 }
             }
+
+            arbitrary_element!();
+        }
+    };
+}
+
+/// Inside `impl Cbor<'b> for T`: [`Cbor::arbitrary_element`](crate::wire::Cbor) is `T`'s
+/// `arbitrary::Arbitrary` (feature `arbitrary`), so `T` can be an arbitrary `Seq`'s element.
+macro_rules! arbitrary_element {
+    () => {
+        #[cfg(feature = "arbitrary")]
+        fn arbitrary_element(u: &mut arbitrary::Unstructured<'b>) -> arbitrary::Result<Self> {
+            arbitrary::Arbitrary::arbitrary(u)
         }
     };
 }

@@ -88,6 +88,8 @@ impl<'b> Cbor<'b> for Value<'b> {
             Value::Other(raw) => raw.encode(e),
         }
     }
+
+    arbitrary_element!();
 }
 
 impl fmt::Display for Value<'_> {
@@ -113,6 +115,7 @@ impl fmt::Display for Value<'_> {
 
 /// An attribute: a standard id (spec 7.5) or an attribute UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AttributeId {
     /// A standard attribute, by number.
     Standard(Attribute),
@@ -148,6 +151,8 @@ impl<'b> Cbor<'b> for AttributeId {
             AttributeId::Uuid(u) => u.encode(e),
         }
     }
+
+    arbitrary_element!();
 }
 
 impl fmt::Display for AttributeId {

@@ -1,0 +1,139 @@
+//! `arbitrary::Arbitrary` for the types that need more than a derive (feature `arbitrary`).
+//!
+//! Every generated value is canonical: encoding it and decoding the bytes gives the same
+//! value back (`==`), so a structure-aware fuzzer can check round trips. The rules:
+//!
+//! - numbered tables ([`crate::wire::enums`], [`ErrorCode`]) never put a listed number in
+//!   `Unknown(n)` / `Other(n)`;
+//! - [`Value::UInt`] only holds numbers above `i64::MAX` (smaller ones decode as
+//!   [`Value::Int`]);
+//! - floats are never NaN (NaN ≠ NaN), and [`TimePoint::FloatSeconds`] is finite;
+//! - a [`Raw`] is one well-formed item: the one the input starts with, if it starts with
+//!   one, else one from a small table; in [`Value::Other`] it is one that decodes as
+//!   `Other` again;
+//! - a [`Seq`] keeps the input bytes its elements were generated from and regenerates them
+//!   when iterated, so it borrows like every other type here and allocates nothing.
+
+use arbitrary::{Arbitrary, Error, Result, Unstructured};
+
+use crate::error::ErrorCode;
+use crate::wire::time::TimePoint;
+use crate::wire::value::Value;
+use crate::wire::{Cbor, Raw, Reader, Seq};
+
+/// A number for a protocol table: mostly small (where the listed rows are), sometimes any.
+pub(crate) fn table_number(u: &mut Unstructured<'_>) -> Result<u64> {
+    if u.arbitrary()? {
+        u.int_in_range(0..=31)
+    } else {
+        u.arbitrary()
+    }
+}
+
+impl<'a> Arbitrary<'a> for ErrorCode {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        if u.arbitrary()? {
+            u.choose(ErrorCode::ALL).copied()
+        } else {
+            u.arbitrary().map(ErrorCode::from_i64)
+        }
+    }
+}
+
+/// Items that stay [`Value::Other`] when decoded: undefined, simple values, empty and
+/// indefinite containers, a bignum tag, a negative integer below `i64::MIN`.
+const OTHER_ITEMS: &[&[u8]] = &[
+    &[0xf7],
+    &[0xe0],
+    &[0xf8, 0xff],
+    &[0x80],
+    &[0xa0],
+    &[0x9f, 0xff],
+    &[0x82, 0x01, 0x61, 0x61],
+    &[0xa1, 0x00, 0xf5],
+    &[0xc2, 0x41, 0x01],
+    &[0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+];
+
+/// One item of [`OTHER_ITEMS`].
+fn table_item<'a>(u: &mut Unstructured<'a>) -> Result<Raw<'a>> {
+    Raw::new(u.choose(OTHER_ITEMS)?).map_err(|_| Error::IncorrectFormat)
+}
+
+impl<'a> Arbitrary<'a> for Raw<'a> {
+    /// The well-formed item the remaining input starts with, or one from a table.
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        if u.arbitrary()? {
+            let rest = u.peek_bytes(u.len()).unwrap_or_default();
+            let mut r = Reader::new(rest);
+            if r.skip().is_ok() {
+                return Raw::new(u.bytes(r.position())?).map_err(|_| Error::IncorrectFormat);
+            }
+        }
+        table_item(u)
+    }
+}
+
+impl<'a, T: Cbor<'a> + Arbitrary<'a>> Arbitrary<'a> for Seq<'a, T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let len = u.arbitrary_len::<T>()?;
+        // The elements are generated from these bytes now and again on each iteration.
+        let data = u.peek_bytes(u.len()).unwrap_or_default();
+        for _ in 0..len {
+            T::arbitrary_element(u)?;
+        }
+        Ok(Seq::from_arbitrary(data, len))
+    }
+}
+
+/// A float that is not NaN: often one that fits a narrower width (f16, f32).
+fn float(u: &mut Unstructured<'_>) -> Result<f64> {
+    let x = match u.int_in_range(0u8..=2)? {
+        0 => f64::from(i16::arbitrary(u)?) / f64::from(1u16 << u.int_in_range(0..=10)?),
+        1 => f64::from(f32::arbitrary(u)?),
+        _ => f64::arbitrary(u)?,
+    };
+    Ok(if x.is_nan() { 0.0 } else { x })
+}
+
+impl<'a> Arbitrary<'a> for Value<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(match u.int_in_range(0u8..=9)? {
+            0 => Value::Null,
+            1 => Value::Bool(u.arbitrary()?),
+            2 => Value::Int(u.arbitrary()?),
+            3 => Value::UInt(u.arbitrary::<u64>()? | 1 << 63),
+            4 => Value::Float(float(u)?),
+            5 => Value::Text(u.arbitrary()?),
+            6 => Value::Bytes(u.arbitrary()?),
+            7 => Value::Uuid(u.arbitrary()?),
+            8 => Value::Time(u.arbitrary()?),
+            _ => {
+                let raw = Raw::arbitrary(u)?;
+                match raw.decode_as::<Value>() {
+                    Ok(Value::Other(_)) => Value::Other(raw),
+                    _ => Value::Other(table_item(u)?),
+                }
+            }
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for TimePoint {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(match u.int_in_range(0u8..=3)? {
+            0 => TimePoint::Decimal {
+                exponent: u.arbitrary()?,
+                mantissa: u.arbitrary()?,
+            },
+            1 => TimePoint::Seconds(u.arbitrary()?),
+            2 => match float(u)? {
+                x if x.is_finite() => TimePoint::FloatSeconds(x),
+                x => TimePoint::Infinite { negative: x < 0.0 },
+            },
+            _ => TimePoint::Infinite {
+                negative: u.arbitrary()?,
+            },
+        })
+    }
+}
