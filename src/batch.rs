@@ -68,11 +68,17 @@ impl<'b> Batch<'b> {
                 match Packet::decode(&mut self.r) {
                     Err(e) if !e.is_fatal() => {
                         // Step over the invalid packet; if it is not even well-formed,
-                        // that is the real error.
+                        // that is the real error. A skip that fails otherwise (a string
+                        // in several chunks) leaves the reader inside the packet: the
+                        // packet's own error is the last one.
                         self.r.set_position(start);
                         Some(Err(match self.r.skip() {
                             Ok(()) => e,
-                            Err(fatal) => DecodeError { id: e.id, ..fatal },
+                            Err(fatal) if fatal.is_fatal() => DecodeError { id: e.id, ..fatal },
+                            Err(_) => {
+                                self.done = true;
+                                e
+                            }
                         }))
                     }
                     result => Some(result),
@@ -91,7 +97,7 @@ impl<'b> Iterator for Batch<'b> {
             return None;
         }
         let item = self.step();
-        self.done = match &item {
+        self.done |= match &item {
             Some(Ok(_)) => false,
             Some(Err(e)) => e.is_fatal(),
             None => true,
@@ -201,3 +207,5 @@ impl Emit for ArrayHead {
         e.array(self.0)?.ok()
     }
 }
+
+defmt_via_debug!(Batch<'_>, BatchWriter<'_>);

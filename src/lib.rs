@@ -105,6 +105,7 @@ pub mod batch;
 pub mod error;
 pub mod op;
 pub mod packet;
+pub mod session;
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;

@@ -1,0 +1,635 @@
+//! The demo's in-memory model and the [`Application`] that serves it:
+//!
+//! ```text
+//! (root, nil UUID)
+//! └── Group 1                      element group
+//!     ├── Group 1.Data Point 1     data point: f64 value, read-write, changes every 100 ms
+//!     └── Group 1.Data Point 2     data point: integer value, read-only
+//! ```
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem};
+use xentara_ws::op::params::{
+    Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
+};
+use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, SubSession};
+use xentara_ws::wire::Seq;
+use xentara_ws::wire::enums::{
+    Access, Attribute, DataType, ElementCategory, MetaDataId, Quality, ServerInfo, Stage,
+};
+use xentara_ws::wire::time::TimePoint;
+use xentara_ws::{
+    AttrResult, AttributeId, Command, ErrorCode, ErrorObject, Opcode, Response, Uuid, Value,
+};
+
+/// The model's root.
+pub const ROOT: Uuid = Uuid::nil();
+/// "Group 1".
+pub const GROUP: Uuid = Uuid::from_u128(0x5c1f0a2e_7d3b_4e69_9a41_2b8c6d0e1f37);
+/// "Group 1.Data Point 1" (the spec's example UUID).
+pub const POINT_1: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
+/// "Group 1.Data Point 2".
+pub const POINT_2: Uuid = Uuid::from_u128(0x9b2d6c4a_1e8f_4a35_b7c0_3d5e7f9a1b2c);
+/// The user name and password of sub-sessions (and of the connection's Basic auth).
+pub const USER: &str = "admin";
+
+/// How often Data Point 1 changes.
+pub const TICK_MS: u64 = 100;
+/// The wall-clock time of a frozen (replay) model.
+const FROZEN_START_MS: i64 = 1_700_000_000_000;
+
+/// An attribute of an element.
+pub struct Attr {
+    pub id: Attribute,
+    pub name: &'static str,
+    pub access: Access,
+    pub data_type: DataType,
+}
+
+const fn attr(id: Attribute, name: &'static str, access: Access, data_type: DataType) -> Attr {
+    Attr {
+        id,
+        name,
+        access,
+        data_type,
+    }
+}
+
+use Access::{ReadOnly as RO, ReadWrite as RW};
+
+/// What every element has.
+const IDENTITY: &[Attr] = &[
+    attr(Attribute::PrimaryKey, "primaryKey", RO, DataType::String),
+    attr(Attribute::Name, "name", RO, DataType::String),
+    attr(Attribute::Uuid, "UUID", RO, DataType::Uuid),
+    attr(
+        Attribute::Category,
+        "category",
+        RO,
+        DataType::ElementCategory,
+    ),
+];
+
+const POINT_1_ATTRS: &[Attr] = &[
+    attr(Attribute::SourceTime, "sourceTime", RO, DataType::TimePoint),
+    attr(Attribute::UpdateTime, "updateTime", RO, DataType::TimePoint),
+    attr(Attribute::ChangeTime, "changeTime", RO, DataType::TimePoint),
+    attr(Attribute::WriteTime, "writeTime", RO, DataType::TimePoint),
+    attr(Attribute::Quality, "quality", RO, DataType::Quality),
+    attr(Attribute::Value, "value", RW, DataType::Float64),
+];
+
+const POINT_2_ATTRS: &[Attr] = &[
+    attr(Attribute::UpdateTime, "updateTime", RO, DataType::TimePoint),
+    attr(Attribute::Quality, "quality", RO, DataType::Quality),
+    attr(Attribute::Value, "value", RO, DataType::SignedInteger64),
+];
+
+/// An element of the model.
+pub struct Element {
+    pub uuid: Uuid,
+    pub primary_key: &'static str,
+    pub name: &'static str,
+    pub category: ElementCategory,
+    pub parent: Option<Uuid>,
+    /// The attributes besides [`IDENTITY`].
+    extra: &'static [Attr],
+}
+
+impl Element {
+    /// Every attribute of the element.
+    pub fn attributes(&self) -> impl Iterator<Item = &'static Attr> + use<> {
+        IDENTITY.iter().chain(self.extra)
+    }
+
+    fn attribute(&self, id: AttributeId) -> Result<&'static Attr, Fail> {
+        let AttributeId::Standard(id) = id else {
+            return Err(ErrorCode::MissingAttribute.into());
+        };
+        self.attributes()
+            .find(|a| a.id == id)
+            .ok_or(ErrorCode::MissingAttribute.into())
+    }
+
+    fn children(&self) -> impl Iterator<Item = &'static Element> + use<> {
+        let me = self.uuid;
+        ELEMENTS.iter().filter(move |e| e.parent == Some(me))
+    }
+}
+
+pub const ELEMENTS: &[Element] = &[
+    Element {
+        uuid: ROOT,
+        primary_key: "",
+        name: "",
+        category: ElementCategory::RootElement,
+        parent: None,
+        extra: &[],
+    },
+    Element {
+        uuid: GROUP,
+        primary_key: "Group 1",
+        name: "Group 1",
+        category: ElementCategory::ElementGroup,
+        parent: Some(ROOT),
+        extra: &[],
+    },
+    Element {
+        uuid: POINT_1,
+        primary_key: "Group 1.Data Point 1",
+        name: "Data Point 1",
+        category: ElementCategory::DataPoint,
+        parent: Some(GROUP),
+        extra: POINT_1_ATTRS,
+    },
+    Element {
+        uuid: POINT_2,
+        primary_key: "Group 1.Data Point 2",
+        name: "Data Point 2",
+        category: ElementCategory::DataPoint,
+        parent: Some(GROUP),
+        extra: POINT_2_ATTRS,
+    },
+];
+
+fn element(uuid: Uuid) -> Result<&'static Element, Fail> {
+    ELEMENTS
+        .iter()
+        .find(|e| e.uuid == uuid)
+        .ok_or(ErrorCode::UnknownElement.into())
+}
+
+/// A time point in milliseconds, in the documented tag-1001 form.
+fn millis(ms: i64) -> TimePoint {
+    TimePoint::Decimal {
+        exponent: -3,
+        mantissa: ms,
+    }
+}
+
+/// Where the model's time comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    /// Time stands still at the start (replay mode: every answer is reproducible).
+    Frozen,
+    /// Time runs from this instant.
+    Running(Instant),
+}
+
+impl Clock {
+    /// Milliseconds since the model started.
+    pub fn elapsed_ms(&self) -> u64 {
+        match self {
+            Clock::Frozen => 0,
+            Clock::Running(start) => start.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// The model's changing state, shared by every connection.
+#[derive(Debug)]
+pub struct Model {
+    start_ms: i64,
+    /// Data Point 1's value at tick `value_tick`; it grows by 0.5 per tick from there.
+    value: f64,
+    value_tick: u64,
+    write_ms: Option<i64>,
+    stage: Stage,
+}
+
+/// The model as the connections share it.
+pub type Shared = Arc<Mutex<Model>>;
+
+impl Model {
+    /// A model starting now, shared.
+    pub fn running() -> (Shared, Clock) {
+        let start_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(FROZEN_START_MS, |d| d.as_millis() as i64);
+        (
+            Arc::new(Mutex::new(Model::new(start_ms))),
+            Clock::Running(Instant::now()),
+        )
+    }
+
+    /// A model whose time stands still, shared.
+    pub fn frozen() -> (Shared, Clock) {
+        (
+            Arc::new(Mutex::new(Model::new(FROZEN_START_MS))),
+            Clock::Frozen,
+        )
+    }
+
+    fn new(start_ms: i64) -> Self {
+        Model {
+            start_ms,
+            value: 20.0,
+            value_tick: 0,
+            write_ms: None,
+            stage: Stage::Operational,
+        }
+    }
+
+    fn tick_ms(&self, tick: u64) -> i64 {
+        self.start_ms + (tick * TICK_MS) as i64
+    }
+
+    /// An attribute's current value.
+    fn read(&self, e: &Element, id: AttributeId, tick: u64) -> Result<Value<'static>, Fail> {
+        let a = e.attribute(id)?;
+        let now = millis(self.tick_ms(tick));
+        Ok(match (e.uuid, a.id) {
+            (_, Attribute::PrimaryKey) => Value::Text(e.primary_key),
+            (_, Attribute::Name) => Value::Text(e.name),
+            (_, Attribute::Uuid) => Value::Uuid(e.uuid),
+            (_, Attribute::Category) => Value::Int(e.category.to_u64() as i64),
+            (_, Attribute::Quality) => Value::Int(Quality::Good.to_u64() as i64),
+            (POINT_1, Attribute::Value) => {
+                let steps = tick.saturating_sub(self.value_tick) % 200;
+                Value::Float(self.value + 0.5 * steps as f64)
+            }
+            (POINT_1, Attribute::WriteTime) => Value::Time(match self.write_ms {
+                Some(ms) => millis(ms),
+                None => TimePoint::Infinite { negative: true },
+            }),
+            (POINT_1, _) => Value::Time(now),
+            (POINT_2, Attribute::Value) => Value::Int(42),
+            (_, Attribute::UpdateTime) => Value::Time(millis(self.start_ms)),
+            _ => return Err(ErrorCode::MissingAttribute.into()),
+        })
+    }
+
+    /// `read` as a read result or data-change entry.
+    fn result(
+        &self,
+        e: &Element,
+        id: AttributeId,
+        tick: u64,
+    ) -> (AttributeId, AttrResult<'static>) {
+        let result = match self.read(e, id, tick) {
+            Ok(v) => AttrResult::Value(v),
+            Err(Fail(code, message)) => AttrResult::Error(ErrorObject {
+                code,
+                message: message.or(Some(code.message())),
+            }),
+        };
+        (id, result)
+    }
+}
+
+/// An error answer: a code and, if the code's standard text is not enough, a message.
+pub struct Fail(ErrorCode, Option<&'static str>);
+
+impl From<ErrorCode> for Fail {
+    fn from(code: ErrorCode) -> Self {
+        Fail(code, None)
+    }
+}
+
+/// An answer whose item borrows data owned here (the session encodes it at once).
+enum Owned {
+    Plain(Response<'static>),
+    Info(Vec<(ServerInfo, Value<'static>)>),
+    Browse(Vec<BrowseEntry<'static>>),
+    Meta(MetaDataItem<'static>, Option<Vec<AttributeInfo<'static>>>),
+    Read(Vec<(AttributeId, AttrResult<'static>)>),
+}
+
+impl Owned {
+    fn response(&self) -> Response<'_> {
+        match self {
+            Owned::Plain(r) => r.clone(),
+            Owned::Info(v) => Response::ServerInformation(Seq::from_slice(v)),
+            Owned::Browse(v) => Response::Browse(Seq::from_slice(v)),
+            Owned::Meta(item, attrs) => Response::MetaData(MetaDataItem {
+                attributes: attrs.as_deref().map(Seq::from_slice),
+                ..item.clone()
+            }),
+            Owned::Read(v) => Response::Read(Seq::from_slice(v)),
+        }
+    }
+}
+
+/// One subscription as the demo serves it.
+struct Subscription {
+    entries: Vec<(Uuid, Vec<AttributeId>)>,
+    /// `maximum_update_rate`: the shortest time between events (0: none).
+    throttle_ms: u64,
+    /// `minimum_update_rate`: the longest time without an event.
+    heartbeat_ms: Option<u64>,
+    last_sent_ms: Option<u64>,
+    last_values: Option<String>,
+}
+
+/// Data-change events due for one subscription.
+pub struct Due {
+    pub subscription: Uuid,
+    pub time: TimePoint,
+    /// Element → values.
+    pub changes: Vec<(Uuid, Vec<(AttributeId, AttrResult<'static>)>)>,
+}
+
+/// The application of one connection.
+pub struct DemoApp {
+    model: Shared,
+    clock: Clock,
+    /// Deterministic ids (replay mode).
+    deterministic: bool,
+    ids_made: u128,
+    subscriptions: HashMap<Uuid, Subscription>,
+}
+
+impl DemoApp {
+    /// The application of a connection to `model`.
+    pub fn new(model: Shared, clock: Clock, deterministic: bool) -> Self {
+        DemoApp {
+            model,
+            clock,
+            deterministic,
+            ids_made: 0,
+            subscriptions: HashMap::new(),
+        }
+    }
+
+    fn tick(&self) -> u64 {
+        self.clock.elapsed_ms() / TICK_MS
+    }
+
+    /// The events due now, honouring each subscription's update rates: a change goes out
+    /// once `maximum_update_rate` ms have passed since the last event, and an event goes out
+    /// at least every `minimum_update_rate` ms even without a change.
+    pub fn due_events(&mut self) -> Vec<Due> {
+        let now = self.clock.elapsed_ms();
+        let tick = now / TICK_MS;
+        let Ok(model) = self.model.lock() else {
+            return Vec::new();
+        };
+        let mut due = Vec::new();
+        for (id, sub) in &mut self.subscriptions {
+            let changes: Vec<_> = sub
+                .entries
+                .iter()
+                .filter_map(|(uuid, attrs)| {
+                    let e = element(*uuid).ok()?;
+                    Some((
+                        *uuid,
+                        attrs.iter().map(|a| model.result(e, *a, tick)).collect(),
+                    ))
+                })
+                .collect();
+            let snapshot = format!("{changes:?}");
+            let since = sub.last_sent_ms.map(|t| now.saturating_sub(t));
+            let changed = sub.last_values.as_deref() != Some(snapshot.as_str());
+            let throttled = since.is_some_and(|s| s < sub.throttle_ms);
+            let heartbeat = matches!((sub.heartbeat_ms, since), (Some(h), Some(s)) if s >= h);
+            if (changed && !throttled) || heartbeat {
+                sub.last_sent_ms = Some(now);
+                sub.last_values = Some(snapshot);
+                due.push(Due {
+                    subscription: *id,
+                    time: millis(model.tick_ms(tick)),
+                    changes,
+                });
+            }
+        }
+        due
+    }
+
+    fn answer(&mut self, request: &AppRequest<'_, String>) -> Result<Owned, Fail> {
+        let tick = self.tick();
+        let mut model = self
+            .model
+            .lock()
+            .map_err(|_| Fail::from(ErrorCode::InternalError))?;
+        let plain = |r| Ok(Owned::Plain(r));
+        match &request.command {
+            Command::ServerInformation(p) => server_information(p),
+            Command::Browse(p) => browse(p),
+            Command::MetaData(p) => meta_data(p),
+            Command::Lookup(p) => ELEMENTS
+                .iter()
+                .find(|e| e.uuid != ROOT && e.primary_key == p.primary_key)
+                .map(|e| Owned::Plain(Response::Lookup(e.uuid)))
+                .ok_or(ErrorCode::UnknownElement.into()),
+            Command::Read(p) => read(&model, p, tick),
+            Command::Write(p) => {
+                write(&mut model, p, tick)?;
+                plain(Response::Write(()))
+            }
+            Command::Subscribe(p) => {
+                drop(model);
+                self.subscribe(p, request.subscription)?;
+                plain(Response::Subscribe(None))
+            }
+            Command::Unsubscribe(p) => {
+                self.subscriptions.remove(&p.subscription_id);
+                plain(Response::Unsubscribe(()))
+            }
+            Command::GetStage(_) => plain(Response::GetStage(model.stage)),
+            Command::Suspend(_) | Command::Resume(_) | Command::Shutdown(_) => {
+                change_stage(&mut model, request.command.opcode(), request.sub_session)?;
+                plain(match request.command.opcode() {
+                    Opcode::Suspend => Response::Suspend(()),
+                    Opcode::Resume => Response::Resume(()),
+                    _ => Response::Shutdown(()),
+                })
+            }
+            // The session machine answers these itself.
+            Command::CreateSubSession(_)
+            | Command::CloseSubSession(_)
+            | Command::ClientHello(_) => Err(ErrorCode::InternalError.into()),
+        }
+    }
+
+    fn subscribe(&mut self, p: &Subscribe<'_>, id: Option<Uuid>) -> Result<(), Fail> {
+        let id = id.ok_or(Fail::from(ErrorCode::InternalError))?;
+        self.subscriptions.remove(&id);
+        let mut entries = Vec::new();
+        for entry in p.entries.iter() {
+            let e = element(entry.element)?;
+            let attrs: Vec<AttributeId> = entry.attributes.iter().collect();
+            for a in &attrs {
+                e.attribute(*a)?;
+            }
+            entries.push((entry.element, attrs));
+        }
+        self.subscriptions.insert(
+            id,
+            Subscription {
+                entries,
+                throttle_ms: p.maximum_update_rate.unwrap_or(0),
+                heartbeat_ms: p.minimum_update_rate,
+                last_sent_ms: None,
+                last_values: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+fn server_information(p: &ServerInformation<'_>) -> Result<Owned, Fail> {
+    let info = p.ids.iter().map(|id| {
+        let text = match id {
+            ServerInfo::Version => "2.0.4 (xentara-ws demo)",
+            ServerInfo::UserName => "demo",
+            ServerInfo::ModelFilePath => "memory:/demo-model.json",
+            ServerInfo::Unknown(_) => {
+                return Err(Fail(
+                    ErrorCode::InvalidParameter,
+                    Some("invalid server information identifier"),
+                ));
+            }
+        };
+        Ok((id, Value::Text(text)))
+    });
+    Ok(Owned::Info(info.collect::<Result<_, _>>()?))
+}
+
+fn browse(p: &Browse<'_>) -> Result<Owned, Fail> {
+    let start = element(p.element)?;
+    let categories: Option<Vec<ElementCategory>> =
+        p.categories.as_ref().map(|c| c.iter().collect());
+    let mut found = Vec::new();
+    let mut level = vec![start];
+    let mut depth = 0;
+    while !level.is_empty() && p.depth.is_none_or(|d| depth < d) {
+        depth += 1;
+        level = level.iter().flat_map(|e| e.children()).collect();
+        found.extend(
+            level
+                .iter()
+                .filter(|e| categories.as_ref().is_none_or(|c| c.contains(&e.category)))
+                .map(|e| BrowseEntry {
+                    primary_key: e.primary_key,
+                    element: e.uuid,
+                    category: e.category,
+                }),
+        );
+    }
+    Ok(Owned::Browse(found))
+}
+
+fn meta_data(p: &MetaData<'_>) -> Result<Owned, Fail> {
+    let e = element(p.element)?;
+    let mut item = MetaDataItem {
+        primary_key: None,
+        category: None,
+        attributes: None,
+        has_children: None,
+    };
+    let mut attributes = None;
+    for id in p.ids.iter() {
+        match id {
+            MetaDataId::PrimaryKey => item.primary_key = Some(e.primary_key),
+            MetaDataId::ElementCategory => item.category = Some(e.category),
+            MetaDataId::HasChildren => item.has_children = Some(e.children().next().is_some()),
+            MetaDataId::AttributeList => {
+                let list = e.attributes().map(|a| AttributeInfo {
+                    name: a.name,
+                    id: a.id.into(),
+                    access: a.access,
+                    data_type: a.data_type,
+                });
+                attributes = Some(list.collect());
+            }
+            MetaDataId::Unknown(_) => {
+                return Err(Fail(
+                    ErrorCode::InvalidParameter,
+                    Some("invalid meta data identifier"),
+                ));
+            }
+        }
+    }
+    Ok(Owned::Meta(item, attributes))
+}
+
+fn read(model: &Model, p: &Read<'_>, tick: u64) -> Result<Owned, Fail> {
+    let e = element(p.element)?;
+    Ok(Owned::Read(
+        p.attributes
+            .iter()
+            .map(|a| model.result(e, a, tick))
+            .collect(),
+    ))
+}
+
+fn write(model: &mut Model, p: &Write<'_>, tick: u64) -> Result<(), Fail> {
+    let e = element(p.element)?;
+    if e.attribute(p.attribute)?.access == Access::ReadOnly {
+        return Err(ErrorCode::ReadOnly.into());
+    }
+    let x = match p.value {
+        Value::Float(x) => x,
+        Value::Int(n) => n as f64,
+        Value::UInt(n) => n as f64,
+        _ => return Err(ErrorCode::TypeMismatch.into()),
+    };
+    if !x.is_finite() {
+        return Err(ErrorCode::ValueOutOfRange.into());
+    }
+    model.value = x;
+    model.value_tick = tick;
+    model.write_ms = Some(model.tick_ms(tick));
+    Ok(())
+}
+
+/// suspend (Operational → Suspended), resume (Suspended → Operational), shutdown (→
+/// Shutdown). The demo only records the stage.
+fn change_stage(
+    model: &mut Model,
+    opcode: Opcode,
+    sub_session: Option<SubSession<'_, String>>,
+) -> Result<(), Fail> {
+    if sub_session.is_some_and(|s| s.identity != USER) {
+        return Err(ErrorCode::AccessDenied.into());
+    }
+    let next = match (opcode, model.stage) {
+        (Opcode::Suspend, Stage::Operational) => Stage::Suspended,
+        (Opcode::Resume, Stage::Suspended) => Stage::Operational,
+        (Opcode::Shutdown, stage) if stage != Stage::Shutdown => Stage::Shutdown,
+        _ => return Err(ErrorCode::InvalidStageChange.into()),
+    };
+    model.stage = next;
+    Ok(())
+}
+
+impl Application for DemoApp {
+    type Identity = String;
+
+    fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<String, ErrorCode> {
+        match credentials {
+            Credentials::Password(p) if p.username == USER && p.password == USER => {
+                Ok(p.username.to_owned())
+            }
+            _ => Err(ErrorCode::AccessDenied),
+        }
+    }
+
+    fn fresh_id(&mut self, kind: IdKind) -> Uuid {
+        self.ids_made += 1;
+        if self.deterministic {
+            // 00000000-0000-4000-8000-0000000000NN (sub-sessions: 5e55… in the first group).
+            let base: u128 = match kind {
+                IdKind::SubSession => 0x5e550000_0000_4000_8000_000000000000,
+                IdKind::Subscription => 0x5ab50000_0000_4000_8000_000000000000,
+            };
+            return Uuid::from_u128(base + self.ids_made);
+        }
+        let random =
+            |salt: u128| RandomState::new().hash_one((salt, self.ids_made, SystemTime::now()));
+        let bits = u128::from(random(0)) << 64 | u128::from(random(1));
+        uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()
+    }
+
+    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
+        match self.answer(&request) {
+            Ok(owned) => reply.ok(owned.response()),
+            Err(Fail(code, None)) => reply.error(code),
+            Err(Fail(code, Some(message))) => reply.error_message(code, message),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Hex, base64 and CBOR diagnostic notation for the demo's input and output.
+
+use xentara_ws::op::Response;
+use xentara_ws::wire::{Emit, Raw, encode_into};
+
+/// `bytes` as lower-case hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex digits (whitespace ignored) as bytes; `None` when they are not hex.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect::<Option<_>>()?;
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    Some(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect())
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (for HTTP Basic authorization).
+pub fn base64(input: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The `Authorization` header value for a user and password.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+}
+
+/// Anything with a wire form, in CBOR diagnostic notation.
+pub fn diag<T: Emit + ?Sized>(value: &T) -> String {
+    let mut buf = vec![0u8; xentara_ws::wire::encoded_len(value)];
+    match encode_into(value, &mut buf)
+        .ok()
+        .and_then(|n| Raw::new(&buf[..n]).ok())
+    {
+        Some(raw) => raw.to_string(),
+        None => "<unencodable>".to_owned(),
+    }
+}
+
+/// A success item in diagnostic notation; `None` when the response has no item.
+pub fn item_diag(response: &Response<'_>) -> Option<String> {
+    response.has_item().then(|| diag(&Item(response)))
+}
+
+/// A response's item as something [`diag`] can write.
+struct Item<'r, 'b>(&'r Response<'b>);
+
+impl Emit for Item<'_, '_> {
+    fn emit<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+    ) -> Result<(), xentara_ws::wire::WriteError<W>> {
+        self.0.encode_item(e)
+    }
+}

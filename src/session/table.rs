@@ -1,0 +1,117 @@
+//! Fixed-capacity tables on [`heapless::LinearMap`]: the sub-sessions and subscriptions of a
+//! server, the pending requests of a client.
+//!
+//! A table never grows and never panics: inserting a new key into a full table is refused
+//! with [`TableFull`] and changes nothing; inserting a key that is already there replaces its
+//! value, full or not. Lookups are linear, which is the fastest choice for the small
+//! capacities a session needs (tens of entries).
+
+use core::fmt;
+
+use heapless::LinearMap;
+
+/// A table was full: the new entry was not inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableFull {
+    /// The table's capacity.
+    pub capacity: usize,
+}
+
+impl fmt::Display for TableFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table full ({} entries)", self.capacity)
+    }
+}
+
+/// A map of at most `N` entries.
+pub struct Table<K, V, const N: usize> {
+    map: LinearMap<K, V, N>,
+}
+
+impl<K: Eq + Clone, V: Clone, const N: usize> Clone for Table<K, V, N> {
+    fn clone(&self) -> Self {
+        Table {
+            map: self.map.clone(),
+        }
+    }
+}
+
+impl<K: Eq + fmt::Debug, V: fmt::Debug, const N: usize> fmt::Debug for Table<K, V, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.map.iter()).finish()
+    }
+}
+
+impl<K: Eq, V, const N: usize> Default for Table<K, V, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Eq, V, const N: usize> Table<K, V, N> {
+    /// An empty table.
+    pub const fn new() -> Self {
+        Table {
+            map: LinearMap::new(),
+        }
+    }
+
+    /// The most entries the table holds.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// True when a new key would be refused.
+    pub fn is_full(&self) -> bool {
+        self.map.is_full()
+    }
+
+    /// True when `key` has an entry.
+    pub fn contains(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// The value for `key`, to change it.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    /// The entries, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter()
+    }
+
+    /// Inserts or replaces; returns the value replaced. A new key in a full table is refused.
+    pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>, TableFull> {
+        self.map
+            .insert(key, value)
+            .map_err(|_| TableFull { capacity: N })
+    }
+
+    /// Removes `key`'s entry and returns its value.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.map.remove(key)
+    }
+
+    /// Keeps only the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.map.retain(|k, v| keep(k, v))
+    }
+}
+
+defmt_via_debug!(TableFull);

@@ -1,0 +1,165 @@
+//! Proves the session machines never touch the heap: a counting global allocator watches a
+//! whole exchange between a client and a server machine (hello, commands, sub-sessions,
+//! subscriptions, a deferred answer, events, errors).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use xentara_ws::op::params::*;
+use xentara_ws::session::*;
+use xentara_ws::wire::Seq;
+use xentara_ws::wire::enums::{Attribute, Stage};
+use xentara_ws::wire::time::TimePoint;
+use xentara_ws::*;
+
+struct Counting;
+
+thread_local! {
+    /// Allocations made by this thread while armed (other test threads don't count).
+    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const POINT: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
+
+/// Answers from the stack; defers get_stage.
+struct App {
+    deferred: Option<Slot>,
+}
+
+impl Application for App {
+    type Identity = u8;
+    fn authenticate(&mut self, c: &Credentials<'_>) -> Result<u8, ErrorCode> {
+        match c {
+            Credentials::Password(p) if p.password == "admin" => Ok(1),
+            _ => Err(ErrorCode::AccessDenied),
+        }
+    }
+    fn fresh_id(&mut self, _: IdKind) -> Uuid {
+        Uuid::from_u128(7)
+    }
+    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
+        match request.command {
+            Command::GetStage(_) => {
+                self.deferred = Some(request.slot);
+                reply.later()
+            }
+            Command::Read(p) => {
+                let mut values: heapless::Vec<(AttributeId, AttrResult<'_>), 4> =
+                    heapless::Vec::new();
+                for a in p.attributes.iter().take(4) {
+                    let _ = values.push((a, AttrResult::Value(Value::Float(1.5))));
+                }
+                reply.ok(Response::Read(Seq::from_slice(&values)))
+            }
+            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
+            Command::Write(_) => reply.ok(Response::Write(())),
+            _ => reply.error(ErrorCode::UnknownElement),
+        }
+    }
+}
+
+/// One round: the client's requests through the server and back; returns the outcomes.
+fn round<const N: usize>(
+    client: &mut ClientSession<N>,
+    server: &mut ServerSession<u8>,
+    app: &mut App,
+    commands: &[Command<'_>],
+) -> usize {
+    let mut buf = [0u8; 512];
+    let mut batch = client.start_batch(&mut buf);
+    for c in commands {
+        batch.request(c.clone()).unwrap();
+    }
+    let message = batch.finish().unwrap();
+    let _ = server.handle_message(message, app).unwrap();
+    if let Some(slot) = app.deferred.take() {
+        server
+            .answer(slot, Ok(Response::GetStage(Stage::Operational)))
+            .unwrap();
+    }
+    let mut out = [0u8; 1024];
+    let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    client.handle_message(&out[..n]).unwrap().count()
+}
+
+#[test]
+fn a_whole_exchange_allocates_nothing() {
+    let mut server: Box<ServerSession<u8>> = Box::default();
+    let mut client: ClientSession<16> = ClientSession::default();
+    let mut app = App { deferred: None };
+    let attrs = [
+        AttributeId::Standard(Attribute::Value),
+        AttributeId::Standard(Attribute::Quality),
+    ];
+    let entries = [SubscriptionEntry {
+        element: POINT,
+        attributes: Seq::from_slice(&attrs),
+    }];
+    let values = [(attrs[0], AttrResult::Value(Value::Float(2.5)))];
+
+    COUNT.with(|c| c.set(Some(0)));
+    let credentials = Credentials::Password(Password {
+        username: "admin",
+        password: "admin",
+    });
+    let commands = [
+        Command::from(Read {
+            element: POINT,
+            attributes: Seq::from_slice(&attrs),
+        }),
+        GetStage.into(),
+        Subscribe {
+            entries: Seq::from_slice(&entries),
+            maximum_update_rate: None,
+            minimum_update_rate: Some(100),
+            desired_subscription_id: None,
+        }
+        .into(),
+        CreateSubSession {
+            credentials,
+            desired_session_id: None,
+        }
+        .into(),
+        Write {
+            element: POINT,
+            attribute: attrs[0],
+            value: Value::Float(3.5),
+            sub_session_id: Some(Uuid::from_u128(7)),
+        }
+        .into(),
+        CloseSubSession {
+            session_id: Uuid::from_u128(99),
+        }
+        .into(),
+        Lookup { primary_key: "x" }.into(),
+    ];
+    let answered = round(&mut client, &mut server, &mut app, &commands);
+    let change = DataChange {
+        time: TimePoint::from_nanos(1),
+        element: POINT,
+        values: Seq::from_slice(&values),
+    };
+    let mut out = [0u8; 256];
+    let n = server
+        .encode_events(&Uuid::from_u128(7), &[change], &mut out)
+        .unwrap();
+    let events = client.handle_message(&out[..n]).unwrap().count();
+    let allocations = COUNT.with(|c| c.replace(None)).unwrap();
+
+    assert_eq!((answered, events), (commands.len() + 1, 1));
+    assert_eq!(allocations, 0);
+    assert_eq!(client.pending_len(), 0);
+}
