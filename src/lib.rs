@@ -10,7 +10,7 @@
 //! Data flows one way; no module reaches back up:
 //!
 //! ```text
-//! bytes ─► wire ─► op ─► packet ─► batch ─► your server or client
+//! bytes ─► wire ─► op ─► packet ─► batch ─► session ─► your server or client
 //! ```
 //!
 //! - [`wire`]: CBOR primitives the protocol adds to minicbor — tag-37 UUIDs, attribute
@@ -21,6 +21,9 @@
 //! - [`packet`]: the four packets — request, success, error, event.
 //! - [`batch`]: the outer array: [`Batch`] iterates a received message, [`encode_batch`]
 //!   and [`BatchWriter`] write one.
+//! - [`session`]: sans-I/O server and client machines that enforce the protocol's rules —
+//!   client_hello first (-32000 / -32001), version negotiation, one reply per request
+//!   message in request order, the sub-session and subscription tables, message ids.
 //! - [`error`]: the spec's [`ErrorCode`]s, [`DecodeError`] (what, where, which code to answer
 //!   with) and [`EncodeError`].
 //!
