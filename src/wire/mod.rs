@@ -460,6 +460,7 @@ impl<'b, T: Cbor<'b> + Clone> IntoIterator for &Seq<'b, T> {
 }
 
 impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
+    #[inline]
     fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let mut head = if T::ENTRY { r.map()? } else { r.array()? };
         let start = r.position();
@@ -542,4 +543,20 @@ pub fn encoded_len<T: Emit + ?Sized>(value: &T) -> usize {
     let mut e = Encoder::new(Counter(0));
     let _ = value.emit(&mut e);
     e.writer().0
+}
+
+defmt_via_debug!(Raw<'_>, Counter, Len, Reader<'_>);
+
+#[cfg(feature = "defmt")]
+impl<'b, T: Cbor<'b> + Clone + fmt::Debug> defmt::Format for Seq<'b, T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", defmt::Debug2Format(self))
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T: fmt::Debug> defmt::Format for SeqIter<'_, T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", defmt::Debug2Format(self))
+    }
 }

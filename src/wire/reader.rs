@@ -123,14 +123,19 @@ impl<'b> Reader<'b> {
         let (arg, size) = match info {
             0..=23 => (Some(u64::from(info)), 1),
             24..=27 => {
-                let n = 1usize << (info - 24);
-                let bytes = input
-                    .get(pos + 1..pos + 1 + n)
-                    .ok_or_else(|| DecodeError::new(K::Truncated, pos))?;
-                (
-                    Some(bytes.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b))),
-                    1 + n,
-                )
+                let rest = input.get(pos + 1..).unwrap_or_default();
+                let arg = match info {
+                    24 => rest.first().map(|&a| (u64::from(a), 2)),
+                    25 => rest
+                        .first_chunk()
+                        .map(|a| (u64::from(u16::from_be_bytes(*a)), 3)),
+                    26 => rest
+                        .first_chunk()
+                        .map(|a| (u64::from(u32::from_be_bytes(*a)), 5)),
+                    _ => rest.first_chunk().map(|a| (u64::from_be_bytes(*a), 9)),
+                };
+                let (arg, size) = arg.ok_or_else(|| DecodeError::new(K::Truncated, pos))?;
+                (Some(arg), size)
             }
             31 if (2..=5).contains(&major) => (None, 1),
             _ => return Err(DecodeError::new(K::InvalidCbor, pos)),
@@ -196,15 +201,28 @@ impl<'b> Reader<'b> {
 
     /// A float of any width (f16, f32, f64).
     pub fn f64(&mut self) -> Result<f64, DecodeError> {
+        let pos = self.position();
+        let rest = self.input().get(pos + 1..).unwrap_or_default();
         match self.peek()? {
-            0xf9..=0xfb => {
-                let pos = self.position();
-                self.d
-                    .f64()
-                    .map_err(|_| DecodeError::new(K::Truncated, pos))
+            0xfb => {
+                if let Some(x) = rest.first_chunk() {
+                    self.set_position(pos + 9);
+                    return Ok(f64::from_be_bytes(*x));
+                }
             }
-            _ => Err(self.wrong_type("float")),
+            0xfa => {
+                if let Some(x) = rest.first_chunk() {
+                    self.set_position(pos + 5);
+                    return Ok(f64::from(f32::from_be_bytes(*x)));
+                }
+            }
+            0xf9 => {}
+            _ => return Err(self.wrong_type("float")),
         }
+        // Halves (minicbor converts them), and truncated floats.
+        self.d
+            .f64()
+            .map_err(|_| DecodeError::new(K::Truncated, pos))
     }
 
     /// A boolean.
@@ -287,32 +305,53 @@ impl<'b> Reader<'b> {
 
     fn string(&mut self, major: u8, what: &'static str) -> Result<&'b [u8], DecodeError> {
         let pos = self.position();
+        match self.chunks(major, what)? {
+            (bytes, None | Some(0 | 1)) => Ok(bytes),
+            _ => Err(DecodeError::new(K::ChunkedString, pos)),
+        }
+    }
+
+    /// Reads a whole string of major type `major`, every chunk of an indefinite one
+    /// included (each checked as UTF-8 for text); returns its last chunk and, for an
+    /// indefinite string, the number of chunks.
+    fn chunks(
+        &mut self,
+        major: u8,
+        what: &'static str,
+    ) -> Result<(&'b [u8], Option<usize>), DecodeError> {
+        let pos = self.position();
         if self.peek()? >> 5 != major {
             return Err(self.wrong_type(what));
         }
-        match self.head()?.1 {
-            Some(len) => self.slice(len, pos),
-            None => {
-                let mut out: &'b [u8] = &[];
-                let mut chunks = 0;
-                while !self.at_break()? {
-                    let chunk = self.position();
-                    if self.peek()? >> 5 != major || self.peek()? & 0x1f == 31 {
-                        return Err(self.err(K::InvalidCbor));
-                    }
-                    let len = self.head()?.1.unwrap_or(0);
-                    out = self.slice(len, chunk)?;
-                    if major == 3 && core::str::from_utf8(out).is_err() {
-                        return Err(DecodeError::new(K::InvalidUtf8, chunk));
-                    }
-                    chunks += 1;
-                }
-                if chunks > 1 {
-                    Err(DecodeError::new(K::ChunkedString, pos))
-                } else {
-                    Ok(out)
-                }
+        if let Some(len) = self.head()?.1 {
+            return Ok((self.slice(len, pos)?, None));
+        }
+        let mut last: &'b [u8] = &[];
+        let mut chunks = 0;
+        while !self.at_break()? {
+            let chunk = self.position();
+            if self.peek()? >> 5 != major || self.peek()? & 0x1f == 31 {
+                return Err(self.err(K::InvalidCbor));
             }
+            let len = self.head()?.1.unwrap_or(0);
+            last = self.slice(len, chunk)?;
+            if major == 3 && core::str::from_utf8(last).is_err() {
+                return Err(DecodeError::new(K::InvalidUtf8, chunk));
+            }
+            chunks += 1;
+        }
+        Ok((last, Some(chunks)))
+    }
+
+    /// Skips a string of any length and chunking (well-formed CBOR, even where
+    /// [`Reader::str`] cannot borrow it); text must be UTF-8.
+    fn skip_string(&mut self, major: u8) -> Result<(), DecodeError> {
+        let pos = self.position();
+        match self.chunks(major, "string")? {
+            (text, None) if major == 3 => core::str::from_utf8(text)
+                .map(drop)
+                .map_err(|_| DecodeError::new(K::InvalidUtf8, pos)),
+            _ => Ok(()),
         }
     }
 
@@ -332,7 +371,43 @@ impl<'b> Reader<'b> {
 
     /// Skips one data item of any type, however nested (up to [`MAX_DEPTH`]), without
     /// allocating; indefinite lengths are accepted anywhere.
+    #[inline]
     pub fn skip(&mut self) -> Result<(), DecodeError> {
+        match self.peek() {
+            Ok(b) if b < 0x18 => {
+                self.advance(1);
+                Ok(())
+            }
+            _ => self.skip_any(),
+        }
+    }
+
+    /// [`Reader::skip`] past the first byte.
+    #[inline(never)]
+    fn skip_any(&mut self) -> Result<(), DecodeError> {
+        // Fast path: a scalar, under at most one tag (most skipped items), read by the same
+        // steps the loop below takes for it.
+        let start = self.position();
+        let mut b = self.peek()?;
+        if b >> 5 == 6 {
+            self.tag()?;
+            b = self.peek()?;
+        }
+        let pos = self.position();
+        match b >> 5 {
+            0 => self.u64().map(drop),
+            1 => self.definite(1, "integer").map(drop),
+            2 | 3 => self.skip_string(b >> 5),
+            7 => self.simple_or_float(pos),
+            _ => {
+                self.set_position(start);
+                self.skip_nested()
+            }
+        }
+    }
+
+    /// [`Reader::skip`] for any item.
+    fn skip_nested(&mut self) -> Result<(), DecodeError> {
         // remaining[i]: items still to skip at nesting level i; u64::MAX = until break.
         const UNTIL_BREAK: u64 = u64::MAX;
         let mut remaining = [0u64; MAX_DEPTH + 1];
@@ -360,8 +435,7 @@ impl<'b> Reader<'b> {
             let nested = match b >> 5 {
                 0 => self.u64().map(|_| None),
                 1 => self.definite(1, "integer").map(|_| None),
-                2 => self.bytes().map(|_| None),
-                3 => self.str().map(|_| None),
+                2 | 3 => self.skip_string(b >> 5).map(|_| None),
                 4 => self.array().map(|l| Some((l, 1))),
                 5 => self.map().map(|l| Some((l, 2))),
                 6 => {

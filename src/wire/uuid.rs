@@ -21,47 +21,16 @@ const HEAD: [u8; 3] = [0xd8, 0x25, 0x50];
 impl<'b> Cbor<'b> for Uuid {
     #[inline]
     fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        let at = r.position();
-        let input = r.input();
         // Fast path: the canonical form every real peer sends.
-        if input.get(at..at + 3) == Some(&HEAD[..])
-            && let Some(bytes) = input.get(at + 3..at + 19)
+        let at = r.position();
+        if let Some(item) = r.input().get(at..).and_then(<[u8]>::first_chunk::<19>)
+            && item[..3] == HEAD
+            && let Some(bytes) = item.last_chunk::<16>()
         {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(bytes);
-            r.set_position(at + 19);
-            return Ok(Uuid::from_bytes(b));
+            r.set_position(at + item.len());
+            return Ok(Uuid::from_bytes(*bytes));
         }
-        let invalid = || DecodeError::new(DecodeErrorKind::InvalidUuid, at);
-        if r.major()? != 6 {
-            // A break or reserved byte is malformed CBOR; any other item is a bad UUID.
-            return Err(match r.wrong_type("UUID") {
-                e if e.is_fatal() => e,
-                _ => invalid(),
-            });
-        }
-        if r.tag()? != UUID_TAG {
-            return Err(invalid());
-        }
-        match r.major()? {
-            2 => {
-                let bytes = r.bytes()?;
-                <[u8; 16]>::try_from(bytes)
-                    .map(Uuid::from_bytes)
-                    .map_err(|_| invalid())
-            }
-            3 => {
-                let text = r.str()?;
-                if text.len() != 32 && text.len() != 36 {
-                    return Err(invalid());
-                }
-                Uuid::try_parse_ascii(text.as_bytes()).map_err(|_| invalid())
-            }
-            _ => match r.wrong_type("UUID") {
-                e if e.is_fatal() => Err(e),
-                _ => Err(invalid()),
-            },
-        }
+        decode_other(r)
     }
 
     #[inline]
@@ -70,5 +39,41 @@ impl<'b> Cbor<'b> for Uuid {
         w.write_all(&HEAD).map_err(minicbor::encode::Error::write)?;
         w.write_all(self.as_bytes())
             .map_err(minicbor::encode::Error::write)
+    }
+}
+
+/// Every form but the canonical one, and the errors.
+#[inline(never)]
+fn decode_other(r: &mut Reader<'_>) -> Result<Uuid, DecodeError> {
+    let at = r.position();
+    let invalid = || DecodeError::new(DecodeErrorKind::InvalidUuid, at);
+    if r.major()? != 6 {
+        // A break or reserved byte is malformed CBOR; any other item is a bad UUID.
+        return Err(match r.wrong_type("UUID") {
+            e if e.is_fatal() => e,
+            _ => invalid(),
+        });
+    }
+    if r.tag()? != UUID_TAG {
+        return Err(invalid());
+    }
+    match r.major()? {
+        2 => {
+            let bytes = r.bytes()?;
+            <[u8; 16]>::try_from(bytes)
+                .map(Uuid::from_bytes)
+                .map_err(|_| invalid())
+        }
+        3 => {
+            let text = r.str()?;
+            if text.len() != 32 && text.len() != 36 {
+                return Err(invalid());
+            }
+            Uuid::try_parse_ascii(text.as_bytes()).map_err(|_| invalid())
+        }
+        _ => match r.wrong_type("UUID") {
+            e if e.is_fatal() => Err(e),
+            _ => Err(invalid()),
+        },
     }
 }
