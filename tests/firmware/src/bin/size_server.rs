@@ -1,0 +1,88 @@
+//! The codec and the server session, as a firmware server uses them: `handle_message`
+//! with an application that answers from the typed command, `poll_transmit`, and
+//! `encode_events`. The session (default capacities) lives in a static, so `.bss` shows
+//! its RAM. Answers a hello and a close_sub_session and exits with success when the reply
+//! is the expected bytes.
+
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::debug;
+use xentara_ws::op::params::Credentials;
+use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
+use xentara_ws::wire::enums::Stage;
+use xentara_ws::{Command, ErrorCode, Response, Uuid};
+
+struct App;
+
+impl Application for App {
+    type Identity = ();
+
+    fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<(), ErrorCode> {
+        match credentials {
+            Credentials::Password(p) if black_box(p.password) == "secret" => Ok(()),
+            _ => Err(ErrorCode::AccessDenied),
+        }
+    }
+
+    fn fresh_id(&mut self, _: IdKind) -> Uuid {
+        Uuid::from_u128(black_box(1))
+    }
+
+    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+        match request.command {
+            Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            Command::Lookup(_) => reply.ok(Response::Lookup(Uuid::from_u128(black_box(2)))),
+            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
+            _ => reply.error(ErrorCode::UnknownElement),
+        }
+    }
+}
+
+/// `[[0, 1, 14, {0: 1, 1: 1}], [0, 65, 13, {0: 37(h'E3EE…')}]]`: hello, close_sub_session.
+static MESSAGE: [u8; 36] = [
+    0x82, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01, 0x84, 0x00, 0x18, 0x41, 0x0d, 0xa1,
+    0x00, 0xd8, 0x25, 0x50, 0xe3, 0xee, 0x10, 0x71, 0x4d, 0x88, 0x4b, 0xa1, 0x8e, 0x5d, 0x0f, 0x1e,
+    0x4c, 0xe2, 0x5e, 0xe8,
+];
+
+/// `[[1, 1, {0: 1}], [2, 65, {0: -32111, 1: "unknown session Id"}]]`.
+static REPLY: [u8; 36] = [
+    0x82, 0x83, 0x01, 0x01, 0xa1, 0x00, 0x01, 0x83, 0x02, 0x18, 0x41, 0xa2, 0x00, 0x39, 0x7d, 0x6e,
+    0x01, 0x72, 0x75, 0x6e, 0x6b, 0x6e, 0x6f, 0x77, 0x6e, 0x20, 0x73, 0x65, 0x73, 0x73, 0x69, 0x6f,
+    0x6e, 0x20, 0x49, 0x64,
+];
+
+#[entry]
+fn main() -> ! {
+    let Some(server) = cortex_m::singleton!(: ServerSession = ServerSession::default()) else {
+        fail()
+    };
+    let mut out = [0u8; 512];
+    let received = server.handle_message(black_box(&MESSAGE), &mut App);
+    let sent = server.poll_transmit(&mut out);
+    let events = server.encode_events(&Uuid::from_u128(black_box(3)), &[], &mut out[256..]);
+    let ok = matches!(received, Ok(r) if r.packets == 2)
+        && matches!(sent, Ok(Some(n)) if black_box(&out[..n]) == &REPLY[..])
+        && events.is_err();
+    if !ok {
+        fail()
+    }
+    debug::exit(debug::EXIT_SUCCESS);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+fn fail() -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    fail()
+}
