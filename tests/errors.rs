@@ -277,18 +277,32 @@ fn lenient_forms_decode_to_the_canonical_request() {
 #[test]
 fn chunked_strings_are_skipped_but_not_borrowed() {
     // write {0: uuid, 1: 11, 2: [(_ "a", "b")], 9: (_ h'01', h'02')}
-    let bytes = hex("8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f61616162ff 095f41014102ff");
+    let bytes = hex(
+        "8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f61616162ff 095f41014102ff",
+    );
     let packet = decode(&bytes).remove(0).unwrap();
-    let Packet::Request(request) = packet else { panic!() };
-    let xentara_ws::Command::Write(write) = request.command else { panic!() };
-    assert_eq!(xentara_ws::wire::Raw::new(&hex("817f61616162ff")).unwrap(), match write.value {
-        xentara_ws::Value::Other(raw) => raw,
-        other => panic!("{other:?}"),
-    });
+    let Packet::Request(request) = packet else {
+        panic!()
+    };
+    let xentara_ws::Command::Write(write) = request.command else {
+        panic!()
+    };
+    assert_eq!(
+        xentara_ws::wire::Raw::new(&hex("817f61616162ff")).unwrap(),
+        match write.value {
+            xentara_ws::Value::Other(raw) => raw,
+            other => panic!("{other:?}"),
+        }
+    );
     // lookup {0: (_ "a", "b")}: a primary key must be one slice.
     let e = first_error("8184000103a1007f61616162ff");
-    assert_eq!((e.kind, e.offset, e.field), (K::ChunkedString, 7, "lookup.primary_key"));
+    assert_eq!(
+        (e.kind, e.offset, e.field),
+        (K::ChunkedString, 7, "lookup.primary_key")
+    );
     // Invalid UTF-8 in any chunk is still malformed.
-    let e = first_error("8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f6161 61ff ff");
+    let e = first_error(
+        "8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f6161 61ff ff",
+    );
     assert_eq!(e.kind, K::InvalidUtf8);
 }

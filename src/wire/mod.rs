@@ -501,14 +501,49 @@ impl<'b, T: Cbor<'b> + Clone + fmt::Debug> fmt::Debug for Seq<'b, T> {
     }
 }
 
-/// Counts bytes instead of writing them: sizes an output before (or after) a failed write.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Counter(pub usize);
+/// A writer into a slice that writes what fits and counts everything.
+///
+/// One pass both encodes and sizes: when [`SliceWriter::len`] exceeds the slice, the output
+/// did not fit and `len` is the size it needs. It never fails, so encoders compiled for it
+/// carry no error paths, and every encoder exists once in a binary that only uses it.
+#[derive(Debug)]
+pub struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
 
-impl Write for Counter {
+impl<'a> SliceWriter<'a> {
+    /// A writer at the start of `buf` (an empty one only counts).
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        SliceWriter { buf, len: 0 }
+    }
+
+    /// The bytes written so far, whether they fitted or not.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when everything written fitted in the slice.
+    pub fn fits(&self) -> bool {
+        self.len <= self.buf.len()
+    }
+}
+
+impl Write for SliceWriter<'_> {
     type Error = core::convert::Infallible;
-    fn write_all(&mut self, buf: &[u8]) -> Result<(), Self::Error> {
-        self.0 += buf.len();
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
         Ok(())
     }
 }
@@ -527,25 +562,26 @@ impl<'b, T: Cbor<'b>> Emit for T {
 }
 
 /// Writes `value` into `buf` and returns the number of bytes written; when `buf` is too
-/// small, returns the exact size needed (found by encoding again into a [`Counter`]).
+/// small, returns the exact size needed (the bytes that fitted are left in `buf`).
 pub fn encode_into<T: Emit + ?Sized>(value: &T, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let mut e = Encoder::new(minicbor::encode::write::Cursor::new(buf));
-    match value.emit(&mut e) {
-        Ok(()) => Ok(e.writer().position()),
-        Err(_) => Err(EncodeError::BufferTooSmall {
-            required: encoded_len(value),
-        }),
+    let mut e = Encoder::new(SliceWriter::new(buf));
+    let _ = value.emit(&mut e);
+    let w = e.writer();
+    if w.fits() {
+        Ok(w.len())
+    } else {
+        Err(EncodeError::BufferTooSmall { required: w.len() })
     }
 }
 
 /// The number of bytes `value` encodes to.
 pub fn encoded_len<T: Emit + ?Sized>(value: &T) -> usize {
-    let mut e = Encoder::new(Counter(0));
+    let mut e = Encoder::new(SliceWriter::new(&mut []));
     let _ = value.emit(&mut e);
-    e.writer().0
+    e.writer().len()
 }
 
-defmt_via_debug!(Raw<'_>, Counter, Len, Reader<'_>);
+defmt_via_debug!(Raw<'_>, SliceWriter<'_>, Len, Reader<'_>);
 
 #[cfg(feature = "defmt")]
 impl<'b, T: Cbor<'b> + Clone + fmt::Debug> defmt::Format for Seq<'b, T> {
