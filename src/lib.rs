@@ -82,8 +82,13 @@
 //! - Decoding borrows: text and byte strings are `&'b str` / `&'b [u8]` into the message;
 //!   lists are [`wire::Seq`]s read lazily from it.
 //! - Encoding is canonical: shortest integers and floats, definite lengths, ascending keys.
-//! - Nesting of generic values is bounded by [`wire::MAX_DEPTH`]; the decoder's stack use
-//!   does not grow with the input.
+//! - Bounded stack: nesting of generic values is limited to [`wire::MAX_DEPTH`] (16) and
+//!   skipped iteratively, so decoding uses the same stack whatever the input: about 1.8 KiB
+//!   on a Cortex-M4 (thumbv7em, opt-level "s") for any message, including one nested
+//!   `MAX_DEPTH` deep. `ServerSession::handle_message` plus `poll_transmit` take about
+//!   2.9 KiB besides the session itself. Formatting a decoded value (`Debug`, `Display`,
+//!   `defmt`) recurses once per nesting level: about 4.1 KiB at `MAX_DEPTH`. Measured by
+//!   `tests/firmware` (`bash tests/firmware/run.sh`).
 //!
 //! ## Features
 //!
