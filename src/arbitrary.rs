@@ -9,7 +9,8 @@
 //!   [`Value::Int`]);
 //! - floats are never NaN (NaN ≠ NaN), and [`TimePoint::FloatSeconds`] is finite;
 //! - a [`Raw`] is one well-formed item: the one the input starts with, if it starts with
-//!   one, else one from a small table; in [`Value::Other`] it is one that decodes as
+//!   one (nested at most `MAX_DEPTH - 4` levels, so that it still decodes inside a response
+//!   item), else one from a small table; in [`Value::Other`] it is one that decodes as
 //!   `Other` again;
 //! - a [`Seq`] keeps the input bytes its elements were generated from and regenerates them
 //!   when iterated, so it borrows like every other type here and allocates nothing.
@@ -60,13 +61,25 @@ fn table_item<'a>(u: &mut Unstructured<'a>) -> Result<Raw<'a>> {
     Raw::new(u.choose(OTHER_ITEMS)?).map_err(|_| Error::IncorrectFormat)
 }
 
+/// Nesting levels a generated item leaves free. `MAX_DEPTH` counts from where a generic
+/// value starts, and a success item is checked as one item: a value in a response item sits
+/// up to two levels deep (a map, a tag 121), so a deeper one would not decode again.
+const SPARE_LEVELS: usize = 4;
+
+/// True when `item` still nests within `MAX_DEPTH` under `SPARE_LEVELS` more levels.
+fn leaves_spare_levels(item: &[u8]) -> bool {
+    let mut wrapped = std::vec![0x81; SPARE_LEVELS];
+    wrapped.extend_from_slice(item);
+    Raw::new(&wrapped).is_ok()
+}
+
 impl<'a> Arbitrary<'a> for Raw<'a> {
     /// The well-formed item the remaining input starts with, or one from a table.
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         if u.arbitrary()? {
             let rest = u.peek_bytes(u.len()).unwrap_or_default();
             let mut r = Reader::new(rest);
-            if r.skip().is_ok() {
+            if r.skip().is_ok() && leaves_spare_levels(&rest[..r.position()]) {
                 return Raw::new(u.bytes(r.position())?).map_err(|_| Error::IncorrectFormat);
             }
         }

@@ -27,6 +27,7 @@ fn start_server(connections: usize) -> (String, mpsc::Receiver<bool>) {
     (format!("ws://{addr}/api/ws"), ended)
 }
 
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn the_example_client_walks_the_example_server_over_loopback() {
     let (url, ended) = start_server(1);
@@ -57,6 +58,7 @@ fn the_example_client_walks_the_example_server_over_loopback() {
     assert_eq!(ended.recv_timeout(Duration::from_secs(30)), Ok(true));
 }
 
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn the_example_server_checks_the_path_and_basic_credentials() {
     let (url, ended) = start_server(3);

@@ -152,6 +152,7 @@ fn success(id: i64, response: Response<'_>) -> Packet<'_> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn server_information(id: i64, ids in vec(any::<u64>(), 0..6), values in vec((any::<u64>(), value()), 0..4)) {
         let ids: Vec<ServerInfo> = ids.into_iter().map(ServerInfo::from).collect();
@@ -160,6 +161,7 @@ proptest! {
         roundtrip(success(id, Response::ServerInformation(Seq::from_slice(&items))));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn browse(id: i64, element in uuid(), depth: Option<u64>, cats in option::of(vec(any::<u64>(), 0..5)),
               entries in vec((".{0,10}", uuid(), any::<u64>()), 0..4)) {
@@ -169,6 +171,7 @@ proptest! {
         roundtrip(success(id, Response::Browse(Seq::from_slice(&entries))));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn meta_data(id: i64, element in uuid(), ids in vec(any::<u64>(), 0..5), key in option::of(".{0,10}"),
                  cat: Option<u64>, attrs in option::of(vec((".{0,8}", attr(), any::<u64>(), any::<u64>()), 0..3)),
@@ -186,12 +189,14 @@ proptest! {
         roundtrip(success(id, Response::MetaData(item)));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn lookup(id: i64, key in ".{0,30}", element in uuid()) {
         roundtrip(Packet::Request(Request { id, command: Lookup { primary_key: &key }.into() }));
         roundtrip(success(id, Response::Lookup(element)));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn read(id: i64, element in uuid(), attrs in vec(attr(), 0..5),
             results in vec((attr(), prop_oneof![value().prop_map(Ok), error_object().prop_map(Err)]), 0..4)) {
@@ -203,12 +208,14 @@ proptest! {
         roundtrip(success(id, Response::Read(Seq::from_slice(&results))));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn write(id: i64, element in uuid(), attribute in attr(), v in value(), sub in option::of(uuid())) {
         roundtrip(Packet::Request(Request { id, command: Write { element, attribute, value: v.borrow(), sub_session_id: sub }.into() }));
         roundtrip(success(id, Response::Write(())));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn subscribe(id: i64, entries in vec((uuid(), vec(attr(), 0..4)), 0..4), max: Option<u64>, min: Option<u64>,
                  desired in option::of(uuid()), reply in option::of(uuid())) {
@@ -218,6 +225,7 @@ proptest! {
         roundtrip(success(id, Response::Subscribe(reply)));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn without_items(id: i64, u in uuid(), session in option::of(uuid())) {
         roundtrip(request(id, Unsubscribe { subscription_id: u }));
@@ -230,6 +238,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn get_stage_and_resume(id: i64, stage: u64, key: u8) {
         roundtrip(success(id, Response::GetStage(stage.into())));
@@ -238,6 +247,7 @@ proptest! {
         roundtrip(Packet::Request(Request { id, command: Resume { params: Some(Raw::new(&map).unwrap()) }.into() }));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn create_sub_session(id: i64, kind in 0u8..3, a in ".{0,12}", b in ".{0,12}", der in vec(any::<u8>(), 0..16),
                           desired in option::of(uuid()), session in uuid()) {
@@ -250,12 +260,14 @@ proptest! {
         roundtrip(success(id, Response::CreateSubSession(session)));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn client_hello(id: i64, min_version: u64, max_version: u64, current: u64) {
         roundtrip(request(id, ClientHello { min_version, max_version }));
         roundtrip(success(id, Response::ClientHello(ServerHello { current_version: current })));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn untyped_success(id: i64, v in option::of(value())) {
         roundtrip(success(id, Response::Untyped(v.as_ref().map(|v| {
@@ -266,11 +278,13 @@ proptest! {
         }))));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn error_response(id: i64, e in error_object()) {
         roundtrip(Packet::Error(ErrorResponse { id, error: as_error(&e) }));
     }
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn data_change(t in time(), element in uuid(),
                    values in vec((attr(), prop_oneof![value().prop_map(Ok), error_object().prop_map(Err)]), 0..4)) {
@@ -282,6 +296,7 @@ proptest! {
     }
 
     /// Floats are written at the shortest width that holds them exactly.
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn floats_are_shortest(x in float()) {
         let mut buf = [0u8; 16];
@@ -293,6 +308,7 @@ proptest! {
 
 /// A batch of many packets round-trips through [`BatchWriter`] and [`Batch`], including
 /// the head growing from one byte to two at 24 packets.
+#[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
 #[test]
 fn batch_writer_grows_the_head() {
     for count in [0usize, 1, 23, 24, 255, 256] {
@@ -315,6 +331,7 @@ fn batch_writer_grows_the_head() {
 }
 
 /// A full writer refuses the packet and keeps what it has.
+#[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
 #[test]
 fn batch_writer_keeps_packets_that_fit() {
     let mut buf = [0u8; 14];

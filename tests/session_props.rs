@@ -321,6 +321,7 @@ fn items_message(items: &[Item], next_id: &mut MessageId) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn server_invariants_hold_for_random_message_sequences(steps in proptest::collection::vec(step(), 1..10)) {
         let mut h = Harness {
@@ -370,6 +371,7 @@ fn client_step() -> impl Strategy<Value = ClientStep> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
+    #[cfg_attr(miri, ignore = "proptest: far too slow under miri")]
     #[test]
     fn client_invariants_hold_for_random_exchanges(steps in proptest::collection::vec(client_step(), 1..12)) {
         let mut client: ClientSession<4> = ClientSession::default();

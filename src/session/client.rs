@@ -173,7 +173,13 @@ impl<const PENDING: usize> ClientSession<PENDING> {
 
     /// Forgets a request in flight (a timeout of the caller's): its response, if it comes,
     /// is then [`Unexpected::UnknownId`]. Returns its opcode.
+    ///
+    /// The hello is not forgotten while it is unanswered (`None`): without its answer the
+    /// session could never become ready. Give up on the connection instead.
     pub fn cancel(&mut self, id: MessageId) -> Option<Opcode> {
+        if self.state == (ClientState::HelloSent { id }) {
+            return None;
+        }
         self.pending.remove(&id).map(|p| p.opcode)
     }
 

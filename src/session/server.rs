@@ -238,6 +238,8 @@ struct ReplyBatch<const PACKETS: usize, const BYTES: usize> {
     used: usize,
     slots: Vec<SlotState, PACKETS>,
     waiting: usize,
+    /// Slots the message being handled has still to add: their `RESERVE` is kept too.
+    to_add: usize,
     /// Packets written in request order without slots (a message over the limits).
     inline: usize,
 }
@@ -250,6 +252,7 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
             used: 0,
             slots: Vec::new(),
             waiting: 0,
+            to_add: 0,
             inline: 0,
         }
     }
@@ -259,6 +262,7 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
         self.used = 0;
         self.slots.clear();
         self.waiting = 0;
+        self.to_add = 0;
         self.inline = 0;
     }
 
@@ -273,6 +277,7 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
             })
             .ok()?;
         self.waiting += 1;
+        self.to_add = self.to_add.saturating_sub(1);
         Some(index)
     }
 
@@ -287,9 +292,10 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
     }
 
     /// Writes the answer for slot `index`, keeping `RESERVE` bytes for every other
-    /// waiting slot. What does not fit becomes an error packet that does.
+    /// waiting slot and every slot still to come. What does not fit becomes an error
+    /// packet that does.
     fn write(&mut self, index: usize, packet: &Packet<'_>) {
-        let others = self.waiting.saturating_sub(1);
+        let others = self.waiting.saturating_sub(1) + self.to_add;
         let room = BYTES
             .saturating_sub(self.used)
             .saturating_sub(RESERVE * others);
@@ -568,6 +574,10 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
         let seq = self.open_batch()?;
         if packets > P || packets.saturating_mul(RESERVE) > Y {
             return self.refuse_all(batch, packets);
+        }
+        // An answer given while the message is read must leave room for the rest of it.
+        if let Some(reply) = self.current(seq) {
+            reply.to_add = packets;
         }
         for packet in items(batch) {
             let id = reply_id(&packet);
@@ -924,18 +934,25 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
         else {
             return Err(SessionError::UnknownSlot(slot));
         };
-        let mismatch = match (&result, opcode) {
+        let text = match (&result, opcode) {
+            // An untyped item must type as the request's: the client will type it so.
+            (Ok(Response::Untyped(item)), Some(expected)) => {
+                Response::Untyped(*item).typed(expected).err().map(|e| {
+                    Text::<TEXT>::format(format_args!(
+                        "the server answered {expected} with an item that is not one: {e}"
+                    ))
+                })
+            }
             (Ok(response), Some(expected)) => response
                 .opcode()
                 .filter(|&answered| answered != expected)
-                .map(|answered| (expected, answered)),
+                .map(|answered| {
+                    Text::<TEXT>::format(format_args!(
+                        "the server answered {expected} with a {answered} item"
+                    ))
+                }),
             _ => None,
         };
-        let text = mismatch.map(|(expected, answered)| {
-            Text::<TEXT>::format(format_args!(
-                "the server answered {expected} with a {answered} item"
-            ))
-        });
         let result = match &text {
             Some(text) => Err(ErrorObject {
                 code: ErrorCode::InternalError,

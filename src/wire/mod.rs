@@ -308,7 +308,9 @@ fn diag(r: &mut Reader<'_>, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Re
                 Err(_) => malformed(f),
             },
             _ => match r.raw() {
-                Ok(bytes) => write!(f, "simple({})", bytes.last().copied().unwrap_or(0) & 0x1f),
+                // `f8 xx`: the value is the second byte; else the initial byte's low bits.
+                Ok([_, value]) => write!(f, "simple({value})"),
+                Ok(bytes) => write!(f, "simple({})", bytes.first().copied().unwrap_or(0) & 0x1f),
                 Err(_) => malformed(f),
             },
         },

@@ -107,27 +107,27 @@ impl TimePoint {
             let value = match key {
                 Some(4) => {
                     r.expect_tag(DECIMAL_FRACTION_TAG, "decimal fraction (tag 4)")?;
+                    // Errors about the pair point at its array.
+                    let parts_at = r.position();
+                    let not_a_pair = DecodeError::new(
+                        DecodeErrorKind::WrongType("[exponent, mantissa]"),
+                        parts_at,
+                    );
                     let mut parts = r.array()?;
                     if parts != Len::Definite(2) && parts != Len::Indefinite {
-                        return Err(r.wrong_type("[exponent, mantissa]"));
+                        return Err(not_a_pair);
                     }
                     let mut next = |r: &mut Reader<'_>| -> Result<i64, DecodeError> {
                         if r.has_next(&mut parts)? {
                             r.i64()
                         } else {
-                            Err(DecodeError::new(
-                                DecodeErrorKind::WrongType("[exponent, mantissa]"),
-                                at,
-                            ))
+                            Err(not_a_pair)
                         }
                     };
                     let exponent = next(r)?;
                     let mantissa = next(r)?;
                     if r.has_next(&mut parts)? {
-                        return Err(DecodeError::new(
-                            DecodeErrorKind::WrongType("[exponent, mantissa]"),
-                            at,
-                        ));
+                        return Err(not_a_pair);
                     }
                     Some(TimePoint::Decimal { exponent, mantissa })
                 }

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the repo's vector files and a few constants.
 #![allow(dead_code)]
 
+pub mod checks;
+
 use xentara_ws::Uuid;
 
 /// The element UUID every spec example uses.

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# CI piece for fuzzing and miri (issue #5), called by .ci/run as `bash fuzz/ci.sh`.
+#
+# 1. Builds every fuzz target (cargo-fuzz, nightly) and runs each for a bounded time from
+#    the committed seeds (fuzz/seeds) with the protocol dictionary (fuzz/cbor.dict).
+# 2. Runs the library's unit and integration tests under miri.
+#
+# Needs a nightly toolchain; on a machine without one it says so and exits 0. Installs
+# cargo-fuzz and the miri component when missing.
+#
+# Environment (all optional):
+#   FUZZ_SECONDS    seconds per target (default 60)
+#   FUZZ_SANITIZER  address (default) or none
+#   SKIP_FUZZ=1     skip the fuzz runs
+#   SKIP_MIRI=1     skip miri
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+seconds=${FUZZ_SECONDS:-60}
+sanitizer=${FUZZ_SANITIZER:-address}
+step() { printf '\n== fuzz/ci.sh: %s (%ss)\n' "$*" "$SECONDS"; }
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "fuzz/ci.sh: no nightly toolchain here; skipping the fuzz runs and miri"
+    exit 0
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+    step "cargo-fuzz"
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        cargo install cargo-fuzz --locked
+    fi
+    cargo fuzz --version
+
+    cd "$root/fuzz"
+    # The fuzz crate builds into fuzz/target; a target dir meant for the library would mix
+    # instrumented and plain builds.
+    unset CARGO_TARGET_DIR
+
+    step "build every fuzz target (sanitizer: $sanitizer)"
+    cargo +nightly fuzz build --sanitizer "$sanitizer"
+
+    for target in $(cargo +nightly fuzz list); do
+        step "run $target for ${seconds}s"
+        mkdir -p "corpus/$target" logs
+        log="logs/$target.log"
+        if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "corpus/$target" seeds -- \
+            -dict=cbor.dict -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+            tail -n 60 "$log"
+            echo "fuzz/ci.sh: $target failed; the input is in fuzz/artifacts/$target/"
+            exit 1
+        fi
+        grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb))' "$log" || tail -n 5 "$log"
+    done
+    cd "$root"
+fi
+
+if [ "${SKIP_MIRI:-0}" != 1 ]; then
+    step "miri"
+    rustup +nightly component add miri
+    # Tests that cannot run under miri (proptest-heavy ones) are marked
+    # #[cfg_attr(miri, ignore = "…")]; everything else runs.
+    # The tests read their vectors from tests/vectors (isolation off lets miri open files)
+    # and leak a few test fixtures on purpose for 'static data (the library allocates
+    # nothing: tests/no_alloc.rs counts).
+    MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation -Zmiri-ignore-leaks}" \
+        cargo +nightly miri test --all-features
+fi
+
+step "done"

@@ -1,0 +1,10 @@
+//! Arbitrary bytes through the batch decoder and every packet, operation and wire-type
+//! decoder: nothing panics, every error maps to a spec code and points inside the input,
+//! the batch iterator ends and agrees with `validate`, and every accepted packet re-encodes
+//! stably (`common/checks.rs`).
+#![no_main]
+
+#[path = "../../tests/common/checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_message(data));

@@ -1,0 +1,374 @@
+//! A sequence of arbitrary steps — request messages (structured or raw bytes), hellos,
+//! polls with buffers of any size, late answers, stale answers, events — fed to a server
+//! session with small tables and an application whose every decision comes from the input.
+//! After each step the session's invariants hold, and every reply message is checked
+//! against a model of what its requests must get:
+//!
+//! - every request gets exactly one response, with its id, in request order;
+//! - no command is accepted before the hello (each is answered -32000, and the application
+//!   is never called while the session awaits the hello), a second hello gets -32001;
+//! - a refused message (over the limits) is answered -32603 throughout; a decode error is
+//!   answered with its code; a packet that is not a request with -32600;
+//! - a success item always types as the answer to its request's opcode;
+//! - the sub-session, subscription and reply tables never exceed their capacities;
+//! - at the end, once every deferred request is answered, every reply has been sent.
+#![no_main]
+
+use std::collections::VecDeque;
+
+use arbitrary::{Arbitrary, Unstructured};
+use xentara_ws::op::params::{ClientHello, Credentials};
+use xentara_ws::session::{
+    AppRequest, Application, IdKind, Replied, Reply, ServerSession, ServerState, SessionError, Slot,
+};
+use xentara_ws::{Batch, ErrorCode, ErrorObject, Opcode, Packet, Request, Response, Uuid};
+
+#[path = "../../tests/common/checks.rs"]
+mod checks;
+mod steps;
+
+const SESSIONS: usize = 2;
+const SUBSCRIPTIONS: usize = 3;
+const BATCHES: usize = 2;
+const PACKETS: usize = 4;
+const BYTES: usize = 512;
+
+type Server = ServerSession<u8, SESSIONS, SUBSCRIPTIONS, BATCHES, PACKETS, BYTES>;
+
+/// One thing that happens to the session.
+#[derive(Arbitrary, Debug)]
+enum Step<'a> {
+    /// A message of arbitrary packets (mostly valid requests).
+    Message(Vec<Packet<'a>>),
+    /// Arbitrary bytes as a message.
+    Raw(&'a [u8]),
+    /// A client_hello asking for `min..=max`.
+    Hello { id: i64, min: u8, max: u8 },
+    /// `poll_transmit` into a buffer of `room` bytes.
+    Poll { room: u16 },
+    /// Answers the `pick`-th deferred request.
+    Answer { pick: u8 },
+    /// Answers a request that was answered already.
+    Stale { pick: u8 },
+    /// Events for the `pick`-th active subscription, or an unknown one.
+    Events { pick: u8, unknown: Uuid },
+}
+
+/// What the application does with a command.
+#[derive(Arbitrary, Debug)]
+enum Decision<'a> {
+    Ok(Response<'a>),
+    Error(ErrorCode),
+    Message(ErrorCode, &'a str),
+    Later,
+}
+
+/// The application: every answer, credential check and fresh id comes from the input.
+struct App<'a> {
+    u: Unstructured<'a>,
+    /// Commands handed to `handle`.
+    calls: usize,
+    /// The opcodes of the commands it was handed, for the model's checks.
+    deferred: Vec<Slot>,
+    answered: Vec<Slot>,
+}
+
+impl<'a> Application for App<'a> {
+    type Identity = u8;
+
+    fn authenticate(&mut self, _: &Credentials<'_>) -> Result<u8, ErrorCode> {
+        match self.u.arbitrary::<Option<u8>>() {
+            Ok(Some(identity)) => Ok(identity),
+            _ => Err(ErrorCode::AccessDenied),
+        }
+    }
+
+    fn fresh_id(&mut self, _: IdKind) -> Uuid {
+        // Sometimes nil or repeated: the machine must refuse those, not break.
+        Uuid::from_u128(u128::from(self.u.arbitrary::<u8>().unwrap_or(0)))
+    }
+
+    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
+        self.calls += 1;
+        assert!(
+            !matches!(
+                request.command.opcode(),
+                Opcode::ClientHello | Opcode::CreateSubSession | Opcode::CloseSubSession
+            ),
+            "the machine handles {} itself",
+            request.command.opcode()
+        );
+        assert_eq!(reply.slot(), request.slot);
+        self.answered.push(request.slot);
+        match self.u.arbitrary().unwrap_or(Decision::Later) {
+            Decision::Ok(response) => reply.ok(response),
+            Decision::Error(code) => reply.error(code),
+            Decision::Message(code, text) => reply.error_message(code, text),
+            Decision::Later => {
+                self.answered.pop();
+                self.deferred.push(request.slot);
+                reply.later()
+            }
+        }
+    }
+}
+
+/// What one request must get back.
+#[derive(Debug)]
+enum Expect {
+    /// A request with this opcode.
+    Request(Opcode),
+    /// Any other packet: -32600.
+    NotRequest,
+    /// A packet that did not decode: its code.
+    Undecodable(ErrorCode),
+}
+
+/// A request message the session took: the responses its reply must hold, in order.
+#[derive(Debug)]
+struct Pending {
+    responses: Vec<(i64, Expect)>,
+    refused: bool,
+}
+
+/// What each request of `message` must get, as the server reads it.
+fn expectations(message: &[u8]) -> Vec<(i64, Expect)> {
+    let batch = match Batch::new(message) {
+        Ok(batch) => batch,
+        Err(e) => return vec![(0, Expect::Undecodable(e.code()))],
+    };
+    batch
+        .map(|packet| match packet {
+            Ok(Packet::Request(r)) => (r.id, Expect::Request(r.command.opcode())),
+            Ok(other) => (other.id().unwrap_or(0), Expect::NotRequest),
+            Err(e) => (e.id.unwrap_or(0), Expect::Undecodable(e.code())),
+        })
+        .collect()
+}
+
+/// The model: replies still due, and whether a hello has succeeded in the replies so far.
+#[derive(Default)]
+struct Model {
+    due: VecDeque<Pending>,
+    hello_done: bool,
+}
+
+impl Model {
+    /// Checks one reply message against the oldest request message without one.
+    fn reply(&mut self, reply: &[u8]) {
+        let pending = self.due.pop_front().expect("a reply nobody asked for");
+        let packets: Vec<Packet<'_>> = Batch::new(reply)
+            .and_then(|b| b.collect::<Result<_, _>>())
+            .unwrap_or_else(|e| panic!("the server's reply does not decode: {e}"));
+        assert_eq!(
+            packets.len(),
+            pending.responses.len(),
+            "one response per request"
+        );
+        for (packet, (id, expect)) in packets.iter().zip(&pending.responses) {
+            assert_eq!(packet.id(), Some(*id), "responses come in request order");
+            let outcome: Result<&Response<'_>, ErrorCode> = match packet {
+                Packet::Success(s) => Ok(&s.response),
+                Packet::Error(e) => Err(e.error.code),
+                other => panic!("a server replied with a {} packet", other.kind()),
+            };
+            if pending.refused {
+                assert_eq!(outcome.err(), Some(ErrorCode::InternalError));
+                continue;
+            }
+            match expect {
+                Expect::NotRequest => assert_eq!(outcome.err(), Some(ErrorCode::InvalidRequest)),
+                Expect::Undecodable(code) => assert_eq!(outcome.err(), Some(*code)),
+                Expect::Request(Opcode::ClientHello) => match packet {
+                    Packet::Success(s) => {
+                        assert!(!self.hello_done, "a second hello succeeded");
+                        let Ok(Response::ClientHello(hello)) = s.response_to(Opcode::ClientHello)
+                        else {
+                            panic!("the hello's item is not a server hello");
+                        };
+                        assert_eq!(hello.current_version, 1);
+                        self.hello_done = true;
+                    }
+                    _ if self.hello_done => {
+                        assert_eq!(outcome.err(), Some(ErrorCode::DuplicateClientHello));
+                    }
+                    _ => {}
+                },
+                Expect::Request(_) if !self.hello_done => {
+                    assert_eq!(outcome.err(), Some(ErrorCode::MissingClientHello));
+                }
+                Expect::Request(op) => {
+                    if let Packet::Success(s) = packet {
+                        s.response_to(*op).unwrap_or_else(|e| {
+                            panic!("a success item does not type as {op}: {e}")
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The session's own invariants, at any time.
+fn invariants(server: &Server, app: &App<'_>) {
+    assert!(server.sub_sessions().count() <= SESSIONS);
+    assert!(server.subscription_entries() <= SUBSCRIPTIONS);
+    assert!(server.subscriptions().count() <= server.subscription_entries());
+    assert!(server.open_batches() <= BATCHES);
+    assert_eq!(
+        server.waiting(),
+        app.deferred.len(),
+        "a request waits iff deferred"
+    );
+    if server.state() == ServerState::AwaitingHello {
+        assert_eq!(
+            app.calls, 0,
+            "a command reached the application before the hello"
+        );
+        assert_eq!(server.sub_sessions().count(), 0);
+        assert_eq!(server.subscription_entries(), 0);
+    }
+}
+
+/// Hands `message` to the server and records what its reply must hold.
+fn feed(server: &mut Server, app: &mut App<'_>, model: &mut Model, message: &[u8]) {
+    match server.handle_message(message, app) {
+        Ok(received) => {
+            let responses = expectations(message);
+            assert_eq!(received.packets, responses.len());
+            if received.packets > 0 {
+                model.due.push_back(Pending {
+                    responses,
+                    refused: received.refused,
+                });
+            }
+        }
+        Err(SessionError::Busy { capacity }) => assert_eq!(capacity, BATCHES),
+        Err(SessionError::MessageTooLarge { packets }) => assert!(packets > PACKETS),
+        Err(e) => panic!("handle_message failed: {e}"),
+    }
+}
+
+/// Takes every reply that is due (checking it) until none is.
+fn poll(server: &mut Server, model: &mut Model, room: usize) {
+    let mut buf = vec![0u8; room];
+    loop {
+        let due = server.transmit_len();
+        match server.poll_transmit(&mut buf) {
+            Ok(None) => {
+                assert_eq!(due, None);
+                return;
+            }
+            Ok(Some(n)) => {
+                assert_eq!(due, Some(n));
+                model.reply(&buf[..n]);
+            }
+            Err(SessionError::Encode(xentara_ws::EncodeError::BufferTooSmall { required })) => {
+                assert_eq!(due, Some(required));
+                assert!(required > room);
+                return;
+            }
+            Err(e) => panic!("poll_transmit failed: {e}"),
+        }
+    }
+}
+
+/// A result for a deferred request: an arbitrary item (maybe of the wrong opcode) or error.
+fn late_answer<'a>(u: &mut Unstructured<'a>) -> Result<Response<'a>, ErrorObject<'a>> {
+    match u.arbitrary::<bool>() {
+        Ok(true) => u
+            .arbitrary()
+            .map_err(|_| ErrorObject::new(ErrorCode::ReadError)),
+        _ => Err(ErrorObject::new(ErrorCode::WriteError)),
+    }
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let Ok(app_data) = u.arbitrary::<&[u8]>() else {
+        return;
+    };
+    let mut app = App {
+        u: Unstructured::new(app_data),
+        calls: 0,
+        deferred: Vec::new(),
+        answered: Vec::new(),
+    };
+    let mut server = Box::new(Server::default());
+    let mut model = Model::default();
+    for step in steps::steps(&mut u) {
+        match step {
+            Step::Message(packets) => {
+                let bytes = checks::encode(&packets);
+                feed(&mut server, &mut app, &mut model, &bytes);
+            }
+            Step::Raw(bytes) => feed(&mut server, &mut app, &mut model, bytes),
+            Step::Hello { id, min, max } => {
+                let hello = Packet::Request(Request {
+                    id,
+                    command: ClientHello {
+                        min_version: min.into(),
+                        max_version: max.into(),
+                    }
+                    .into(),
+                });
+                let bytes = checks::encode(&[hello]);
+                feed(&mut server, &mut app, &mut model, &bytes);
+            }
+            Step::Poll { room } => poll(&mut server, &mut model, usize::from(room)),
+            Step::Answer { pick } => {
+                if !app.deferred.is_empty() {
+                    let slot = app.deferred.remove(usize::from(pick) % app.deferred.len());
+                    let result = late_answer(&mut app.u);
+                    server
+                        .answer(slot, result)
+                        .expect("a deferred slot is answerable");
+                    app.answered.push(slot);
+                }
+            }
+            Step::Stale { pick } => {
+                if !app.answered.is_empty() {
+                    let slot = app.answered[usize::from(pick) % app.answered.len()];
+                    let stale = server.answer(slot, Err(ErrorObject::new(ErrorCode::ReadError)));
+                    assert_eq!(stale, Err(SessionError::UnknownSlot(slot)));
+                }
+            }
+            Step::Events { pick, unknown } => {
+                let active: Vec<Uuid> = server.subscriptions().copied().collect();
+                let mut buf = [0u8; 64];
+                let subscription = match active.len() {
+                    0 => unknown,
+                    n => active[usize::from(pick) % n],
+                };
+                let result = server.encode_events(&subscription, &[], &mut buf);
+                match server.state() {
+                    ServerState::AwaitingHello => assert_eq!(result, Err(SessionError::NoHello)),
+                    _ if server.is_subscribed(&subscription) => assert_eq!(result, Ok(1)),
+                    _ => assert_eq!(result, Err(SessionError::UnknownSubscription(subscription))),
+                }
+            }
+        }
+        invariants(&server, &app);
+    }
+
+    // The end: answer everything deferred; every reply must then be sent, each once.
+    for slot in std::mem::take(&mut app.deferred) {
+        let result = late_answer(&mut app.u);
+        server
+            .answer(slot, result)
+            .expect("a deferred slot is answerable");
+    }
+    assert_eq!(server.waiting(), 0);
+    poll(&mut server, &mut model, BYTES * 2);
+    assert!(
+        model.due.is_empty(),
+        "{} replies never sent",
+        model.due.len()
+    );
+    assert_eq!(server.open_batches(), 0);
+    assert_eq!(
+        model.hello_done,
+        matches!(server.state(), ServerState::Ready { .. })
+    );
+    invariants(&server, &app);
+});

@@ -1,0 +1,143 @@
+//! Inputs the fuzz targets (`fuzz/`) found, kept as regression tests. (Those about
+//! malformed messages live in `malformed.rs` and `limits.rs`.)
+
+mod common;
+
+use common::hex;
+use xentara_ws::op::params::Credentials;
+use xentara_ws::op::params::Lookup;
+use xentara_ws::session::{
+    AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
+    ServerSession,
+};
+use xentara_ws::wire::Raw;
+use xentara_ws::{Batch, ErrorCode, Opcode, Packet, Response, Uuid};
+
+/// How the test application answers every command.
+enum App {
+    /// A success with this untyped item.
+    Untyped(&'static [u8]),
+    /// An error with this message.
+    Error(&'static str),
+}
+
+impl Application for App {
+    type Identity = ();
+    fn authenticate(&mut self, _: &Credentials<'_>) -> Result<(), ErrorCode> {
+        Ok(())
+    }
+    fn fresh_id(&mut self, _: IdKind) -> Uuid {
+        Uuid::from_u128(7)
+    }
+    fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+        match self {
+            App::Untyped(item) => reply.ok(Response::Untyped(Some(Raw::new(item).unwrap()))),
+            App::Error(text) => reply.error_message(ErrorCode::ReadError, text),
+        }
+    }
+}
+
+/// The reply's second packet (after the hello's), typed as a lookup answer.
+fn lookup_answer(item: &'static [u8]) -> Result<Uuid, (ErrorCode, String)> {
+    let mut server: ServerSession = ServerSession::default();
+    // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 3, {0: "A"}]]
+    let message = hex("82 84 00 01 0e a2 00 01 01 01 84 00 02 03 a1 00 61 41");
+    server
+        .handle_message(&message, &mut App::Untyped(item))
+        .unwrap();
+    let mut out = [0u8; 256];
+    let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    let reply: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
+    match &reply[1] {
+        Packet::Success(s) => match s.response_to(Opcode::Lookup) {
+            Ok(Response::Lookup(uuid)) => Ok(uuid),
+            other => panic!("{other:?}"),
+        },
+        Packet::Error(e) => Err((e.error.code, e.error.message.unwrap_or("").to_owned())),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Found by `server_session`: an application's `Response::Untyped` item went out unchecked,
+/// so a lookup could be answered with an item that is not a UUID (the client then rejects
+/// the whole message). The server now types an untyped item by the request's opcode and
+/// answers -32603 when it does not fit, as it does for a typed item of another opcode.
+#[test]
+fn regression_untyped_item_must_fit_the_request() {
+    // "x" is no UUID.
+    let (code, message) = lookup_answer(&[0x61, 0x78]).unwrap_err();
+    assert_eq!(code, ErrorCode::InternalError);
+    assert!(message.contains("lookup"), "{message}");
+    // 37(h'abab…') is one: it goes out as it is.
+    const UUID: [u8; 19] = {
+        let mut item = [0xab; 19];
+        (item[0], item[1], item[2]) = (0xd8, 0x25, 0x50);
+        item
+    };
+    assert_eq!(lookup_answer(&UUID), Ok(Uuid::from_bytes([0xab; 16])));
+}
+
+/// Found by `client_session`: cancelling the unanswered hello left the session waiting for
+/// it forever (every later answer was `BeforeHello`, and the hello's own `UnknownId`). The
+/// hello cannot be cancelled now; other requests still can.
+#[test]
+fn regression_unanswered_hello_cannot_be_cancelled() {
+    let mut client: ClientSession = ClientSession::default();
+    let mut out = [0u8; 64];
+    let mut batch = client.start_batch(&mut out);
+    let lookup = batch.request(Lookup { primary_key: "A" }).unwrap();
+    batch.finish().unwrap();
+    assert_eq!(client.state(), ClientState::HelloSent { id: 1 });
+    assert_eq!(client.cancel(1), None);
+    assert_eq!(client.cancel(lookup), Some(Opcode::Lookup));
+    // [[1, 1, {0: 1}]]: the hello's answer still makes the session ready.
+    let reply = hex("81 83 01 01 a1 00 01");
+    let outcomes: Vec<_> = client.handle_message(&reply).unwrap().collect();
+    assert!(matches!(outcomes[..], [Outcome::Success { id: 1, .. }]));
+    assert_eq!(client.version(), Some(1));
+}
+
+/// An error message that fills the reply buffer to its last byte as the second answer.
+const TEXT: &str = concat!(
+    "a message long enough to fill the reply buffer to its last byte when it is the second ",
+    "answer, abcdefghijklmnopq"
+);
+
+/// Found by `server_session`: an answer given while a message was still being read kept
+/// room only for the requests read so far, so it could take the bytes a later packet's
+/// response needed; that request then waited forever and the reply was never sent. Room
+/// for the rest of the message is now kept too (the long answer becomes -32603 "response
+/// too large"), and every request is answered.
+#[test]
+fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
+    // [1, 1, {0: 1}] takes 6 bytes; [2, 2, {0: -32108, 1: TEXT}] the 122 that are left.
+    assert_eq!(TEXT.len(), 111);
+    let mut server: ServerSession<(), 4, 16, 1, 4, 128> = ServerSession::default();
+    // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 8], [1, 9]]: hello, get_stage, a stray success.
+    let message = hex("83 84 00 01 0e a2 00 01 01 01 83 00 02 08 82 01 09");
+    let received = server
+        .handle_message(&message, &mut App::Error(TEXT))
+        .unwrap();
+    assert_eq!((received.packets, received.waiting), (3, 0));
+    assert_eq!(server.waiting(), 0);
+    let mut out = [0u8; 256];
+    let n = server
+        .poll_transmit(&mut out)
+        .unwrap()
+        .expect("the reply is due");
+    let reply: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
+    let errors: Vec<_> = reply
+        .iter()
+        .map(|p| match p {
+            Packet::Success(_) => None,
+            Packet::Error(e) => Some((e.error.code, e.error.message)),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(errors[0], None);
+    assert_eq!(
+        errors[1],
+        Some((ErrorCode::ReadError, Some("response too large")))
+    );
+    assert_eq!(errors[2].unwrap().0, ErrorCode::InvalidRequest);
+}
