@@ -3,38 +3,12 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod counting_alloc;
 
 use xentara_ws::wire::Raw;
 use xentara_ws::{Batch, Opcode, Packet, encode_batch};
 
-struct Counting;
-
-thread_local! {
-    /// Allocations made by this thread while armed (other test threads don't count).
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Runs `f` and returns how many heap allocations it made.
-fn allocations(f: impl FnOnce()) -> usize {
-    COUNT.with(|c| c.set(Some(0)));
-    f();
-    COUNT.with(|c| c.replace(None)).unwrap()
-}
+use counting_alloc::allocations;
 
 /// Decodes a message, types every success item under each opcode, walks every sequence
 /// (by re-encoding it) and encodes the packets back; all on the stack.

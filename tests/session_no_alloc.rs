@@ -2,8 +2,7 @@
 //! whole exchange between a client and a server machine (hello, commands, sub-sessions,
 //! subscriptions, a deferred answer, events, errors).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod counting_alloc;
 
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
@@ -12,25 +11,7 @@ use xentara_ws::wire::enums::{Attribute, Stage};
 use xentara_ws::wire::time::TimePoint;
 use xentara_ws::*;
 
-struct Counting;
-
-thread_local! {
-    /// Allocations made by this thread while armed (other test threads don't count).
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+use counting_alloc::COUNT;
 
 const POINT: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
 
