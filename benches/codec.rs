@@ -1,5 +1,5 @@
-//! Wall-time benchmarks against peers (issue #6). Results land in
-//! `target/criterion/{decode,encode}/<message>/{xentara-ws,minicbor-skip,ciborium}/`.
+//! Wall-time benchmarks against peers, in one run. Results land in
+//! `target/criterion/{decode,encode}_<message>/<function>/`.
 //!
 //! `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 2`
 
@@ -22,6 +22,12 @@ fn decode(c: &mut Criterion) {
         g.bench_function("minicbor-skip", |b| {
             b.iter(|| skip_minicbor(black_box(bytes)))
         });
+        if name == "close_sub_session" {
+            g.bench_function("minicbor-hand", |b| {
+                b.iter(|| decode_minicbor_seed(black_box(bytes)))
+            });
+            g.bench_function("bytes", |b| b.iter(|| decode_bytes_seed(black_box(bytes))));
+        }
         g.bench_function("ciborium", |b| b.iter(|| decode_ciborium(black_box(bytes))));
         g.finish();
     }
@@ -38,6 +44,11 @@ fn encode(c: &mut Criterion) {
         g.bench_function("xentara-ws", |b| {
             b.iter(|| encode_xentara(black_box(&m.packets), &mut buf))
         });
+        if name == "close_sub_session" {
+            g.bench_function("minicbor-hand", |b| {
+                b.iter(|| encode_minicbor_seed(black_box(SEED_ID), black_box(&SEED_UUID), &mut buf))
+            });
+        }
         g.bench_function("ciborium", |b| {
             b.iter(|| encode_ciborium(black_box(&value), &mut out))
         });

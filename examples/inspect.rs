@@ -10,15 +10,15 @@
 //! stdin. Each packet is printed with its type, message id, operation and named
 //! parameters; UUIDs hyphenated. A success item is typed by the opcode of an earlier
 //! request with the same id in this run, else shown as CBOR diagnostic notation.
-//! An undecodable message or packet prints `error <code>: <what> at byte <n>`; the exit
-//! status is 1 if any did, else 0. It never panics.
+//! An undecodable message or packet — or an element of a sequence in one — prints
+//! `error <code>: <what> at byte <n>`; the exit status is 1 if any did, else 0. It never
+//! panics.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use xentara_ws::op::Response;
-use xentara_ws::{AttrResult, Batch, DecodeError, Event, Opcode, Packet};
+use xentara_ws::{AttrResult, Batch, DecodeError, Event, Opcode, Packet, Raw, Response};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,7 +76,7 @@ impl Inspector {
         let mut ok = true;
         for (i, packet) in batch.enumerate() {
             match packet {
-                Ok(packet) => self.packet(i, &packet, out),
+                Ok(packet) => ok &= self.packet(i, &packet, out),
                 Err(e) => {
                     let _ = write!(out, "[{i}] ");
                     print_error(out, &e);
@@ -87,8 +87,9 @@ impl Inspector {
         ok
     }
 
-    fn packet(&mut self, i: usize, packet: &Packet<'_>, out: &mut impl Write) {
-        let _ = match packet {
+    /// Prints one packet; false if a part of it did not decode.
+    fn packet(&mut self, i: usize, packet: &Packet<'_>, out: &mut impl Write) -> bool {
+        match packet {
             Packet::Request(r) => {
                 let op = r.command.opcode();
                 self.opcodes.insert(r.id, op);
@@ -100,54 +101,88 @@ impl Inspector {
                 r.command.for_each_field(&mut |name, value| {
                     let _ = writeln!(out, "      {name}: {value:?}");
                 });
-                Ok(())
+                lazy(out, r.command.check())
             }
             Packet::Success(s) => {
                 let _ = write!(out, "[{i}] success, message id {}", s.id);
-                match (self.opcodes.get(&s.id), &s.response) {
-                    (_, Response::Untyped(None)) => writeln!(out, ", no item"),
-                    (Some(&op), _) => match s.response_to(op) {
-                        Ok(typed) => writeln!(out, ", {op} item: {}", describe(&typed)),
+                match (self.opcodes.get(&s.id), s.item_bytes()) {
+                    (Some(&op), _) => match s.response(op) {
+                        Ok(typed) => {
+                            let _ = writeln!(out, ", {op} item: {}", describe(&typed));
+                            lazy(out, typed.check())
+                        }
                         Err(e) => {
                             let _ = writeln!(out);
                             print_error(out, &e);
-                            Ok(())
+                            false
                         }
                     },
-                    (None, Response::Untyped(Some(raw))) => writeln!(out, ", item: {raw}"),
-                    (None, typed) => writeln!(out, ", item: {typed:?}"),
+                    (None, None) => {
+                        let _ = writeln!(out, ", no item");
+                        true
+                    }
+                    (None, Some(item)) => {
+                        let _ = match Raw::new(item) {
+                            Ok(raw) => writeln!(out, ", item: {raw}"),
+                            Err(e) => writeln!(out, ", item: {e}"),
+                        };
+                        true
+                    }
                 }
             }
-            Packet::Error(e) => writeln!(
-                out,
-                "[{i}] error, message id {}, code {} ({}){}",
-                e.id,
-                e.error.code.code(),
-                e.error.code.name(),
-                e.error
-                    .message
-                    .map(|m| format!(": {m:?}"))
-                    .unwrap_or_default()
-            ),
+            Packet::Error(e) => {
+                let _ = writeln!(
+                    out,
+                    "[{i}] error, message id {}, code {} ({}){}",
+                    e.id,
+                    e.error.code.code(),
+                    e.error.code.name(),
+                    e.error
+                        .message
+                        .map(|m| format!(": {m:?}"))
+                        .unwrap_or_default()
+                );
+                true
+            }
             Packet::Event(Event::DataChange(ev)) => {
                 let _ = writeln!(out, "[{i}] event, data_change");
                 let _ = writeln!(out, "      time: {:?}", ev.time);
                 let _ = writeln!(out, "      element: {}", ev.element);
-                for (attr, result) in &ev.values {
-                    let _ = match result {
-                        AttrResult::Value(v) => writeln!(out, "      {attr}: {v}"),
-                        AttrResult::Error(e) => writeln!(
+                let mut ok = true;
+                for value in &ev.values {
+                    let _ = match value {
+                        Ok((attr, AttrResult::Value(v))) => writeln!(out, "      {attr}: {v}"),
+                        Ok((attr, AttrResult::Error(e))) => writeln!(
                             out,
                             "      {attr}: error {} ({}){}",
                             e.code.code(),
                             e.code.name(),
                             e.message.map(|m| format!(": {m:?}")).unwrap_or_default()
                         ),
+                        Err(e) => {
+                            ok = false;
+                            write!(out, "      ").and_then(|()| {
+                                print_error(out, &e);
+                                Ok(())
+                            })
+                        }
                     };
                 }
-                Ok(())
+                ok
             }
-        };
+        }
+    }
+}
+
+/// Prints the error of a lazily read part (a sequence's element), if there is one.
+fn lazy(out: &mut impl Write, checked: Result<(), DecodeError>) -> bool {
+    match checked {
+        Ok(()) => true,
+        Err(e) => {
+            let _ = write!(out, "      ");
+            print_error(out, &e);
+            false
+        }
     }
 }
 

@@ -4,9 +4,9 @@
 //!
 //! `instructions <message> <mode> <iterations>`, mode one of
 //! `decode-xentara`, `decode-minicbor-skip`, `decode-ciborium`, `encode-xentara`,
-//! `encode-ciborium`, or `validate-xentara` (the crate's decode without reading the
-//! packets' fields: one pass, sequences checked but not iterated). Prints the operation's
-//! result of the last iteration.
+//! `encode-ciborium`, and for the seed message `decode-minicbor-hand`, `decode-bytes` and
+//! `encode-minicbor-hand` (the hand-written references). Prints the operation's result of
+//! the last iteration.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -22,7 +22,11 @@ const MODES: &[&str] = &[
     "decode-ciborium",
     "encode-xentara",
     "encode-ciborium",
-    "validate-xentara",
+    "decode-minicbor-hand",
+    "decode-bytes",
+    "encode-minicbor-hand",
+    "decode-bare",
+    "skip-xentara",
 ];
 
 fn main() -> ExitCode {
@@ -54,7 +58,13 @@ fn main() -> ExitCode {
             "decode-minicbor-skip" => usize::from(skip_minicbor(black_box(bytes))),
             "decode-ciborium" => usize::from(decode_ciborium(black_box(bytes)).is_some()),
             "encode-xentara" => encode_xentara(black_box(&m.packets), &mut buf),
-            "validate-xentara" => xentara_ws::batch::validate(black_box(bytes)).unwrap_or(0),
+            "decode-minicbor-hand" => usize::from(decode_minicbor_seed(black_box(bytes)).is_some()),
+            "decode-bytes" => usize::from(decode_bytes_seed(black_box(bytes)).is_some()),
+            "decode-bare" => decode_xentara_bare(black_box(bytes)),
+            "skip-xentara" => usize::from(skip_xentara(black_box(bytes))),
+            "encode-minicbor-hand" => {
+                encode_minicbor_seed(black_box(SEED_ID), black_box(&SEED_UUID), &mut buf)
+            }
             _ => encode_ciborium(black_box(&value), &mut out),
         };
     }

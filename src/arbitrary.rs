@@ -3,7 +3,7 @@
 //! Every generated value is canonical: encoding it and decoding the bytes gives the same
 //! value back (`==`), so a structure-aware fuzzer can check round trips. The rules:
 //!
-//! - numbered tables ([`crate::wire::enums`], [`ErrorCode`]) never put a listed number in
+//! - numbered tables ([`crate::model::enums`], [`ErrorCode`]) never put a listed number in
 //!   `Unknown(n)` / `Other(n)`;
 //! - [`Value::UInt`] only holds numbers above `i64::MAX` (smaller ones decode as
 //!   [`Value::Int`]);
@@ -17,10 +17,9 @@
 
 use arbitrary::{Arbitrary, Error, Result, Unstructured};
 
+use crate::cbor::{Cbor, Reader};
 use crate::error::ErrorCode;
-use crate::wire::time::TimePoint;
-use crate::wire::value::Value;
-use crate::wire::{Cbor, Raw, Reader, Seq};
+use crate::model::{Raw, Seq, TimePoint, Value};
 
 /// A number for a protocol table: mostly small (where the listed rows are), sometimes any.
 pub(crate) fn table_number(u: &mut Unstructured<'_>) -> Result<u64> {
@@ -123,7 +122,7 @@ impl<'a> Arbitrary<'a> for Value<'a> {
             8 => Value::Time(u.arbitrary()?),
             _ => {
                 let raw = Raw::arbitrary(u)?;
-                match raw.decode_as::<Value>() {
+                match crate::cbor::decode::<Value>(raw.as_bytes()) {
                     Ok(Value::Other(_)) => Value::Other(raw),
                     _ => Value::Other(table_item(u)?),
                 }

@@ -3,12 +3,12 @@
 //! [`Batch`] iterates over a received message without allocating; [`encode_batch`] and
 //! [`BatchWriter`] write one into a caller's buffer.
 
-use minicbor::Encoder;
-use minicbor::encode::Write;
-
+use crate::cbor::{Cbor, Len, Reader, Writer};
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
 use crate::packet::Packet;
-use crate::wire::{Cbor, Emit, Len, Reader, WriteError, encode_into, encoded_len};
+
+/// The longest message the codec reads: offsets are kept in 32 bits.
+pub const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 
 /// The packets of one received message, decoded one at a time.
 ///
@@ -16,7 +16,8 @@ use crate::wire::{Cbor, Emit, Len, Reader, WriteError, encode_into, encoded_len}
 /// a valid packet (unknown opcode, bad parameters, …) yields its error and the iteration
 /// goes on with the next packet, so a server can answer every request of a batch. Malformed
 /// CBOR, and bytes after the outer array, end the iteration with a last error
-/// ([`DecodeError::is_fatal`]).
+/// ([`DecodeError::is_fatal`]). Each packet is read once, as it is reached (sequences and
+/// success items even later, when they are read: see [`crate::model`]).
 #[derive(Debug, Clone)]
 pub struct Batch<'b> {
     r: Reader<'b>,
@@ -27,16 +28,18 @@ pub struct Batch<'b> {
 impl<'b> Batch<'b> {
     /// Starts decoding `message`: reads the outer array's head.
     ///
-    /// Fails with [`K::NotABatch`] (-32600) when the message is not an array.
+    /// Fails with [`K::NotABatch`] (-32600) when the message is not an array, and with
+    /// [`K::TrailingBytes`] at [`MAX_MESSAGE_LEN`] for a longer message.
     pub fn new(message: &'b [u8]) -> Result<Self, DecodeError> {
+        if message.len() > MAX_MESSAGE_LEN {
+            return Err(DecodeError::new(K::TrailingBytes, MAX_MESSAGE_LEN));
+        }
         let mut r = Reader::new(message);
-        let len = r.array().map_err(|e| {
-            if e.is_fatal() {
-                e
-            } else {
-                DecodeError::new(K::NotABatch, 0)
-            }
-        })?;
+        let len = match r.array() {
+            Ok(len) => len,
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(_) => return Err(DecodeError::new(K::NotABatch, 0)),
+        };
         Ok(Batch {
             r,
             len,
@@ -52,39 +55,56 @@ impl<'b> Batch<'b> {
         }
     }
 
+    /// How many results the iteration has left to yield, without decoding them: the
+    /// declared count of a definite outer array (at most one per byte left), or for an
+    /// indefinite one a structural skip over the rest. Malformed CBOR counts as the one last
+    /// result it ends the iteration with — except after a definite array's last packet:
+    /// bytes after the array are found only when the iteration gets there (one result more),
+    /// and malformed CBOR in a packet can end the iteration early (fewer).
+    pub fn remaining(&self) -> usize {
+        if self.done {
+            return 0;
+        }
+        let left = self.r.input().len().saturating_sub(self.r.position());
+        if let Len::Definite(n) = self.len {
+            return match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
+                // Bytes after an empty array, or packets declared and none there: one error.
+                0 => usize::from(left > 0 || n > 0),
+                n => n,
+            };
+        }
+        let mut r = self.r.clone();
+        let mut n = 0;
+        loop {
+            match r.peek() {
+                // The break, then possibly bytes after the array: one error more.
+                Ok(0xff) => return n + usize::from(r.position() + 1 < r.input().len()),
+                Ok(_) if r.skip().is_ok() => n += 1,
+                _ => return n + 1,
+            }
+        }
+    }
+
     /// The byte offset of the next packet.
     pub fn position(&self) -> usize {
         self.r.position()
     }
 
-    /// The next packet's result; iteration stops after a fatal error.
-    fn step(&mut self) -> Option<Result<Packet<'b>, DecodeError>> {
-        match self.r.has_next(&mut self.len) {
-            Err(e) => Some(Err(e)),
-            Ok(false) if self.r.is_empty() => None,
-            Ok(false) => Some(Err(self.r.err(K::TrailingBytes))),
-            Ok(true) => {
-                let start = self.r.position();
-                match Packet::decode(&mut self.r) {
-                    Err(e) if !e.is_fatal() => {
-                        // Step over the invalid packet; if it is not even well-formed,
-                        // that is the real error. A skip that fails otherwise (a string
-                        // in several chunks) leaves the reader inside the packet: the
-                        // packet's own error is the last one.
-                        self.r.set_position(start);
-                        Some(Err(match self.r.skip() {
-                            Ok(()) => e,
-                            Err(fatal) if fatal.is_fatal() => DecodeError { id: e.id, ..fatal },
-                            Err(_) => {
-                                self.done = true;
-                                e
-                            }
-                        }))
-                    }
-                    result => Some(result),
-                }
-            }
+    /// Steps over an invalid packet; if it is not even well-formed, that is the real error.
+    #[cold]
+    fn step_over(&mut self, start: usize, e: DecodeError) -> DecodeError {
+        self.r.set_position(start);
+        match self.r.skip() {
+            Ok(()) => e,
+            Err(fatal) => self.fail(fatal.with_id_of(&e)),
         }
+    }
+
+    /// Ends the iteration with `e`, a fatal error.
+    #[cold]
+    fn fail(&mut self, e: DecodeError) -> DecodeError {
+        self.done = true;
+        e
     }
 }
 
@@ -96,38 +116,32 @@ impl<'b> Iterator for Batch<'b> {
         if self.done {
             return None;
         }
-        let item = self.step();
-        self.done |= match &item {
-            Some(Ok(_)) => false,
-            Some(Err(e)) => e.is_fatal(),
-            None => true,
-        };
-        item
+        match self.r.has_next(&mut self.len) {
+            Ok(true) => {}
+            Ok(false) if self.r.is_empty() => {
+                self.done = true;
+                return None;
+            }
+            Ok(false) => return Some(Err(self.fail(self.r.err(K::TrailingBytes)))),
+            Err(e) => return Some(Err(self.fail(e))),
+        }
+        let start = self.r.position();
+        match Packet::read(&mut self.r) {
+            Ok(packet) => Some(Ok(packet)),
+            Err(e) if e.is_fatal() => Some(Err(self.fail(e))),
+            Err(e) => Some(Err(self.step_over(start, e))),
+        }
     }
 }
 
 impl core::iter::FusedIterator for Batch<'_> {}
 
-/// Checks a whole message and returns how many packets it holds, or the first error.
-pub fn validate(message: &[u8]) -> Result<usize, DecodeError> {
-    let mut n = 0;
-    for packet in Batch::new(message)? {
-        packet?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-impl Emit for [Packet<'_>] {
-    fn emit<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
-        e.array(self.len() as u64)?;
-        self.iter().try_for_each(|p| p.encode(e))
-    }
-}
-
 /// Writes `packets` as one message into `buf`; returns the length written.
 pub fn encode_batch(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, EncodeError> {
-    encode_into(packets, buf)
+    let mut w = Writer::new(buf);
+    w.array(packets.len() as u64);
+    packets.iter().for_each(|p| p.write(&mut w));
+    w.finish()
 }
 
 /// Builds one message packet by packet in a caller's buffer.
@@ -166,12 +180,10 @@ impl<'a> BatchWriter<'a> {
     /// Appends a packet.
     pub fn push(&mut self, packet: &Packet<'_>) -> Result<(), EncodeError> {
         let end = self.end;
-        let Some(rest) = self.buf.get_mut(end..) else {
-            return Err(EncodeError::BufferTooSmall {
-                required: end + encoded_len(packet),
-            });
-        };
-        match encode_into(packet, rest) {
+        let rest = self.buf.get_mut(end..).unwrap_or_default();
+        let mut w = Writer::new(rest);
+        packet.write(&mut w);
+        match w.finish() {
             Ok(n) => {
                 self.end += n;
                 self.count += 1;
@@ -186,7 +198,9 @@ impl<'a> BatchWriter<'a> {
     /// Writes the outer array's head and returns the message.
     pub fn finish(self) -> Result<&'a [u8], EncodeError> {
         let mut head = [0u8; 9];
-        let n = encode_into(&ArrayHead(self.count), &mut head)?;
+        let mut w = Writer::new(&mut head);
+        w.array(self.count);
+        let n = w.len();
         let len = self.end - 1 + n;
         if len > self.buf.len() {
             return Err(EncodeError::BufferTooSmall { required: len });
@@ -196,15 +210,6 @@ impl<'a> BatchWriter<'a> {
         }
         self.buf[..n].copy_from_slice(&head[..n]);
         Ok(&self.buf[..len])
-    }
-}
-
-/// An array head of `n` elements.
-struct ArrayHead(u64);
-
-impl Emit for ArrayHead {
-    fn emit<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
-        e.array(self.0)?.ok()
     }
 }
 

@@ -10,12 +10,16 @@
 //! Data flows one way; no module reaches back up:
 //!
 //! ```text
-//! bytes ─► wire ─► op ─► packet ─► batch ─► session ─► your server or client
+//! bytes ─► cbor ─► model ─► op ─► packet ─► batch ─► session ─► your server or client
 //! ```
 //!
-//! - [`wire`]: CBOR primitives the protocol adds to minicbor — tag-37 UUIDs, attribute
-//!   values, 121/122/123 alternatives, time points, the spec's numbered tables, and the
-//!   leniency rules (all listed in one place).
+//! - `cbor` (internal): the reader with its fast path for minimal encodings, the
+//!   structural skip, the one table-driven loop every parameter and item map goes through,
+//!   the canonical writer.
+//! - [`model`]: the protocol's data — [`Value`], [`AttributeId`], [`AttrResult`],
+//!   [`ErrorObject`], [`TimePoint`], tag-37 UUIDs, the spec's numbered tables, [`Text`] and
+//!   [`Bytes`] that may come in chunks, lazily read [`Seq`]s, [`Raw`] items — and the one
+//!   table of every leniency rule. Re-exported here.
 //! - [`op`]: one table of the fifteen opcodes: each opcode's typed parameters
 //!   ([`op::params`]) and typed response item ([`op::items`]).
 //! - [`packet`]: the four packets — request, success, error, event.
@@ -24,8 +28,8 @@
 //! - [`session`]: sans-I/O server and client machines that enforce the protocol's rules —
 //!   client_hello first (-32000 / -32001), version negotiation, one reply per request
 //!   message in request order, the sub-session and subscription tables, message ids.
-//! - [`error`]: the spec's [`ErrorCode`]s, [`DecodeError`] (what, where, which code to answer
-//!   with) and [`EncodeError`].
+//! - [`error`]: the spec's [`ErrorCode`]s, [`DecodeError`] (what, where, in which field and
+//!   packet, which code to answer with — 16 bytes) and [`EncodeError`].
 //!
 //! ## A server answering the seed command
 //!
@@ -42,13 +46,34 @@
 //!     let Packet::Request(request) = packet? else { continue };
 //!     if let Command::CloseSubSession(params) = &request.command {
 //!         assert_eq!(params.session_id.to_string(), "e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8");
-//!         let done = Success { id: request.id, response: Response::CloseSubSession(()) };
+//!         let done = Success::new(request.id, Response::CloseSubSession(()));
 //!         replies.push(done.into()).unwrap();
 //!     }
 //! }
 //! let mut out = [0u8; 64];
 //! let n = encode_batch(&replies, &mut out)?;
 //! assert_eq!(&out[..n], [0x81, 0x82, 0x01, 0x18, 0x41]); // [[1, 65]]
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A request's sequences are read as they are iterated; an element that does not decode
+//! is an `Err` there, with everything a server needs to answer it:
+//!
+//! ```
+//! use xentara_ws::{Batch, Command, ErrorCode, Packet};
+//!
+//! // [[0, 7, 4, {0: 37(h'E3EE…'), 1: [11, "quality"]}]]: read, with one bad attribute id
+//! let mut message = vec![0x81, 0x84, 0x00, 0x07, 0x04, 0xa2, 0x00, 0xd8, 0x25, 0x50];
+//! message.extend_from_slice(&[0xe3; 16]);
+//! message.extend_from_slice(&[0x01, 0x82, 0x0b, 0x67]);
+//! message.extend_from_slice(b"quality");
+//! let Some(Ok(Packet::Request(request))) = Batch::new(&message)?.next() else { panic!() };
+//! let Command::Read(read) = &request.command else { panic!() };
+//! let mut attributes = read.attributes.iter();
+//! assert!(attributes.next().unwrap().is_ok()); // 11: the value
+//! let e = attributes.next().unwrap().unwrap_err();
+//! assert_eq!((e.code(), e.offset(), e.field(), e.id()), (ErrorCode::InvalidParameter, 29, "read.attributes", Some(7)));
+//! assert_eq!(request.command.check(), Err(e)); // or all at once
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -67,7 +92,7 @@
 //! let reply = [0x81, 0x83, 0x01, 0x01, 0xa1, 0x00, 0x01];
 //! for packet in Batch::new(&reply)? {
 //!     if let Packet::Success(success) = packet? {
-//!         let Response::ClientHello(hello) = success.response_to(Opcode::ClientHello)? else {
+//!         let Response::ClientHello(hello) = success.response(Opcode::ClientHello)? else {
 //!             unreachable!()
 //!         };
 //!         assert_eq!(hello.current_version, 1);
@@ -76,19 +101,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The [`session`] module has the same two walk-throughs on the session machines, which
+//! keep the protocol's rules for you.
+//!
 //! ## Guarantees
 //!
 //! - No `unsafe`, no allocation (a test counts), no panic on any input (fuzzed).
-//! - Decoding borrows: text and byte strings are `&'b str` / `&'b [u8]` into the message;
-//!   lists are [`wire::Seq`]s read lazily from it.
+//! - Each byte is decoded once: text and byte strings are borrowed ([`Text`], [`Bytes`]),
+//!   sequences are read lazily as they are iterated, success items when typed; what no one
+//!   reads is stepped over (see [`model`] for what is read when).
 //! - Encoding is canonical: shortest integers and floats, definite lengths, ascending keys.
-//! - Bounded stack: nesting of generic values is limited to [`wire::MAX_DEPTH`] (16) and
-//!   skipped iteratively, so decoding uses the same stack whatever the input: about 1.8 KiB
-//!   on a Cortex-M4 (thumbv7em, opt-level "s") for any message, including one nested
-//!   `MAX_DEPTH` deep. `ServerSession::handle_message` plus `poll_transmit` take about
-//!   2.9 KiB besides the session itself. Formatting a decoded value (`Debug`, `Display`,
-//!   `defmt`) recurses once per nesting level: about 4.1 KiB at `MAX_DEPTH`. Measured by
-//!   `tests/firmware` (`bash tests/firmware/run.sh`).
+//! - Bounded stack: nesting of generic values is limited to [`MAX_DEPTH`] (16) and skipped
+//!   iteratively, so decoding uses the same stack whatever the input. Measured by
+//!   `tests/firmware` on a Cortex-M4 (see the README).
 //!
 //! ## Features
 //!
@@ -108,9 +133,11 @@
 extern crate std;
 
 #[macro_use]
-pub mod wire;
+mod macros;
 pub mod batch;
+mod cbor;
 pub mod error;
+pub mod model;
 pub mod op;
 pub mod packet;
 pub mod session;
@@ -119,13 +146,25 @@ pub mod session;
 mod arbitrary;
 
 pub use batch::{Batch, BatchWriter, encode_batch};
-pub use error::{DecodeError, DecodeErrorKind, EncodeError, ErrorCode, MessageId};
+pub use cbor::{decode, encode, encoded_len};
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, ErrorCode, Expected, MessageId};
+pub use model::enums::{
+    Access, Attribute, DataType, ElementCategory, MetaDataId, Quality, ServerInfo, Stage,
+};
+pub use model::{
+    AttrResult, AttributeId, Bytes, ErrorObject, MAX_DEPTH, Raw, Seq, SeqIter, Text, TimePoint,
+    Uuid, Value,
+};
 pub use op::{Command, Opcode, Response};
 pub use packet::{DataChange, ErrorResponse, Event, Packet, Request, Success};
-pub use uuid::Uuid;
-pub use wire::value::{AttrResult, AttributeId, ErrorObject, Value};
 
-defmt_via_debug!(ErrorCode, DecodeErrorKind, DecodeError, EncodeError);
+defmt_via_debug!(
+    ErrorCode,
+    DecodeErrorKind,
+    DecodeError,
+    EncodeError,
+    Expected
+);
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

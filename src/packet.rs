@@ -7,18 +7,16 @@
 //! | 2 | [`ErrorResponse`] | `[2, id, {0: code, 1: message}]` |
 //! | 8 | [`Event`] | `[8, event_type, event_object]` |
 //!
-//! A success item's type depends on the request it answers, so a decoded [`Success`] holds
-//! [`Response::Untyped`]; [`Success::response_to`] types it once the opcode is known.
+//! A success item's type depends on the request it answers, so a decoded [`Success`] keeps
+//! its item as bytes; [`Success::response`] types it once the opcode is known.
 
-use minicbor::Encoder;
-use minicbor::encode::Write;
-use uuid::Uuid;
+use core::fmt;
 
+use crate::cbor::{Cbor, Len, NO_PACKET, Reader, Writer};
+use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError, MessageId};
+use crate::model::{AttrResult, AttributeId, ErrorObject, Seq, TimePoint, Uuid};
 use crate::op::{Command, Opcode, Response};
-use crate::wire::time::TimePoint;
-use crate::wire::value::{AttrResult, AttributeId, ErrorObject};
-use crate::wire::{Cbor, Raw, Reader, Seq, WriteError};
 
 /// Packet type numbers (spec 7.1).
 pub mod packet_type {
@@ -49,22 +47,125 @@ pub struct Request<'b> {
 }
 
 /// A success response: `[1, id]` or `[1, id, item]`.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+///
+/// Built with [`Success::new`] from a typed [`Response`] to send; decoded, it keeps the item
+/// as the message's bytes until [`Success::response`] types it by the opcode of the request
+/// it answers (the packet itself does not say).
+#[derive(Clone)]
 pub struct Success<'b> {
     /// The id of the request this answers.
     pub id: MessageId,
-    /// The item; [`Response::Untyped`] when decoded without knowing the request.
-    pub response: Response<'b>,
+    item: Item<'b>,
+}
+
+/// A success packet's item: as received, or typed to be sent.
+#[derive(Clone)]
+enum Item<'b> {
+    /// Received: the item is `msg[start..end]` (nothing when `start == end`), in the packet
+    /// at offset `packet`.
+    Wire {
+        msg: &'b [u8],
+        start: u32,
+        end: u32,
+        packet: u32,
+    },
+    /// Built to be sent.
+    Typed(Response<'b>),
 }
 
 impl<'b> Success<'b> {
+    /// A success packet answering request `id` with `response`.
+    pub const fn new(id: MessageId, response: Response<'b>) -> Self {
+        Success {
+            id,
+            item: Item::Typed(response),
+        }
+    }
+
     /// The item typed as the answer to a request with `opcode`.
-    pub fn response_to(&self, opcode: Opcode) -> Result<Response<'b>, DecodeError> {
-        self.response
-            .clone()
-            .typed(opcode)
-            .map_err(|e| e.with_id(self.id))
+    ///
+    /// A received item is decoded now (it was only checked to be well-formed CBOR when the
+    /// packet was): an item that is not one of `opcode`'s is an error with its offset in
+    /// the message, its field and this packet's id. A success built with [`Success::new`]
+    /// gives its response back, or [`InvalidValue`](K::InvalidValue) for another opcode.
+    pub fn response(&self, opcode: Opcode) -> Result<Response<'b>, DecodeError> {
+        match &self.item {
+            Item::Wire {
+                msg,
+                start,
+                end,
+                packet,
+            } => {
+                let mut r = Reader::at(msg, *start as usize, *packet);
+                let item = (start < end).then_some(&mut r);
+                Response::read(opcode, item, *start as usize).map_err(|e| e.with_id(self.id))
+            }
+            Item::Typed(response) if response.opcode() == opcode => Ok(response.clone()),
+            Item::Typed(_) => Err(DecodeError::new(K::InvalidValue, 0)
+                .in_field(Field::ITEM)
+                .with_id(self.id)),
+        }
+    }
+
+    /// The item's bytes as received (`None` when the packet had none, or was built).
+    pub fn item_bytes(&self) -> Option<&'b [u8]> {
+        match self.item {
+            Item::Wire {
+                msg, start, end, ..
+            } if start < end => msg.get(start as usize..end as usize),
+            _ => None,
+        }
+    }
+
+    /// True when the packet carries an item.
+    pub fn has_item(&self) -> bool {
+        match &self.item {
+            Item::Wire { start, end, .. } => start < end,
+            Item::Typed(response) => response.has_item(),
+        }
+    }
+
+    /// The typed response, for a success built with [`Success::new`].
+    pub fn built_response(&self) -> Option<&Response<'b>> {
+        match &self.item {
+            Item::Typed(response) => Some(response),
+            Item::Wire { .. } => None,
+        }
+    }
+}
+
+/// Equal when the ids are and the items are: the same bytes as received, or equal typed
+/// responses. (A received item and a built one are never equal: type the received one.)
+impl PartialEq for Success<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && match (&self.item, &other.item) {
+                (Item::Typed(a), Item::Typed(b)) => a == b,
+                (Item::Wire { .. }, Item::Wire { .. }) => self.item_bytes() == other.item_bytes(),
+                _ => false,
+            }
+    }
+}
+
+impl fmt::Debug for Success<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Success");
+        s.field("id", &self.id);
+        match &self.item {
+            Item::Typed(response) => s.field("response", response),
+            Item::Wire { .. } => match self.item_bytes() {
+                Some(bytes) => s.field("item", &crate::model::Raw::new(bytes).ok()),
+                None => s.field("item", &None::<()>),
+            },
+        };
+        s.finish()
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Success<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Success::new(u.arbitrary()?, u.arbitrary()?))
     }
 }
 
@@ -85,7 +186,7 @@ int_map! {
         0 req time: TimePoint,
         /// The element whose attributes changed.
         1 req element: Uuid,
-        /// Attribute → `121(value)` or `122(error)`.
+        /// Attribute → `121(value)` or `122(error)`, read lazily.
         2 req values: Seq<'b, (AttributeId, AttrResult<'b>)>,
     }
 }
@@ -133,9 +234,22 @@ impl<'b> Packet<'b> {
         }
     }
 
-    /// Writes this packet as a whole message (a batch of one) into `buf`.
+    /// Reads every lazily read part of a request's parameters or an event's values and
+    /// returns the first error. (A success item is read by [`Success::response`].)
+    pub fn check(&self) -> Result<(), DecodeError> {
+        match self {
+            Packet::Request(r) => r.command.check(),
+            Packet::Event(Event::DataChange(d)) => d.check(),
+            Packet::Success(_) | Packet::Error(_) => Ok(()),
+        }
+    }
+
+    /// Writes this packet as a whole message (a batch of one) into `buf`; returns the length.
     pub fn encode_message(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        crate::batch::encode_batch(core::slice::from_ref(self), buf)
+        let mut w = Writer::new(buf);
+        w.array(1);
+        self.write(&mut w);
+        w.finish()
     }
 }
 
@@ -160,133 +274,168 @@ impl<'b> From<Event<'b>> for Packet<'b> {
     }
 }
 
-/// A header field (packet type, message id, opcode, event type) that is missing or of the
-/// wrong type is a parse error (spec 3.1); malformed CBOR stays what it is.
-fn header(e: DecodeError, field: &'static str) -> DecodeError {
-    if e.is_fatal() {
-        e
-    } else {
-        DecodeError::new(K::InvalidHeader, e.offset).in_field(field)
-    }
-}
-
-/// Reads the next header element, failing if the packet has ended.
-fn next_header<'b, T>(
-    r: &mut Reader<'b>,
-    len: &mut crate::wire::Len,
-    field: &'static str,
-    read: impl FnOnce(&mut Reader<'b>) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
+/// Reads the next header element (packet type, opcode, event type: unsigned). A missing or
+/// wrongly typed one is a parse error (spec 3.1); malformed CBOR stays what it is.
+#[inline(always)]
+fn header(r: &mut Reader<'_>, len: &mut Len, field: Field) -> Result<u64, DecodeError> {
     if !r.has_next(len)? {
         return Err(r.err(K::InvalidHeader).in_field(field));
     }
-    read(r).map_err(|e| header(e, field))
+    r.uint().map_err(|e| invalid_header(e, field))
+}
+
+/// Reads the message id, as [`header`].
+#[inline(always)]
+fn message_id(r: &mut Reader<'_>, len: &mut Len) -> Result<MessageId, DecodeError> {
+    if !r.has_next(len)? {
+        return Err(r.err(K::InvalidHeader).in_field(Field::MESSAGE_ID));
+    }
+    r.int().map_err(|e| invalid_header(e, Field::MESSAGE_ID))
+}
+
+#[cold]
+fn invalid_header(e: DecodeError, field: Field) -> DecodeError {
+    if e.is_fatal() {
+        e
+    } else {
+        DecodeError::new(K::InvalidHeader, e.offset()).in_field(field)
+    }
 }
 
 impl<'b> Cbor<'b> for Packet<'b> {
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    const EMPTY: Self = Packet::Success(Success::new(0, Response::Write(())));
+
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let start = r.position();
-        let mut len = r.array().map_err(|e| {
-            if e.is_fatal() {
-                e
-            } else {
-                DecodeError::new(K::NotAPacket, start)
-            }
-        })?;
-        let ty = next_header(r, &mut len, "packet type", Reader::u64)?;
-        let id_of =
-            |r: &mut Reader<'b>, len: &mut _| next_header(r, len, "message id", Reader::i64);
-        let packet = match ty {
+        let mut len = match r.array() {
+            Ok(len) => len,
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(_) => return Err(DecodeError::new(K::NotAPacket, start)),
+        };
+        r.packet = u32::try_from(start).unwrap_or(NO_PACKET);
+        let len = &mut len;
+        match header(r, len, Field::PACKET_TYPE)? {
             packet_type::REQUEST => {
-                let id = id_of(r, &mut len)?;
-                let at = r.position();
-                let code =
-                    next_header(r, &mut len, "opcode", Reader::u64).map_err(|e| e.with_id(id))?;
-                let opcode = Opcode::from_u64(code)
-                    .ok_or_else(|| DecodeError::new(K::UnknownOpcode(code), at).with_id(id))?;
-                let at = r.position();
-                let params = if r.has_next(&mut len)? {
-                    Some(&mut *r)
-                } else {
-                    None
-                };
-                let command = Command::decode(opcode, params, at).map_err(|e| e.with_id(id))?;
-                Packet::Request(Request { id, command })
+                let id = message_id(r, len)?;
+                let command = read_command(r, len, id).map_err(|e| e.with_id(id))?;
+                end(r, len, Some(id))?;
+                Ok(Packet::Request(Request { id, command }))
             }
             packet_type::SUCCESS => {
-                let id = id_of(r, &mut len)?;
-                let item = if r.has_next(&mut len)? {
-                    Some(<Raw as Cbor>::decode(r)?)
-                } else {
-                    None
-                };
-                Packet::Success(Success {
+                let id = message_id(r, len)?;
+                let start = r.position();
+                if r.has_next(len)? {
+                    r.skip().map_err(|e| e.with_id(id))?;
+                }
+                let end_at = r.position();
+                end(r, len, Some(id))?;
+                Ok(Packet::Success(Success {
                     id,
-                    response: Response::Untyped(item),
-                })
+                    item: Item::Wire {
+                        msg: r.input(),
+                        start: start as u32,
+                        end: end_at as u32,
+                        packet: r.packet,
+                    },
+                }))
             }
             packet_type::ERROR => {
-                let id = id_of(r, &mut len)?;
-                if !r.has_next(&mut len)? {
-                    return Err(r.err(K::Missing).in_field("error").with_id(id));
+                let id = message_id(r, len)?;
+                if !r.has_next(len)? {
+                    return Err(r.err(K::Missing).in_field(Field::ERROR).with_id(id));
                 }
-                let error = ErrorObject::decode(r).map_err(|e| e.with_id(id))?;
-                Packet::Error(ErrorResponse { id, error })
+                let error = ErrorObject::read(r).map_err(|e| e.with_id(id))?;
+                end(r, len, Some(id))?;
+                Ok(Packet::Error(ErrorResponse { id, error }))
             }
             packet_type::EVENT => {
                 let at = r.position();
-                let kind = next_header(r, &mut len, "event type", Reader::u64)?;
+                let kind = header(r, len, Field::EVENT_TYPE)?;
                 if kind != event_type::DATA_CHANGE {
                     return Err(DecodeError::new(K::UnknownEventType(kind), at));
                 }
-                if !r.has_next(&mut len)? {
-                    return Err(r.err(K::Missing).in_field("data_change"));
+                if !r.has_next(len)? {
+                    return Err(r.err(K::Missing).in_field(Field::DATA_CHANGE));
                 }
-                Packet::Event(Event::DataChange(DataChange::decode(r)?))
+                let change = DataChange::read(r)?;
+                end(r, len, None)?;
+                Ok(Packet::Event(Event::DataChange(change)))
             }
-            other => return Err(DecodeError::new(K::UnknownPacketType(other), start)),
-        };
-        if r.has_next(&mut len)? {
-            let e = r.err(K::PacketLength);
-            return Err(match packet.id() {
-                Some(id) => e.with_id(id),
-                None => e,
-            });
+            other => Err(DecodeError::new(K::UnknownPacketType(other), start)),
         }
-        Ok(packet)
     }
 
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+    fn write(&self, w: &mut Writer<'_>) {
         match self {
             Packet::Request(p) => {
                 let params = p.command.has_params();
-                e.array(3 + u64::from(params))?;
-                e.u64(packet_type::REQUEST)?
-                    .i64(p.id)?
-                    .u8(p.command.opcode() as u8)?;
+                w.array(3 + u64::from(params));
+                w.uint(packet_type::REQUEST);
+                w.int(p.id);
+                w.uint(p.command.opcode() as u64);
                 if params {
-                    p.command.encode_params(e)?;
+                    p.command.write_params(w);
                 }
-                Ok(())
             }
             Packet::Success(p) => {
-                let item = p.response.has_item();
-                e.array(2 + u64::from(item))?;
-                e.u64(packet_type::SUCCESS)?.i64(p.id)?;
-                p.response.encode_item(e)
+                let item = p.has_item();
+                w.array(2 + u64::from(item));
+                w.uint(packet_type::SUCCESS);
+                w.int(p.id);
+                match &p.item {
+                    Item::Typed(response) => response.write_item(w),
+                    Item::Wire { .. } => w.put(p.item_bytes().unwrap_or_default()),
+                }
             }
             Packet::Error(p) => {
-                e.array(3)?.u64(packet_type::ERROR)?.i64(p.id)?;
-                p.error.encode(e)
+                w.array(3);
+                w.uint(packet_type::ERROR);
+                w.int(p.id);
+                p.error.write(w);
             }
             Packet::Event(Event::DataChange(ev)) => {
-                e.array(3)?
-                    .u64(packet_type::EVENT)?
-                    .u64(event_type::DATA_CHANGE)?;
-                ev.encode(e)
+                w.array(3);
+                w.uint(packet_type::EVENT);
+                w.uint(event_type::DATA_CHANGE);
+                ev.write(w);
             }
         }
     }
+}
+
+/// The rest of a request after its id: the opcode and the parameters.
+#[inline(always)]
+fn read_command<'b>(
+    r: &mut Reader<'b>,
+    len: &mut Len,
+    id: MessageId,
+) -> Result<Command<'b>, DecodeError> {
+    let at = r.position();
+    let code = header(r, len, Field::OPCODE)?;
+    let Some(opcode) = Opcode::from_u64(code) else {
+        return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
+    };
+    let at = r.position();
+    let params = if r.has_next(len)? {
+        Some(&mut *r)
+    } else {
+        None
+    };
+    Command::read(opcode, params, at)
+}
+
+/// Checks that the packet has no more elements than its type allows.
+#[inline(always)]
+fn end(r: &mut Reader<'_>, len: &mut Len, id: Option<MessageId>) -> Result<(), DecodeError> {
+    if r.has_next(len)? {
+        let e = r.err(K::PacketLength);
+        return Err(match id {
+            Some(id) => e.with_id(id),
+            None => e,
+        });
+    }
+    Ok(())
 }
 
 defmt_via_debug!(

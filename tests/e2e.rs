@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use tungstenite::client::IntoClientRequest;
 use xentara_ws::op::params::{ClientHello, GetStage, Lookup, MetaData};
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::MetaDataId;
 use xentara_ws::*;
+use xentara_ws::{MetaDataId, Seq};
 
 /// Serves `connections` on a fresh loopback port; the receiver says when the server ended.
 fn start_server(connections: usize) -> (String, mpsc::Receiver<bool>) {
@@ -119,7 +118,7 @@ fn server_replay_answers_line_by_line() {
         request(
             65,
             Lookup {
-                primary_key: "Group 1.Data Point 1",
+                primary_key: "Group 1.Data Point 1".into(),
             },
         ),
         request(66, GetStage),
@@ -143,16 +142,16 @@ fn server_replay_answers_line_by_line() {
         "8184000c0ca100d87ba2006561646d696e0165 61646d696e".to_owned(),
     ];
     let out = server_replay(&lines);
-    let error = |id, code: ErrorCode, message| {
+    let error = |id, code: ErrorCode, message: &'static str| {
         Packet::Error(ErrorResponse {
             id,
             error: ErrorObject {
                 code,
-                message: Some(message),
+                message: Some(message.into()),
             },
         })
     };
-    let ok = |id, response| Packet::Success(Success { id, response });
+    let ok = |id, response| Packet::Success(Success::new(id, response));
     let expected = [
         hex_of(&[error(
             2,
@@ -162,7 +161,7 @@ fn server_replay_answers_line_by_line() {
         "81830101a10001".to_owned(),
         hex_of(&[
             ok(65, Response::Lookup(demo::model::POINT_1)),
-            ok(66, Response::GetStage(wire::enums::Stage::Operational)),
+            ok(66, Response::GetStage(xentara_ws::Stage::Operational)),
             error(
                 67,
                 ErrorCode::InvalidParameter,
@@ -206,8 +205,9 @@ event {0: 1(1700000000), 1: 37(h'e3ee10714d884ba18e5d0f1e4ce25ee8'), 2: {9: 121(
 sent 8184000306a10081a200d82550e3ee10714d884ba18e5d0f1e4ce25ee80182090b
 response 3 ok 37(h'00000000000000000000000000000000')
 unexpected 5 unknown id
-reject -32700: truncated input at byte 3
-reject -32600: responses and events in one message
+invalid -32700: truncated input at byte 3
+unexpected 9 unknown id
+event {0: 1(1700000000), 1: 37(h'e3ee10714d884ba18e5d0f1e4ce25ee8'), 2: {9: 121(3), 11: 122({0: -32107, 1: \"no value\"})}}
 reject -32001: client_hello was already sent
 reject -32700: not a '> HEX' or '< HEX' line
 ";

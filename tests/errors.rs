@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use xentara_ws::{Batch, DecodeError, DecodeErrorKind as K, ErrorCode, Packet};
+use xentara_ws::{Batch, DecodeError, DecodeErrorKind as K, ErrorCode, Expected, Packet, Text};
 
 /// All results of decoding a message.
 fn decode(bytes: &[u8]) -> Vec<Result<Packet<'_>, DecodeError>> {
@@ -14,10 +14,10 @@ fn decode(bytes: &[u8]) -> Vec<Result<Packet<'_>, DecodeError>> {
     }
 }
 
-/// The first error decoding `hex` gives.
+/// The first error decoding `hex` gives, its lazily read parts (sequences) included.
 fn first_error(hex_text: &str) -> DecodeError {
     let bytes = hex(hex_text);
-    let found = decode(&bytes).into_iter().find_map(Result::err);
+    let found = all_errors(&bytes).into_iter().next();
     found.unwrap_or_else(|| panic!("{hex_text} decoded without error"))
 }
 
@@ -30,13 +30,13 @@ fn every_truncation_of_every_vector_is_a_parse_error() {
             let results = decode(&v.bytes[..cut]);
             let last = results.last().unwrap();
             let e = last.as_ref().expect_err("a cut message must fail");
-            assert_eq!(e.kind, K::Truncated, "{} cut at {cut}: {e}", v.name);
+            assert_eq!(e.kind(), K::Truncated, "{} cut at {cut}: {e}", v.name);
             assert_eq!(e.code(), ErrorCode::ParseError);
             assert!(
-                e.offset <= cut,
+                e.offset() <= cut,
                 "{} cut at {cut}: offset {}",
                 v.name,
-                e.offset
+                e.offset()
             );
             assert!(results[..results.len() - 1].iter().all(Result::is_ok));
             cuts += 1;
@@ -54,7 +54,7 @@ fn trailing_bytes_after_every_vector_are_a_parse_error() {
             let results = decode(&bytes);
             let e = results.last().unwrap().as_ref().unwrap_err();
             assert_eq!(
-                (e.kind, e.offset),
+                (e.kind(), e.offset()),
                 (K::TrailingBytes, v.bytes.len()),
                 "{}",
                 v.name
@@ -113,14 +113,14 @@ const CASES: &[(&str, K, usize, &str, Option<i64>)] = &[
     ),
     (
         "8184001841 0d 80",
-        K::WrongType("map"),
+        K::WrongType(Expected::Map),
         6,
         "close_sub_session",
         Some(65),
     ),
     (
         "8184001841 0e a2 0001 01f5",
-        K::WrongType("unsigned integer"),
+        K::WrongType(Expected::UnsignedInteger),
         10,
         "client_hello.max_version",
         Some(65),
@@ -134,7 +134,7 @@ const CASES: &[(&str, K, usize, &str, Option<i64>)] = &[
     ),
     (
         "8184001841 03 a1 00 01",
-        K::WrongType("text string"),
+        K::WrongType(Expected::Text),
         8,
         "lookup.primary_key",
         Some(65),
@@ -197,7 +197,7 @@ fn malformed_messages_give_exact_errors() {
     for &(hex_text, kind, offset, field, id) in CASES {
         let e = first_error(hex_text);
         assert_eq!(
-            (e.kind, e.offset, e.field, e.id),
+            (e.kind(), e.offset(), e.field(), e.id()),
             (kind, offset, field, id),
             "{hex_text}: {e}"
         );
@@ -225,7 +225,7 @@ fn batch_continues_after_an_invalid_packet() {
         .iter()
         .map(|r| match r {
             Ok(p) => Ok(p.id()),
-            Err(e) => Err((e.kind, e.id)),
+            Err(e) => Err((e.kind(), e.id())),
         })
         .collect();
     assert_eq!(
@@ -247,7 +247,7 @@ fn bare_packet_is_a_batch_of_non_packets() {
     let bytes = hex("84001841 0da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8");
     let kinds: Vec<_> = decode(&bytes)
         .into_iter()
-        .map(|r| r.unwrap_err().kind)
+        .map(|r| r.unwrap_err().kind())
         .collect();
     assert_eq!(kinds, [K::NotAPacket; 4]);
 }
@@ -271,11 +271,10 @@ fn lenient_forms_decode_to_the_canonical_request() {
     assert_eq!(decode(&negative)[0].as_ref().unwrap().id(), Some(-1));
 }
 
-/// Strings in several chunks are well-formed CBOR: skipped and kept in raw values (an
-/// unknown key's value, a custom attribute value), refused only where the crate must
-/// borrow one slice.
+/// Strings in several chunks (RFC 8949 §3.2.3) are accepted everywhere: kept in raw values
+/// (an unknown key's value, a custom attribute value) and read as text wherever text goes.
 #[test]
-fn chunked_strings_are_skipped_but_not_borrowed() {
+fn chunked_strings_are_accepted_everywhere() {
     // write {0: uuid, 1: 11, 2: [(_ "a", "b")], 9: (_ h'01', h'02')}
     let bytes = hex(
         "8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f61616162ff 095f41014102ff",
@@ -288,21 +287,64 @@ fn chunked_strings_are_skipped_but_not_borrowed() {
         panic!()
     };
     assert_eq!(
-        xentara_ws::wire::Raw::new(&hex("817f61616162ff")).unwrap(),
+        xentara_ws::Raw::new(&hex("817f61616162ff")).unwrap(),
         match write.value {
             xentara_ws::Value::Other(raw) => raw,
             other => panic!("{other:?}"),
         }
     );
-    // lookup {0: (_ "a", "b")}: a primary key must be one slice.
-    let e = first_error("8184000103a1007f61616162ff");
+    // lookup {0: (_ "a", "b")}: the primary key in two chunks.
+    let bytes = hex("8184000103a1007f61616162ff");
+    let Ok(Packet::Request(request)) = decode(&bytes).remove(0) else {
+        panic!()
+    };
+    let xentara_ws::Command::Lookup(lookup) = request.command else {
+        panic!()
+    };
+    assert_eq!(lookup.primary_key, "ab");
+    assert_eq!(lookup.primary_key.as_str(), None);
+    assert_eq!(lookup.primary_key.chunks().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(lookup.primary_key.to_string(), "ab");
+    assert_eq!(format!("{:?}", lookup.primary_key), r#""ab""#);
+    assert_eq!(lookup.primary_key, Text::new("ab"));
+    // Invalid UTF-8 in a chunk of text that is read as text is an error …
+    let e = first_error("8184000103a1007f6161 61ff ff");
     assert_eq!(
-        (e.kind, e.offset, e.field),
-        (K::ChunkedString, 7, "lookup.primary_key")
+        (e.kind(), e.offset(), e.field()),
+        (K::InvalidUtf8, 10, "lookup.primary_key")
     );
-    // Invalid UTF-8 in any chunk is still malformed.
-    let e = first_error(
-        "8184000105a4 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f6161 61ff ff",
+    // … while a raw value is only checked to be well-formed (RFC 8949: valid UTF-8 is
+    // validity, not well-formedness), and kept as it came.
+    let bytes =
+        hex("8184000105a3 00d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02817f6161 61ff ff");
+    let Ok(Packet::Request(request)) = decode(&bytes).remove(0) else {
+        panic!()
+    };
+    let xentara_ws::Command::Write(write) = request.command else {
+        panic!()
+    };
+    assert!(
+        matches!(write.value, xentara_ws::Value::Other(raw) if raw.as_bytes() == hex("817f616161ffff"))
     );
-    assert_eq!(e.kind, K::InvalidUtf8);
+}
+
+/// The two messages of issue 11 that the vendor's client accepts: a lookup reply whose UUID
+/// comes in two chunks, and an error whose message does.
+#[test]
+fn chunked_uuid_and_chunked_error_message() {
+    let bytes = hex("81 83 01 02 d825 5f 48e3ee10714d884ba1 488e5d0f1e4ce25ee8 ff");
+    let Ok(Packet::Success(success)) = decode(&bytes).remove(0) else {
+        panic!()
+    };
+    assert_eq!(
+        success.response(xentara_ws::Opcode::Lookup),
+        Ok(xentara_ws::Response::Lookup(E3EE))
+    );
+    let bytes = hex("81 83 02 02 a2 00 397d81 01 7f 6472656164 65206f6e6c79 ff");
+    let Ok(Packet::Error(error)) = decode(&bytes).remove(0) else {
+        panic!()
+    };
+    assert_eq!(error.error.code, ErrorCode::Other(-32130));
+    assert_eq!(error.error.message.unwrap(), "read only");
+    assert_eq!(error.error.message.unwrap().to_string(), "read only");
 }

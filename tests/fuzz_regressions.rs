@@ -10,13 +10,12 @@ use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
     ServerSession,
 };
-use xentara_ws::wire::Raw;
-use xentara_ws::{Batch, ErrorCode, Opcode, Packet, Response, Uuid};
+use xentara_ws::{Batch, ErrorCode, Opcode, Packet, Response, Text, Uuid};
 
 /// How the test application answers every command.
 enum App {
-    /// A success with this untyped item.
-    Untyped(&'static [u8]),
+    /// A success with this item.
+    Answer(Response<'static>),
     /// An error with this message.
     Error(&'static str),
 }
@@ -31,50 +30,47 @@ impl Application for App {
     }
     fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
         match self {
-            App::Untyped(item) => reply.ok(Response::Untyped(Some(Raw::new(item).unwrap()))),
+            App::Answer(response) => reply.ok(response.clone()),
             App::Error(text) => reply.error_message(ErrorCode::ReadError, text),
         }
     }
 }
 
 /// The reply's second packet (after the hello's), typed as a lookup answer.
-fn lookup_answer(item: &'static [u8]) -> Result<Uuid, (ErrorCode, String)> {
+fn lookup_answer(response: Response<'static>) -> Result<Uuid, (ErrorCode, String)> {
     let mut server: ServerSession = ServerSession::default();
     // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 3, {0: "A"}]]
     let message = hex("82 84 00 01 0e a2 00 01 01 01 84 00 02 03 a1 00 61 41");
     server
-        .handle_message(&message, &mut App::Untyped(item))
+        .handle_message(&message, &mut App::Answer(response))
         .unwrap();
     let mut out = [0u8; 256];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
     let reply: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
     match &reply[1] {
-        Packet::Success(s) => match s.response_to(Opcode::Lookup) {
+        Packet::Success(s) => match s.response(Opcode::Lookup) {
             Ok(Response::Lookup(uuid)) => Ok(uuid),
             other => panic!("{other:?}"),
         },
-        Packet::Error(e) => Err((e.error.code, e.error.message.unwrap_or("").to_owned())),
+        Packet::Error(e) => Err((
+            e.error.code,
+            e.error.message.unwrap_or_default().to_string(),
+        )),
         other => panic!("{other:?}"),
     }
 }
 
-/// Found by `server_session`: an application's `Response::Untyped` item went out unchecked,
-/// so a lookup could be answered with an item that is not a UUID (the client then rejects
-/// the whole message). The server now types an untyped item by the request's opcode and
-/// answers -32603 when it does not fit, as it does for a typed item of another opcode.
+/// Found by `server_session`: an application's untyped item went out unchecked, so a lookup
+/// could be answered with an item that is not a UUID (the client then rejected the whole
+/// message). Answers are typed now (`Response` has no untyped variant), and one of another
+/// opcode is answered -32603.
 #[test]
-fn regression_untyped_item_must_fit_the_request() {
-    // "x" is no UUID.
-    let (code, message) = lookup_answer(&[0x61, 0x78]).unwrap_err();
+fn regression_an_answer_must_fit_the_request() {
+    let (code, message) = lookup_answer(Response::Write(())).unwrap_err();
     assert_eq!(code, ErrorCode::InternalError);
-    assert!(message.contains("lookup"), "{message}");
-    // 37(h'abab…') is one: it goes out as it is.
-    const UUID: [u8; 19] = {
-        let mut item = [0xab; 19];
-        (item[0], item[1], item[2]) = (0xd8, 0x25, 0x50);
-        item
-    };
-    assert_eq!(lookup_answer(&UUID), Ok(Uuid::from_bytes([0xab; 16])));
+    assert_eq!(message, "the server answered lookup with a write item");
+    let uuid = Uuid::from_bytes([0xab; 16]);
+    assert_eq!(lookup_answer(Response::Lookup(uuid)), Ok(uuid));
 }
 
 /// Found by `client_session`: cancelling the unanswered hello left the session waiting for
@@ -85,7 +81,11 @@ fn regression_unanswered_hello_cannot_be_cancelled() {
     let mut client: ClientSession = ClientSession::default();
     let mut out = [0u8; 64];
     let mut batch = client.start_batch(&mut out);
-    let lookup = batch.request(Lookup { primary_key: "A" }).unwrap();
+    let lookup = batch
+        .request(Lookup {
+            primary_key: Text::new("A"),
+        })
+        .unwrap();
     batch.finish().unwrap();
     assert_eq!(client.state(), ClientState::HelloSent { id: 1 });
     assert_eq!(client.cancel(1), None);
@@ -137,7 +137,7 @@ fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
     assert_eq!(errors[0], None);
     assert_eq!(
         errors[1],
-        Some((ErrorCode::ReadError, Some("response too large")))
+        Some((ErrorCode::ReadError, Some(Text::new("response too large"))))
     );
     assert_eq!(errors[2].unwrap().0, ErrorCode::InvalidRequest);
 }

@@ -4,13 +4,13 @@
 
 mod common;
 
-use std::cell::Cell;
-
 use common::hex;
 use xentara_ws::op::items::MetaDataItem;
 use xentara_ws::op::params::ClientHello;
-use xentara_ws::wire::{Cbor, MAX_DEPTH, Raw, Reader, Seq, WriteError};
-use xentara_ws::{Batch, Command, DecodeError, DecodeErrorKind as K, Opcode, Response, Value};
+use xentara_ws::{
+    Batch, Command, DecodeError, DecodeErrorKind as K, MAX_DEPTH, Opcode, Raw, Response, Seq,
+    Value, decode,
+};
 
 /// Runs `f` on a thread with a 256 KiB stack: a decoder that recursed per nesting level
 /// would overflow it long before 100 000 levels.
@@ -31,12 +31,10 @@ fn decode_everything(bytes: &[u8]) -> Vec<DecodeError> {
         Err(e) => errors.push(e),
     }
     errors.extend(Raw::new(bytes).err());
-    errors.extend(Value::decode(&mut Reader::new(bytes)).err());
+    errors.extend(decode::<Value>(bytes).err());
     for &op in Opcode::ALL {
-        errors.extend(Command::decode(op, Some(&mut Reader::new(bytes)), 0).err());
-        if let Ok(raw) = Raw::new(bytes) {
-            errors.extend(Response::decode(op, Some(raw), 0).err());
-        }
+        errors.extend(Command::decode_params(op, Some(bytes)).err());
+        errors.extend(Response::decode_item(op, Some(bytes)).err());
     }
     errors
 }
@@ -65,17 +63,17 @@ fn hundred_thousand_nested_items_fail_fast() {
             bytes.push(0x00);
             let errors = decode_everything(&bytes);
             let batch_error = errors[0];
-            assert_eq!(batch_error.kind, K::TooDeep, "{name}: {batch_error}");
+            assert_eq!(batch_error.kind(), K::TooDeep, "{name}: {batch_error}");
             assert_eq!(batch_error.code(), xentara_ws::ErrorCode::ParseError);
             assert!(
-                batch_error.offset <= value_at + (MAX_DEPTH + 2) * open.len(),
+                batch_error.offset() <= value_at + (MAX_DEPTH + 2) * open.len(),
                 "{name}: {batch_error}"
             );
             // The value alone, without the packet around it.
-            let e = Value::decode(&mut Reader::new(&bytes[value_at..])).unwrap_err();
-            assert_eq!(e.kind, K::TooDeep, "{name}");
-            assert_eq!(e.offset, MAX_DEPTH * open.len(), "{name}");
-            assert!(errors.iter().all(|e| e.offset <= bytes.len()));
+            let e = decode::<Value>(&bytes[value_at..]).unwrap_err();
+            assert_eq!(e.kind(), K::TooDeep, "{name}");
+            assert_eq!(e.offset(), MAX_DEPTH * open.len(), "{name}");
+            assert!(errors.iter().all(|e| e.offset() <= bytes.len()));
         }
     });
 }
@@ -93,16 +91,16 @@ fn nesting_limit_counts_from_each_generic_value() {
     };
     assert!(Raw::new(&nested(MAX_DEPTH)).is_ok());
     let e = Raw::new(&nested(MAX_DEPTH + 1)).unwrap_err();
-    assert_eq!((e.kind, e.offset), (K::TooDeep, MAX_DEPTH));
+    assert_eq!((e.kind(), e.offset()), (K::TooDeep, MAX_DEPTH));
 
     // {0x3fcf…: 15(15(… 16 tags …(9))), 9: 9} as meta_data's item: key unknown, skipped.
     let mut map = hex("a2 1b3fcfcfcfcfcfcfcf");
     map.extend_from_slice(&[0xcf; MAX_DEPTH]);
     map.extend_from_slice(&[0x09, 0x09, 0x09]);
-    let item = MetaDataItem::decode(&mut Reader::new(&map)).unwrap();
+    let item = decode::<MetaDataItem>(&map).unwrap();
     assert_eq!(item.primary_key, None);
     let e = Raw::new(&map).unwrap_err();
-    assert_eq!((e.kind, e.offset), (K::TooDeep, 10 + MAX_DEPTH - 1));
+    assert_eq!((e.kind(), e.offset()), (K::TooDeep, 10 + MAX_DEPTH - 1));
 }
 
 /// Lengths of 2^64 - 1 anywhere: `Truncated` (-32700) at once — no allocation (the crate
@@ -131,37 +129,14 @@ fn huge_declared_lengths_fail_fast() {
             } else {
                 K::Truncated
             };
-            assert_eq!((e.kind, e.offset), (expected, offset), "{text}: {e}");
-            assert!(errors.iter().all(|e| e.offset <= bytes.len()), "{text}");
+            assert_eq!((e.kind(), e.offset()), (expected, offset), "{text}: {e}");
+            assert!(errors.iter().all(|e| e.offset() <= bytes.len()), "{text}");
         }
     });
 }
 
-thread_local! {
-    /// Decodes of [`Counted`] so far, on this thread.
-    static DECODES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// An unsigned integer that counts how often it is decoded.
-#[derive(Debug, Clone, PartialEq)]
-struct Counted(u64);
-
-impl<'b> Cbor<'b> for Counted {
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        DECODES.with(|c| c.set(c.get() + 1));
-        r.u64().map(Counted)
-    }
-    fn encode<W: minicbor::encode::Write>(
-        &self,
-        e: &mut minicbor::Encoder<W>,
-    ) -> Result<(), WriteError<W>> {
-        e.u64(self.0)?.ok()
-    }
-}
-
-/// Decodes `[[…], …]` of `outer` arrays of `inner` counted integers, walks every element,
-/// and returns how many element decodes that took.
-fn decodes_for(outer: usize, inner: usize) -> u64 {
+/// `[[…], …]` of `outer` indefinite arrays of `inner` small integers.
+fn nested_sequences(outer: usize, inner: usize) -> Vec<u8> {
     let mut bytes = vec![0x9f];
     for i in 0..outer {
         bytes.push(0x9f);
@@ -169,32 +144,58 @@ fn decodes_for(outer: usize, inner: usize) -> u64 {
         bytes.push(0xff);
     }
     bytes.push(0xff);
-    DECODES.with(|c| c.set(0));
-    let seq = Seq::<Seq<Counted>>::decode(&mut Reader::new(&bytes)).unwrap();
-    let walked: usize = seq.iter().map(|s| s.iter().count()).sum();
-    assert_eq!(walked, outer * inner);
-    DECODES.with(Cell::get)
+    bytes
 }
 
 /// How much larger the large input is (10x under miri, which is slow).
 const SCALE: usize = if cfg!(miri) { 10 } else { 100 };
 
-/// Sequences are checked when decoded and decoded again when walked, at every nesting
-/// level; the work per element is a constant, so 100x the input is exactly 100x the work.
+/// Nested sequences are read lazily, level by level: each element comes out once, in
+/// order, with its value, however many sequences and elements there are.
 #[test]
-fn sequence_work_is_linear_in_the_input() {
-    let one = decodes_for(10, 10);
-    assert!(one > 0);
-    let scale = SCALE as u64;
+fn nested_sequences_read_every_element_once() {
+    for (outer, inner) in [(10, 10), (10 * SCALE, 10), (10, 10 * SCALE)] {
+        let bytes = nested_sequences(outer, inner);
+        let seq = decode::<Seq<Seq<u64>>>(&bytes).unwrap();
+        assert_eq!(seq.len(), outer);
+        let mut seen = 0;
+        for (i, inner_seq) in seq.iter().enumerate() {
+            let inner_seq = inner_seq.unwrap();
+            assert_eq!(inner_seq.len(), inner);
+            for (j, n) in inner_seq.iter().enumerate() {
+                assert_eq!(n, Ok(((i + j) % 24) as u64));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, outer * inner);
+    }
+}
+
+/// An element that does not decode yields its error, with its offset and field, and the
+/// iteration goes on with the next element (the sequence was checked to be well-formed).
+#[test]
+fn a_bad_element_does_not_hide_the_next() {
+    // [1, "x", 3, [4], 5] as a sequence of integers.
+    let bytes = hex("85 01 6178 03 8104 05");
+    let seq = decode::<Seq<u64>>(&bytes).unwrap();
+    let got: Vec<_> = seq
+        .iter()
+        .map(|r| r.map_err(|e| (e.kind(), e.offset())))
+        .collect();
     assert_eq!(
-        decodes_for(10 * SCALE, 10),
-        scale * one,
-        "more outer sequences"
+        got,
+        [
+            Ok(1),
+            Err((K::WrongType(xentara_ws::Expected::UnsignedInteger), 2)),
+            Ok(3),
+            Err((K::WrongType(xentara_ws::Expected::UnsignedInteger), 5)),
+            Ok(5),
+        ]
     );
     assert_eq!(
-        decodes_for(10, 10 * SCALE),
-        scale * one,
-        "more inner elements"
+        seq.check().map_err(|e| e.offset()),
+        Err(2),
+        "check gives the first"
     );
 }
 
@@ -226,12 +227,16 @@ fn batch_work_is_linear_in_the_packets() {
                 Some(Ok(xentara_ws::Packet::Request(r))) => {
                     packets += 1;
                     if let Command::Subscribe(s) = r.command {
-                        attributes += s.entries.iter().map(|e| e.attributes.len()).sum::<usize>();
+                        attributes += s
+                            .entries
+                            .iter()
+                            .map(|e| e.unwrap().attributes.len())
+                            .sum::<usize>();
                     }
                 }
                 Some(Ok(_)) => unreachable!(),
                 Some(Err(e)) => {
-                    assert_eq!(e.kind, K::UnknownOpcode(99));
+                    assert_eq!(e.kind(), K::UnknownOpcode(99));
                     errors += 1;
                 }
             }
@@ -258,6 +263,6 @@ fn many_unknown_keys_are_skipped() {
         bytes.extend_from_slice(&[0x18, 0x63, 0x80]); // 99: []
     }
     bytes.push(0xff);
-    let hello = ClientHello::decode(&mut Reader::new(&bytes)).unwrap();
+    let hello = decode::<ClientHello>(&bytes).unwrap();
     assert_eq!(hello, ClientHello::default());
 }

@@ -6,8 +6,10 @@ mod common;
 
 use common::*;
 use xentara_ws::op::params::Write;
-use xentara_ws::wire::Raw;
-use xentara_ws::{Batch, Command, DecodeError, DecodeErrorKind as K, ErrorCode, Opcode, Packet};
+use xentara_ws::{
+    Batch, Command, DecodeError, DecodeErrorKind as K, ErrorCode, Expected as E, Opcode, Packet,
+    Raw,
+};
 
 /// One malformed input.
 struct Case {
@@ -15,8 +17,7 @@ struct Case {
     name: &'static str,
     /// The message, in hex (spaces ignored).
     hex: &'static str,
-    /// For a success packet: the opcode its item is typed with (errors inside the item
-    /// have offsets relative to the item).
+    /// For a success packet: the opcode its item is typed with.
     typed: Option<Opcode>,
     kind: K,
     offset: usize,
@@ -110,31 +111,31 @@ const CASES: &[Case] = &[
     case("event type 1", "81 83 08 01 a0", K::UnknownEventType(1), 3),
     case("opcode 15 (PHP client's server info)", "81 84 00 01 0f a0", K::UnknownOpcode(15), 4),
     case("opcode 255", "81 83 00 01 18ff", K::UnknownOpcode(255), 4),
-    case("opcode u64::MAX", "81 83 00 01 1bffffffffffffffff", K::UnknownOpcode(u64::MAX), 4),
+    // The error keeps an unknown opcode in 24 bits (it is 16 bytes in all).
+    case("opcode u64::MAX", "81 83 00 01 1bffffffffffffffff", K::UnknownOpcode(16_777_215), 4),
 
     // Parameters of the wrong type, missing, or absent (-32602).
-    case("params are an array", "81 84 00 01 0e 80", K::WrongType("map"), 5),
-    case("params are text", "81 84 00 01 03 6161", K::WrongType("map"), 5),
-    case("hello min_version is text", "81 84 00 01 0e a2 00 6131 01 01", K::WrongType("unsigned integer"), 7),
-    case("hello max_version is negative", "81 84 00 01 0e a2 00 01 01 20", K::WrongType("unsigned integer"), 9),
+    case("params are an array", "81 84 00 01 0e 80", K::WrongType(E::Map), 5),
+    case("params are text", "81 84 00 01 03 6161", K::WrongType(E::Map), 5),
+    case("hello min_version is text", "81 84 00 01 0e a2 00 6131 01 01", K::WrongType(E::UnsignedInteger), 7),
+    case("hello max_version is negative", "81 84 00 01 0e a2 00 01 01 20", K::WrongType(E::UnsignedInteger), 9),
     case("hello max_version missing", "81 84 00 01 0e a1 00 01", K::MissingKey(1), 5),
     case("lookup without params", "81 83 00 01 03", K::MissingKey(0), 5),
-    case("lookup key is bytes", "81 84 00 01 03 a1 00 4161", K::WrongType("text string"), 7),
-    case("browse depth is a float", "81 84 00 01 01 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 01 f93c00", K::WrongType("unsigned integer"), 27),
-    case("browse categories not an array", "81 84 00 01 01 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 01", K::WrongType("array"), 27),
-    case("read attribute is text", "81 84 00 01 04 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 01 81 6161", K::WrongType("attribute id (unsigned integer or UUID)"), 28),
-    case("subscribe entries are a map", "81 84 00 01 06 a1 00 a0", K::WrongType("array"), 7),
-    case("server_information ids of text", "81 84 00 01 00 a1 00 81 6130", K::WrongType("unsigned integer"), 8),
+    case("lookup key is bytes", "81 84 00 01 03 a1 00 4161", K::WrongType(E::Text), 7),
+    case("browse depth is a float", "81 84 00 01 01 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 01 f93c00", K::WrongType(E::UnsignedInteger), 27),
+    case("browse categories not an array", "81 84 00 01 01 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 01", K::WrongType(E::Array), 27),
+    case("read attribute is text", "81 84 00 01 04 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 01 81 6161", K::WrongType(E::AttributeId), 28),
+    case("subscribe entries are a map", "81 84 00 01 06 a1 00 a0", K::WrongType(E::Array), 7),
+    case("server_information ids of text", "81 84 00 01 00 a1 00 81 6130", K::WrongType(E::UnsignedInteger), 8),
     case("meta_data ids missing", "81 84 00 01 02 a1 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8", K::MissingKey(1), 5),
     case("write value missing", "81 84 00 01 05 a2 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 01 0b", K::MissingKey(2), 5),
-    case("credentials untagged", "81 84 00 01 0c a1 00 a1 00 6161", K::WrongType("tag 121/122/123/ alternative"), 7),
-    case("credentials tag 124", "81 84 00 01 0c a1 00 d87c a1 00 6161", K::WrongType("tag 121/122/123/ alternative"), 7),
+    case("credentials untagged", "81 84 00 01 0c a1 00 a1 00 6161", K::WrongType(E::Credentials), 7),
+    case("credentials tag 124", "81 84 00 01 0c a1 00 d87c a1 00 6161", K::WrongType(E::Credentials), 7),
     case("password missing", "81 84 00 01 0c a1 00 d87b a1 00 6175", K::MissingKey(1), 9),
-    case("certificate is text", "81 84 00 01 0c a1 00 d87a a1 00 6161", K::WrongType("byte string"), 11),
-    case("chunked text parameter", "81 84 00 01 03 a1 00 7f 6141 6142 ff", K::ChunkedString, 7),
+    case("certificate is text", "81 84 00 01 0c a1 00 d87a a1 00 6161", K::WrongType(E::Bytes), 11),
     case("error packet without body", "81 82 02 01", K::Missing, 4),
-    case("error body is an array", "81 83 02 01 80", K::WrongType("map"), 4),
-    case("error code is text", "81 83 02 01 a1 00 6161", K::WrongType("integer"), 6),
+    case("error body is an array", "81 83 02 01 80", K::WrongType(E::Map), 4),
+    case("error code is text", "81 83 02 01 a1 00 6161", K::WrongType(E::Integer), 6),
     case("event without object", "81 82 08 00", K::Missing, 4),
 
     // Bad UUIDs: wrong length, wrong tag, untagged, bad text.
@@ -148,34 +149,34 @@ const CASES: &[Case] = &[
     case("tag 37 over 32 non-hex chars", "81 84 00 01 0d a1 00 d825 7820 5a33454531303731344438383442413138453544304631453443453235454538", K::InvalidUuid, 7),
     case("tag 37 over 36 chars, hyphens misplaced", "81 84 00 01 0d a1 00 d825 7824 653365653130373134642d38382d346261312d386535642d306631653463653235656538", K::InvalidUuid, 7),
     case("tag 37 over 32 ASCII-hex bytes", "81 84 00 01 0d a1 00 d825 5820 4533454531303731344438384241313845354430463145344345323545453838", K::InvalidUuid, 7),
-    case("tag 37 over bytes in two chunks", "81 84 00 01 0d a1 00 d825 5f 48e3ee10714d884ba1 488e5d0f1e4ce25ee8 ff", K::ChunkedString, 9),
+    case("tag 37 over bytes in two chunks of 8 and 7", "81 84 00 01 0d a1 00 d825 5f 48e3ee10714d884ba1 478e5d0f1e4ce25e ff", K::InvalidUuid, 7),
     case("tag 37 over a break", "81 84 00 01 0d a1 00 d825 ff", K::InvalidCbor, 9),
 
     // Bad values inside tags 121/122 (event values; typed read items).
-    case("event value untagged", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b 01", K::WrongType("tag 121/122/ alternative"), 31),
-    case("event value under tag 123", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87b 01", K::WrongType("tag 121/122/ alternative"), 31),
-    case("122 over an integer", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87a 01", K::WrongType("map"), 33),
+    case("event value untagged", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b 01", K::WrongType(E::AttrResult), 31),
+    case("event value under tag 123", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87b 01", K::WrongType(E::AttrResult), 31),
+    case("122 over an integer", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87a 01", K::WrongType(E::Map), 33),
     case("122 without code", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87a a1 01 6161", K::MissingKey(0), 33),
-    case("122 code is text", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87a a1 00 6161", K::WrongType("integer"), 35),
+    case("122 code is text", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87a a1 00 6161", K::WrongType(E::Integer), 35),
     case("121 over a bad uuid", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 d825 01", K::InvalidUuid, 33),
     case("121 over a NaN time point", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 c1 f97e00", K::InvalidValue, 34),
-    case("121 over a time point of text", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 c1 6161", K::WrongType("time point"), 34),
+    case("121 over a time point of text", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 c1 6161", K::WrongType(E::TimePoint), 34),
     case("121 over a reserved byte", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 fc", K::InvalidCbor, 33),
     case("121 with nothing after", "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879", K::Truncated, 33),
-    item("read result untagged", Opcode::Read, "81 83 01 01 a1 0b f5", K::WrongType("tag 121/122/ alternative"), 2),
-    item("read error without code", Opcode::Read, "81 83 01 01 a1 0b d87a a0", K::MissingKey(0), 4),
-    item("read key is text", Opcode::Read, "81 83 01 01 a1 6161 d879 01", K::WrongType("attribute id (unsigned integer or UUID)"), 1),
-    item("lookup item is not a uuid", Opcode::Lookup, "81 83 01 01 6161", K::InvalidUuid, 0),
-    item("hello item missing", Opcode::ClientHello, "81 82 01 01", K::Missing, 0),
-    item("get_stage item is text", Opcode::GetStage, "81 83 01 01 6161", K::WrongType("unsigned integer"), 0),
+    item("read result untagged", Opcode::Read, "81 83 01 01 a1 0b f5", K::WrongType(E::AttrResult), 6),
+    item("read error without code", Opcode::Read, "81 83 01 01 a1 0b d87a a0", K::MissingKey(0), 8),
+    item("read key is text", Opcode::Read, "81 83 01 01 a1 6161 d879 01", K::WrongType(E::AttributeId), 5),
+    item("lookup item is not a uuid", Opcode::Lookup, "81 83 01 01 6161", K::InvalidUuid, 4),
+    item("hello item missing", Opcode::ClientHello, "81 82 01 01", K::Missing, 4),
+    item("get_stage item is text", Opcode::GetStage, "81 83 01 01 6161", K::WrongType(E::UnsignedInteger), 4),
 
     // Time points.
-    case("event time under tag 2", "81 83 08 00 a3 00 c2 41 01 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType("time point (tag 1 or 1001)"), 6),
+    case("event time under tag 2", "81 83 08 00 a3 00 c2 41 01 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType(E::TimePoint), 6),
     case("1001 with neither key 1 nor 4", "81 83 08 00 a3 00 d903e9 a1 02 00 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::MissingKey(4), 9),
-    case("1001 decimal of 3 parts", "81 83 08 00 a3 00 d903e9 a1 04 c4 83 28 01 02 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType("[exponent, mantissa]"), 12),
-    case("1001 decimal of 1 part", "81 83 08 00 a3 00 d903e9 a1 04 c4 81 28 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType("[exponent, mantissa]"), 12),
-    case("1001 indefinite decimal of 3 parts", "81 83 08 00 a3 00 d903e9 a1 04 c4 9f 28 01 02 ff 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType("[exponent, mantissa]"), 12),
-    case("1001 key 4 without tag 4", "81 83 08 00 a3 00 d903e9 a1 04 82 28 01 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType("decimal fraction (tag 4)"), 11),
+    case("1001 decimal of 3 parts", "81 83 08 00 a3 00 d903e9 a1 04 c4 83 28 01 02 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType(E::ExponentMantissa), 12),
+    case("1001 decimal of 1 part", "81 83 08 00 a3 00 d903e9 a1 04 c4 81 28 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType(E::ExponentMantissa), 12),
+    case("1001 indefinite decimal of 3 parts", "81 83 08 00 a3 00 d903e9 a1 04 c4 9f 28 01 02 ff 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType(E::ExponentMantissa), 12),
+    case("1001 key 4 without tag 4", "81 83 08 00 a3 00 d903e9 a1 04 82 28 01 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a0", K::WrongType(E::DecimalFraction), 11),
 
     // Duplicate map keys.
     case("duplicate key in params", "81 84 00 01 0e a3 00 01 01 01 01 01", K::DuplicateKey(1), 10),
@@ -190,7 +191,6 @@ const CASES: &[Case] = &[
     case("encoded surrogate", "81 84 00 01 03 a1 00 63 eda080", K::InvalidUtf8, 7),
     case("cut multi-byte char", "81 84 00 01 03 a1 00 62 41e2", K::InvalidUtf8, 7),
     case("bad UTF-8 in error message", "81 83 02 01 a2 00 20 01 61 80", K::InvalidUtf8, 8),
-    case("bad UTF-8 under an unknown key", "81 84 00 01 0e a3 00 01 01 01 05 61 ff", K::InvalidUtf8, 11),
     case("bad UTF-8 in a chunk", "81 84 00 01 03 a1 00 7f 61 ff ff", K::InvalidUtf8, 8),
 
     // Reserved additional-information values (28–30) and indefinite lengths where none is
@@ -219,24 +219,10 @@ const CASES: &[Case] = &[
     case("break in a definite array value", "81 84 00 01 05 a3 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02 82 01 ff", K::InvalidCbor, 31),
 ];
 
-/// The first error a message gives; success items typed with `op` when given.
+/// The first error a message gives, lazily read parts included; success items typed with
+/// `op` when given.
 fn first_error(bytes: &[u8], op: Option<Opcode>) -> Option<DecodeError> {
-    let batch = match Batch::new(bytes) {
-        Ok(batch) => batch,
-        Err(e) => return Some(e),
-    };
-    for packet in batch {
-        match (packet, op) {
-            (Err(e), _) => return Some(e),
-            (Ok(Packet::Success(s)), Some(op)) => {
-                if let Err(e) = s.response_to(op) {
-                    return Some(e);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    all_errors_typed(bytes, op).into_iter().next()
 }
 
 /// The spec code each kind must answer with (section 8, and 3.1 for header fields).
@@ -266,7 +252,7 @@ fn malformed_table() {
         let bytes = hex(c.hex);
         let got = first_error(&bytes, c.typed);
         let ok = got.is_some_and(|e| {
-            e.kind == c.kind && e.offset == c.offset && e.code() == spec_code(c.kind)
+            e.kind() == c.kind && e.offset() == c.offset && e.code() == spec_code(c.kind)
         });
         if !ok {
             failures.push(format!(
@@ -309,9 +295,9 @@ fn truncated_at_every_byte() {
         assert!(first_error(&bytes, None).is_none(), "{p} must be valid");
         for cut in 0..bytes.len() {
             let e = first_error(&bytes[..cut], None).unwrap();
-            assert_eq!(e.kind, K::Truncated, "{p} cut at {cut}: {e}");
+            assert_eq!(e.kind(), K::Truncated, "{p} cut at {cut}: {e}");
             assert_eq!(e.code(), ErrorCode::ParseError);
-            assert!(e.offset <= cut, "{p} cut at {cut}: {e}");
+            assert!(e.offset() <= cut, "{p} cut at {cut}: {e}");
         }
     }
 }
@@ -355,27 +341,39 @@ fn unknown_values_are_kept_not_rejected() {
 }
 
 /// Regression (found by the `malformed` table): a packet whose error is not fatal is
-/// stepped over with `Reader::skip`, which refused a string of several chunks without
-/// ending the stream. The batch then went on from inside the packet and decoded its
-/// remaining fields as packets (`NotAPacket`, …). Now the batch either steps over the whole
-/// packet (`skip` walks chunked strings) or ends with the packet's own error.
+/// stepped over with a skip, which once refused a string of several chunks without ending
+/// the stream, so the batch went on from inside the packet. Chunked strings are accepted
+/// everywhere now; the batch steps over an invalid packet whole.
 #[test]
 fn regression_chunked_string_does_not_desync_the_batch() {
-    // [[0, 1, 3, {0: (_ "a", "b"), 5: 1}], [0, 2, 8]]: lookup's key may not be chunked.
-    let bytes = hex("82 84 00 01 03 a2 00 7f 6161 6162 ff 05 01  83 00 02 08");
+    // [[0, 1, 3, {0: (_ "a", "b"), 5: []}], [0, 2, 8]]: lookup with an extra key, fine;
+    // [[0, 1, 3, {0: (_ "a", 1)}], [0, 2, 8]]: a chunk of another type, malformed.
+    let bytes = hex("82 84 00 01 03 a2 00 7f 6161 6162 ff 05 80  83 00 02 08");
+    let results: Vec<_> = Batch::new(&bytes).unwrap().collect();
+    assert!(matches!(&results[..], [Ok(_), Ok(p)] if p.id() == Some(2)));
+    // [[0, 1, 3, {0: 1, 1: (_ "a", "b")}], [0, 2, 8]]: the key's type is wrong, the unknown
+    // key's chunked value is stepped over with the rest of the packet.
+    let bytes = hex("82 84 00 01 03 a2 00 01 01 7f 6161 6162 ff  83 00 02 08");
     let results: Vec<_> = Batch::new(&bytes).unwrap().collect();
     let first = results[0].as_ref().unwrap_err();
     assert_eq!(
-        (first.kind, first.offset, first.id),
-        (K::ChunkedString, 7, Some(1))
+        (first.kind(), first.offset(), first.id()),
+        (K::WrongType(E::Text), 7, Some(1))
     );
-    // Nothing decoded from inside the first packet.
-    match &results[1..] {
-        [] => {}
-        [Ok(p)] => assert_eq!(p.id(), Some(2)),
-        other => panic!("the batch lost its place: {other:?}"),
-    }
-    assert_eq!(xentara_ws::batch::validate(&bytes), Err(*first));
+    assert!(matches!(&results[1..], [Ok(p)] if p.id() == Some(2)));
+}
+
+/// Parts nobody reads are only checked to be well-formed (RFC 8949 §5.3.1): bad UTF-8 in an
+/// unknown key's value, or inside a raw value, does not make the packet fail, as it did
+/// before each byte was read once.
+#[test]
+fn unread_parts_are_only_checked_to_be_well_formed() {
+    let bytes = hex("81 84 00 01 0e a3 00 01 01 01 05 61 ff");
+    let packets: Vec<_> = Batch::new(&bytes).unwrap().collect();
+    assert!(
+        matches!(&packets[..], [Ok(Packet::Request(_))]),
+        "{packets:?}"
+    );
 }
 
 /// Regression (found by the `malformed` table): errors about a decimal fraction's
@@ -395,8 +393,8 @@ fn regression_decimal_fraction_errors_point_at_the_pair() {
         ));
         let e = first_error(&bytes, None).unwrap();
         assert_eq!(
-            (e.kind, e.offset),
-            (K::WrongType("[exponent, mantissa]"), 35),
+            (e.kind(), e.offset()),
+            (K::WrongType(E::ExponentMantissa), 35),
             "{name}"
         );
     }

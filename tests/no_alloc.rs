@@ -5,22 +5,57 @@ mod common;
 
 mod counting_alloc;
 
-use xentara_ws::wire::Raw;
-use xentara_ws::{Batch, Opcode, Packet, encode_batch};
+use xentara_ws::{Batch, Command, Event, Opcode, Packet, Raw, Response, encode_batch};
 
 use counting_alloc::allocations;
 
-/// Decodes a message, types every success item under each opcode, walks every sequence
-/// (by re-encoding it) and encodes the packets back; all on the stack.
+/// Reads every lazily read part of a response.
+fn walk_response(response: &Response<'_>) {
+    let _ = match response {
+        Response::ServerInformation(s) => s.check(),
+        Response::Browse(s) => s.check(),
+        Response::Read(s) => s.check(),
+        Response::MetaData(m) => m.attributes.map_or(Ok(()), |a| a.check()),
+        _ => Ok(()),
+    };
+}
+
+/// Reads every lazily read part of a packet, typing a success item under each opcode.
+fn walk(packet: &Packet<'_>) {
+    let _ = match packet {
+        Packet::Request(r) => match &r.command {
+            Command::ServerInformation(p) => p.ids.check(),
+            Command::Browse(p) => p.categories.map_or(Ok(()), |c| c.check()),
+            Command::MetaData(p) => p.ids.check(),
+            Command::Read(p) => p.attributes.check(),
+            Command::Subscribe(p) => {
+                for entry in p.entries.iter().flatten() {
+                    let _ = entry.attributes.check();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+        Packet::Success(s) => {
+            for &op in Opcode::ALL {
+                if let Ok(response) = s.response(op) {
+                    walk_response(&response);
+                }
+            }
+            Ok(())
+        }
+        Packet::Event(Event::DataChange(d)) => d.values.check(),
+        Packet::Error(_) => Ok(()),
+    };
+}
+
+/// Decodes a message, reads every lazily read part (success items under each opcode),
+/// re-encodes every sequence and encodes the packets back; all on the stack.
 fn exercise(message: &[u8]) -> usize {
     let mut packets: heapless::Vec<Packet<'_>, 8> = heapless::Vec::new();
     for packet in Batch::new(message).unwrap() {
         let packet = packet.unwrap();
-        if let Packet::Success(s) = &packet {
-            for &op in Opcode::ALL {
-                let _ = s.response_to(op);
-            }
-        }
+        walk(&packet);
         packets.push(packet).unwrap();
     }
     let mut buf = [0u8; 512];

@@ -4,12 +4,11 @@ mod common;
 mod session_common;
 
 use common::*;
+use session_common::encode;
 use session_common::*;
 use xentara_ws::op::items::ServerHello;
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
-use xentara_ws::wire::enums::Stage;
-use xentara_ws::wire::value::ErrorObject;
 use xentara_ws::*;
 
 /// Sends `commands` as one message; returns the message's requests as (id, opcode).
@@ -33,7 +32,7 @@ fn send<const N: usize>(
 }
 
 fn success(id: MessageId, response: Response<'static>) -> Packet<'static> {
-    Packet::Success(Success { id, response })
+    Packet::Success(Success::new(id, response))
 }
 
 fn error(id: MessageId, code: ErrorCode) -> Packet<'static> {
@@ -210,39 +209,92 @@ fn events_are_typed_events() {
     assert_eq!(outcomes, vec![Outcome::Event(change)]);
 }
 
+/// Only a message that is not an array of packets is refused whole (and changes nothing).
 #[test]
-fn invalid_messages_are_rejected_whole_and_change_nothing() {
+fn a_message_that_is_no_batch_is_refused_and_changes_nothing() {
     let mut client: ClientSession = ClientSession::default();
     send(&mut client, vec![lookup("A").into()]);
     let before = format!("{client:?}");
-    let cases: Vec<(Vec<u8>, i64)> = vec![
-        (vec![0xff], -32700),
-        (vec![0x05], -32600),
-        (
-            encode(&[success(1, server_hello()), req(5, GetStage)]),
-            -32600,
-        ),
-        (
-            encode(&[
-                success(1, server_hello()),
-                Packet::Event(Event::DataChange(data_change())),
-            ]),
-            -32600,
-        ),
-        // The lookup's item is not a UUID.
-        (
-            encode(&[
-                success(1, server_hello()),
-                success(2, Response::GetStage(Stage::Operational)),
-            ]),
-            -32602,
-        ),
-    ];
-    for (message, code) in cases {
-        let e = client.handle_message(&message).expect_err("rejected");
+    for (message, code) in [(vec![0xff], -32700), (vec![0x05], -32600), (vec![], -32700)] {
+        let e = client.handle_message(&message).expect_err("refused");
         assert_eq!(e.code().code(), code, "{e}");
         assert_eq!(format!("{client:?}"), before);
     }
+}
+
+/// Everything else is taken packet by packet, in order, as the vendor's client does: each
+/// response resolves its request, each event is delivered, and a packet that does not
+/// decode gives its own outcome without losing its neighbours' (issue 13's message).
+#[test]
+fn every_packet_of_a_message_gives_its_own_outcome() {
+    let mut client: ClientSession = ClientSession::default();
+    send(&mut client, vec![lookup("A").into(), GetStage.into()]);
+    // [[1, 1, {0: 1}], [1, 2, 37(h'e3ee…')], [8, 0, {…}], [0, 5, 8], [1, 3, 37(…)]]: the hello's
+    // and the lookup's answers, an event, a request (servers send none), and get_stage
+    // answered with a UUID, which is no stage.
+    let message = encode(&[
+        success(1, server_hello()),
+        success(2, Response::Lookup(E3EE)),
+        Packet::Event(Event::DataChange(data_change())),
+        req(5, GetStage),
+        success(3, Response::Lookup(E3EE)),
+    ]);
+    let outcomes: Vec<_> = client.handle_message(&message).unwrap().collect();
+    assert_eq!(outcomes.len(), 5, "{outcomes:?}");
+    assert!(matches!(outcomes[0], Outcome::Success { id: 1, .. }));
+    assert_eq!(
+        outcomes[1],
+        Outcome::Success {
+            id: 2,
+            response: Response::Lookup(E3EE)
+        }
+    );
+    assert_eq!(outcomes[2], Outcome::Event(data_change()));
+    assert_eq!(
+        outcomes[3],
+        Outcome::Unexpected {
+            id: 5,
+            reason: Unexpected::Request
+        }
+    );
+    let Outcome::Invalid(e) = &outcomes[4] else {
+        panic!("{:?}", outcomes[4]);
+    };
+    assert_eq!(
+        (e.kind(), e.id(), e.code()),
+        (
+            DecodeErrorKind::WrongType(Expected::UnsignedInteger),
+            Some(3),
+            ErrorCode::InvalidParameter
+        )
+    );
+    // Every request is answered: none is pending.
+    assert_eq!(client.pending_len(), 0);
+    assert_eq!(client.version(), Some(1));
+}
+
+/// The message of issue 13: responses and an event mixed; requests 2 and 3 are resolved and
+/// the event delivered, in order.
+#[test]
+fn responses_and_events_in_one_message() {
+    let mut client: ClientSession = ClientSession::default();
+    send(&mut client, vec![lookup("A").into(), GetStage.into()]);
+    receive(&mut client, &[success(1, server_hello())]).unwrap();
+    let message = hex("83 83 01 02 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 \
+         83 08 00 a3 00 c11a6553f100 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87901 \
+         82 01 03");
+    let outcomes: Vec<_> = client.handle_message(&message).unwrap().collect();
+    assert_eq!(outcomes.len(), 3);
+    assert!(
+        matches!(outcomes[0], Outcome::Success { id: 2, response: Response::Lookup(u) } if u == E3EE)
+    );
+    assert!(matches!(outcomes[1], Outcome::Event(_)));
+    // get_stage answered without an item: the item is required.
+    let Outcome::Invalid(e) = &outcomes[2] else {
+        panic!("{:?}", outcomes[2]);
+    };
+    assert_eq!((e.kind(), e.id()), (DecodeErrorKind::Missing, Some(3)));
+    assert_eq!(client.pending_len(), 0);
 }
 
 #[test]

@@ -6,9 +6,6 @@ mod counting_alloc;
 
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::{Attribute, Stage};
-use xentara_ws::wire::time::TimePoint;
 use xentara_ws::*;
 
 use counting_alloc::COUNT;
@@ -41,6 +38,9 @@ impl Application for App {
                 let mut values: heapless::Vec<(AttributeId, AttrResult<'_>), 4> =
                     heapless::Vec::new();
                 for a in p.attributes.iter().take(4) {
+                    let Ok(a) = a else {
+                        return reply.error(ErrorCode::InvalidParameter);
+                    };
                     let _ = values.push((a, AttrResult::Value(Value::Float(1.5))));
                 }
                 reply.ok(Response::Read(Seq::from_slice(&values)))
@@ -93,8 +93,8 @@ fn a_whole_exchange_allocates_nothing() {
 
     COUNT.with(|c| c.set(Some(0)));
     let credentials = Credentials::Password(Password {
-        username: "admin",
-        password: "admin",
+        username: Text::new("admin"),
+        password: Text::new("admin"),
     });
     let commands = [
         Command::from(Read {
@@ -125,7 +125,10 @@ fn a_whole_exchange_allocates_nothing() {
             session_id: Uuid::from_u128(99),
         }
         .into(),
-        Lookup { primary_key: "x" }.into(),
+        Lookup {
+            primary_key: Text::new("x"),
+        }
+        .into(),
     ];
     let answered = round(&mut client, &mut server, &mut app, &commands);
     let change = DataChange {

@@ -10,12 +10,11 @@ use std::collections::VecDeque;
 
 use common::*;
 use proptest::prelude::*;
+use session_common::encode;
 use session_common::*;
 use xentara_ws::op::items::ServerHello;
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
-use xentara_ws::wire::enums::{Attribute, Stage};
-use xentara_ws::wire::value::ErrorObject;
 use xentara_ws::*;
 
 /// Small capacities, so that every limit is hit: 2 sub-sessions, 2 subscriptions, 2 reply
@@ -97,7 +96,7 @@ fn step() -> impl Strategy<Value = (Msg, Vec<bool>, usize)> {
 /// A CBOR unsigned integer.
 fn uint(n: u64) -> Vec<u8> {
     let mut out = vec![0u8; 9];
-    let len = xentara_ws::wire::encode_into(&n, &mut out).unwrap();
+    let len = xentara_ws::encode(&n, &mut out).unwrap();
     out.truncate(len);
     out
 }
@@ -171,7 +170,7 @@ fn expected(message: &[u8]) -> Vec<(MessageId, Option<bool>)> {
                 (r.id, kind)
             }
             Ok(other) => (other.id().unwrap_or(0), None),
-            Err(e) => (e.id.unwrap_or(0), None),
+            Err(e) => (e.id().unwrap_or(0), None),
         })
         .collect()
 }
@@ -216,7 +215,20 @@ fn answer_for(opcode: Opcode) -> Response<'static> {
         Opcode::Write => Response::Write(()),
         Opcode::Unsubscribe => Response::Unsubscribe(()),
         Opcode::Suspend => Response::Suspend(()),
-        _ => Response::Untyped(None),
+        Opcode::Shutdown => Response::Shutdown(()),
+        Opcode::Resume => Response::Resume(()),
+        Opcode::CloseSubSession => Response::CloseSubSession(()),
+        Opcode::CreateSubSession => Response::CreateSubSession(E3EE),
+        Opcode::ClientHello => Response::ClientHello(ServerHello { current_version: 1 }),
+        Opcode::ServerInformation => Response::ServerInformation(Seq::from_slice(&[])),
+        Opcode::Browse => Response::Browse(Seq::from_slice(&[])),
+        Opcode::Read => Response::Read(Seq::from_slice(&[])),
+        Opcode::MetaData => Response::MetaData(xentara_ws::op::items::MetaDataItem {
+            primary_key: None,
+            category: None,
+            attributes: None,
+            has_children: None,
+        }),
     }
 }
 
@@ -399,13 +411,7 @@ proptest! {
                     let mut packets: Vec<Packet<'static>> = Vec::new();
                     for ((id, opcode), answer) in in_flight.iter().zip(plan) {
                         match answer {
-                            Some(true) => packets.push(Packet::Success(Success {
-                                id: *id,
-                                response: match opcode {
-                                    Opcode::ClientHello => Response::ClientHello(ServerHello { current_version: 1 }),
-                                    other => answer_for(*other),
-                                },
-                            })),
+                            Some(true) => packets.push(Packet::Success(Success::new(*id, answer_for(*opcode)))),
                             Some(false) => packets.push(Packet::Error(ErrorResponse {
                                 id: *id,
                                 error: ErrorObject::new(ErrorCode::AccessDenied),
@@ -414,7 +420,7 @@ proptest! {
                         }
                     }
                     if unknown {
-                        packets.push(Packet::Success(Success { id: -7, response: Response::Untyped(None) }));
+                        packets.push(Packet::Success(Success::new(-7, Response::Write(()))));
                     }
                     if event {
                         packets.push(Packet::Event(Event::DataChange(data_change())));

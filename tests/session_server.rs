@@ -4,10 +4,10 @@ mod common;
 mod session_common;
 
 use common::*;
+use session_common::encode;
 use session_common::*;
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
-use xentara_ws::wire::enums::{Attribute, Stage};
 use xentara_ws::*;
 
 type Small = ServerSession<String, 2, 2, 2, 4, 512>;
@@ -341,7 +341,7 @@ fn commands_naming_an_unknown_sub_session_get_32111_before_the_app() {
         0x0f, 0x1e, 0x4c, 0xe2, 0x5e, 0xe8,
     ];
     let resume = Resume {
-        params: Some(xentara_ws::wire::Raw::new(&RAW_RESUME).unwrap()),
+        params: Some(xentara_ws::Raw::new(&RAW_RESUME).unwrap()),
     };
     let reply = exchange(
         &mut server,

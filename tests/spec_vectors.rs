@@ -7,10 +7,6 @@ mod common;
 use common::*;
 use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem, ServerHello};
 use xentara_ws::op::params::*;
-use xentara_ws::wire::Raw;
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::*;
-use xentara_ws::wire::time::TimePoint;
 use xentara_ws::*;
 
 fn req(id: i64, command: impl Into<Command<'static>>) -> Packet<'static> {
@@ -21,7 +17,7 @@ fn req(id: i64, command: impl Into<Command<'static>>) -> Packet<'static> {
 }
 
 fn ok(id: i64, response: Response<'static>) -> Packet<'static> {
-    Packet::Success(Success { id, response })
+    Packet::Success(Success::new(id, response))
 }
 
 fn err(id: i64, code: ErrorCode, message: &'static str) -> Packet<'static> {
@@ -29,7 +25,7 @@ fn err(id: i64, code: ErrorCode, message: &'static str) -> Packet<'static> {
         id,
         error: ErrorObject {
             code,
-            message: Some(message),
+            message: Some(Text::new(message)),
         },
     })
 }
@@ -124,14 +120,24 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         )],
         "server_information.response" => vec![ok(
             65,
-            Response::ServerInformation(Seq::from_slice(&[
-                (ServerInfo::Version, xentara_ws::Value::Text("2.0.4")),
-                (ServerInfo::UserName, xentara_ws::Value::Text("xentara")),
-                (
-                    ServerInfo::ModelFilePath,
-                    xentara_ws::Value::Text("/etc/xentara/model.json"),
-                ),
-            ])),
+            Response::ServerInformation(Seq::from_slice(
+                const {
+                    &[
+                        (
+                            ServerInfo::Version,
+                            xentara_ws::Value::Text(Text::new("2.0.4")),
+                        ),
+                        (
+                            ServerInfo::UserName,
+                            xentara_ws::Value::Text(Text::new("xentara")),
+                        ),
+                        (
+                            ServerInfo::ModelFilePath,
+                            xentara_ws::Value::Text(Text::new("/etc/xentara/model.json")),
+                        ),
+                    ]
+                },
+            )),
         )],
         "browse.request" => vec![req(
             65,
@@ -154,7 +160,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         )],
         "browse.response" => {
             let entries: &'static [BrowseEntry<'static>] = Box::leak(Box::new([BrowseEntry {
-                primary_key: "Group 1.Data Point 1",
+                primary_key: Text::new("Group 1.Data Point 1"),
                 element: B4E1,
                 category: ElementCategory::DataPoint,
             }]));
@@ -181,13 +187,13 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         "meta_data.response" => {
             let attrs: &'static [AttributeInfo<'static>] = Box::leak(Box::new([
                 AttributeInfo {
-                    name: "value",
+                    name: Text::new("value"),
                     id: std_attr(Value),
                     access: Access::ReadWrite,
                     data_type: DataType::Float32,
                 },
                 AttributeInfo {
-                    name: "quality",
+                    name: Text::new("quality"),
                     id: std_attr(Quality),
                     access: Access::ReadOnly,
                     data_type: DataType::Quality,
@@ -196,7 +202,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             vec![ok(
                 65,
                 Response::MetaData(MetaDataItem {
-                    primary_key: Some("Group 1.Data Point 1"),
+                    primary_key: Some(Text::new("Group 1.Data Point 1")),
                     category: Some(ElementCategory::DataPoint),
                     attributes: Some(Seq::from_slice(attrs)),
                     has_children: Some(false),
@@ -206,13 +212,13 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         "lookup.request" => vec![req(
             65,
             Lookup {
-                primary_key: "Group 1.Data Point 1",
+                primary_key: Text::new("Group 1.Data Point 1"),
             },
         )],
         "vendor.lookup" => vec![req(
             2,
             Lookup {
-                primary_key: "Group 1.Data Point 1",
+                primary_key: Text::new("Group 1.Data Point 1"),
             },
         )],
         "lookup.response" => vec![ok(65, Response::Lookup(E3EE))],
@@ -235,23 +241,27 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         "python.read.value" => vec![req(1, e3ee_attrs(&[AttributeId::Standard(Value)]))],
         "read.response" => vec![ok(
             65,
-            Response::Read(Seq::from_slice(&[
-                (
-                    AttributeId::Standard(Value),
-                    AttrResult::Value(xentara_ws::Value::Float(42.5)),
-                ),
-                (
-                    AttributeId::Standard(Quality),
-                    AttrResult::Value(xentara_ws::Value::Int(0)),
-                ),
-                (
-                    AttributeId::Standard(ChangeTime),
-                    AttrResult::Error(ErrorObject {
-                        code: ErrorCode::ReadError,
-                        message: Some("read error"),
-                    }),
-                ),
-            ])),
+            Response::Read(Seq::from_slice(
+                const {
+                    &[
+                        (
+                            AttributeId::Standard(Value),
+                            AttrResult::Value(xentara_ws::Value::Float(42.5)),
+                        ),
+                        (
+                            AttributeId::Standard(Quality),
+                            AttrResult::Value(xentara_ws::Value::Int(0)),
+                        ),
+                        (
+                            AttributeId::Standard(ChangeTime),
+                            AttrResult::Error(ErrorObject {
+                                code: ErrorCode::ReadError,
+                                message: Some(Text::new("read error")),
+                            }),
+                        ),
+                    ]
+                },
+            )),
         )],
         "write.request" => vec![write(65, xentara_ws::Value::Bool(true))],
         "write.request.with_sub_session" => vec![req(
@@ -268,7 +278,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         }
         "vendor.write.int_7" => vec![write(5, xentara_ws::Value::Int(7))],
         "vendor.write.true" => vec![write(5, xentara_ws::Value::Bool(true))],
-        "vendor.write.text_hi" => vec![write(5, xentara_ws::Value::Text("hi"))],
+        "vendor.write.text_hi" => vec![write(5, xentara_ws::Value::Text(Text::new("hi")))],
         "vendor.write.f64_0_1" => vec![write(5, xentara_ws::Value::Float(0.1))],
         "vendor.write.f32_100000_5" => vec![write(5, xentara_ws::Value::Float(100000.5))],
         "vendor.write.f16_1_5" => vec![write(5, xentara_ws::Value::Float(1.5))],
@@ -279,7 +289,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         | "shutdown.response"
         | "close_sub_session.response" => {
             let op = context(name, 65);
-            vec![ok(65, Response::decode(op, None, 0).unwrap())]
+            vec![ok(65, Response::decode_item(op, None).unwrap())]
         }
         "write.error.read_only" => vec![err(65, ErrorCode::ReadOnly, "value is read only")],
         "subscribe.request"
@@ -410,8 +420,8 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             65,
             CreateSubSession {
                 credentials: Credentials::Password(Password {
-                    username: "user",
-                    password: "secret",
+                    username: Text::new("user"),
+                    password: Text::new("secret"),
                 }),
                 desired_session_id: Some(E3EE),
             },
@@ -420,7 +430,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             66,
             CreateSubSession {
                 credentials: Credentials::OAuth2(OAuth2 {
-                    token: "eyJhbGciOi...",
+                    token: Text::new("eyJhbGciOi..."),
                 }),
                 desired_session_id: None,
             },
@@ -429,7 +439,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             67,
             CreateSubSession {
                 credentials: Credentials::Certificate(Certificate {
-                    der: &[0x30, 0x82, 0x01, 0x0a],
+                    der: Bytes::new(&[0x30, 0x82, 0x01, 0x0a]),
                 }),
                 desired_session_id: None,
             },
@@ -446,7 +456,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             req(
                 65,
                 Lookup {
-                    primary_key: "Group 1.Data Point 1",
+                    primary_key: Text::new("Group 1.Data Point 1"),
                 },
             ),
             req(66, GetStage),
@@ -488,13 +498,17 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
                 mantissa: 1_704_107_471_111_587_983,
             },
             element: E3EE,
-            values: Seq::from_slice(&[(
-                AttributeId::Standard(Value),
-                AttrResult::Error(ErrorObject {
-                    code: ErrorCode::ReadError,
-                    message: Some("read error"),
-                }),
-            )]),
+            values: Seq::from_slice(
+                const {
+                    &[(
+                        AttributeId::Standard(Value),
+                        AttrResult::Error(ErrorObject {
+                            code: ErrorCode::ReadError,
+                            message: Some(Text::new("read error")),
+                        }),
+                    )]
+                },
+            ),
         }))],
         "vendor.browse.depth_categories" => vec![req(
             3,
@@ -524,8 +538,18 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             },
         )],
         "vendor.two_lookups" => vec![
-            req(2, Lookup { primary_key: "A" }),
-            req(3, Lookup { primary_key: "B" }),
+            req(
+                2,
+                Lookup {
+                    primary_key: Text::new("A"),
+                },
+            ),
+            req(
+                3,
+                Lookup {
+                    primary_key: Text::new("B"),
+                },
+            ),
         ],
         "php.client_hello" => vec![req(
             1,
@@ -545,24 +569,32 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
             1,
             Response::ClientHello(ServerHello { current_version: 1 }),
         )],
-        "server.success_no_item" => vec![ok(4, Response::Untyped(None))],
+        // Not typed: decoded as received, `[1, 4]` without an item.
+        "server.success_no_item" => Batch::new(&[0x81, 0x82, 0x01, 0x04])
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap(),
         "server.error.read_only" => vec![err(5, ErrorCode::ReadOnly, "read only")],
         "server.event.data_change" => vec![Packet::Event(Event::DataChange(DataChange {
             time: TimePoint::Seconds(1_700_000_000),
             element: E3EE,
-            values: Seq::from_slice(&[
-                (
-                    AttributeId::Standard(Quality),
-                    AttrResult::Value(xentara_ws::Value::Int(3)),
-                ),
-                (
-                    AttributeId::Standard(Value),
-                    AttrResult::Error(ErrorObject {
-                        code: ErrorCode::IllegalValue,
-                        message: Some("no value"),
-                    }),
-                ),
-            ]),
+            values: Seq::from_slice(
+                const {
+                    &[
+                        (
+                            AttributeId::Standard(Quality),
+                            AttrResult::Value(xentara_ws::Value::Int(3)),
+                        ),
+                        (
+                            AttributeId::Standard(Value),
+                            AttrResult::Error(ErrorObject {
+                                code: ErrorCode::IllegalValue,
+                                message: Some(Text::new("no value")),
+                            }),
+                        ),
+                    ]
+                },
+            ),
         }))],
         other => panic!("no expectation for vector {other}"),
     }
@@ -575,9 +607,9 @@ fn decode_typed<'b>(v: &'b Vector) -> Vec<Packet<'b>> {
         .map(|p| match p.unwrap_or_else(|e| panic!("{}: {e}", v.name)) {
             Packet::Success(s) if v.name != "server.success_no_item" => {
                 let response = s
-                    .response_to(context(&v.name, s.id))
+                    .response(context(&v.name, s.id))
                     .unwrap_or_else(|e| panic!("{}: {e}", v.name));
-                Packet::Success(Success { id: s.id, response })
+                Packet::Success(Success::new(s.id, response))
             }
             other => other,
         })

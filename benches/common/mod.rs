@@ -8,12 +8,10 @@
 use std::hint::black_box;
 
 use xentara_ws::op::params::*;
-use xentara_ws::wire::enums::{Attribute, ElementCategory, MetaDataId, ServerInfo};
-use xentara_ws::wire::time::TimePoint;
-use xentara_ws::wire::{Cbor, Raw, Seq};
 use xentara_ws::{
-    AttrResult, AttributeId, Batch, Command, DataChange, ErrorCode, ErrorObject, ErrorResponse,
-    Event, Opcode, Packet, Request, Response, Uuid, Value, encode_batch,
+    AttrResult, Attribute, AttributeId, Batch, Bytes, Command, DataChange, ElementCategory,
+    ErrorCode, ErrorObject, ErrorResponse, Event, MetaDataId, Opcode, Packet, Raw, Request, Seq,
+    ServerInfo, Text, TimePoint, Uuid, Value, encode_batch,
 };
 
 /// One measured message: its typed packets (what the encoder gets) and its bytes (what the
@@ -113,7 +111,7 @@ fn mixed(id: i64) -> Packet<'static> {
         }
         .into(),
         2 => Lookup {
-            primary_key: "Group 1.Data Point 1",
+            primary_key: Text::new("Group 1.Data Point 1"),
         }
         .into(),
         3 => Browse {
@@ -142,7 +140,10 @@ fn mixed(id: i64) -> Packet<'static> {
 
 fn packets(name: &str) -> Vec<Packet<'static>> {
     match name {
-        "close_sub_session" => vec![request(65, CloseSubSession { session_id: E3EE }.into())],
+        "close_sub_session" => vec![request(
+            SEED_ID,
+            CloseSubSession { session_id: E3EE }.into(),
+        )],
         "client_hello" => vec![request(1, ClientHello::default().into())],
         "subscribe_4x3" => vec![request(
             7,
@@ -276,8 +277,8 @@ touch_leaf!(
     i64,
     bool,
     f64,
-    &str,
-    &[u8],
+    Text<'_>,
+    Bytes<'_>,
     Uuid,
     Raw<'_>,
     TimePoint,
@@ -342,11 +343,19 @@ impl<A: Touch, B: Touch> Touch for (A, B) {
     }
 }
 
-impl<'b, T: Touch + Cbor<'b> + Clone> Touch for Seq<'b, T> {
+impl<'b, T: Touch + Clone> Touch for Seq<'b, T>
+where
+    for<'s> &'s Seq<'b, T>: IntoIterator<Item = Result<T, xentara_ws::DecodeError>>,
+{
     #[inline]
     fn touch(&self) {
         for item in self {
-            item.touch();
+            match item {
+                Ok(item) => item.touch(),
+                Err(e) => {
+                    black_box(e);
+                }
+            }
         }
     }
 }
@@ -433,10 +442,7 @@ impl Touch for Packet<'_> {
             }
             Packet::Success(s) => {
                 s.id.touch();
-                match &s.response {
-                    Response::Untyped(item) => item.touch(),
-                    typed => black_box(typed).opcode().touch(),
-                }
+                black_box(s.item_bytes());
             }
             Packet::Error(e) => {
                 e.id.touch();
@@ -445,4 +451,98 @@ impl Touch for Packet<'_> {
             Packet::Event(Event::DataChange(d)) => d.touch(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// References for the seed request: a hand-written minicbor codec of the same message, and a
+// plain byte reader of its minimal encoding (the floor for any decoder).
+
+/// The seed request's id and UUID.
+pub const SEED_ID: i64 = 65;
+pub const SEED_UUID: [u8; 16] = E3EE.into_bytes();
+
+/// `[[0, id, 13, {0: 37(h'…')}]]` decoded by hand with minicbor's `Decoder`, with the checks
+/// a decoder of it must make (lengths, packet type, opcode, key, tag, UUID length, end).
+#[inline(never)]
+pub fn decode_minicbor_seed(bytes: &[u8]) -> Option<(i64, [u8; 16])> {
+    let mut d = minicbor::Decoder::new(bytes);
+    if d.array().ok()? != Some(1) || d.array().ok()? != Some(4) || d.u8().ok()? != 0 {
+        return None;
+    }
+    let id = d.i64().ok()?;
+    if d.u8().ok()? != 13 {
+        return None;
+    }
+    let mut uuid = None;
+    for _ in 0..d.map().ok()?? {
+        match d.u8().ok()? {
+            0 if d.tag().ok()? == minicbor::data::Tag::new(37) => {
+                uuid = Some(<[u8; 16]>::try_from(d.bytes().ok()?).ok()?);
+            }
+            0 => return None,
+            _ => d.skip().ok()?,
+        }
+    }
+    (d.position() == bytes.len()).then_some((id, uuid?))
+}
+
+/// The same message written by hand with minicbor's `Encoder` into a slice.
+#[inline(never)]
+pub fn encode_minicbor_seed(id: i64, uuid: &[u8; 16], buf: &mut [u8]) -> usize {
+    let mut e = minicbor::Encoder::new(minicbor::encode::write::Cursor::new(buf));
+    let ok = e
+        .array(1)
+        .and_then(|e| e.array(4))
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.i64(id))
+        .and_then(|e| e.u8(13))
+        .and_then(|e| e.map(1))
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.tag(minicbor::data::Tag::new(37)))
+        .and_then(|e| e.bytes(uuid))
+        .is_ok();
+    if ok { e.writer().position() } else { 0 }
+}
+
+/// A plain byte reader of the seed's minimal encoding: fixed bytes compared, id and UUID
+/// copied out. No decoder can do less.
+#[inline(never)]
+pub fn decode_bytes_seed(bytes: &[u8]) -> Option<(i64, [u8; 16])> {
+    let [
+        0x81,
+        0x84,
+        0x00,
+        0x18,
+        id,
+        0x0d,
+        0xa1,
+        0x00,
+        0xd8,
+        0x25,
+        0x50,
+        rest @ ..,
+    ] = bytes
+    else {
+        return None;
+    };
+    Some((i64::from(*id), <[u8; 16]>::try_from(rest).ok()?))
+}
+
+#[inline(never)]
+pub fn decode_xentara_bare(bytes: &[u8]) -> usize {
+    let Ok(batch) = Batch::new(bytes) else {
+        return 0;
+    };
+    let mut n = 0;
+    for packet in batch {
+        black_box(&packet);
+        n += 1;
+    }
+    n
+}
+
+/// This crate's structural skip over the whole message (`Raw::new`).
+#[inline(never)]
+pub fn skip_xentara(bytes: &[u8]) -> bool {
+    Raw::new(bytes).is_ok()
 }

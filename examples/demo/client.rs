@@ -14,9 +14,10 @@ use xentara_ws::op::params::{
     Subscribe, SubscriptionEntry, Unsubscribe, Write as WriteCmd,
 };
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::{Attribute, MetaDataId};
-use xentara_ws::{AttributeId, Batch, Command, MessageId, Packet, Response, Uuid, Value};
+use xentara_ws::{
+    Attribute, AttributeId, Batch, Command, MessageId, MetaDataId, Packet, Response, Seq, Text,
+    Uuid, Value,
+};
 
 use super::model::USER;
 use super::text::{basic_auth, diag, from_hex, item_diag, to_hex};
@@ -39,10 +40,14 @@ pub fn outcome_line(outcome: &Outcome<'_>) -> String {
         Outcome::Error { id, error, .. } => format!(
             "response {id} error {} {}",
             error.code.code(),
-            error.message.unwrap_or(error.code.message())
+            error.message.unwrap_or(Text::new(error.code.message()))
         ),
         Outcome::Event(change) => format!("event {}", diag(change)),
         Outcome::Unexpected { id, reason } => format!("unexpected {id} {reason}"),
+        Outcome::Invalid(e) => match e.id() {
+            Some(id) => format!("invalid {id} {}: {e}", e.code().code()),
+            None => format!("invalid {}: {e}", e.code().code()),
+        },
     }
 }
 
@@ -183,6 +188,16 @@ impl Connection {
                         },
                     ));
                 }
+                Outcome::Invalid(e) => {
+                    if let Some(id) = e.id() {
+                        let answer = Answer {
+                            line,
+                            uuid: None,
+                            ok: false,
+                        };
+                        answers.push((id, answer));
+                    }
+                }
             }
         }
         Ok(answers)
@@ -236,7 +251,7 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
 
     let answer = c.call(Some(
         Lookup {
-            primary_key: "Group 1.Data Point 1",
+            primary_key: Text::new("Group 1.Data Point 1"),
         }
         .into(),
     ))?;
@@ -302,8 +317,8 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
     step(out, "unsubscribe", &c.call(Some(unsubscribe.into()))?)?;
 
     let credentials = Credentials::Password(Password {
-        username: USER,
-        password: USER,
+        username: Text::new(USER),
+        password: Text::new(USER),
     });
     let create = CreateSubSession {
         credentials,

@@ -17,13 +17,10 @@ use xentara_ws::op::params::{
     Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
 };
 use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, SubSession};
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::{
-    Access, Attribute, DataType, ElementCategory, MetaDataId, Quality, ServerInfo, Stage,
-};
-use xentara_ws::wire::time::TimePoint;
 use xentara_ws::{
-    AttrResult, AttributeId, Command, ErrorCode, ErrorObject, Opcode, Response, Uuid, Value,
+    Access, AttrResult, Attribute, AttributeId, Command, DataType, DecodeError, ElementCategory,
+    ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq, ServerInfo, Stage, Text,
+    TimePoint, Uuid, Value,
 };
 
 /// The model's root.
@@ -243,8 +240,8 @@ impl Model {
         let a = e.attribute(id)?;
         let now = millis(self.tick_ms(tick));
         Ok(match (e.uuid, a.id) {
-            (_, Attribute::PrimaryKey) => Value::Text(e.primary_key),
-            (_, Attribute::Name) => Value::Text(e.name),
+            (_, Attribute::PrimaryKey) => Value::Text(Text::new(e.primary_key)),
+            (_, Attribute::Name) => Value::Text(Text::new(e.name)),
             (_, Attribute::Uuid) => Value::Uuid(e.uuid),
             (_, Attribute::Category) => Value::Int(e.category.to_u64() as i64),
             (_, Attribute::Quality) => Value::Int(Quality::Good.to_u64() as i64),
@@ -272,21 +269,44 @@ impl Model {
     ) -> (AttributeId, AttrResult<'static>) {
         let result = match self.read(e, id, tick) {
             Ok(v) => AttrResult::Value(v),
-            Err(Fail(code, message)) => AttrResult::Error(ErrorObject {
-                code,
-                message: message.or(Some(code.message())),
-            }),
+            Err(fail) => {
+                let (code, message) = fail.parts();
+                AttrResult::Error(ErrorObject {
+                    code,
+                    message: Some(Text::new(message.unwrap_or(code.message()))),
+                })
+            }
         };
         (id, result)
     }
 }
 
-/// An error answer: a code and, if the code's standard text is not enough, a message.
-pub struct Fail(ErrorCode, Option<&'static str>);
+/// An error answer: a code and, if the code's standard text is not enough, a message; or
+/// an element of the command's sequences that did not decode.
+pub enum Fail {
+    Code(ErrorCode, Option<&'static str>),
+    Decode(DecodeError),
+}
+
+impl Fail {
+    /// The code and the message, if any.
+    fn parts(&self) -> (ErrorCode, Option<&'static str>) {
+        match self {
+            Fail::Code(code, message) => (*code, *message),
+            Fail::Decode(e) => (e.code(), None),
+        }
+    }
+}
 
 impl From<ErrorCode> for Fail {
     fn from(code: ErrorCode) -> Self {
-        Fail(code, None)
+        Fail::Code(code, None)
+    }
+}
+
+impl From<DecodeError> for Fail {
+    fn from(e: DecodeError) -> Self {
+        Fail::Decode(e)
     }
 }
 
@@ -450,8 +470,9 @@ impl DemoApp {
         self.subscriptions.remove(&id);
         let mut entries = Vec::new();
         for entry in p.entries.iter() {
+            let entry = entry?;
             let e = element(entry.element)?;
-            let attrs: Vec<AttributeId> = entry.attributes.iter().collect();
+            let attrs: Vec<AttributeId> = entry.attributes.iter().collect::<Result<_, _>>()?;
             for a in &attrs {
                 e.attribute(*a)?;
             }
@@ -473,26 +494,30 @@ impl DemoApp {
 
 fn server_information(p: &ServerInformation<'_>) -> Result<Owned, Fail> {
     let info = p.ids.iter().map(|id| {
+        let id = id?;
         let text = match id {
             ServerInfo::Version => "2.0.4 (xentara-ws demo)",
             ServerInfo::UserName => "demo",
             ServerInfo::ModelFilePath => "memory:/demo-model.json",
             ServerInfo::Unknown(_) => {
-                return Err(Fail(
+                return Err(Fail::Code(
                     ErrorCode::InvalidParameter,
                     Some("invalid server information identifier"),
                 ));
             }
         };
-        Ok((id, Value::Text(text)))
+        Ok((id, Value::Text(Text::new(text))))
     });
     Ok(Owned::Info(info.collect::<Result<_, _>>()?))
 }
 
 fn browse(p: &Browse<'_>) -> Result<Owned, Fail> {
     let start = element(p.element)?;
-    let categories: Option<Vec<ElementCategory>> =
-        p.categories.as_ref().map(|c| c.iter().collect());
+    let categories: Option<Vec<ElementCategory>> = p
+        .categories
+        .as_ref()
+        .map(|c| c.iter().collect::<Result<_, _>>())
+        .transpose()?;
     let mut found = Vec::new();
     let mut level = vec![start];
     let mut depth = 0;
@@ -504,7 +529,7 @@ fn browse(p: &Browse<'_>) -> Result<Owned, Fail> {
                 .iter()
                 .filter(|e| categories.as_ref().is_none_or(|c| c.contains(&e.category)))
                 .map(|e| BrowseEntry {
-                    primary_key: e.primary_key,
+                    primary_key: Text::new(e.primary_key),
                     element: e.uuid,
                     category: e.category,
                 }),
@@ -523,13 +548,13 @@ fn meta_data(p: &MetaData<'_>) -> Result<Owned, Fail> {
     };
     let mut attributes = None;
     for id in p.ids.iter() {
-        match id {
-            MetaDataId::PrimaryKey => item.primary_key = Some(e.primary_key),
+        match id? {
+            MetaDataId::PrimaryKey => item.primary_key = Some(Text::new(e.primary_key)),
             MetaDataId::ElementCategory => item.category = Some(e.category),
             MetaDataId::HasChildren => item.has_children = Some(e.children().next().is_some()),
             MetaDataId::AttributeList => {
                 let list = e.attributes().map(|a| AttributeInfo {
-                    name: a.name,
+                    name: Text::new(a.name),
                     id: a.id.into(),
                     access: a.access,
                     data_type: a.data_type,
@@ -537,7 +562,7 @@ fn meta_data(p: &MetaData<'_>) -> Result<Owned, Fail> {
                 attributes = Some(list.collect());
             }
             MetaDataId::Unknown(_) => {
-                return Err(Fail(
+                return Err(Fail::Code(
                     ErrorCode::InvalidParameter,
                     Some("invalid meta data identifier"),
                 ));
@@ -549,12 +574,11 @@ fn meta_data(p: &MetaData<'_>) -> Result<Owned, Fail> {
 
 fn read(model: &Model, p: &Read<'_>, tick: u64) -> Result<Owned, Fail> {
     let e = element(p.element)?;
-    Ok(Owned::Read(
-        p.attributes
-            .iter()
-            .map(|a| model.result(e, a, tick))
-            .collect(),
-    ))
+    let mut results = Vec::new();
+    for a in &p.attributes {
+        results.push(model.result(e, a?, tick));
+    }
+    Ok(Owned::Read(results))
 }
 
 fn write(model: &mut Model, p: &Write<'_>, tick: u64) -> Result<(), Fail> {
@@ -603,7 +627,7 @@ impl Application for DemoApp {
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<String, ErrorCode> {
         match credentials {
             Credentials::Password(p) if p.username == USER && p.password == USER => {
-                Ok(p.username.to_owned())
+                Ok(p.username.to_string())
             }
             _ => Err(ErrorCode::AccessDenied),
         }
@@ -628,8 +652,9 @@ impl Application for DemoApp {
     fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
         match self.answer(&request) {
             Ok(owned) => reply.ok(owned.response()),
-            Err(Fail(code, None)) => reply.error(code),
-            Err(Fail(code, Some(message))) => reply.error_message(code, message),
+            Err(Fail::Code(code, None)) => reply.error(code),
+            Err(Fail::Code(code, Some(message))) => reply.error_message(code, message),
+            Err(Fail::Decode(e)) => reply.decode_error(&e),
         }
     }
 }

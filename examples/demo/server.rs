@@ -10,8 +10,8 @@ use tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tungstenite::http::StatusCode;
 use tungstenite::{Message, WebSocket};
 use xentara_ws::DataChange;
+use xentara_ws::Seq;
 use xentara_ws::session::{ServerConfig, ServerSession, SessionError};
-use xentara_ws::wire::Seq;
 
 use super::model::{Clock, DemoApp, Model, Shared, USER};
 use super::text::{basic_auth, from_hex, to_hex};

@@ -1,7 +1,6 @@
 //! Hex, base64 and CBOR diagnostic notation for the demo's input and output.
 
-use xentara_ws::op::Response;
-use xentara_ws::wire::{Emit, Raw, encode_into};
+use xentara_ws::{Batch, DataChange, Packet, Raw, Response, Success, encode, encoded_len};
 
 /// `bytes` as lower-case hex.
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -49,10 +48,10 @@ pub fn basic_auth(user: &str, password: &str) -> String {
     format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
 }
 
-/// Anything with a wire form, in CBOR diagnostic notation.
-pub fn diag<T: Emit + ?Sized>(value: &T) -> String {
-    let mut buf = vec![0u8; xentara_ws::wire::encoded_len(value)];
-    match encode_into(value, &mut buf)
+/// A data-change event object in CBOR diagnostic notation.
+pub fn diag(change: &DataChange<'_>) -> String {
+    let mut buf = vec![0u8; encoded_len(change)];
+    match encode(change, &mut buf)
         .ok()
         .and_then(|n| Raw::new(&buf[..n]).ok())
     {
@@ -63,17 +62,12 @@ pub fn diag<T: Emit + ?Sized>(value: &T) -> String {
 
 /// A success item in diagnostic notation; `None` when the response has no item.
 pub fn item_diag(response: &Response<'_>) -> Option<String> {
-    response.has_item().then(|| diag(&Item(response)))
-}
-
-/// A response's item as something [`diag`] can write.
-struct Item<'r, 'b>(&'r Response<'b>);
-
-impl Emit for Item<'_, '_> {
-    fn emit<W: minicbor::encode::Write>(
-        &self,
-        e: &mut minicbor::Encoder<W>,
-    ) -> Result<(), xentara_ws::wire::WriteError<W>> {
-        self.0.encode_item(e)
-    }
+    // Encoded as a success packet and read back: the item is its third element.
+    let packet = Packet::Success(Success::new(0, response.clone()));
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = packet.encode_message(&mut buf).ok()?;
+    let Ok(Packet::Success(success)) = Batch::new(&buf[..n]).ok()?.next()? else {
+        return None;
+    };
+    Some(Raw::new(success.item_bytes()?).ok()?.to_string())
 }

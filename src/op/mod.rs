@@ -7,14 +7,10 @@
 
 use core::fmt;
 
-use minicbor::Encoder;
-use minicbor::encode::Write as CborWrite;
-use uuid::Uuid;
-
+use crate::cbor::{Reader, Writer};
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::wire::enums::{ServerInfo, Stage};
-use crate::wire::value::{AttrResult, AttributeId, Value};
-use crate::wire::{Raw, Reader, Seq, WriteError};
+use crate::model::enums::{ServerInfo, Stage};
+use crate::model::{AttrResult, AttributeId, Seq, Uuid, Value};
 
 pub mod items;
 pub mod params;
@@ -68,23 +64,23 @@ macro_rules! operations {
                 }
             }
 
-            /// Decodes the parameters of `opcode` from the packet's 4th element
-            /// (`None` when absent); `at` is where that element is or would be.
-            pub fn decode(
+            /// Reads the parameters of `opcode` from the packet's 4th element (`None` when
+            /// absent); `at` is where that element is or would be.
+            pub(crate) fn read(
                 opcode: Opcode,
                 r: Option<&mut Reader<'b>>,
                 at: usize,
             ) -> Result<Self, DecodeError> {
                 Ok(match opcode {
                     $( Opcode::$variant => Command::$variant(
-                        <$params as Params<'b>>::decode_params(r, at)?), )*
+                        <$params as Params<'b>>::read_params(r, at)?), )*
                 })
             }
 
-            /// Calls `f` with each parameter's name and value (see [`crate::wire::Fields`]).
+            /// Calls `f` with each parameter's name and value, for diagnostics.
             pub fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn fmt::Debug)) {
                 match self {
-                    $( Command::$variant(p) => crate::wire::Fields::for_each_field(p, f), )*
+                    $( Command::$variant(p) => crate::model::Fields::for_each_field(p, f), )*
                 }
             }
 
@@ -95,10 +91,19 @@ macro_rules! operations {
                 }
             }
 
-            /// Encodes the parameter element (nothing for get_stage).
-            pub fn encode_params<W: CborWrite>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+            /// Reads every lazily read part of the parameters (each sequence's elements)
+            /// and returns the first error: for a caller that wants to refuse a request
+            /// before acting on any of it. (See [`crate::model`] for what is read when.)
+            pub fn check(&self) -> Result<(), DecodeError> {
                 match self {
-                    $( Command::$variant(p) => p.encode_params(e), )*
+                    $( Command::$variant(p) => p.check_params(), )*
+                }
+            }
+
+            /// Writes the parameter element (nothing for get_stage).
+            pub(crate) fn write_params(&self, w: &mut Writer<'_>) {
+                match self {
+                    $( Command::$variant(p) => p.write_params(w), )*
                 }
             }
         }
@@ -114,26 +119,26 @@ macro_rules! operations {
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum Response<'b> {
             $( $(#[$doc])* $variant($item), )*
-            /// An item read without knowing its opcode (kept as bytes, `None` when absent).
-            /// [`Response::typed`] turns it into the variant for an opcode.
-            Untyped(Option<Raw<'b>>),
         }
 
         impl<'b> Response<'b> {
-            /// The opcode this response answers, if typed.
-            pub const fn opcode(&self) -> Option<Opcode> {
+            /// The opcode this response answers.
+            pub const fn opcode(&self) -> Opcode {
                 match self {
-                    $( Response::$variant(_) => Some(Opcode::$variant), )*
-                    Response::Untyped(_) => None,
+                    $( Response::$variant(_) => Opcode::$variant, )*
                 }
             }
 
-            /// Decodes an item (`None` when absent) as the response to `opcode`; `at` is
-            /// the item's offset in the message, for errors.
-            pub fn decode(opcode: Opcode, item: Option<Raw<'b>>, at: usize) -> Result<Self, DecodeError> {
+            /// Reads an item (`None` when absent) as the response to `opcode`; `at` is
+            /// where the item is or would be, for errors.
+            pub(crate) fn read(
+                opcode: Opcode,
+                r: Option<&mut Reader<'b>>,
+                at: usize,
+            ) -> Result<Self, DecodeError> {
                 Ok(match opcode {
                     $( Opcode::$variant => Response::$variant(
-                        <$item as Item<'b>>::decode_item(item, at)?), )*
+                        <$item as Item<'b>>::read_item(r, at)?), )*
                 })
             }
 
@@ -141,15 +146,21 @@ macro_rules! operations {
             pub fn has_item(&self) -> bool {
                 match self {
                     $( Response::$variant(i) => i.has_item(), )*
-                    Response::Untyped(raw) => raw.is_some(),
                 }
             }
 
-            /// Encodes the item (nothing when there is none).
-            pub fn encode_item<W: CborWrite>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+            /// Reads every lazily read part of the item (each sequence's elements) and
+            /// returns the first error.
+            pub fn check(&self) -> Result<(), DecodeError> {
                 match self {
-                    $( Response::$variant(i) => i.encode_item(e), )*
-                    Response::Untyped(raw) => raw.as_ref().map_or(Ok(()), |r| crate::wire::Cbor::encode(r, e)),
+                    $( Response::$variant(i) => i.check_item(), )*
+                }
+            }
+
+            /// Writes the item (nothing when there is none).
+            pub(crate) fn write_item(&self, w: &mut Writer<'_>) {
+                match self {
+                    $( Response::$variant(i) => i.write_item(w), )*
                 }
             }
         }
@@ -189,15 +200,40 @@ operations! {
     14 ClientHello "client_hello" (ClientHello) -> (ServerHello);
 }
 
-impl<'b> Response<'b> {
-    /// Types an [`Response::Untyped`] item as the answer to `opcode`; typed responses are
-    /// returned unchanged. Offsets in errors are relative to the item.
-    pub fn typed(self, opcode: Opcode) -> Result<Self, DecodeError> {
-        match self {
-            Response::Untyped(raw) => Response::decode(opcode, raw, 0),
-            typed => Ok(typed),
-        }
+impl<'b> Command<'b> {
+    /// Decodes a command's parameters given on their own: `params` is the parameter
+    /// element's bytes (`None` when the request has none). Offsets in errors are relative to
+    /// `params`. Requests in a message are decoded by [`Batch`](crate::Batch).
+    pub fn decode_params(opcode: Opcode, params: Option<&'b [u8]>) -> Result<Self, DecodeError> {
+        standalone(params, |r, at| Command::read(opcode, r, at))
     }
+}
+
+impl<'b> Response<'b> {
+    /// Decodes a response item given on its own (`None` when the success packet has none)
+    /// as the answer to `opcode`. Offsets in errors are relative to `item`. Success packets
+    /// in a message are typed by [`Success::response`](crate::Success::response).
+    pub fn decode_item(opcode: Opcode, item: Option<&'b [u8]>) -> Result<Self, DecodeError> {
+        standalone(item, |r, at| Response::read(opcode, r, at))
+    }
+}
+
+/// Reads one element given on its own with `read`, which must consume all of it.
+fn standalone<'b, T>(
+    bytes: Option<&'b [u8]>,
+    read: impl FnOnce(Option<&mut Reader<'b>>, usize) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let Some(bytes) = bytes else {
+        return read(None, 0);
+    };
+    let mut r = Reader::new(bytes);
+    // Check the element's structure as a packet's decoding would, then type it.
+    r.skip()?;
+    if !r.is_empty() {
+        return Err(r.err(DecodeErrorKind::TrailingBytes));
+    }
+    r.set_position(0);
+    read(Some(&mut r), 0)
 }
 
 impl Command<'_> {

@@ -1,12 +1,10 @@
 //! Request parameters, one struct per opcode; each reads like the spec's parameter table
 //! (section 6). Keys may come in any order; unknown keys are skipped.
 
-use uuid::Uuid;
-
+use crate::cbor::{Cbor, Reader, Writer};
 use crate::error::DecodeError;
-use crate::wire::enums::{ElementCategory, MetaDataId, ServerInfo};
-use crate::wire::value::{AttributeId, Value};
-use crate::wire::{Cbor, Raw, Reader, Seq};
+use crate::model::enums::{ElementCategory, MetaDataId, ServerInfo};
+use crate::model::{AttributeId, Bytes, Raw, Seq, Text, Uuid, Value};
 
 int_map! {
     /// server_information (0): which server properties to return.
@@ -42,7 +40,7 @@ int_map! {
     /// lookup (3): an element's UUID from its primary key.
     pub struct Lookup<'b> = "lookup" {
         /// The element's primary key, e.g. `"Group 1.Data Point 1"`.
-        0 req primary_key: &'b str,
+        0 req primary_key: Text<'b>,
     }
 }
 
@@ -128,7 +126,9 @@ int_map! {
 impl Resume<'_> {
     /// Key 0 read as a sub-session UUID, if the map has one (the presumed layout).
     pub fn session_id(&self) -> Option<Uuid> {
-        self.params?.decode_as::<ResumeGuess>().ok()?.session_id
+        crate::cbor::decode::<ResumeGuess>(self.params?.as_bytes())
+            .ok()?
+            .session_id
     }
 }
 
@@ -152,7 +152,7 @@ int_map! {
     /// OAuth 2.0 credentials: `121({0: token})`.
     pub struct OAuth2<'b> = "oauth2" {
         /// The encoded access token.
-        0 req token: &'b str,
+        0 req token: Text<'b>,
     }
 }
 
@@ -161,7 +161,7 @@ int_map! {
     /// client holds the private key.
     pub struct Certificate<'b> = "certificate" {
         /// A DER-encoded X.509 certificate.
-        0 req der: &'b [u8],
+        0 req der: Bytes<'b>,
     }
 }
 
@@ -169,15 +169,15 @@ int_map! {
     /// Username/password credentials: `123({0: username, 1: password})`.
     pub struct Password<'b> = "password" {
         /// The user name.
-        0 req username: &'b str,
+        0 req username: Text<'b>,
         /// The password.
-        1 req password: &'b str,
+        1 req password: Text<'b>,
     }
 }
 
 alternatives! {
     /// How a sub-session authenticates (spec 6.12).
-    pub enum Credentials<'b> = "create_sub_session.credentials" {
+    pub enum Credentials<'b> = CREDENTIALS, Credentials {
         /// `121`: an OAuth 2.0 token.
         121 => OAuth2(OAuth2<'b>),
         /// `122`: a certificate.
@@ -225,11 +225,11 @@ impl Default for ClientHello {
     }
 }
 
-impl crate::wire::Fields for GetStage {
+impl crate::model::Fields for GetStage {
     fn for_each_field(&self, _: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {}
 }
 
-impl crate::wire::Fields for Resume<'_> {
+impl crate::model::Fields for Resume<'_> {
     fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
         if let Some(raw) = &self.params {
             f("params", raw)
@@ -238,39 +238,39 @@ impl crate::wire::Fields for Resume<'_> {
 }
 
 /// How a command's parameters sit in a request packet (its optional 4th element).
-pub trait Params<'b>: Sized {
-    /// Decodes the parameters; `r` is `None` when the packet has no 4th element.
-    fn decode_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError>;
+pub(crate) trait Params<'b>: Sized {
+    /// Reads the parameters; `r` is `None` when the packet has no 4th element, which would
+    /// be at offset `at`.
+    fn read_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError>;
     /// True when the packet carries a 4th element.
     fn has_params(&self) -> bool;
-    /// Encodes the 4th element (only called when [`Params::has_params`]).
-    fn encode_params<W: minicbor::encode::Write>(
-        &self,
-        e: &mut minicbor::Encoder<W>,
-    ) -> Result<(), crate::wire::WriteError<W>>;
+    /// Writes the 4th element (only called when [`Params::has_params`]).
+    fn write_params(&self, w: &mut Writer<'_>);
+    /// Reads every lazily read part; the first error.
+    fn check_params(&self) -> Result<(), DecodeError> {
+        Ok(())
+    }
 }
 
 /// Marks the parameter maps: a missing 4th element reads as an empty map.
-pub trait MapParams {}
+pub(crate) trait MapParams {}
 
 impl<'b, T: Cbor<'b> + MapParams> Params<'b> for T {
-    fn decode_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError> {
+    #[inline]
+    fn read_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError> {
         match r {
-            Some(r) => T::decode(r),
-            None => T::decode(&mut Reader::new(&[0xa0])).map_err(|mut e| {
-                e.offset = at;
-                e
-            }),
+            Some(r) => T::read(r),
+            None => T::read(&mut Reader::new(&[0xa0])).map_err(|e| e.at(at)),
         }
     }
     fn has_params(&self) -> bool {
         true
     }
-    fn encode_params<W: minicbor::encode::Write>(
-        &self,
-        e: &mut minicbor::Encoder<W>,
-    ) -> Result<(), crate::wire::WriteError<W>> {
-        self.encode(e)
+    fn write_params(&self, w: &mut Writer<'_>) {
+        self.write(w)
+    }
+    fn check_params(&self) -> Result<(), DecodeError> {
+        self.check()
     }
 }
 
@@ -289,7 +289,7 @@ impl MapParams for CloseSubSession {}
 impl MapParams for ClientHello {}
 
 impl<'b> Params<'b> for GetStage {
-    fn decode_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+    fn read_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
         if let Some(r) = r {
             r.skip()?;
         }
@@ -298,30 +298,21 @@ impl<'b> Params<'b> for GetStage {
     fn has_params(&self) -> bool {
         false
     }
-    fn encode_params<W: minicbor::encode::Write>(
-        &self,
-        _: &mut minicbor::Encoder<W>,
-    ) -> Result<(), crate::wire::WriteError<W>> {
-        Ok(())
-    }
+    fn write_params(&self, _: &mut Writer<'_>) {}
 }
 
 impl<'b> Params<'b> for Resume<'b> {
-    fn decode_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+    fn read_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
         Ok(Resume {
-            params: r.map(<Raw as Cbor>::decode).transpose()?,
+            params: r.map(Raw::read).transpose()?,
         })
     }
     fn has_params(&self) -> bool {
         self.params.is_some()
     }
-    fn encode_params<W: minicbor::encode::Write>(
-        &self,
-        e: &mut minicbor::Encoder<W>,
-    ) -> Result<(), crate::wire::WriteError<W>> {
-        match &self.params {
-            Some(raw) => raw.encode(e),
-            None => Ok(()),
+    fn write_params(&self, w: &mut Writer<'_>) {
+        if let Some(raw) = &self.params {
+            raw.write(w);
         }
     }
 }

@@ -10,12 +10,12 @@ use heapless::Vec;
 use uuid::Uuid;
 
 use super::table::Table;
-use super::{SessionError, VersionRange, Violation};
+use super::{SessionError, VersionRange};
 use crate::batch::{Batch, BatchWriter};
-use crate::error::{ErrorCode, MessageId};
+use crate::error::{DecodeError, ErrorCode, MessageId};
+use crate::model::ErrorObject;
 use crate::op::{Command, Opcode, Response};
-use crate::packet::{DataChange, Event, Packet, Request};
-use crate::wire::value::ErrorObject;
+use crate::packet::{DataChange, Event, Packet, Request, Success};
 
 /// How a client session behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,13 +89,18 @@ pub enum Outcome<'b> {
     },
     /// Attribute values changed.
     Event(DataChange<'b>),
-    /// A response the session could not take as an answer.
+    /// A packet the session could not take as an answer.
     Unexpected {
-        /// The response's message id.
+        /// The packet's message id.
         id: MessageId,
         /// Why.
         reason: Unexpected,
     },
+    /// A packet that does not decode: malformed, or a success item that is not one of its
+    /// request's opcode. When [`DecodeError::id`] names a request in flight, that request
+    /// is answered by it (and no longer pending). Malformed CBOR ends the message: this is
+    /// then its last outcome.
+    Invalid(DecodeError),
 }
 
 /// Why a response was not taken as an answer.
@@ -106,6 +111,8 @@ pub enum Unexpected {
     /// The response came while the hello was unanswered (the server broke the order). Its
     /// request counts as answered and is no longer pending.
     BeforeHello,
+    /// The packet is a request: servers send none.
+    Request,
 }
 
 impl fmt::Display for Unexpected {
@@ -113,6 +120,7 @@ impl fmt::Display for Unexpected {
         f.write_str(match self {
             Unexpected::UnknownId => "unknown id",
             Unexpected::BeforeHello => "before hello",
+            Unexpected::Request => "request to a client",
         })
     }
 }
@@ -209,49 +217,35 @@ impl<const PENDING: usize> ClientSession<PENDING> {
 
     /// Takes a message from the server.
     ///
-    /// The whole message is checked first; if any of it is invalid (see the
-    /// [module docs](super#decisions-where-the-spec-is-silent)) the error is returned and
-    /// none of it is applied. Otherwise the returned iterator yields one [`Outcome`] per
-    /// packet, applying each as it goes; dropping it applies the rest.
+    /// The returned iterator yields one [`Outcome`] per packet, in order, applying each to
+    /// the session as it goes; dropping it applies the rest. Each packet is decoded once,
+    /// and one that does not decode gives its own outcome without touching its neighbours
+    /// (see [`Outcome`] and the [module docs](super#decisions-where-the-spec-is-silent)).
+    /// Only a message that is not an array of packets at all is an error.
     pub fn handle_message<'s, 'b>(
         &'s mut self,
         message: &'b [u8],
     ) -> Result<Outcomes<'s, 'b, PENDING>, SessionError> {
-        let batch = Batch::new(message)?;
-        let (mut responses, mut events) = (false, false);
-        for packet in batch.clone() {
-            match packet? {
-                Packet::Request(Request { id, .. }) => {
-                    return Err(Violation::RequestToClient(id).into());
-                }
-                Packet::Success(success) => {
-                    responses = true;
-                    if let Some(p) = self.pending.get(&success.id) {
-                        success.response_to(p.opcode)?;
-                    }
-                }
-                Packet::Error(_) => responses = true,
-                Packet::Event(_) => events = true,
-            }
-            if responses && events {
-                return Err(Violation::ResponsesWithEvents.into());
-            }
-        }
         Ok(Outcomes {
             client: self,
-            batch,
+            batch: Batch::new(message)?,
         })
     }
 
-    /// Applies one response (success or error) to the tables and the state.
-    fn take_response<'b>(
-        &mut self,
-        id: MessageId,
-        result: Result<Response<'b>, ErrorObject<'b>>,
-    ) -> Outcome<'b> {
+    /// Applies one response to the tables and the state: a success (typed here, once, by
+    /// its request's opcode), an error object, or a packet that did not decode.
+    fn take_response<'b>(&mut self, id: MessageId, answer: Answer<'b>) -> Outcome<'b> {
         let unexpected = |reason| Outcome::Unexpected { id, reason };
         let Some(pending) = self.pending.remove(&id) else {
-            return unexpected(Unexpected::UnknownId);
+            return match answer {
+                Answer::Invalid(e) => Outcome::Invalid(e),
+                _ => unexpected(Unexpected::UnknownId),
+            };
+        };
+        let result = match answer {
+            Answer::Success(success) => success.response(pending.opcode).map_err(Err),
+            Answer::Error(error) => Err(Ok(error)),
+            Answer::Invalid(e) => Err(Err(e)),
         };
         match self.state {
             ClientState::HelloSent { id: hello } if hello == id => {
@@ -259,9 +253,9 @@ impl<const PENDING: usize> ClientSession<PENDING> {
                     Ok(Response::ClientHello(h)) => ClientState::Ready {
                         version: h.current_version,
                     },
-                    // Checked in `handle_message`: a hello item is typed.
                     Ok(_) => ClientState::Ready { version: 0 },
-                    Err(error) => ClientState::Refused { code: error.code },
+                    Err(Ok(error)) => ClientState::Refused { code: error.code },
+                    Err(Err(e)) => ClientState::Refused { code: e.code() },
                 };
             }
             ClientState::HelloSent { .. } => return unexpected(Unexpected::BeforeHello),
@@ -273,13 +267,21 @@ impl<const PENDING: usize> ClientSession<PENDING> {
                 response: Response::Subscribe(pending.desired),
             },
             Ok(response) => Outcome::Success { id, response },
-            Err(error) => Outcome::Error {
+            Err(Ok(error)) => Outcome::Error {
                 id,
                 opcode: pending.opcode,
                 error,
             },
+            Err(Err(e)) => Outcome::Invalid(e),
         }
     }
+}
+
+/// What a response packet brought, before the session types it.
+enum Answer<'b> {
+    Success(Success<'b>),
+    Error(ErrorObject<'b>),
+    Invalid(DecodeError),
 }
 
 /// One message of requests being written; made by [`ClientSession::start_batch`].
@@ -417,24 +419,22 @@ impl<'b, const PENDING: usize> Iterator for Outcomes<'_, 'b, PENDING> {
     type Item = Outcome<'b>;
 
     fn next(&mut self) -> Option<Outcome<'b>> {
-        // The message was checked whole, so every packet decodes; should one not, the
-        // iteration ends.
-        let packet = self.batch.next()?.ok()?;
-        Some(match packet {
-            Packet::Success(success) => {
-                let opcode = self.client.pending(success.id);
-                let response = match opcode.map(|op| success.response_to(op)) {
-                    Some(Ok(typed)) => typed,
-                    _ => success.response,
-                };
-                self.client.take_response(success.id, Ok(response))
+        Some(match self.batch.next()? {
+            Ok(Packet::Success(success)) => {
+                let id = success.id;
+                self.client.take_response(id, Answer::Success(success))
             }
-            Packet::Error(error) => self.client.take_response(error.id, Err(error.error)),
-            Packet::Event(Event::DataChange(change)) => Outcome::Event(change),
-            // Checked in `handle_message`: no requests.
-            Packet::Request(request) => Outcome::Unexpected {
+            Ok(Packet::Error(error)) => self
+                .client
+                .take_response(error.id, Answer::Error(error.error)),
+            Ok(Packet::Event(Event::DataChange(change))) => Outcome::Event(change),
+            Ok(Packet::Request(request)) => Outcome::Unexpected {
                 id: request.id,
-                reason: Unexpected::UnknownId,
+                reason: Unexpected::Request,
+            },
+            Err(e) => match e.id() {
+                Some(id) => self.client.take_response(id, Answer::Invalid(e)),
+                None => Outcome::Invalid(e),
             },
         })
     }

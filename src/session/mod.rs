@@ -57,12 +57,12 @@
 //! ```
 //! use xentara_ws::op::params::Lookup;
 //! use xentara_ws::session::{ClientSession, Outcome};
-//! use xentara_ws::Response;
+//! use xentara_ws::{Response, Text};
 //!
 //! let mut client: ClientSession = ClientSession::default();
 //! let mut out = [0u8; 64];
 //! let mut batch = client.start_batch(&mut out);
-//! let id = batch.request(Lookup { primary_key: "Group 1" })?; // the hello goes first, id 1
+//! let id = batch.request(Lookup { primary_key: Text::new("Group 1") })?; // the hello goes first, id 1
 //! assert_eq!(id, 2);
 //! let message = batch.finish()?;
 //! assert_eq!(message[..2], [0x82, 0x84]); // two requests in one message
@@ -125,32 +125,40 @@
 //!   subscription table changes when the application answers with success. The success
 //!   item of subscribe is always the subscription UUID (discrepancies D10), whatever item the
 //!   application gave. unsubscribe of a subscription that is not active yet is -32110.
-//! - A success item whose opcode differs from the request's is replaced by -32603; an
-//!   untyped item ([`Response::Untyped`](crate::Response::Untyped)) is sent as given.
+//! - A success item whose opcode differs from the request's is replaced by -32603.
+//! - A request whose parameters hold a [`Seq`](crate::Seq) reaches the application with
+//!   the sequence unread: an element that does not decode shows up as an `Err` while the
+//!   application iterates (see [`crate::model`]). Answer it with [`Reply::decode_error`],
+//!   which sends the error's code and text, as the machine does for a packet that does not
+//!   decode.
 //! - create_sub_session's credentials are checked synchronously
 //!   ([`Application::authenticate`]); sub-sessions and subscriptions end with the session.
 //! - Events go out in messages of their own ([`ServerSession::encode_events`]), whenever
 //!   the caller sends them; reply messages never hold events.
 //! - Reply messages leave in the order their requests came, each once all of its
 //!   requests are answered (a later batch waits for an earlier one).
-//! - The client rejects a whole server message (and applies none of it) when a packet does
-//!   not decode, a success item does not fit its request's opcode, the message holds a
-//!   request, or it mixes responses and events (spec section 2.5). Otherwise a response
-//!   whose id is not in flight is [`Unexpected::UnknownId`], and one for another request
-//!   while the hello is unanswered is [`Unexpected::BeforeHello`] (its request counts as
-//!   answered). The version in the hello's reply is taken as it is (the vendor's client
-//!   ignores it).
+//! - The client takes a server message packet by packet, in order, as the vendor's client
+//!   does: each response resolves its request (its item typed once, by the request's
+//!   opcode), each event is delivered, even in a message that mixes responses and events
+//!   (which spec section 2.5 says servers do not send). A packet that does not decode, or a
+//!   success item that is not one of its request's opcode, is [`Outcome::Invalid`] and, when
+//!   its id is known, answers its request. A response whose id is not in flight is
+//!   [`Unexpected::UnknownId`], a request packet [`Unexpected::Request`], and a response
+//!   for another request while the hello is unanswered [`Unexpected::BeforeHello`] (its
+//!   request counts as answered). A hello answered by an error, or by an item that does not
+//!   decode, leaves the session [`ClientState::Refused`]. The version in the hello's reply
+//!   is taken as it is (the vendor's client ignores it).
 
 use core::fmt;
 
 use uuid::Uuid;
 
-use crate::error::{DecodeError, EncodeError, ErrorCode, MessageId};
+use crate::error::{DecodeError, EncodeError, ErrorCode};
 use crate::op::params::ClientHello;
 
 pub mod client;
 pub mod server;
-pub mod table;
+mod table;
 
 pub use client::{
     ClientBatch, ClientConfig, ClientSession, ClientState, Outcome, Outcomes, Unexpected,
@@ -159,7 +167,6 @@ pub use server::{
     AppRequest, Application, IdKind, RESERVE, Received, Replied, Reply, ServerConfig,
     ServerSession, ServerState, Slot, SubSession,
 };
-pub use table::{Table, TableFull};
 
 /// An inclusive range of protocol versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -219,42 +226,12 @@ impl fmt::Display for VersionRange {
     }
 }
 
-/// A rule of the protocol that a received message broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Violation {
-    /// A server sent a request packet.
-    RequestToClient(MessageId),
-    /// A message mixes responses and events (spec section 2.5).
-    ResponsesWithEvents,
-}
-
-impl Violation {
-    /// The error code that describes the violation.
-    pub const fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidRequest
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Violation::RequestToClient(id) => {
-                write!(f, "request packet (id {id}) sent to a client")
-            }
-            Violation::ResponsesWithEvents => f.write_str("responses and events in one message"),
-        }
-    }
-}
-
 /// Why a session call failed. Nothing changed in the session unless the variant says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionError {
-    /// A received message did not decode (client); none of it was applied.
+    /// A received message is not an array of packets (client): nothing in it was applied.
     Decode(DecodeError),
-    /// A received message broke a protocol rule (client); none of it was applied.
-    Violation(Violation),
     /// Every reply buffer is in use (server): the message was not consumed. Send what
     /// [`ServerSession::poll_transmit`] has or answer pending requests, then retry.
     Busy {
@@ -292,7 +269,6 @@ impl SessionError {
     pub const fn code(&self) -> ErrorCode {
         match self {
             SessionError::Decode(e) => e.code(),
-            SessionError::Violation(v) => v.code(),
             SessionError::NoHello => ErrorCode::MissingClientHello,
             SessionError::DuplicateHello => ErrorCode::DuplicateClientHello,
             SessionError::UnknownSubscription(_) => ErrorCode::UnknownSubscriptionId,
@@ -324,17 +300,10 @@ impl From<EncodeError> for SessionError {
     }
 }
 
-impl From<Violation> for SessionError {
-    fn from(v: Violation) -> Self {
-        SessionError::Violation(v)
-    }
-}
-
 impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SessionError::Decode(e) => write!(f, "{e}"),
-            SessionError::Violation(v) => write!(f, "{v}"),
             SessionError::Busy { capacity } => {
                 write!(f, "all {capacity} reply buffers are in use")
             }
@@ -383,4 +352,4 @@ impl<const N: usize> fmt::Write for Text<N> {
     }
 }
 
-defmt_via_debug!(VersionRange, Violation, SessionError);
+defmt_via_debug!(VersionRange, SessionError);

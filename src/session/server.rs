@@ -16,13 +16,13 @@ use uuid::Uuid;
 use super::table::Table;
 use super::{SessionError, Text, VersionRange};
 use crate::batch::{Batch, BatchWriter};
+use crate::cbor::{Cbor, Writer};
 use crate::error::{DecodeError, ErrorCode, MessageId};
+use crate::model::{ErrorObject, Text as Message};
 use crate::op::items::ServerHello;
 use crate::op::params::{ClientHello, CreateSubSession, Credentials};
 use crate::op::{Command, Opcode, Response};
 use crate::packet::{DataChange, ErrorResponse, Event, Packet, Request, Success};
-use crate::wire::encode_into;
-use crate::wire::value::ErrorObject;
 
 /// Bytes of a reply buffer kept free for each unanswered request: the largest error packet
 /// without a message, `[2, id, {0: code}]` with a 9-byte id and a 9-byte code.
@@ -177,7 +177,17 @@ impl Reply<'_> {
     pub fn error_message(self, code: ErrorCode, message: &str) -> Replied {
         self.answer(Err(ErrorObject {
             code,
-            message: Some(message),
+            message: Some(Message::new(message)),
+        }))
+    }
+
+    /// Answers with the code and text of a decode error: for an element of a
+    /// [`Seq`](crate::Seq) in the command that did not decode.
+    pub fn decode_error(self, error: &DecodeError) -> Replied {
+        let text = Text::<TEXT>::format(format_args!("{error}"));
+        self.answer(Err(ErrorObject {
+            code: error.code(),
+            message: Some(Message::new(text.as_str())),
         }))
     }
 
@@ -286,7 +296,9 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
     fn append(&mut self, packet: &Packet<'_>, room: usize) -> Option<(usize, usize)> {
         let start = self.used;
         let end = start.saturating_add(room).min(BYTES);
-        let n = encode_into(packet, self.buf.get_mut(start..end)?).ok()?;
+        let mut w = Writer::new(self.buf.get_mut(start..end)?);
+        packet.write(&mut w);
+        let n = w.finish().ok()?;
         self.used += n;
         Some((start, n))
     }
@@ -311,13 +323,19 @@ impl<const PACKETS: usize, const BYTES: usize> ReplyBatch<PACKETS, BYTES> {
         };
         let written = self
             .append(packet, room)
-            .or_else(|| self.append(&too_large(Some("response too large")), room))
+            .or_else(|| self.append(&too_large(Some(Message::new("response too large"))), room))
             // At most RESERVE bytes, which `room` always has.
             .or_else(|| self.append(&too_large(None), room));
         if let (Some((start, len)), Some(slot)) = (written, self.slots.get_mut(index)) {
             *slot = SlotState::Done { start, len };
             self.waiting = self.waiting.saturating_sub(1);
         }
+    }
+
+    /// True when one more slot keeps every waiting one its `RESERVE` bytes.
+    fn has_room(&self) -> bool {
+        let reserved = RESERVE * (self.waiting + self.to_add + 1);
+        self.slots.len() < PACKETS && BYTES.saturating_sub(self.used) >= reserved
     }
 
     /// The packet count of the reply message.
@@ -561,7 +579,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
     ) -> Result<Received, SessionError> {
         let batch = Batch::new(message);
         let packets = match &batch {
-            Ok(batch) => batch.clone().count(),
+            Ok(batch) => batch.remaining(),
             Err(_) => 1,
         };
         if packets == 0 {
@@ -579,14 +597,20 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
         if let Some(reply) = self.current(seq) {
             reply.to_add = packets;
         }
-        for packet in items(batch) {
+        for (n, packet) in items(batch).enumerate() {
             let id = reply_id(&packet);
             let opcode = match &packet {
                 Ok(Packet::Request(r)) => Some(r.command.opcode()),
                 _ => None,
             };
-            // `packets` slots fit: the count was checked above.
-            let Some(index) = self.current(seq).and_then(|b| b.add(id, opcode)) else {
+            // `packets` slots fit: the count was checked above. Beyond it only a last fatal
+            // error can come (bytes after a definite outer array), answered if it fits.
+            let extra = n >= packets;
+            let Some(index) = self
+                .current(seq)
+                .filter(|b| !extra || b.has_room())
+                .and_then(|b| b.add(id, opcode))
+            else {
                 continue;
             };
             let slot = Slot { batch: seq, index };
@@ -600,7 +624,14 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
                 Err(e) => self.fail_with(slot, e.code(), format_args!("{e}")),
             }
         }
-        let waiting = self.current(seq).map_or(0, |b| b.waiting);
+        let (packets, waiting) = match self.current(seq) {
+            Some(reply) => {
+                // A malformed message may end early: nothing more is to come.
+                reply.to_add = 0;
+                (reply.count(), reply.waiting)
+            }
+            None => (0, 0),
+        };
         Ok(Received {
             packets,
             waiting,
@@ -807,7 +838,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
         let text = Text::<TEXT>::format(message);
         let error = ErrorObject {
             code,
-            message: Some(text.as_str()),
+            message: Some(Message::new(text.as_str())),
         };
         let _ = self.complete(slot, Err(error));
     }
@@ -841,7 +872,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
                 })
             };
             let written = reply
-                .append(&error(Some(text.as_str())), Y)
+                .append(&error(Some(Message::new(text.as_str()))), Y)
                 .or_else(|| reply.append(&error(None), Y));
             if written.is_none() {
                 self.open -= 1;
@@ -850,7 +881,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
             reply.inline += 1;
         }
         Ok(Received {
-            packets,
+            packets: reply.inline,
             waiting: 0,
             refused: true,
         })
@@ -900,7 +931,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
                 Ok(_) => Ok(Response::Subscribe(Some(sid))),
                 Err(_) => Err(ErrorObject {
                     code: ErrorCode::InternalError,
-                    message: Some("too many subscriptions"),
+                    message: Some(Message::new("too many subscriptions")),
                 }),
             },
             (Opcode::Subscribe, Err(error)) => {
@@ -935,28 +966,18 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
             return Err(SessionError::UnknownSlot(slot));
         };
         let text = match (&result, opcode) {
-            // An untyped item must type as the request's: the client will type it so.
-            (Ok(Response::Untyped(item)), Some(expected)) => {
-                Response::Untyped(*item).typed(expected).err().map(|e| {
-                    Text::<TEXT>::format(format_args!(
-                        "the server answered {expected} with an item that is not one: {e}"
-                    ))
-                })
+            (Ok(response), Some(expected)) if response.opcode() != expected => {
+                Some(Text::<TEXT>::format(format_args!(
+                    "the server answered {expected} with a {} item",
+                    response.opcode()
+                )))
             }
-            (Ok(response), Some(expected)) => response
-                .opcode()
-                .filter(|&answered| answered != expected)
-                .map(|answered| {
-                    Text::<TEXT>::format(format_args!(
-                        "the server answered {expected} with a {answered} item"
-                    ))
-                }),
             _ => None,
         };
         let result = match &text {
             Some(text) => Err(ErrorObject {
                 code: ErrorCode::InternalError,
-                message: Some(text.as_str()),
+                message: Some(Message::new(text.as_str())),
             }),
             None => result,
         };
@@ -967,7 +988,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
             _ => result,
         };
         let packet = match result {
-            Ok(response) => Packet::Success(Success { id, response }),
+            Ok(response) => Packet::Success(Success::new(id, response)),
             Err(error) => Packet::Error(ErrorResponse { id, error }),
         };
         if let Some(batch) = self.current(slot.batch) {
@@ -981,7 +1002,7 @@ impl<I: Clone, const S: usize, const N: usize, const B: usize, const P: usize, c
 fn reply_id(packet: &Result<Packet<'_>, DecodeError>) -> MessageId {
     match packet {
         Ok(packet) => packet.id(),
-        Err(e) => e.id,
+        Err(e) => e.id(),
     }
     .unwrap_or(0)
 }

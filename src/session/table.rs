@@ -12,9 +12,9 @@ use heapless::LinearMap;
 
 /// A table was full: the new entry was not inserted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableFull {
+pub(crate) struct TableFull {
     /// The table's capacity.
-    pub capacity: usize,
+    pub(crate) capacity: usize,
 }
 
 impl fmt::Display for TableFull {
@@ -24,7 +24,7 @@ impl fmt::Display for TableFull {
 }
 
 /// A map of at most `N` entries.
-pub struct Table<K, V, const N: usize> {
+pub(crate) struct Table<K, V, const N: usize> {
     map: LinearMap<K, V, N>,
 }
 
@@ -50,67 +50,47 @@ impl<K: Eq, V, const N: usize> Default for Table<K, V, N> {
 
 impl<K: Eq, V, const N: usize> Table<K, V, N> {
     /// An empty table.
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Table {
             map: LinearMap::new(),
         }
     }
 
-    /// The most entries the table holds.
-    pub const fn capacity(&self) -> usize {
-        N
-    }
-
     /// The number of entries.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
 
-    /// True when the table has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
     /// True when a new key would be refused.
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.map.is_full()
     }
 
     /// True when `key` has an entry.
-    pub fn contains(&self, key: &K) -> bool {
+    pub(crate) fn contains(&self, key: &K) -> bool {
         self.map.contains_key(key)
     }
 
     /// The value for `key`.
-    pub fn get(&self, key: &K) -> Option<&V> {
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
         self.map.get(key)
     }
 
-    /// The value for `key`, to change it.
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.map.get_mut(key)
-    }
-
     /// The entries, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.map.iter()
     }
 
     /// Inserts or replaces; returns the value replaced. A new key in a full table is refused.
-    pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>, TableFull> {
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Result<Option<V>, TableFull> {
         self.map
             .insert(key, value)
             .map_err(|_| TableFull { capacity: N })
     }
 
     /// Removes `key`'s entry and returns its value.
-    pub fn remove(&mut self, key: &K) -> Option<V> {
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
         self.map.remove(key)
-    }
-
-    /// Keeps only the entries for which `keep` is true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.map.retain(|k, v| keep(k, v))
     }
 }
 

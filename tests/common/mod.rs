@@ -71,3 +71,88 @@ pub fn normalize_diagnostic(s: &str) -> String {
     }
     out
 }
+
+/// Every error decoding `bytes` gives, in order: the batch's, and those of each packet's
+/// lazily read parts (the sequences of requests and events; success items are not typed).
+pub fn all_errors(bytes: &[u8]) -> Vec<xentara_ws::DecodeError> {
+    all_errors_typed(bytes, None)
+}
+
+/// [`all_errors`], with success items typed as the answers to `op`.
+pub fn all_errors_typed(
+    bytes: &[u8],
+    op: Option<xentara_ws::Opcode>,
+) -> Vec<xentara_ws::DecodeError> {
+    use xentara_ws::{Batch, Command, Event, Packet, Response};
+    let batch = match Batch::new(bytes) {
+        Ok(batch) => batch,
+        Err(e) => return vec![e],
+    };
+    let mut errors = Vec::new();
+    for result in batch {
+        let packet = match result {
+            Ok(packet) => packet,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut each = |e: xentara_ws::DecodeError| errors.push(e);
+        match &packet {
+            Packet::Request(r) => match &r.command {
+                Command::ServerInformation(p) => {
+                    p.ids.iter().filter_map(Result::err).for_each(&mut each)
+                }
+                Command::Browse(p) => p
+                    .categories
+                    .iter()
+                    .flat_map(|c| c.iter())
+                    .filter_map(Result::err)
+                    .for_each(&mut each),
+                Command::MetaData(p) => p.ids.iter().filter_map(Result::err).for_each(&mut each),
+                Command::Read(p) => p
+                    .attributes
+                    .iter()
+                    .filter_map(Result::err)
+                    .for_each(&mut each),
+                Command::Subscribe(p) => {
+                    for entry in &p.entries {
+                        match entry {
+                            Ok(entry) => entry
+                                .attributes
+                                .iter()
+                                .filter_map(Result::err)
+                                .for_each(&mut each),
+                            Err(e) => each(e),
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Packet::Event(Event::DataChange(d)) => {
+                d.values.iter().filter_map(Result::err).for_each(&mut each)
+            }
+            Packet::Success(s) => match op.map(|op| s.response(op)) {
+                Some(Err(e)) => each(e),
+                Some(Ok(Response::ServerInformation(seq))) => {
+                    seq.iter().filter_map(Result::err).for_each(&mut each)
+                }
+                Some(Ok(Response::Browse(seq))) => {
+                    seq.iter().filter_map(Result::err).for_each(&mut each)
+                }
+                Some(Ok(Response::Read(seq))) => {
+                    seq.iter().filter_map(Result::err).for_each(&mut each)
+                }
+                Some(Ok(Response::MetaData(m))) => m
+                    .attributes
+                    .iter()
+                    .flat_map(|a| a.iter())
+                    .filter_map(Result::err)
+                    .for_each(&mut each),
+                _ => {}
+            },
+            Packet::Error(_) => {}
+        }
+    }
+    errors
+}

@@ -6,9 +6,6 @@ use std::fmt;
 
 use xentara_ws::op::params::*;
 use xentara_ws::session::*;
-use xentara_ws::wire::Seq;
-use xentara_ws::wire::enums::{Attribute, ServerInfo, Stage};
-use xentara_ws::wire::time::TimePoint;
 use xentara_ws::*;
 
 use crate::common::E3EE;
@@ -45,7 +42,7 @@ impl Application for TestApp {
 
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<String, ErrorCode> {
         match credentials {
-            Credentials::Password(p) if p.username == p.password => Ok(p.username.to_owned()),
+            Credentials::Password(p) if p.username == p.password => Ok(p.username.to_string()),
             _ => Err(ErrorCode::AccessDenied),
         }
     }
@@ -64,16 +61,20 @@ impl Application for TestApp {
             self.deferred.push(request.slot);
             return reply.later();
         }
+        // Sequences are read lazily: an element that does not decode is answered here.
+        if let Err(e) = request.command.check() {
+            return reply.decode_error(&e);
+        }
         match request.command {
             Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
-            Command::Lookup(p) => match p.primary_key {
-                "Group 1.Data Point 1" => reply.ok(Response::Lookup(E3EE)),
-                "wrong" => reply.ok(Response::GetStage(Stage::Operational)),
+            Command::Lookup(p) => match p.primary_key.as_str() {
+                Some("Group 1.Data Point 1") => reply.ok(Response::Lookup(E3EE)),
+                Some("wrong") => reply.ok(Response::GetStage(Stage::Operational)),
                 _ => reply.error(ErrorCode::UnknownElement),
             },
             Command::ServerInformation(_) => {
                 let long = "x".repeat(300);
-                let info = [(ServerInfo::Version, Value::Text(&long))];
+                let info = [(ServerInfo::Version, Value::Text(Text::new(&long)))];
                 reply.ok(Response::ServerInformation(Seq::from_slice(&info)))
             }
             Command::Read(_) => {
@@ -112,7 +113,9 @@ pub fn hello(id: MessageId) -> Packet<'static> {
 }
 
 pub fn lookup(key: &'static str) -> Lookup<'static> {
-    Lookup { primary_key: key }
+    Lookup {
+        primary_key: Text::new(key),
+    }
 }
 
 pub fn close(id: Uuid) -> CloseSubSession {
@@ -132,8 +135,8 @@ pub fn create(
 ) -> CreateSubSession<'static> {
     CreateSubSession {
         credentials: Credentials::Password(Password {
-            username: user,
-            password,
+            username: Text::new(user),
+            password: Text::new(password),
         }),
         desired_session_id: desired,
     }
@@ -236,16 +239,14 @@ pub fn packets(message: &[u8]) -> Vec<Got> {
         .unwrap()
         .map(|p| match p.unwrap() {
             Packet::Success(s) => {
-                let Response::Untyped(item) = s.response else {
-                    unreachable!()
-                };
-                ok(s.id, &item.map(|r| r.to_string()).unwrap_or_default())
+                let item = s.item_bytes().map(|b| Raw::new(b).unwrap().to_string());
+                ok(s.id, &item.unwrap_or_default())
             }
             Packet::Error(e) => Got {
                 id: e.id,
                 result: Err((
                     e.error.code.code(),
-                    e.error.message.unwrap_or_default().to_owned(),
+                    e.error.message.unwrap_or_default().to_string(),
                 )),
             },
             other => panic!("not a response: {other:?}"),

@@ -2,13 +2,18 @@
 //! - [`int_map!`]: a struct that is an integer-keyed map with required and optional keys;
 //! - [`protocol_enum!`]: a numbered table from the spec that keeps unknown numbers;
 //! - [`alternatives!`]: an enum whose variant is chosen by a tag (121, 122, 123, …).
+//!
+//! Each expands to small per-type code around shared, non-generic machinery: a map struct
+//! is a [`MapSpec`](crate::cbor::MapSpec) table plus a `match` from key to the shared
+//! reader of the field's type.
 
 /// A struct whose wire form is a map with small unsigned integer keys.
 ///
 /// Each field reads like a row of the spec's parameter table:
 /// `key req|opt name: Type`. Decoding accepts keys in any order and skips unknown ones;
 /// a missing required key, a duplicate key or a wrongly typed value is an error naming
-/// `label.field`. Encoding writes the present keys in ascending order.
+/// `label.field` (every such name is listed in `src/error/field.rs`). Encoding writes the
+/// present keys in ascending order.
 macro_rules! int_map {
     (
         $(#[$meta:meta])*
@@ -19,52 +24,49 @@ macro_rules! int_map {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        // Aligned, so that enums holding it keep its UUIDs at aligned offsets.
+        #[repr(align(8))]
         $vis struct $name $(<$lt>)? {
             $( $(#[$fmeta])* pub $field: int_map!(@ty $mode $ty), )*
         }
 
-        impl $(<$lt>)? $crate::wire::Fields for $name $(<$lt>)? {
+        impl $(<$lt>)? $crate::model::Fields for $name $(<$lt>)? {
             fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
                 $( int_map!(@visit $mode f, $field, self.$field); )*
             }
         }
 
-        impl<'b> $crate::wire::Cbor<'b> for $name $(<$lt>)? {
-            #[allow(unused_variables)]
-            fn decode(r: &mut $crate::wire::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
-                let start = r.position();
-                let mut len = r.map().map_err(|e| e.in_field($label))?;
-                $( let mut $field: Option<$ty> = None; )*
-                while r.has_next(&mut len)? {
-                    let at = r.position();
-                    let key = if r.major()? == 0 { Some(r.u64()?) } else { r.skip()?; None };
+        impl<'b> $crate::cbor::Cbor<'b> for $name $(<$lt>)? {
+            const EMPTY: Self = $name { $( $field: int_map!(@empty $mode $ty), )* };
+
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
+                use $crate::error::field::Field;
+                const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
+                    label: Field::named($label),
+                    keys: &[$($key),*],
+                    fields: &[$( Field::named(concat!($label, ".", stringify!($field))) ),*],
+                    required: $crate::cbor::required(&[$( int_map!(@required $mode) ),*]),
+                };
+                let mut out = Self::EMPTY;
+                SPEC.read(r, &mut |key, r| {
                     match key {
-                        $( Some($key) => {
-                            const FIELD: &str = concat!($label, ".", stringify!($field));
-                            if $field.is_some() {
-                                return Err($crate::error::DecodeError::new(
-                                    $crate::error::DecodeErrorKind::DuplicateKey($key), at,
-                                ).in_field(FIELD));
-                            }
-                            $field = Some(<$ty as $crate::wire::Cbor>::decode(r)
-                                .map_err(|e| e.in_field(FIELD))?);
-                        } )*
-                        _ => r.skip()?,
+                        $( $key => out.$field = int_map!(@wrap $mode
+                            <$ty as $crate::cbor::Cbor>::read(r)?), )*
+                        _ => {}
                     }
-                }
-                Ok($name {
-                    $( $field: int_map!(@finish $mode $field, $key, start,
-                        concat!($label, ".", stringify!($field))), )*
-                })
+                    Ok(())
+                })?;
+                Ok(out)
             }
 
-            fn encode<W: minicbor::encode::Write>(
-                &self,
-                e: &mut minicbor::Encoder<W>,
-            ) -> Result<(), $crate::wire::WriteError<W>> {
+            fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
                 let n = 0u64 $( + int_map!(@present $mode self.$field) )*;
-                e.map(n)?;
-                $( int_map!(@encode $mode e, $key, self.$field); )*
+                w.map(n);
+                $( int_map!(@write $mode w, $key, self.$field); )*
+            }
+
+            fn check(&self) -> Result<(), $crate::error::DecodeError> {
+                $( int_map!(@check $mode self.$field); )*
                 Ok(())
             }
 
@@ -79,25 +81,28 @@ macro_rules! int_map {
     };
     (@ty req $ty:ty) => { $ty };
     (@ty opt $ty:ty) => { Option<$ty> };
-    (@finish req $v:ident, $key:literal, $start:ident, $field:expr) => {
-        match $v {
-            Some(v) => v,
-            None => return Err($crate::error::DecodeError::new(
-                $crate::error::DecodeErrorKind::MissingKey($key), $start,
-            ).in_field($field)),
+    (@empty req $ty:ty) => { <$ty as $crate::cbor::Cbor>::EMPTY };
+    (@empty opt $ty:ty) => { None };
+    (@required req) => { true };
+    (@required opt) => { false };
+    (@wrap req $v:expr) => { $v };
+    (@wrap opt $v:expr) => { Some($v) };
+    (@check req $v:expr) => { $crate::cbor::Cbor::check(&$v)?; };
+    (@check opt $v:expr) => {
+        if let Some(v) = &$v {
+            $crate::cbor::Cbor::check(v)?;
         }
     };
-    (@finish opt $v:ident, $key:literal, $start:ident, $field:expr) => { $v };
     (@present req $v:expr) => { 1 };
     (@present opt $v:expr) => { u64::from($v.is_some()) };
-    (@encode req $e:ident, $key:literal, $v:expr) => {{
-        $e.u64($key)?;
-        $crate::wire::Cbor::encode(&$v, $e)?;
+    (@write req $w:ident, $key:literal, $v:expr) => {{
+        $w.uint($key);
+        $crate::cbor::Cbor::write(&$v, $w);
     }};
-    (@encode opt $e:ident, $key:literal, $v:expr) => {
+    (@write opt $w:ident, $key:literal, $v:expr) => {
         if let Some(v) = &$v {
-            $e.u64($key)?;
-            $crate::wire::Cbor::encode(v, $e)?;
+            $w.uint($key);
+            $crate::cbor::Cbor::write(v, $w);
         }
     };
 }
@@ -166,16 +171,16 @@ macro_rules! protocol_enum {
             }
         }
 
-        impl<'b> $crate::wire::Cbor<'b> for $name {
+        impl<'b> $crate::cbor::Cbor<'b> for $name {
+            const EMPTY: Self = $name::Unknown(u64::MAX);
+
             #[inline]
-            fn decode(r: &mut $crate::wire::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
-                r.u64().map($name::from_u64)
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
+                r.uint().map($name::from_u64)
             }
-            fn encode<W: minicbor::encode::Write>(
-                &self,
-                e: &mut minicbor::Encoder<W>,
-            ) -> Result<(), $crate::wire::WriteError<W>> {
-                e.u64(self.to_u64())?.ok()
+
+            fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
+                w.uint(self.to_u64());
             }
 
             arbitrary_element!();
@@ -192,10 +197,12 @@ macro_rules! protocol_enum {
 }
 
 /// An enum whose wire form is `tag(content)`, the tag choosing the variant (spec 9.1).
+/// `FIELD` names it in errors, `Expected` says what it should have been.
 macro_rules! alternatives {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident <'b> = $label:literal {
+        pub enum $name:ident <'b> = $field:ident, $expected:ident {
+            $(#[$fmeta:meta])* $ftag:literal => $fvariant:ident($fty:ty),
             $( $(#[$vmeta:meta])* $tag:literal => $variant:ident($ty:ty), )*
         }
     ) => {
@@ -203,34 +210,43 @@ macro_rules! alternatives {
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum $name<'b> {
+            $(#[$fmeta])* $fvariant($fty),
             $( $(#[$vmeta])* $variant($ty), )*
         }
 
-        impl<'b> $crate::wire::Cbor<'b> for $name<'b> {
-            fn decode(r: &mut $crate::wire::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
+        impl<'b> $crate::cbor::Cbor<'b> for $name<'b> {
+            const EMPTY: Self = $name::$fvariant(<$fty as $crate::cbor::Cbor>::EMPTY);
+
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
+                use $crate::error::{DecodeError, DecodeErrorKind, Expected, field::Field};
                 let at = r.position();
-                const WHAT: &str = concat!("tag ", $(stringify!($tag), "/",)* " alternative");
                 if r.major()? != 6 {
-                    return Err(r.wrong_type(WHAT).in_field($label));
+                    return Err(r.wrong_type(Expected::$expected).in_field(Field::$field));
                 }
                 match r.tag()? {
-                    $( $tag => <$ty as $crate::wire::Cbor>::decode(r)
-                        .map($name::$variant)
-                        .map_err(|e| e.in_field($label)), )*
-                    _ => Err($crate::error::DecodeError::new(
-                        $crate::error::DecodeErrorKind::WrongType(WHAT), at,
-                    ).in_field($label)),
+                    $ftag => <$fty as $crate::cbor::Cbor>::read(r).map($name::$fvariant),
+                    $( $tag => <$ty as $crate::cbor::Cbor>::read(r).map($name::$variant), )*
+                    _ => Err(DecodeError::new(DecodeErrorKind::WrongType(Expected::$expected), at)),
+                }
+                .map_err(|e| e.in_field(Field::$field))
+            }
+
+            fn check(&self) -> Result<(), $crate::error::DecodeError> {
+                match self {
+                    $name::$fvariant(v) => $crate::cbor::Cbor::check(v),
+                    $( $name::$variant(v) => $crate::cbor::Cbor::check(v), )*
                 }
             }
 
-            fn encode<W: minicbor::encode::Write>(
-                &self,
-                e: &mut minicbor::Encoder<W>,
-            ) -> Result<(), $crate::wire::WriteError<W>> {
+            fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
                 match self {
+                    $name::$fvariant(v) => {
+                        w.tag($ftag);
+                        $crate::cbor::Cbor::write(v, w);
+                    }
                     $( $name::$variant(v) => {
-                        e.tag(minicbor::data::Tag::new($tag))?;
-                        $crate::wire::Cbor::encode(v, e)
+                        w.tag($tag);
+                        $crate::cbor::Cbor::write(v, w);
                     } )*
                 }
             }
@@ -240,7 +256,7 @@ macro_rules! alternatives {
     };
 }
 
-/// Inside `impl Cbor<'b> for T`: [`Cbor::arbitrary_element`](crate::wire::Cbor) is `T`'s
+/// Inside `impl Cbor<'b> for T`: `Cbor::arbitrary_element` is `T`'s
 /// `arbitrary::Arbitrary` (feature `arbitrary`), so `T` can be an arbitrary `Seq`'s element.
 macro_rules! arbitrary_element {
     () => {

@@ -6,11 +6,9 @@
 //! ±Infinity (the smallest and largest time point) is written `1001({1: ±Infinity})`: the
 //! spec's encoding was cut off, and this is the RFC 9581 shape for a float base time.
 
-use minicbor::Encoder;
-use minicbor::encode::Write;
-
-use super::{Cbor, Len, Reader, WriteError, write_f64};
-use crate::error::{DecodeError, DecodeErrorKind};
+use crate::cbor::{Cbor, Len, Reader, Writer};
+use crate::error::field::Field;
+use crate::error::{DecodeError, DecodeErrorKind, Expected};
 
 /// A point in time, in seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,7 +75,7 @@ impl TimePoint {
     fn from_number(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let at = r.position();
         match r.major()? {
-            0 | 1 => r.i64().map(TimePoint::Seconds),
+            0 | 1 => r.int().map(TimePoint::Seconds),
             7 => {
                 let x = r.f64()?;
                 if x.is_nan() {
@@ -88,7 +86,7 @@ impl TimePoint {
                     Ok(TimePoint::FloatSeconds(x))
                 }
             }
-            _ => Err(r.wrong_type("time point")),
+            _ => Err(r.wrong_type(Expected::TimePoint)),
         }
     }
 
@@ -100,37 +98,12 @@ impl TimePoint {
         while r.has_next(&mut len)? {
             let key_at = r.position();
             let key = if matches!(r.major()?, 0 | 1) {
-                Some(r.i64()?)
+                Some(r.int()?)
             } else {
                 None
             };
             let value = match key {
-                Some(4) => {
-                    r.expect_tag(DECIMAL_FRACTION_TAG, "decimal fraction (tag 4)")?;
-                    // Errors about the pair point at its array.
-                    let parts_at = r.position();
-                    let not_a_pair = DecodeError::new(
-                        DecodeErrorKind::WrongType("[exponent, mantissa]"),
-                        parts_at,
-                    );
-                    let mut parts = r.array()?;
-                    if parts != Len::Definite(2) && parts != Len::Indefinite {
-                        return Err(not_a_pair);
-                    }
-                    let mut next = |r: &mut Reader<'_>| -> Result<i64, DecodeError> {
-                        if r.has_next(&mut parts)? {
-                            r.i64()
-                        } else {
-                            Err(not_a_pair)
-                        }
-                    };
-                    let exponent = next(r)?;
-                    let mantissa = next(r)?;
-                    if r.has_next(&mut parts)? {
-                        return Err(not_a_pair);
-                    }
-                    Some(TimePoint::Decimal { exponent, mantissa })
-                }
+                Some(4) => Some(decimal_fraction(r)?),
                 Some(1) => Some(TimePoint::from_number(r)?),
                 _ => {
                     if key.is_none() {
@@ -142,62 +115,106 @@ impl TimePoint {
             };
             if let Some(v) = value {
                 if found.is_some() {
-                    let key = key.unwrap_or(0) as u64;
+                    let key = key.unwrap_or_default() as u64;
                     return Err(DecodeError::new(DecodeErrorKind::DuplicateKey(key), key_at));
                 }
                 found = Some(v);
             }
         }
-        found.ok_or(DecodeError::new(DecodeErrorKind::MissingKey(4), at))
+        found.ok_or_else(|| DecodeError::new(DecodeErrorKind::MissingKey(4), at))
     }
 }
 
+/// `4([exponent, mantissa])`, RFC 8949 §3.4.4.
+fn decimal_fraction(r: &mut Reader<'_>) -> Result<TimePoint, DecodeError> {
+    let at = r.position();
+    match r.tag() {
+        Ok(DECIMAL_FRACTION_TAG) => {}
+        Err(e) if e.is_fatal() => return Err(e),
+        _ => {
+            let expected = DecodeErrorKind::WrongType(Expected::DecimalFraction);
+            return Err(DecodeError::new(expected, at));
+        }
+    }
+    // Errors about the pair point at its array.
+    let pair_at = r.position();
+    let not_a_pair = || {
+        DecodeError::new(
+            DecodeErrorKind::WrongType(Expected::ExponentMantissa),
+            pair_at,
+        )
+    };
+    let mut parts = r.array()?;
+    if parts != Len::Definite(2) && parts != Len::Indefinite {
+        return Err(not_a_pair());
+    }
+    let mut next = |r: &mut Reader<'_>| -> Result<i64, DecodeError> {
+        if r.has_next(&mut parts)? {
+            r.int()
+        } else {
+            Err(not_a_pair())
+        }
+    };
+    let exponent = next(r)?;
+    let mantissa = next(r)?;
+    if r.has_next(&mut parts)? {
+        return Err(not_a_pair());
+    }
+    Ok(TimePoint::Decimal { exponent, mantissa })
+}
+
 impl<'b> Cbor<'b> for TimePoint {
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    const EMPTY: Self = TimePoint::Seconds(0);
+
+    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let at = r.position();
         let t = match r.major()? {
             6 => match r.tag()? {
                 EPOCH_TAG => TimePoint::from_number(r),
                 EXTENDED_TIME_TAG => TimePoint::from_extended(r),
                 _ => Err(DecodeError::new(
-                    DecodeErrorKind::WrongType("time point (tag 1 or 1001)"),
+                    DecodeErrorKind::WrongType(Expected::TimePoint),
                     at,
                 )),
             },
             _ => TimePoint::from_number(r),
         };
-        t.map_err(|e| e.in_field("time point"))
+        t.map_err(|e| e.in_field(Field::TIME_POINT))
     }
 
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
-        use minicbor::data::Tag;
+    fn write(&self, w: &mut Writer<'_>) {
         match *self {
             TimePoint::Decimal { exponent, mantissa } => {
-                e.tag(Tag::new(EXTENDED_TIME_TAG))?.map(1)?.u8(4)?;
-                e.tag(Tag::new(DECIMAL_FRACTION_TAG))?
-                    .array(2)?
-                    .i64(exponent)?
-                    .i64(mantissa)?
-                    .ok()
+                w.tag(EXTENDED_TIME_TAG);
+                w.map(1);
+                w.uint(4);
+                w.tag(DECIMAL_FRACTION_TAG);
+                w.array(2);
+                w.int(exponent);
+                w.int(mantissa);
             }
-            TimePoint::Seconds(s) => e.tag(Tag::new(EPOCH_TAG))?.i64(s)?.ok(),
+            TimePoint::Seconds(s) => {
+                w.tag(EPOCH_TAG);
+                w.int(s);
+            }
             TimePoint::FloatSeconds(x) => {
-                e.tag(Tag::new(EPOCH_TAG))?;
-                write_f64(e, x)
+                w.tag(EPOCH_TAG);
+                w.f64(x);
             }
             TimePoint::Infinite { negative } => {
-                e.tag(Tag::new(EXTENDED_TIME_TAG))?.map(1)?.u8(1)?;
-                write_f64(
-                    e,
-                    if negative {
-                        f64::NEG_INFINITY
-                    } else {
-                        f64::INFINITY
-                    },
-                )
+                w.tag(EXTENDED_TIME_TAG);
+                w.map(1);
+                w.uint(1);
+                w.f64(if negative {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                });
             }
         }
     }
+
+    arbitrary_element!();
 }
 
 defmt_via_debug!(TimePoint);

@@ -1,16 +1,15 @@
-//! Attribute values, attribute ids, and the 121/122 alternatives that carry them (spec 9.1, 9.4).
+//! Attribute values, attribute ids, error objects, and the 121/122 alternatives that carry
+//! them (spec 9.1, 9.4).
 
 use core::fmt;
 
-use minicbor::Encoder;
-use minicbor::encode::Write;
-use uuid::Uuid;
-
 use super::enums::Attribute;
+use super::raw::Raw;
+use super::text::{Bytes, Text};
 use super::time::{EPOCH_TAG, EXTENDED_TIME_TAG, TimePoint};
-use super::uuid::UUID_TAG;
-use super::{Cbor, Raw, Reader, WriteError, write_f64};
-use crate::error::{DecodeError, ErrorCode};
+use super::uuid::{UUID_TAG, Uuid};
+use crate::cbor::{Cbor, Reader, Writer};
+use crate::error::{DecodeError, ErrorCode, Expected};
 
 /// An attribute value of any of the spec's data types (spec 7.9), borrowed from the input.
 ///
@@ -29,9 +28,9 @@ pub enum Value<'b> {
     /// A float (written at the shortest lossless width).
     Float(f64),
     /// A text string.
-    Text(&'b str),
+    Text(Text<'b>),
     /// A byte string.
-    Bytes(&'b [u8]),
+    Bytes(Bytes<'b>),
     /// A UUID (tag 37).
     Uuid(Uuid),
     /// A time point (tag 1 or 1001).
@@ -41,51 +40,52 @@ pub enum Value<'b> {
 }
 
 impl<'b> Cbor<'b> for Value<'b> {
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    const EMPTY: Self = Value::Null;
+
+    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let at = r.position();
         Ok(match r.peek()? {
-            0x00..=0x1b => match r.u64()? {
+            0x00..=0x1b => match r.uint()? {
                 n if n <= i64::MAX as u64 => Value::Int(n as i64),
                 n => Value::UInt(n),
             },
-            0x20..=0x3b => match r.i64() {
+            0x20..=0x3b => match r.int() {
                 Ok(n) => Value::Int(n),
-                Err(_) => Value::Other(<Raw as Cbor>::decode(r)?),
+                Err(_) => Value::Other(Raw::read(r)?),
             },
-            0x40..=0x5f => Value::Bytes(r.bytes()?),
-            0x60..=0x7f => Value::Text(r.str()?),
+            0x40..=0x5f => Value::Bytes(Bytes::read(r)?),
+            0x60..=0x7f => Value::Text(Text::read(r)?),
             0xc0..=0xdb => {
                 let tag = r.tag()?;
                 r.set_position(at);
                 match tag {
-                    UUID_TAG => Value::Uuid(Uuid::decode(r)?),
-                    EPOCH_TAG | EXTENDED_TIME_TAG => Value::Time(TimePoint::decode(r)?),
-                    _ => Value::Other(<Raw as Cbor>::decode(r)?),
+                    UUID_TAG => Value::Uuid(Uuid::read(r)?),
+                    EPOCH_TAG | EXTENDED_TIME_TAG => Value::Time(TimePoint::read(r)?),
+                    _ => Value::Other(Raw::read(r)?),
                 }
             }
-            0xf4 => Value::Bool(r.bool()?),
-            0xf5 => Value::Bool(r.bool()?),
+            0xf4 | 0xf5 => Value::Bool(r.bool()?),
             0xf6 => {
-                r.raw()?;
+                r.set_position(at + 1);
                 Value::Null
             }
             0xf9..=0xfb => Value::Float(r.f64()?),
-            _ => Value::Other(<Raw as Cbor>::decode(r)?),
+            _ => Value::Other(Raw::read(r)?),
         })
     }
 
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+    fn write(&self, w: &mut Writer<'_>) {
         match self {
-            Value::Null => e.null()?.ok(),
-            Value::Bool(b) => e.bool(*b)?.ok(),
-            Value::Int(n) => e.i64(*n)?.ok(),
-            Value::UInt(n) => e.u64(*n)?.ok(),
-            Value::Float(x) => write_f64(e, *x),
-            Value::Text(s) => e.str(s)?.ok(),
-            Value::Bytes(b) => e.bytes(b)?.ok(),
-            Value::Uuid(u) => u.encode(e),
-            Value::Time(t) => t.encode(e),
-            Value::Other(raw) => raw.encode(e),
+            Value::Null => w.null(),
+            Value::Bool(b) => w.bool(*b),
+            Value::Int(n) => w.int(*n),
+            Value::UInt(n) => w.uint(*n),
+            Value::Float(x) => w.f64(*x),
+            Value::Text(s) => s.write(w),
+            Value::Bytes(b) => b.write(w),
+            Value::Uuid(u) => u.write(w),
+            Value::Time(t) => t.write(w),
+            Value::Other(raw) => raw.write(w),
         }
     }
 
@@ -101,11 +101,7 @@ impl fmt::Display for Value<'_> {
             Value::UInt(n) => write!(f, "{n}"),
             Value::Float(x) => write!(f, "{x:?}"),
             Value::Text(s) => write!(f, "{s:?}"),
-            Value::Bytes(b) => {
-                f.write_str("h'")?;
-                b.iter().try_for_each(|x| write!(f, "{x:02x}"))?;
-                f.write_str("'")
-            }
+            Value::Bytes(b) => write!(f, "{b:?}"),
             Value::Uuid(u) => write!(f, "{u}"),
             Value::Time(t) => write!(f, "{t:?}"),
             Value::Other(raw) => write!(f, "{raw}"),
@@ -136,19 +132,21 @@ impl From<Uuid> for AttributeId {
 }
 
 impl<'b> Cbor<'b> for AttributeId {
+    const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
+
     #[inline]
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         match r.major()? {
-            0 => Attribute::decode(r).map(AttributeId::Standard),
-            6 => Uuid::decode(r).map(AttributeId::Uuid),
-            _ => Err(r.wrong_type("attribute id (unsigned integer or UUID)")),
+            0 => Attribute::read(r).map(AttributeId::Standard),
+            6 => Uuid::read(r).map(AttributeId::Uuid),
+            _ => Err(r.wrong_type(Expected::AttributeId)),
         }
     }
 
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
+    fn write(&self, w: &mut Writer<'_>) {
         match self {
-            AttributeId::Standard(a) => a.encode(e),
-            AttributeId::Uuid(u) => u.encode(e),
+            AttributeId::Standard(a) => a.write(w),
+            AttributeId::Uuid(u) => u.write(w),
         }
     }
 
@@ -165,12 +163,14 @@ impl fmt::Display for AttributeId {
 }
 
 impl<'b> Cbor<'b> for ErrorCode {
+    const EMPTY: Self = ErrorCode::Other(0);
+
     #[inline]
-    fn decode(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        r.i64().map(ErrorCode::from_i64)
+    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+        r.int().map(ErrorCode::from_i64)
     }
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), WriteError<W>> {
-        e.i64(self.code())?.ok()
+    fn write(&self, w: &mut Writer<'_>) {
+        w.int(self.code());
     }
 }
 
@@ -183,7 +183,7 @@ int_map! {
         /// The error code.
         0 req code: ErrorCode,
         /// A human-readable message.
-        1 opt message: &'b str,
+        1 opt message: Text<'b>,
     }
 }
 
@@ -192,7 +192,7 @@ impl ErrorObject<'_> {
     pub const fn new(code: ErrorCode) -> Self {
         ErrorObject {
             code,
-            message: Some(code.message()),
+            message: Some(Text::new(code.message())),
         }
     }
 }
@@ -200,7 +200,7 @@ impl ErrorObject<'_> {
 alternatives! {
     /// The result for one attribute in a read response or a data-change event:
     /// `121(value)` on success, `122({0: code, 1: message})` on error.
-    pub enum AttrResult<'b> = "attribute result" {
+    pub enum AttrResult<'b> = ATTR_RESULT, AttrResult {
         /// `121(value)`: the attribute's value.
         121 => Value(Value<'b>),
         /// `122(error)`: why this attribute has no value.

@@ -1,0 +1,227 @@
+//! The structural skip: steps over well-formed items without reading what they hold.
+//!
+//! It checks what RFC 8949 calls well-formedness (§5.3.1) — heads, lengths, chunk types,
+//! breaks, simple values — and nesting up to [`MAX_DEPTH`], in one tight loop that keeps
+//! its state in locals, without recursion and without allocating. It does not check
+//! validity: a text string's UTF-8 is checked when the text is read as text, so no byte is
+//! checked twice.
+
+use super::reader::{BREAK, MAX_DEPTH, Reader};
+use crate::error::{DecodeError, DecodeErrorKind as K};
+
+/// Items left at a level that runs until a break.
+const UNTIL_BREAK: u32 = u32::MAX;
+
+impl<'b> Reader<'b> {
+    /// Skips one data item of any type.
+    #[inline]
+    pub(crate) fn skip(&mut self) -> Result<(), DecodeError> {
+        // One-byte scalars (small integers, simple values) inline, the rest out of line.
+        match self.peek()? {
+            0x00..=0x17 | 0x20..=0x37 | 0xe0..=0xf7 => {
+                self.set_position(self.position() + 1);
+                Ok(())
+            }
+            _ => self.skip_items(1),
+        }
+    }
+
+    /// Skips one item and returns its bytes.
+    pub(crate) fn raw(&mut self) -> Result<&'b [u8], DecodeError> {
+        let start = self.position();
+        self.skip()?;
+        Ok(&self.input()[start..self.position()])
+    }
+
+    /// Skips `count` items. Each may nest up to [`MAX_DEPTH`] levels. On error the position
+    /// is unspecified.
+    #[inline(never)]
+    pub(crate) fn skip_items(&mut self, count: u64) -> Result<(), DecodeError> {
+        let input = self.input();
+        let mut pos = self.position();
+        // The items left at each enclosing level; `left` is the current level's.
+        let mut parents = [0u32; MAX_DEPTH];
+        let mut depth = 0usize;
+        // A count beyond the input fails as truncated before it runs out.
+        let mut left = clamp(count);
+        loop {
+            if left == 0 {
+                if depth == 0 {
+                    self.set_position(pos);
+                    return Ok(());
+                }
+                depth -= 1;
+                left = parents[depth];
+                continue;
+            }
+            let Some(&b) = input.get(pos) else {
+                return Err(fail(K::Truncated, pos));
+            };
+            if left != UNTIL_BREAK {
+                left -= 1;
+            } else if b == BREAK {
+                pos += 1;
+                left = 0;
+                continue;
+            }
+            let head = HEAD[usize::from(b)];
+            let at = pos;
+            pos += usize::from(head & SIZE);
+            // The argument: the low bits, or the bytes after the initial byte.
+            let arg = match head & SIZE {
+                1 => u64::from(b & 0x1f),
+                size => match argument(input, at, size) {
+                    Some(arg) => arg,
+                    None => return Err(fail(K::Truncated, at)),
+                },
+            };
+            let items = match head & CLASS {
+                SCALAR => continue,
+                STRING => {
+                    pos = match string_end(input, pos, arg) {
+                        Some(end) => end,
+                        None => return Err(fail(K::Truncated, at)),
+                    };
+                    continue;
+                }
+                ARRAY => clamp(arg),
+                MAP => clamp(arg.saturating_mul(2)),
+                // A tag over a UUID's 16 bytes, the protocol's most common item: stepped
+                // over whole (the nesting it adds ends right away).
+                TAG if depth < MAX_DEPTH
+                    && input.get(pos..pos + 17).is_some_and(|uuid| uuid[0] == 0x50) =>
+                {
+                    pos += 17;
+                    continue;
+                }
+                TAG => 1,
+                OPEN if b < 0x80 => {
+                    pos = chunks_end(input, pos, b >> 5)?;
+                    continue;
+                }
+                OPEN => UNTIL_BREAK,
+                // `f8 xx`: values below 32 must use the short form.
+                SIMPLE if arg >= 32 => continue,
+                _ => return Err(fail(K::InvalidCbor, at)),
+            };
+            if items == 0 {
+                continue;
+            }
+            if depth >= MAX_DEPTH {
+                return Err(fail(K::TooDeep, at));
+            }
+            parents[depth] = left;
+            depth += 1;
+            left = items;
+        }
+    }
+}
+
+/// The argument of a head of `size` bytes (2, 3, 5 or 9) at `at`, if the input holds it.
+#[inline(always)]
+fn argument(input: &[u8], at: usize, size: u8) -> Option<u64> {
+    let rest = input.get(at + 1..)?;
+    Some(match size {
+        2 => u64::from(*rest.first()?),
+        3 => u64::from(u16::from_be_bytes(*rest.first_chunk()?)),
+        5 => u64::from(u32::from_be_bytes(*rest.first_chunk()?)),
+        _ => u64::from_be_bytes(*rest.first_chunk()?),
+    })
+}
+
+/// [`HEAD`]'s bits: the head's size in bytes (1, 2, 3, 5 or 9) …
+const SIZE: u8 = 0x0f;
+/// … and what the item is.
+const CLASS: u8 = 0xf0;
+/// Complete after its head: an integer, a simple value, a float.
+const SCALAR: u8 = 0x00;
+/// A definite string: its head, then `argument` bytes.
+const STRING: u8 = 0x10;
+/// A definite array of `argument` items.
+const ARRAY: u8 = 0x20;
+/// A definite map of `argument` pairs.
+const MAP: u8 = 0x30;
+/// A tag: one item follows.
+const TAG: u8 = 0x40;
+/// An indefinite string, array or map.
+const OPEN: u8 = 0x50;
+/// `f8 xx`: a one-byte simple value, well-formed from 32 up.
+const SIMPLE: u8 = 0x60;
+/// Not well-formed where an item must start: reserved values, a break, indefinite integers
+/// and tags.
+const INVALID: u8 = 0x70;
+
+/// What each initial byte starts (RFC 8949 §3 and appendix B).
+const HEAD: [u8; 256] = {
+    let mut table = [INVALID | 1; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (major, info) = (b >> 5, b & 0x1f);
+        let size: u8 = match info {
+            0..=23 => 1,
+            24 => 2,
+            25 => 3,
+            26 => 5,
+            27 => 9,
+            _ => 1,
+        };
+        table[b] = match (major, info) {
+            (_, 28..=30) => INVALID | 1,
+            (0 | 1 | 6, 31) => INVALID | 1,
+            (7, 31) => INVALID | 1,
+            (2..=5, 31) => OPEN | 1,
+            (0 | 1, _) => SCALAR | size,
+            (2 | 3, _) => STRING | size,
+            (4, _) => ARRAY | size,
+            (5, _) => MAP | size,
+            (6, _) => TAG | size,
+            (7, 24) => SIMPLE | 2,
+            (7, _) => SCALAR | size,
+            _ => INVALID | 1,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// An item count as a level's `left` (counts beyond the input fail as truncated anyway).
+#[inline(always)]
+fn clamp(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(UNTIL_BREAK - 1)
+}
+
+#[cold]
+fn fail(kind: K, at: usize) -> DecodeError {
+    DecodeError::new(kind, at)
+}
+
+/// Where a string of `len` bytes from `pos` ends, if the input holds it.
+#[inline(always)]
+fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
+    usize::try_from(len)
+        .ok()
+        .and_then(|n| pos.checked_add(n))
+        .filter(|&end| end <= input.len())
+}
+
+/// Where the chunks of an indefinite string of major type `major` from `pos` end (after
+/// the break): each chunk a definite string of the same major type.
+fn chunks_end(input: &[u8], mut pos: usize, major: u8) -> Result<usize, DecodeError> {
+    loop {
+        let Some(&b) = input.get(pos) else {
+            return Err(fail(K::Truncated, pos));
+        };
+        if b == BREAK {
+            return Ok(pos + 1);
+        }
+        if b >> 5 != major {
+            return Err(fail(K::InvalidCbor, pos));
+        }
+        let mut r = Reader::at(input, pos, super::NO_PACKET);
+        let len = match r.argument(b)? {
+            Some(len) => len,
+            None => return Err(fail(K::InvalidCbor, pos)),
+        };
+        pos = string_end(input, r.position(), len).ok_or_else(|| fail(K::Truncated, pos))?;
+    }
+}

@@ -1,0 +1,55 @@
+//! The protocol's data model: values, attribute ids and results, error objects, time
+//! points, UUIDs, the spec's numbered tables, strings that may come in chunks, lazily read
+//! sequences and raw items. Everything here is re-exported at the crate root.
+//!
+//! # Leniency (decode) and canonical form (encode)
+//!
+//! Every leniency rule of the crate is listed here:
+//!
+//! | accepted when decoding | written when encoding |
+//! |---|---|
+//! | integers in any width (`18 41`, `19 0041`, …) | the shortest width |
+//! | definite and indefinite arrays and maps | definite lengths |
+//! | strings definite or in chunks (indefinite length, RFC 8949 §3.2.3), everywhere | definite strings |
+//! | floats as f16, f32 or f64 | the shortest width that loses nothing |
+//! | map keys in any order, unknown keys skipped | ascending keys, only known ones |
+//! | UUIDs as `37(h'16 bytes')`, `37("32 hex digits")` or `37("hyphenated")` | `37(h'16 bytes')` |
+//! | time points as `1(int)`, `1(float)`, `1001({4: 4([e, m])})`, `1001({1: n})`, a bare number | as decoded; `1001(…)` for new ones |
+//!
+//! Strict everywhere else: wrong types, truncation, trailing bytes, bad UTF-8, reserved
+//! encodings, duplicate known keys and nesting deeper than [`MAX_DEPTH`] are errors.
+//! Decoding never panics, whatever the input: every malformed input is a
+//! [`DecodeError`](crate::DecodeError).
+//!
+//! # What is read when
+//!
+//! Decoding a packet reads its header and its parameters or event object field by field;
+//! a [`Seq`] is only stepped over, and a success packet's item is kept as bytes until
+//! [`Success::response`](crate::Success::response) types it by its request's opcode. What
+//! nobody reads (unknown keys, [`Raw`] values) is stepped over. So each byte is decoded at
+//! most once, and errors inside a lazily read part surface when it is read, carrying the
+//! same kind, offset, field, message id and code as if they had been found up front.
+//! Stepping over an item checks that it is well-formed CBOR; the UTF-8 of a text string is
+//! checked when it is read as text.
+
+pub mod enums;
+mod raw;
+mod seq;
+mod text;
+mod time;
+mod uuid;
+mod value;
+
+pub use crate::cbor::MAX_DEPTH;
+pub use raw::Raw;
+pub use seq::{Seq, SeqIter};
+pub use text::{Bytes, BytesChunks, Text, TextChunks};
+pub use time::{DECIMAL_FRACTION_TAG, EPOCH_TAG, EXTENDED_TIME_TAG, TimePoint};
+pub use uuid::{UUID_TAG, Uuid};
+pub use value::{AttrResult, AttributeId, ErrorObject, Value};
+
+/// Lists a structure's present fields by name, for diagnostics (`inspect`, logs).
+pub(crate) trait Fields {
+    /// Calls `f` with each present field's name and value, in key order.
+    fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug));
+}
