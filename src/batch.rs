@@ -111,7 +111,7 @@ impl<'b> Batch<'b> {
 impl<'b> Iterator for Batch<'b> {
     type Item = Result<Packet<'b>, DecodeError>;
 
-    #[inline]
+    #[inline(never)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -126,8 +126,9 @@ impl<'b> Iterator for Batch<'b> {
             Err(e) => return Some(Err(self.fail(e))),
         }
         let start = self.r.position();
-        match Packet::read(&mut self.r) {
-            Ok(packet) => Some(Ok(packet)),
+        let mut packet = Packet::EMPTY;
+        match packet.read_into(&mut self.r) {
+            Ok(()) => Some(Ok(packet)),
             Err(e) if e.is_fatal() => Some(Err(self.fail(e))),
             Err(e) => Some(Err(self.step_over(start, e))),
         }

@@ -36,31 +36,40 @@ macro_rules! int_map {
             }
         }
 
+        impl $(<$lt>)? $name $(<$lt>)? {
+            /// The map's layout: keys, field names, required keys.
+            const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
+                label: $crate::error::field::Field::named($label),
+                keys: &[$($key),*],
+                fields: &[$(
+                    $crate::error::field::Field::named(concat!($label, ".", stringify!($field)))
+                ),*],
+                required: $crate::cbor::required(&[$( int_map!(@required $mode) ),*]),
+            };
+        }
+
         impl<'b> $crate::cbor::Cbor<'b> for $name $(<$lt>)? {
             const EMPTY: Self = $name { $( $field: int_map!(@empty $mode $ty), )* };
 
             fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
-                use $crate::error::field::Field;
-                const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
-                    label: Field::named($label),
-                    keys: &[$($key),*],
-                    fields: &[$( Field::named(concat!($label, ".", stringify!($field))) ),*],
-                    required: $crate::cbor::required(&[$( int_map!(@required $mode) ),*]),
-                };
                 let mut out = Self::EMPTY;
-                SPEC.read(r, &mut |key, r| {
-                    match key {
-                        $( $key => out.$field = int_map!(@wrap $mode
-                            <$ty as $crate::cbor::Cbor>::read(r)?), )*
-                        _ => {}
-                    }
-                    Ok(())
-                })?;
+                $crate::cbor::Cbor::read_into(&mut out, r)?;
                 Ok(out)
             }
 
+            fn read_into(
+                &mut self,
+                r: &mut $crate::cbor::Reader<'b>,
+            ) -> Result<(), $crate::error::DecodeError> {
+                // Each field is read where it lives (one reader per type, no copies).
+                Self::SPEC.read(r, &mut |key, r| match key {
+                    $( $key => int_map!(@read $mode self.$field, r), )*
+                    _ => Ok(()),
+                })
+            }
+
             fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
-                let n = 0u64 $( + int_map!(@present $mode self.$field) )*;
+                let n = 0 $( + u64::from(int_map!(@present $mode self.$field)) )*;
                 w.map(n);
                 $( int_map!(@write $mode w, $key, self.$field); )*
             }
@@ -85,16 +94,18 @@ macro_rules! int_map {
     (@empty opt $ty:ty) => { None };
     (@required req) => { true };
     (@required opt) => { false };
-    (@wrap req $v:expr) => { $v };
-    (@wrap opt $v:expr) => { Some($v) };
+    (@read req $v:expr, $r:ident) => { $crate::cbor::Cbor::read_into(&mut $v, $r) };
+    (@read opt $v:expr, $r:ident) => {
+        $crate::cbor::Cbor::read_into($v.insert($crate::cbor::Cbor::EMPTY), $r)
+    };
     (@check req $v:expr) => { $crate::cbor::Cbor::check(&$v)?; };
     (@check opt $v:expr) => {
         if let Some(v) = &$v {
             $crate::cbor::Cbor::check(v)?;
         }
     };
-    (@present req $v:expr) => { 1 };
-    (@present opt $v:expr) => { u64::from($v.is_some()) };
+    (@present req $v:expr) => { true };
+    (@present opt $v:expr) => { $v.is_some() };
     (@write req $w:ident, $key:literal, $v:expr) => {{
         $w.uint($key);
         $crate::cbor::Cbor::write(&$v, $w);
@@ -174,7 +185,6 @@ macro_rules! protocol_enum {
         impl<'b> $crate::cbor::Cbor<'b> for $name {
             const EMPTY: Self = $name::Unknown(u64::MAX);
 
-            #[inline]
             fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
                 r.uint().map($name::from_u64)
             }

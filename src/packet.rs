@@ -305,8 +305,15 @@ fn invalid_header(e: DecodeError, field: Field) -> DecodeError {
 impl<'b> Cbor<'b> for Packet<'b> {
     const EMPTY: Self = Packet::Success(Success::new(0, Response::Write(())));
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+        let mut packet = Self::EMPTY;
+        packet.read_into(r)?;
+        Ok(packet)
+    }
+
+    /// Reads a packet in place: a request's parameters are built where they are to live.
+    #[inline]
+    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
         let start = r.position();
         let mut len = match r.array() {
             Ok(len) => len,
@@ -318,9 +325,26 @@ impl<'b> Cbor<'b> for Packet<'b> {
         match header(r, len, Field::PACKET_TYPE)? {
             packet_type::REQUEST => {
                 let id = message_id(r, len)?;
-                let command = read_command(r, len, id).map_err(|e| e.with_id(id))?;
-                end(r, len, Some(id))?;
-                Ok(Packet::Request(Request { id, command }))
+                let at = r.position();
+                let code = header(r, len, Field::OPCODE).map_err(|e| e.with_id(id))?;
+                let Some(opcode) = Opcode::from_u64(code) else {
+                    return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
+                };
+                let at = r.position();
+                let params = if r.has_next(len)? {
+                    Some(&mut *r)
+                } else {
+                    None
+                };
+                *self = Packet::Request(Request {
+                    id,
+                    command: Command::GetStage(crate::op::params::GetStage),
+                });
+                if let Packet::Request(request) = self {
+                    let read = request.command.read_into(opcode, params, at);
+                    read.map_err(|e| e.with_id(id))?;
+                }
+                end(r, len, Some(id))
             }
             packet_type::SUCCESS => {
                 let id = message_id(r, len)?;
@@ -330,7 +354,7 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 }
                 let end_at = r.position();
                 end(r, len, Some(id))?;
-                Ok(Packet::Success(Success {
+                *self = Packet::Success(Success {
                     id,
                     item: Item::Wire {
                         msg: r.input(),
@@ -338,7 +362,8 @@ impl<'b> Cbor<'b> for Packet<'b> {
                         end: end_at as u32,
                         packet: r.packet,
                     },
-                }))
+                });
+                Ok(())
             }
             packet_type::ERROR => {
                 let id = message_id(r, len)?;
@@ -347,7 +372,8 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 }
                 let error = ErrorObject::read(r).map_err(|e| e.with_id(id))?;
                 end(r, len, Some(id))?;
-                Ok(Packet::Error(ErrorResponse { id, error }))
+                *self = Packet::Error(ErrorResponse { id, error });
+                Ok(())
             }
             packet_type::EVENT => {
                 let at = r.position();
@@ -358,9 +384,11 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 if !r.has_next(len)? {
                     return Err(r.err(K::Missing).in_field(Field::DATA_CHANGE));
                 }
-                let change = DataChange::read(r)?;
-                end(r, len, None)?;
-                Ok(Packet::Event(Event::DataChange(change)))
+                *self = Packet::Event(Event::DataChange(DataChange::EMPTY));
+                if let Packet::Event(Event::DataChange(change)) = self {
+                    change.read_into(r)?;
+                }
+                end(r, len, None)
             }
             other => Err(DecodeError::new(K::UnknownPacketType(other), start)),
         }
@@ -402,27 +430,6 @@ impl<'b> Cbor<'b> for Packet<'b> {
             }
         }
     }
-}
-
-/// The rest of a request after its id: the opcode and the parameters.
-#[inline(always)]
-fn read_command<'b>(
-    r: &mut Reader<'b>,
-    len: &mut Len,
-    id: MessageId,
-) -> Result<Command<'b>, DecodeError> {
-    let at = r.position();
-    let code = header(r, len, Field::OPCODE)?;
-    let Some(opcode) = Opcode::from_u64(code) else {
-        return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
-    };
-    let at = r.position();
-    let params = if r.has_next(len)? {
-        Some(&mut *r)
-    } else {
-        None
-    };
-    Command::read(opcode, params, at)
 }
 
 /// Checks that the packet has no more elements than its type allows.

@@ -23,7 +23,7 @@ pub(crate) struct MapSpec {
 /// Reads the field with key `k` from the reader into the struct being built.
 pub(crate) type ReadField<'f, 'b> = dyn FnMut(u8, &mut Reader<'b>) -> Result<(), DecodeError> + 'f;
 
-/// The `required` mask of a map whose slots are required as `slots` says.
+/// The mask of `slots` that are true (bit `i` for slot `i`): which are required, or present.
 pub(crate) const fn required(slots: &[bool]) -> u8 {
     assert!(slots.len() <= 8, "a map struct has at most 8 fields");
     let mut mask = 0;

@@ -39,6 +39,15 @@ pub trait Cbor<'b>: Sized {
     /// Reads one value; on error, the offset is where the offending item starts.
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError>;
 
+    /// Reads one value into `self`, which must be [`Cbor::EMPTY`] (a map struct keeps the
+    /// placeholder in the fields its map lacks); unspecified on error. For large values,
+    /// which are then built where they are to live rather than copied there.
+    #[inline(never)]
+    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
+        *self = Self::read(r)?;
+        Ok(())
+    }
+
     /// Writes the value in canonical form.
     fn write(&self, w: &mut Writer<'_>);
 

@@ -15,19 +15,16 @@ pub struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     /// A writer at the start of `buf` (an empty one only counts).
-    #[inline]
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
         Writer { buf, len: 0 }
     }
 
     /// The bytes written so far, whether they fitted or not.
-    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// The length written, or the size needed when it did not fit.
-    #[inline]
     pub(crate) fn finish(self) -> Result<usize, EncodeError> {
         if self.len <= self.buf.len() {
             Ok(self.len)
@@ -37,7 +34,6 @@ impl<'a> Writer<'a> {
     }
 
     /// Raw bytes.
-    #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.buf.get_mut(self.len..end) {
@@ -47,7 +43,6 @@ impl<'a> Writer<'a> {
     }
 
     /// One raw byte.
-    #[inline]
     pub(crate) fn byte(&mut self, b: u8) {
         if let Some(dst) = self.buf.get_mut(self.len) {
             *dst = b;
@@ -56,7 +51,6 @@ impl<'a> Writer<'a> {
     }
 
     /// A head of major type `major` with argument `n`, in the shortest form.
-    #[inline]
     pub(crate) fn head(&mut self, major: u8, n: u64) {
         if n < 24 {
             self.byte(major << 5 | n as u8);
@@ -89,13 +83,11 @@ impl<'a> Writer<'a> {
     }
 
     /// An unsigned integer.
-    #[inline]
     pub(crate) fn uint(&mut self, n: u64) {
         self.head(0, n);
     }
 
     /// An integer.
-    #[inline]
     pub(crate) fn int(&mut self, n: i64) {
         if n >= 0 {
             self.head(0, n as u64);
@@ -105,45 +97,38 @@ impl<'a> Writer<'a> {
     }
 
     /// A tag number.
-    #[inline]
     pub(crate) fn tag(&mut self, tag: u64) {
         self.head(6, tag);
     }
 
     /// An array head of `n` elements.
-    #[inline]
     pub(crate) fn array(&mut self, n: u64) {
         self.head(4, n);
     }
 
     /// A map head of `n` pairs.
-    #[inline]
     pub(crate) fn map(&mut self, n: u64) {
         self.head(5, n);
     }
 
     /// A definite text string.
-    #[inline]
     pub(crate) fn text(&mut self, s: &str) {
         self.head(3, s.len() as u64);
         self.put(s.as_bytes());
     }
 
     /// A definite byte string.
-    #[inline]
     pub(crate) fn bytes(&mut self, b: &[u8]) {
         self.head(2, b.len() as u64);
         self.put(b);
     }
 
     /// `true` or `false`.
-    #[inline]
     pub(crate) fn bool(&mut self, b: bool) {
         self.byte(if b { 0xf5 } else { 0xf4 });
     }
 
     /// `null`.
-    #[inline]
     pub(crate) fn null(&mut self) {
         self.byte(0xf6);
     }

@@ -152,7 +152,6 @@ enum IterRepr<'b, T> {
 impl<'b, T: Cbor<'b> + Clone> Iterator for SeqIter<'b, T> {
     type Item = Result<T, DecodeError>;
 
-    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.repr {
             IterRepr::Wire { r, left } => {
@@ -266,7 +265,6 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
         Seq::check(self)
     }
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let (start, count) = read_wire(r, T::ENTRY)?;
         Ok(Seq {
@@ -291,23 +289,36 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
             Repr::Wire {
                 msg, start, count, ..
             } => {
-                // Each element re-encoded canonically; one that does not decode, verbatim.
-                let mut r = Reader::at(msg, start as usize, NO_PACKET);
-                for _ in 0..count {
-                    let at = r.position();
-                    match T::read(&mut r) {
-                        Ok(item) => item.write(w),
-                        Err(_) => {
-                            r.set_position(at);
-                            if r.skip_items(if T::ENTRY { 2 } else { 1 }).is_err() {
-                                break;
-                            }
-                            w.put(&msg[at..r.position()]);
-                        }
-                    }
-                }
+                let reader = Reader::at(msg, start as usize, NO_PACKET);
+                write_wire(w, reader, count, T::ENTRY, &mut |r, w| {
+                    T::read(r).map(|item| item.write(w))
+                });
             }
             _ => self.iter().flatten().for_each(|item| item.write(w)),
+        }
+    }
+}
+
+/// Re-encodes `count` elements as they came off the wire, each through `transcode`
+/// (decode, then encode canonically); one that does not decode is copied as it is. One
+/// loop for every element type.
+#[inline(never)]
+fn write_wire<'b>(
+    w: &mut Writer<'_>,
+    mut r: Reader<'b>,
+    count: u32,
+    entry: bool,
+    transcode: &mut dyn FnMut(&mut Reader<'b>, &mut Writer<'_>) -> Result<(), DecodeError>,
+) {
+    for _ in 0..count {
+        let at = r.position();
+        // A transcode that fails wrote nothing: it fails while decoding, before encoding.
+        if transcode(&mut r, w).is_err() {
+            r.set_position(at);
+            if r.skip_items(if entry { 2 } else { 1 }).is_err() {
+                return;
+            }
+            w.put(&r.input()[at..r.position()]);
         }
     }
 }

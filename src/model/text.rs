@@ -333,7 +333,6 @@ impl fmt::Debug for Bytes<'_> {
 impl<'b> Cbor<'b> for Text<'b> {
     const EMPTY: Self = Text::EMPTY;
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         r.text().map(Text)
     }
@@ -354,7 +353,6 @@ impl<'b> Cbor<'b> for Text<'b> {
 impl<'b> Cbor<'b> for Bytes<'b> {
     const EMPTY: Self = Bytes::EMPTY;
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         r.bytes().map(Bytes)
     }

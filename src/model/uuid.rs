@@ -21,7 +21,6 @@ const HEAD: [u8; 3] = [0xd8, 0x25, 0x50];
 impl<'b> Cbor<'b> for Uuid {
     const EMPTY: Self = Uuid::nil();
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         // Fast path: the canonical form every real peer sends.
         let at = r.position();
@@ -35,7 +34,6 @@ impl<'b> Cbor<'b> for Uuid {
         read_other(r)
     }
 
-    #[inline]
     fn write(&self, w: &mut Writer<'_>) {
         w.put(&HEAD);
         w.put(self.as_bytes());

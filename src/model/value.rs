@@ -134,7 +134,6 @@ impl From<Uuid> for AttributeId {
 impl<'b> Cbor<'b> for AttributeId {
     const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         match r.major()? {
             0 => Attribute::read(r).map(AttributeId::Standard),
@@ -165,7 +164,6 @@ impl fmt::Display for AttributeId {
 impl<'b> Cbor<'b> for ErrorCode {
     const EMPTY: Self = ErrorCode::Other(0);
 
-    #[inline]
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         r.int().map(ErrorCode::from_i64)
     }

@@ -57,8 +57,11 @@ int_map! {
 
 /// How an opcode's response item sits in a success packet (its optional 3rd element).
 pub(crate) trait Item<'b>: Sized {
-    /// Reads the item; `r` is `None` when the packet has none, which would be at `at`.
-    fn read_item(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError>;
+    /// A placeholder, overwritten by [`Item::read_item`].
+    const EMPTY_ITEM: Self;
+    /// Reads the item into `self`; `r` is `None` when the packet has none, which would be
+    /// at `at`.
+    fn read_item(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError>;
     /// True when the success packet carries a 3rd element.
     fn has_item(&self) -> bool;
     /// Writes the 3rd element (only called when [`Item::has_item`]).
@@ -71,9 +74,10 @@ pub(crate) trait Item<'b>: Sized {
 
 /// A required item.
 impl<'b, T: Cbor<'b>> Item<'b> for T {
-    fn read_item(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError> {
+    const EMPTY_ITEM: Self = T::EMPTY;
+    fn read_item(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError> {
         match r {
-            Some(r) => T::read(r),
+            Some(r) => self.read_into(r),
             None => Err(DecodeError::new(DecodeErrorKind::Missing, at).in_field(Field::ITEM)),
         }
     }
@@ -90,8 +94,10 @@ impl<'b, T: Cbor<'b>> Item<'b> for T {
 
 /// An item that may be absent (subscribe's: unconfirmed in the docs, discrepancies D10).
 impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
-    fn read_item(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
-        r.map(T::read).transpose()
+    const EMPTY_ITEM: Self = None;
+    fn read_item(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
+        *self = r.map(T::read).transpose()?;
+        Ok(())
     }
     fn has_item(&self) -> bool {
         self.is_some()
@@ -109,7 +115,8 @@ impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
 /// No item (`[1, id]`): write, unsubscribe, resume, suspend, shutdown, close_sub_session.
 /// An item sent anyway is ignored.
 impl<'b> Item<'b> for () {
-    fn read_item(_: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+    const EMPTY_ITEM: Self = ();
+    fn read_item(&mut self, _: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
         Ok(())
     }
     fn has_item(&self) -> bool {

@@ -64,17 +64,25 @@ macro_rules! operations {
                 }
             }
 
-            /// Reads the parameters of `opcode` from the packet's 4th element (`None` when
-            /// absent); `at` is where that element is or would be.
-            pub(crate) fn read(
+            /// Reads the parameters of `opcode` into `self` from the packet's 4th element
+            /// (`None` when absent); `at` is where that element is or would be. The
+            /// parameters are built in place, not copied there.
+            #[inline(never)]
+            pub(crate) fn read_into(
+                &mut self,
                 opcode: Opcode,
                 r: Option<&mut Reader<'b>>,
                 at: usize,
-            ) -> Result<Self, DecodeError> {
-                Ok(match opcode {
-                    $( Opcode::$variant => Command::$variant(
-                        <$params as Params<'b>>::read_params(r, at)?), )*
-                })
+            ) -> Result<(), DecodeError> {
+                match opcode {
+                    $( Opcode::$variant => {
+                        *self = Command::$variant(<$params as Params<'b>>::EMPTY_PARAMS);
+                        match self {
+                            Command::$variant(p) => p.read_params(r, at),
+                            _ => Ok(()),
+                        }
+                    } )*
+                }
             }
 
             /// Calls `f` with each parameter's name and value, for diagnostics.
@@ -101,6 +109,7 @@ macro_rules! operations {
             }
 
             /// Writes the parameter element (nothing for get_stage).
+            #[inline(never)]
             pub(crate) fn write_params(&self, w: &mut Writer<'_>) {
                 match self {
                     $( Command::$variant(p) => p.write_params(w), )*
@@ -129,17 +138,35 @@ macro_rules! operations {
                 }
             }
 
-            /// Reads an item (`None` when absent) as the response to `opcode`; `at` is
-            /// where the item is or would be, for errors.
+            /// Reads an item (`None` when absent) as the response to `opcode` into
+            /// `self`; `at` is where the item is or would be, for errors.
+            #[inline(never)]
+            pub(crate) fn read_into(
+                &mut self,
+                opcode: Opcode,
+                r: Option<&mut Reader<'b>>,
+                at: usize,
+            ) -> Result<(), DecodeError> {
+                match opcode {
+                    $( Opcode::$variant => {
+                        *self = Response::$variant(<$item as Item<'b>>::EMPTY_ITEM);
+                        match self {
+                            Response::$variant(i) => i.read_item(r, at),
+                            _ => Ok(()),
+                        }
+                    } )*
+                }
+            }
+
+            /// Reads an item as [`Response::read_into`], into a new response.
             pub(crate) fn read(
                 opcode: Opcode,
                 r: Option<&mut Reader<'b>>,
                 at: usize,
             ) -> Result<Self, DecodeError> {
-                Ok(match opcode {
-                    $( Opcode::$variant => Response::$variant(
-                        <$item as Item<'b>>::read_item(r, at)?), )*
-                })
+                let mut response = Response::Write(());
+                response.read_into(opcode, r, at)?;
+                Ok(response)
             }
 
             /// True when the success packet carries an item.
@@ -158,6 +185,7 @@ macro_rules! operations {
             }
 
             /// Writes the item (nothing when there is none).
+            #[inline(never)]
             pub(crate) fn write_item(&self, w: &mut Writer<'_>) {
                 match self {
                     $( Response::$variant(i) => i.write_item(w), )*
@@ -205,7 +233,11 @@ impl<'b> Command<'b> {
     /// element's bytes (`None` when the request has none). Offsets in errors are relative to
     /// `params`. Requests in a message are decoded by [`Batch`](crate::Batch).
     pub fn decode_params(opcode: Opcode, params: Option<&'b [u8]>) -> Result<Self, DecodeError> {
-        standalone(params, |r, at| Command::read(opcode, r, at))
+        standalone(params, |r, at| {
+            let mut command = Command::GetStage(GetStage);
+            command.read_into(opcode, r, at)?;
+            Ok(command)
+        })
     }
 }
 

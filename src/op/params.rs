@@ -239,9 +239,11 @@ impl crate::model::Fields for Resume<'_> {
 
 /// How a command's parameters sit in a request packet (its optional 4th element).
 pub(crate) trait Params<'b>: Sized {
-    /// Reads the parameters; `r` is `None` when the packet has no 4th element, which would
-    /// be at offset `at`.
-    fn read_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError>;
+    /// A placeholder, overwritten by [`Params::read_params`].
+    const EMPTY_PARAMS: Self;
+    /// Reads the parameters into `self`; `r` is `None` when the packet has no 4th element,
+    /// which would be at offset `at`.
+    fn read_params(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError>;
     /// True when the packet carries a 4th element.
     fn has_params(&self) -> bool;
     /// Writes the 4th element (only called when [`Params::has_params`]).
@@ -256,11 +258,13 @@ pub(crate) trait Params<'b>: Sized {
 pub(crate) trait MapParams {}
 
 impl<'b, T: Cbor<'b> + MapParams> Params<'b> for T {
-    #[inline]
-    fn read_params(r: Option<&mut Reader<'b>>, at: usize) -> Result<Self, DecodeError> {
+    const EMPTY_PARAMS: Self = T::EMPTY;
+    fn read_params(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError> {
         match r {
-            Some(r) => T::read(r),
-            None => T::read(&mut Reader::new(&[0xa0])).map_err(|e| e.at(at)),
+            Some(r) => self.read_into(r),
+            None => self
+                .read_into(&mut Reader::new(&[0xa0]))
+                .map_err(|e| e.at(at)),
         }
     }
     fn has_params(&self) -> bool {
@@ -289,11 +293,12 @@ impl MapParams for CloseSubSession {}
 impl MapParams for ClientHello {}
 
 impl<'b> Params<'b> for GetStage {
-    fn read_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
+    const EMPTY_PARAMS: Self = GetStage;
+    fn read_params(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
         if let Some(r) = r {
             r.skip()?;
         }
-        Ok(GetStage)
+        Ok(())
     }
     fn has_params(&self) -> bool {
         false
@@ -302,10 +307,10 @@ impl<'b> Params<'b> for GetStage {
 }
 
 impl<'b> Params<'b> for Resume<'b> {
-    fn read_params(r: Option<&mut Reader<'b>>, _: usize) -> Result<Self, DecodeError> {
-        Ok(Resume {
-            params: r.map(Raw::read).transpose()?,
-        })
+    const EMPTY_PARAMS: Self = Resume { params: None };
+    fn read_params(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
+        self.params = r.map(Raw::read).transpose()?;
+        Ok(())
     }
     fn has_params(&self) -> bool {
         self.params.is_some()

@@ -92,10 +92,10 @@ fn vector(rs: &mut String, v: &Json) {
     for p in Batch::new(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")) {
         let p = match p.unwrap_or_else(|e| panic!("{name}: {e}")) {
             Packet::Success(s) => match context::context(name, s.id) {
-                Some(op) => Packet::Success(Success {
-                    id: s.id,
-                    response: s.response_to(op).unwrap_or_else(|e| panic!("{name}: {e}")),
-                }),
+                Some(op) => {
+                    let response = s.response(op).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    Packet::Success(Success::new(s.id, response))
+                }
                 None => Packet::Success(s),
             },
             other => other,

@@ -1,8 +1,8 @@
 //! The codec and the server session on an emulated Cortex-M4 (QEMU `mps2-an386`).
 //!
 //! Checks every spec and peer vector (typed value, re-encoding, diagnostic notation), the
-//! malformed cases of `tests/vectors/malformed_firmware.json`, nesting at
-//! `wire::MAX_DEPTH`, and a server-session script; then prints stack high-water marks and
+//! malformed cases of `tests/vectors/malformed_firmware.json`, nesting at `MAX_DEPTH`, and
+//! a server-session script; then prints stack high-water marks and
 //! instructions per decode and encode. One line per failed check, a last line
 //! `N passed, M failed`, and a semihosting exit that fails unless M is 0 (a panic or a
 //! fault fails too).
@@ -20,8 +20,7 @@ use core::hint::black_box;
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::debug;
 use heapless::String;
-use xentara_ws::wire::{MAX_DEPTH, Raw};
-use xentara_ws::{Batch, DecodeError, Packet, Success, encode_batch};
+use xentara_ws::{Batch, DecodeError, MAX_DEPTH, Packet, Raw, Success, encode_batch};
 
 /// Prints one line on the host: semihosting text, or a defmt frame with `defmt`.
 /// Arguments are `&str` and integers only, so both formatters take them.
@@ -174,10 +173,11 @@ fn decode_typed<'b>(
     for p in Batch::new(bytes)? {
         let p = match p? {
             Packet::Success(s) => match context::context(v.name, s.id) {
-                Some(op) => Packet::Success(Success {
-                    id: s.id,
-                    response: s.response_to(op)?,
-                }),
+                Some(op) => {
+                    let response = s.response(op)?;
+                    response.check()?;
+                    Packet::Success(Success::new(s.id, response))
+                }
                 None => Packet::Success(s),
             },
             other => other,
@@ -260,11 +260,11 @@ impl Label {
     }
 }
 
-/// The first error decoding `bytes` gives.
+/// The first error decoding `bytes` gives, lazily read parts (sequences) included.
 fn first_error(bytes: &[u8]) -> Option<DecodeError> {
     match Batch::new(bytes) {
         Err(e) => Some(e),
-        Ok(mut batch) => batch.find_map(Result::err),
+        Ok(mut batch) => batch.find_map(|p| p.and_then(|p| p.check()).err()),
     }
 }
 
@@ -277,12 +277,12 @@ fn check_malformed(t: &mut Tally) {
             continue;
         };
         let mut kind: String<64> = String::new();
-        let _ = write!(kind, "{:?}", e.kind);
+        let _ = write!(kind, "{:?}", e.kind());
         let ok = kind.as_str() == m.kind
             && e.code().code() == m.code
-            && e.offset == m.offset
-            && e.field == m.field
-            && e.id == m.id;
+            && e.offset() == m.offset
+            && e.field() == m.field
+            && e.id() == m.id;
         t.check(
             ok,
             what.as_str(),
@@ -290,9 +290,9 @@ fn check_malformed(t: &mut Tally) {
                 "got {} ({}) at {} in {:?} id {:?}, want {} ({}) at {} in {:?} id {:?}",
                 kind,
                 e.code().code(),
-                e.offset,
-                e.field,
-                e.id,
+                e.offset(),
+                e.field(),
+                e.id(),
                 m.kind,
                 m.code,
                 m.offset,
@@ -315,12 +315,15 @@ fn nested(depth: usize, buf: &mut [u8; 64]) -> &[u8] {
     &buf[..WRITE_PREFIX + depth + 1]
 }
 
-/// Decodes every packet of `bytes` (the measured "decode"): the first error, if any.
+/// Decodes every packet of `bytes` and every lazily read part of it (the measured
+/// "decode"): the first error, if any.
 #[inline(never)]
 fn decode(bytes: &[u8]) -> Result<usize, DecodeError> {
     let mut n = 0;
     for p in Batch::new(bytes)? {
-        black_box(p?);
+        let p = p?;
+        p.check()?;
+        black_box(p);
         n += 1;
     }
     Ok(n)
@@ -371,14 +374,16 @@ fn check_depth(t: &mut Tally, stack: &mut Stack) {
     let mut buf = [0u8; 64];
     let too_deep = nested(MAX_DEPTH + 1, &mut buf);
     let e = first_error(too_deep);
-    let want = DecodeError {
-        kind: xentara_ws::DecodeErrorKind::TooDeep,
-        offset: WRITE_PREFIX + MAX_DEPTH,
-        field: "write.value",
-        id: Some(65),
-    };
+    let got = e.map(|e| (e.kind(), e.offset(), e.field(), e.id(), e.code().code()));
+    let want = (
+        xentara_ws::DecodeErrorKind::TooDeep,
+        WRITE_PREFIX + MAX_DEPTH,
+        "write.value",
+        Some(65),
+        -32700,
+    );
     t.check(
-        e == Some(want) && want.code().code() == -32700,
+        got == Some(want),
         "nesting: MAX_DEPTH + 1 deep",
         format_args!("got {e:?}, want {want:?}"),
     );

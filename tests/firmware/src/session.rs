@@ -3,8 +3,7 @@
 
 use xentara_ws::op::params::Credentials;
 use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
-use xentara_ws::wire::enums::Stage;
-use xentara_ws::{Command, ErrorCode, Response, Uuid};
+use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
 
 use crate::Tally;
 use crate::vectors::named;

@@ -1,6 +1,6 @@
 //! The codec alone, as a firmware uses it: decode any message (every packet type, every
-//! opcode's parameters, success items typed for any opcode) and encode packets. No
-//! formatting is linked. Runs the seed request through and exits with success when it
+//! opcode's parameters, success items typed for any opcode, every sequence's elements — read
+//! when the packets are re-encoded) and encode packets. No formatting is linked. Runs the seed request through and exits with success when it
 //! re-encodes to the same bytes.
 
 #![no_std]
@@ -31,8 +31,8 @@ fn main() -> ! {
             for packet in batch {
                 let packet = match packet {
                     Ok(Packet::Success(s)) => s
-                        .response_to(opcode)
-                        .map(|response| Packet::Success(Success { id: s.id, response })),
+                        .response(opcode)
+                        .map(|response| Packet::Success(Success::new(s.id, response))),
                     other => other,
                 };
                 match packet {

@@ -13,8 +13,7 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use xentara_ws::op::params::Credentials;
 use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
-use xentara_ws::wire::enums::Stage;
-use xentara_ws::{Command, ErrorCode, Response, Uuid};
+use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
 
 struct App;
 
