@@ -230,12 +230,15 @@ impl<'b> Reader<'b> {
     #[inline(never)]
     fn int_slow(&mut self) -> Result<i64, DecodeError> {
         let at = self.pos;
-        let negative = match self.major()? {
+        let b = self.peek()?;
+        let negative = match b >> 5 {
             0 => false,
             1 => true,
             _ => return Err(self.wrong_type(Expected::Integer)),
         };
-        let n = self.definite_slow(u8::from(negative), Expected::Integer)?;
+        let Some(n) = self.argument(b)? else {
+            return Err(self.wrong_type(Expected::Integer));
+        };
         match i64::try_from(n) {
             Ok(n) if negative => Ok(-1 - n),
             Ok(n) => Ok(n),

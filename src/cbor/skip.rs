@@ -57,6 +57,17 @@ impl<'b> Reader<'b> {
             let Some(&b) = input.get(pos) else {
                 return Err(fail(K::Truncated, pos));
             };
+            // Fast path: an item whose size its initial byte gives (integers, short strings,
+            // simple values, floats) at a definite level.
+            let step = usize::from(STEP[usize::from(b)]);
+            if step != 0 && left != UNTIL_BREAK {
+                left -= 1;
+                pos += step;
+                if pos > input.len() {
+                    return Err(fail(K::Truncated, pos - step));
+                }
+                continue;
+            }
             if left != UNTIL_BREAK {
                 left -= 1;
             } else if b == BREAK {
@@ -128,6 +139,31 @@ fn argument(input: &[u8], at: usize, size: u8) -> Option<u64> {
         _ => u64::from_be_bytes(*rest.first_chunk()?),
     })
 }
+
+/// The whole size of the item each initial byte starts, when the byte alone gives it (0:
+/// it does not — containers, tags, longer strings, breaks, reserved values, `f8`).
+const STEP: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (major, info) = (b >> 5, b & 0x1f);
+        table[b] = match (major, info) {
+            (0 | 1, 0..=23) => 1,
+            (0 | 1, 24) => 2,
+            (0 | 1, 25) => 3,
+            (0 | 1, 26) => 5,
+            (0 | 1, 27) => 9,
+            (2 | 3, 0..=23) => 1 + info as u8,
+            (7, 0..=23) => 1,
+            (7, 25) => 3,
+            (7, 26) => 5,
+            (7, 27) => 9,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// [`HEAD`]'s bits: the head's size in bytes (1, 2, 3, 5 or 9) …
 const SIZE: u8 = 0x0f;

@@ -168,6 +168,16 @@ impl<'b> Cbor<'b> for TimePoint {
 
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let at = r.position();
+        // Fast path: the documented form, `1001({4: 4([exponent, mantissa])})`.
+        const DECIMAL: [u8; 7] = [0xd9, 0x03, 0xe9, 0xa1, 0x04, 0xc4, 0x82];
+        if r.input().get(at..at + 7) == Some(&DECIMAL[..]) {
+            r.set_position(at + 7);
+            if let (Ok(exponent), Ok(mantissa)) = (r.int(), r.int()) {
+                return Ok(TimePoint::Decimal { exponent, mantissa });
+            }
+            // Errors come from the general path, which says where.
+            r.set_position(at);
+        }
         let t = match r.major()? {
             6 => match r.tag()? {
                 EPOCH_TAG => TimePoint::from_number(r),
