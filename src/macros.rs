@@ -24,8 +24,6 @@ macro_rules! int_map {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-        // Aligned, so that enums holding it keep its UUIDs at aligned offsets.
-        #[repr(align(8))]
         $vis struct $name $(<$lt>)? {
             $( $(#[$fmeta])* pub $field: int_map!(@ty $mode $ty), )*
         }

@@ -348,3 +348,38 @@ fn chunked_uuid_and_chunked_error_message() {
     assert_eq!(error.error.message.unwrap(), "read only");
     assert_eq!(error.error.message.unwrap().to_string(), "read only");
 }
+
+/// The firmware's malformed cases (`vectors/malformed_firmware.json`, checked on the
+/// Cortex-M4 by `tests/firmware`) say what the host decoder says, field by field.
+#[test]
+fn firmware_malformed_cases_match_the_host() {
+    let path = format!(
+        "{}/tests/vectors/malformed_firmware.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = json.as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let e = first_error(case["hex"].as_str().unwrap());
+        assert_eq!(
+            (
+                format!("{:?}", e.kind()),
+                e.code().code(),
+                e.offset() as u64,
+                e.field(),
+                e.id()
+            ),
+            (
+                case["kind"].as_str().unwrap().to_owned(),
+                case["code"].as_i64().unwrap(),
+                case["offset"].as_u64().unwrap(),
+                case["field"].as_str().unwrap(),
+                case["id"].as_i64()
+            ),
+            "{name}"
+        );
+    }
+}

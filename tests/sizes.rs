@@ -1,0 +1,56 @@
+//! The main types stay small: they are returned through every level of the decoder, so
+//! their size is a cost on every packet. Prints each size and fails when one grows past its
+//! bound (the bounds are today's sizes on a 64-bit target; the firmware prints the 32-bit
+//! ones).
+
+use std::mem::size_of;
+
+use xentara_ws::session::{ClientSession, ServerSession};
+use xentara_ws::{AttributeId, Command, DecodeError, Packet, Response, Seq, Success, Text, Value};
+
+#[test]
+fn main_types_are_small() {
+    let sizes = [
+        // 16 bytes, and results of a word travel in two registers (was 48).
+        ("DecodeError", size_of::<DecodeError>(), 16),
+        (
+            "Result<(), DecodeError>",
+            size_of::<Result<(), DecodeError>>(),
+            16,
+        ),
+        (
+            "Result<u64, DecodeError>",
+            size_of::<Result<u64, DecodeError>>(),
+            16,
+        ),
+        // A request's largest parameters (write) are 89 bytes of UUIDs, ids and a value.
+        ("Packet", size_of::<Packet<'_>>(), 104),
+        (
+            "Result<Packet, DecodeError>",
+            size_of::<Result<Packet<'_>, DecodeError>>(),
+            104,
+        ),
+        (
+            "Option<Result<Packet, DecodeError>>",
+            size_of::<Option<Result<Packet<'_>, DecodeError>>>(),
+            104,
+        ),
+        ("Command", size_of::<Command<'_>>(), 96),
+        ("Response", size_of::<Response<'_>>(), 80),
+        ("Success", size_of::<Success<'_>>(), 88),
+        ("Value", size_of::<Value<'_>>(), 32),
+        ("Text", size_of::<Text<'_>>(), 24),
+        ("Seq<AttributeId>", size_of::<Seq<'_, AttributeId>>(), 32),
+        // The session machines are issue 12's and 13's: bounded here so they do not grow.
+        ("ClientSession", size_of::<ClientSession>(), 568),
+        ("ServerSession", size_of::<ServerSession>(), 37_832),
+    ];
+    let mut over = Vec::new();
+    for (name, size, bound) in sizes {
+        println!("{name:<40} {size:>6} bytes (bound {bound})");
+        if size > bound {
+            over.push(format!("{name} is {size} bytes, over its bound of {bound}"));
+        }
+    }
+    assert!(over.is_empty(), "{}", over.join("\n"));
+}
