@@ -1,7 +1,7 @@
 //! Operations: the opcode table, each opcode's typed parameters ([`params`]) and typed
 //! response item ([`items`]).
 //!
-//! One table, [`operations!`], drives everything per opcode: [`Opcode`], [`Command`] (a
+//! One table, `operations!`, drives everything per opcode: [`Opcode`], [`Command`] (a
 //! request's typed parameters) and [`Response`] (a success packet's typed item). Adding an
 //! opcode is one line there plus its parameter struct.
 
