@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Prints the latest `cargo bench --bench codec` results as a Markdown table.
+"""Prints the latest `cargo bench --bench codec` results as Markdown tables.
 
 Reads <target>/criterion/{decode,encode}_<message>/<function>/new/estimates.json (criterion
-writes group `decode/<message>` to directory `decode_<message>`): mean time per operation,
-and the ratios the issue's targets are stated in.
+writes group `decode/<message>` to directory `decode_<message>`): the median time per
+operation, and the ratios the targets are stated in.
 
     python3 benches/criterion_table.py [target-dir]
 """
@@ -24,11 +24,11 @@ def target_dir():
     return json.loads(meta)["target_directory"]
 
 
-def mean_ns(root, group, function):
+def median_ns(root, group, function):
     path = os.path.join(root, "criterion", group, function, "new", "estimates.json")
     try:
         with open(path) as f:
-            return json.load(f)["mean"]["point_estimate"]
+            return json.load(f)["median"]["point_estimate"]
     except FileNotFoundError:
         return None
 
@@ -42,16 +42,28 @@ def ratio(a, b):
 
 
 root = target_dir()
-print("| message | decode xentara-ws | minicbor-skip | ciborium | xentara / skip "
-      "| ciborium / xentara | encode xentara-ws | ciborium | ciborium / xentara |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+print("| message | decode xentara-ws | minicbor skip | xentara / skip | ciborium "
+      "| ciborium / xentara | encode xentara-ws | encode ciborium |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for m in MESSAGES:
-    dx, ds, dc = (mean_ns(root, f"decode_{m}", f) for f in
+    dx, ds, dc = (median_ns(root, f"decode_{m}", f) for f in
                   ("xentara-ws", "minicbor-skip", "ciborium"))
-    ex, ec = (mean_ns(root, f"encode_{m}", f) for f in ("xentara-ws", "ciborium"))
-    print(f"| {m} | {fmt(dx)} | {fmt(ds)} | {fmt(dc)} | {ratio(dx, ds)} | {ratio(dc, dx)} "
-          f"| {fmt(ex)} | {fmt(ec)} | {ratio(ec, ex)} |")
-scaling = [(n, mean_ns(root, "decode-scaling", os.path.join("xentara-ws", f"batch_{n}")))
+    ex, ec = (median_ns(root, f"encode_{m}", f) for f in ("xentara-ws", "ciborium"))
+    print(f"| {m} | {fmt(dx)} | {fmt(ds)} | {ratio(dx, ds)} | {fmt(dc)} | {ratio(dc, dx)} "
+          f"| {fmt(ex)} | {fmt(ec)} |")
+
+seed = "close_sub_session"
+dx, dh, db = (median_ns(root, f"decode_{seed}", f) for f in
+              ("xentara-ws", "minicbor-hand", "bytes"))
+ex, eh = (median_ns(root, f"encode_{seed}", f) for f in ("xentara-ws", "minicbor-hand"))
+print()
+print("| seed close_sub_session | xentara-ws | hand-written minicbor | ratio "
+      "| plain byte reader | ratio |")
+print("|---|--:|--:|--:|--:|--:|")
+print(f"| decode | {fmt(dx)} | {fmt(dh)} | {ratio(dx, dh)} | {fmt(db)} | {ratio(dx, db)} |")
+print(f"| encode | {fmt(ex)} | {fmt(eh)} | {ratio(ex, eh)} | | |")
+
+scaling = [(n, median_ns(root, "decode-scaling", os.path.join("xentara-ws", f"batch_{n}")))
            for n in (8, 64, 512)]
 if all(t is not None for _, t in scaling):
     print()

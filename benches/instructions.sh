@@ -3,16 +3,16 @@
 #
 # For each message and mode, runs examples/instructions.rs under callgrind with N=1 and
 # N=1+ITERS iterations and prints (difference / ITERS): set-up and process start cancel out.
+# Prints a Markdown table with the ratios the targets are stated in.
 #
 #   bash benches/instructions.sh                 # every message, every mode
 #   bash benches/instructions.sh batch_64        # some messages
-#   ITERS=100 MODES="decode-xentara" bash benches/instructions.sh
+#   ITERS=100 bash benches/instructions.sh
 #   BUILD_ONLY=1 bash benches/instructions.sh    # CI: build the binary, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ITERS=${ITERS:-1000}
-MODES=${MODES:-"decode-xentara decode-minicbor-skip decode-ciborium encode-xentara encode-ciborium"}
 
 # The bench profile (release + debug info), so callgrind_annotate can name lines.
 cargo build --quiet --profile bench --example instructions
@@ -37,15 +37,35 @@ count() {
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-printf '%-18s' message
-for mode in $MODES; do printf ' %20s' "$mode"; done
-printf '\n'
+# Instructions per operation of one message and mode.
+per_op() {
+    local lo hi
+    lo=$(count "$1" "$2" 1)
+    hi=$(count "$1" "$2" $((ITERS + 1)))
+    python3 -c "print(round(($hi - $lo) / $ITERS))"
+}
+
+echo "| message | decode xentara-ws | minicbor skip | our skip | xentara / skip | ciborium | ciborium / xentara | encode xentara-ws | encode ciborium |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 for msg in "${messages[@]}"; do
-    printf '%-18s' "$msg"
-    for mode in $MODES; do
-        lo=$(count "$msg" "$mode" 1)
-        hi=$(count "$msg" "$mode" $((ITERS + 1)))
-        printf ' %20s' "$(python3 -c "print(f'{($hi - $lo) / $ITERS:.1f}')")"
-    done
-    printf '\n'
+    dx=$(per_op "$msg" decode-xentara)
+    ds=$(per_op "$msg" decode-minicbor-skip)
+    sx=$(per_op "$msg" skip-xentara)
+    dc=$(per_op "$msg" decode-ciborium)
+    ex=$(per_op "$msg" encode-xentara)
+    ec=$(per_op "$msg" encode-ciborium)
+    python3 -c "print(f'| $msg | $dx | $ds | $sx | {$dx / $ds:.2f} | $dc | {$dc / $dx:.1f} | $ex | $ec |')"
 done
+# The seed request against hand-written references.
+if [[ " ${messages[*]} " == *" close_sub_session "* ]]; then
+    dx=$(per_op close_sub_session decode-xentara)
+    dh=$(per_op close_sub_session decode-minicbor-hand)
+    db=$(per_op close_sub_session decode-bytes)
+    ex=$(per_op close_sub_session encode-xentara)
+    eh=$(per_op close_sub_session encode-minicbor-hand)
+    echo
+    echo "| seed close_sub_session | xentara-ws | hand-written minicbor | ratio | plain byte reader | ratio |"
+    echo "|---|--:|--:|--:|--:|--:|"
+    python3 -c "print(f'| decode | $dx | $dh | {$dx / $dh:.2f} | $db | {$dx / $db:.1f} |')"
+    python3 -c "print(f'| encode | $ex | $eh | {$ex / $eh:.2f} | | |')"
+fi

@@ -528,19 +528,6 @@ pub fn decode_bytes_seed(bytes: &[u8]) -> Option<(i64, [u8; 16])> {
     Some((i64::from(*id), <[u8; 16]>::try_from(rest).ok()?))
 }
 
-#[inline(never)]
-pub fn decode_xentara_bare(bytes: &[u8]) -> usize {
-    let Ok(batch) = Batch::new(bytes) else {
-        return 0;
-    };
-    let mut n = 0;
-    for packet in batch {
-        black_box(&packet);
-        n += 1;
-    }
-    n
-}
-
 /// This crate's structural skip over the whole message (`Raw::new`).
 #[inline(never)]
 pub fn skip_xentara(bytes: &[u8]) -> bool {
