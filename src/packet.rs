@@ -303,7 +303,10 @@ fn invalid_header(e: DecodeError, field: Field) -> DecodeError {
 }
 
 impl<'b> Cbor<'b> for Packet<'b> {
-    const EMPTY: Self = Packet::Success(Success::new(0, Response::Write(())));
+    const EMPTY: Self = Packet::Request(Request {
+        id: 0,
+        command: Command::GetStage(crate::op::params::GetStage),
+    });
 
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
         let mut packet = Self::EMPTY;
@@ -315,6 +318,10 @@ impl<'b> Cbor<'b> for Packet<'b> {
     #[inline]
     fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
         let start = r.position();
+        // Fast path: a header in its minimal form; anything else goes the general way.
+        if let Some(result) = self.read_minimal(r, start) {
+            return result;
+        }
         let mut len = match r.array() {
             Ok(len) => len,
             Err(e) if e.is_fatal() => return Err(e),
@@ -429,6 +436,115 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 ev.write(w);
             }
         }
+    }
+}
+
+impl<'b> Packet<'b> {
+    /// A packet whose header is in its minimal form — `83`/`84 00 id opcode`,
+    /// `82`/`83 01 id`, `83 02 id`, `83 08 00`, with a one- or two-byte id and a one-byte
+    /// opcode — read without the general path's checks, which the head's form makes
+    /// needless. `None` (the reader back at `start`) for any other packet, or a header in
+    /// error: the general path then reads it and says what is wrong.
+    #[inline(always)]
+    fn read_minimal(
+        &mut self,
+        r: &mut Reader<'b>,
+        start: usize,
+    ) -> Option<Result<(), DecodeError>> {
+        let input = r.input();
+        let (&head, &ty) = (input.get(start)?, input.get(start + 1)?);
+        let elements = match head {
+            0x82..=0x84 => head - 0x80,
+            _ => return None,
+        };
+        if ty == 0 {
+            return self.read_minimal_request(r, start, elements);
+        }
+        if ty == packet_type::EVENT as u8 {
+            if elements != 3 || input.get(start + 2) != Some(&0) {
+                return None;
+            }
+            r.set_position(start + 3);
+            r.packet = start as u32;
+            *self = Packet::Event(Event::DataChange(DataChange::EMPTY));
+            let Packet::Event(Event::DataChange(change)) = self else {
+                return None;
+            };
+            return Some(change.read_into(r));
+        }
+        r.set_position(start + 2);
+        let id = match (ty, elements, r.int()) {
+            (1, 2 | 3, Ok(id)) | (2, 3, Ok(id)) => id,
+            _ => {
+                r.set_position(start);
+                return None;
+            }
+        };
+        r.packet = start as u32;
+        let result = match ty {
+            1 => {
+                let item_at = r.position();
+                let skipped = if elements == 3 { r.skip() } else { Ok(()) };
+                *self = Packet::Success(Success {
+                    id,
+                    item: Item::Wire {
+                        msg: input,
+                        start: item_at as u32,
+                        end: r.position() as u32,
+                        packet: r.packet,
+                    },
+                });
+                skipped
+            }
+            _ => match ErrorObject::read(r) {
+                Ok(error) => {
+                    *self = Packet::Error(ErrorResponse { id, error });
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+        };
+        Some(result.map_err(|e| e.with_id(id)))
+    }
+
+    /// [`Packet::read_minimal`] for a request: the most common packet.
+    #[inline(always)]
+    fn read_minimal_request(
+        &mut self,
+        r: &mut Reader<'b>,
+        start: usize,
+        elements: u8,
+    ) -> Option<Result<(), DecodeError>> {
+        let input = r.input();
+        r.set_position(start + 2);
+        let id = match (elements, r.int()) {
+            (3 | 4, Ok(id)) => id,
+            _ => {
+                r.set_position(start);
+                return None;
+            }
+        };
+        let at = r.position();
+        let Some(opcode) = input.get(at).and_then(|&b| Opcode::from_u64(u64::from(b))) else {
+            r.set_position(start);
+            return None;
+        };
+        r.set_position(at + 1);
+        r.packet = start as u32;
+        let params = if elements == 4 { Some(&mut *r) } else { None };
+        *self = Packet::Request(Request {
+            id,
+            command: Command::GetStage(crate::op::params::GetStage),
+        });
+        let Packet::Request(request) = self else {
+            return None;
+        };
+        Some(
+            request
+                .command
+                .read_into(opcode, params, at + 1)
+                .map_err(|e| e.with_id(id)),
+        )
     }
 }
 
