@@ -227,17 +227,14 @@ fn read_wire(r: &mut Reader<'_>, entry: bool) -> Result<(u32, u32), DecodeError>
     let count = match len {
         Len::Definite(n) => {
             // Fast path: elements that are one-byte integers (standard attribute ids, …).
-            let items = n.saturating_mul(per);
-            let mut left = items;
-            let pos = r.position();
-            let small = r.input().get(pos..).unwrap_or_default();
-            let run = small
-                .iter()
-                .take(usize::try_from(items).unwrap_or(usize::MAX))
-                .take_while(|&&b| b < 0x18)
-                .count();
-            r.set_position(pos + run);
-            left -= run as u64;
+            let mut left = n.saturating_mul(per);
+            let input = r.input();
+            let mut pos = r.position();
+            while left > 0 && input.get(pos).is_some_and(|&b| b < 0x18) {
+                pos += 1;
+                left -= 1;
+            }
+            r.set_position(pos);
             if left > 0 {
                 r.skip_items(left)?;
             }
