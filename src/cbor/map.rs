@@ -51,25 +51,27 @@ impl MapSpec {
         let mut seen = 0u8;
         while r.has_next(&mut len)? {
             let key_at = r.position();
-            let slot = match r.major()? {
-                0 => self.slot(r.uint()?),
-                _ => {
-                    r.skip()?;
-                    None
+            // Fast path: a one-byte key in its slot (keys are 0, 1, 2, … in slot order).
+            let slot = match r.input().get(key_at) {
+                Some(&b) if usize::from(b) < self.keys.len() && self.keys[usize::from(b)] == b => {
+                    r.set_position(key_at + 1);
+                    usize::from(b)
                 }
+                _ => match self.key_slow(r)? {
+                    Some(slot) => slot,
+                    None => continue,
+                },
             };
-            let Some(slot) = slot else {
-                r.skip()?;
-                continue;
+            let (key, field) = match (self.keys.get(slot), self.fields.get(slot)) {
+                (Some(&key), Some(&field)) => (key, field),
+                _ => continue,
             };
-            let field = self.fields.get(slot).copied().unwrap_or(Field::NONE);
             if seen & (1 << slot) != 0 {
-                let key = self.key(slot);
-                return Err(DecodeError::new(K::DuplicateKey(key), key_at).in_field(field));
+                return Err(DecodeError::new(K::DuplicateKey(u64::from(key)), key_at).in_field(field));
             }
             seen |= 1 << slot;
             r.field = field;
-            read(self.keys[slot], r).map_err(|e| e.in_field(field))?;
+            read(key, r).map_err(|e| e.in_field(field))?;
         }
         r.field = outer;
         let missing = self.required & !seen;
@@ -80,6 +82,23 @@ impl MapSpec {
             return Err(DecodeError::new(K::MissingKey(key), start).in_field(field));
         }
         Ok(())
+    }
+
+    /// A key in any other form: its slot, or `None` for an unknown key, which is stepped
+    /// over with its value.
+    #[cold]
+    fn key_slow(&self, r: &mut Reader<'_>) -> Result<Option<usize>, DecodeError> {
+        let slot = match r.major()? {
+            0 => self.slot(r.uint()?),
+            _ => {
+                r.skip()?;
+                None
+            }
+        };
+        if slot.is_none() {
+            r.skip()?;
+        }
+        Ok(slot)
     }
 
     /// The slot of `key`, if it is one of the map's.
