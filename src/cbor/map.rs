@@ -67,7 +67,9 @@ impl MapSpec {
                 _ => continue,
             };
             if seen & (1 << slot) != 0 {
-                return Err(DecodeError::new(K::DuplicateKey(u64::from(key)), key_at).in_field(field));
+                return Err(
+                    DecodeError::new(K::DuplicateKey(u64::from(key)), key_at).in_field(field)
+                );
             }
             seen |= 1 << slot;
             r.field = field;

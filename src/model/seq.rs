@@ -221,22 +221,21 @@ impl<'b, T: Cbor<'b> + Clone> IntoIterator for &Seq<'b, T> {
 /// One function for every element type.
 #[inline(never)]
 fn read_wire(r: &mut Reader<'_>, entry: bool) -> Result<(u32, u32), DecodeError> {
+    let per = if entry { 2 } else { 1 };
     let len = if entry { r.map()? } else { r.array()? };
     let start = r.position();
-    let per = if entry { 2 } else { 1 };
     let count = match len {
         Len::Definite(n) => {
             // Fast path: elements that are one-byte integers (standard attribute ids, …).
-            let mut left = n.saturating_mul(per);
-            let input = r.input();
-            let mut pos = r.position();
-            while left > 0 && input.get(pos).is_some_and(|&b| b < 0x18) {
-                pos += 1;
-                left -= 1;
-            }
-            r.set_position(pos);
-            if left > 0 {
-                r.skip_items(left)?;
+            let items = n.saturating_mul(per);
+            let small = usize::try_from(items)
+                .ok()
+                .and_then(|items| r.input().get(start..start.checked_add(items)?))
+                .is_some_and(|all| all.iter().all(|&b| b < 0x18));
+            if small {
+                r.set_position(start + items as usize);
+            } else {
+                r.skip_items(items)?;
             }
             n
         }
@@ -251,8 +250,7 @@ fn read_wire(r: &mut Reader<'_>, entry: bool) -> Result<(u32, u32), DecodeError>
             n
         }
     };
-    let count = u32::try_from(count).unwrap_or(u32::MAX);
-    Ok((start as u32, count))
+    Ok((start as u32, u32::try_from(count).unwrap_or(u32::MAX)))
 }
 
 impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
@@ -273,6 +271,18 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
                 field: r.field,
             },
         })
+    }
+
+    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
+        let (start, count) = read_wire(r, T::ENTRY)?;
+        self.repr = Repr::Wire {
+            msg: r.input(),
+            start,
+            count,
+            packet: r.packet,
+            field: r.field,
+        };
+        Ok(())
     }
 
     fn write(&self, w: &mut Writer<'_>) {

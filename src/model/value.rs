@@ -135,6 +135,14 @@ impl<'b> Cbor<'b> for AttributeId {
     const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
 
     fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+        // Fast path: a standard attribute's one-byte number.
+        let at = r.position();
+        if let Some(&b) = r.input().get(at)
+            && b < 0x18
+        {
+            r.set_position(at + 1);
+            return Ok(AttributeId::Standard(Attribute::from_u64(u64::from(b))));
+        }
         match r.major()? {
             0 => Attribute::read(r).map(AttributeId::Standard),
             6 => Uuid::read(r).map(AttributeId::Uuid),
