@@ -1,14 +1,19 @@
 //! Arbitrary server messages fed to a client session with requests in flight. The input
 //! interleaves sending batches of arbitrary commands, answers to pending requests (typed
-//! items of any opcode, errors, unknown ids), arbitrary packets and raw bytes, and
-//! cancellations. A model of the requests in flight checks after each step:
+//! items of their own or any opcode, errors, unknown ids), arbitrary packets and raw bytes,
+//! and cancellations. A model of the requests in flight checks after each step:
 //!
 //! - the session's pending table is exactly the model's (ids and opcodes), within capacity,
 //!   and no id is in flight twice;
-//! - a rejected message changes nothing (state and pending table as before);
-//! - an accepted message yields one outcome per packet: a success or error only for a
-//!   request in flight (then no longer pending), its item typed by that request's opcode;
-//!   anything else is `Unexpected`; the hello's answer moves the state on;
+//! - a message that is not an array of packets is refused whole and changes nothing (state
+//!   and pending table as before);
+//! - any other message yields one outcome per packet, in order: a success or error only for
+//!   a request in flight (then no longer pending), its item typed by that request's
+//!   opcode; `Invalid` for a packet that does not decode (answering the request its id
+//!   names, if in flight), with an error that points inside the message; `Unexpected`
+//!   otherwise; the hello's answer moves the state on;
+//! - an item generated for its request's own opcode is never `Invalid`, and reads to its
+//!   end;
 //! - a refused hello stops every further request.
 #![no_main]
 
@@ -19,6 +24,9 @@ use xentara_ws::session::{ClientSession, ClientState, Outcome, SessionError, Une
 use xentara_ws::{
     Command, ErrorObject, ErrorResponse, MessageId, Opcode, Packet, Response, Success,
 };
+
+/// A success item that encodes as none: `[1, id]`.
+const NO_ITEM: Response<'static> = Response::Write(());
 
 #[path = "../../tests/common/checks.rs"]
 mod checks;
@@ -60,16 +68,25 @@ enum Answer<'a> {
     Stray(MessageId),
 }
 
-/// A typed item for `op`, or none.
-fn item_for<'a>(op: Opcode, u: &mut Unstructured<'a>) -> Response<'a> {
-    for _ in 0..8 {
-        match u.arbitrary::<Response<'a>>() {
-            Ok(r) if r.opcode() == Some(op) => return r,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    Response::Untyped(None)
+/// An item of `op`'s type, generated from `u`.
+fn item_for<'a>(op: Opcode, u: &mut Unstructured<'a>) -> arbitrary::Result<Response<'a>> {
+    Ok(match op {
+        Opcode::ServerInformation => Response::ServerInformation(u.arbitrary()?),
+        Opcode::Browse => Response::Browse(u.arbitrary()?),
+        Opcode::MetaData => Response::MetaData(u.arbitrary()?),
+        Opcode::Lookup => Response::Lookup(u.arbitrary()?),
+        Opcode::Read => Response::Read(u.arbitrary()?),
+        Opcode::Write => Response::Write(u.arbitrary()?),
+        Opcode::Subscribe => Response::Subscribe(u.arbitrary()?),
+        Opcode::Unsubscribe => Response::Unsubscribe(u.arbitrary()?),
+        Opcode::GetStage => Response::GetStage(u.arbitrary()?),
+        Opcode::Resume => Response::Resume(u.arbitrary()?),
+        Opcode::Suspend => Response::Suspend(u.arbitrary()?),
+        Opcode::Shutdown => Response::Shutdown(u.arbitrary()?),
+        Opcode::CreateSubSession => Response::CreateSubSession(u.arbitrary()?),
+        Opcode::CloseSubSession => Response::CloseSubSession(u.arbitrary()?),
+        Opcode::ClientHello => Response::ClientHello(u.arbitrary()?),
+    })
 }
 
 /// The model's view: the requests in flight and the hello's id.
@@ -98,7 +115,9 @@ fn check_table(client: &Client, model: &Model) {
 }
 
 /// Hands `message` to the client and checks every outcome against the model.
-fn receive(client: &mut Client, model: &mut Model, message: &[u8]) {
+/// `typed[i]` is true when packet `i` is a success whose item was generated for its
+/// request's own opcode.
+fn receive(client: &mut Client, model: &mut Model, message: &[u8], typed: &[bool]) {
     let before = client.state();
     let packets = match xentara_ws::Batch::new(message) {
         Ok(b) => b.count(),
@@ -110,30 +129,48 @@ fn receive(client: &mut Client, model: &mut Model, message: &[u8]) {
     let outcomes = match result {
         Ok(outcomes) => outcomes,
         Err(e) => {
-            assert!(
-                matches!(e, SessionError::Decode(_) | SessionError::Violation(_)),
-                "{e}"
+            let SessionError::Decode(e) = e else {
+                panic!("handle_message failed: {e}");
+            };
+            assert_eq!(
+                xentara_ws::Batch::new(message).err(),
+                Some(e),
+                "an array of packets was refused whole"
             );
+            checks::check_error(&e, message.len());
             assert_eq!(
                 client.state(),
                 before,
-                "a rejected message changed the state"
+                "a refused message changed the state"
             );
             return check_table(client, model);
         }
     };
     assert_eq!(outcomes.len(), packets, "one outcome per packet");
     let mut state = before;
-    for outcome in &outcomes {
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if typed.get(i) == Some(&true) {
+            match outcome {
+                Outcome::Invalid(e) => panic!("an item of its request's opcode is invalid: {e}"),
+                Outcome::Success { response, .. } => {
+                    if let Err(e) = response.check() {
+                        panic!("an item of its request's opcode does not read: {e}");
+                    }
+                }
+                _ => {}
+            }
+        }
         match outcome {
             Outcome::Success { id, response } => {
                 let op = model
                     .pending
                     .remove(id)
                     .expect("a success for no pending request");
-                if let Some(typed) = response.opcode() {
-                    assert_eq!(typed, op, "the item is typed by its request's opcode");
-                }
+                assert_eq!(
+                    response.opcode(),
+                    op,
+                    "the item is typed by its request's opcode"
+                );
                 if let ClientState::HelloSent { id: hello } = state {
                     assert_eq!(*id, hello, "an answer before the hello's was taken");
                     state = client.state();
@@ -153,10 +190,33 @@ fn receive(client: &mut Client, model: &mut Model, message: &[u8]) {
             Outcome::Unexpected { id, reason } => match reason {
                 Unexpected::UnknownId => assert!(!model.pending.contains_key(id)),
                 Unexpected::BeforeHello => {
-                    assert!(matches!(state, ClientState::HelloSent { .. }));
+                    let ClientState::HelloSent { id: hello } = state else {
+                        panic!("BeforeHello for {id} in state {state:?}");
+                    };
+                    assert_ne!(
+                        *id, hello,
+                        "the hello's answer was taken as before the hello"
+                    );
                     assert!(model.pending.remove(id).is_some());
                 }
+                // A request packet answers nothing.
+                Unexpected::Request => {}
             },
+            Outcome::Invalid(e) => {
+                checks::check_error(e, message.len());
+                // It answers the request its id names, if that one is in flight.
+                if let Some(id) = e.id()
+                    && model.pending.remove(&id).is_some()
+                    && let ClientState::HelloSent { id: hello } = state
+                {
+                    assert_eq!(id, hello, "an answer before the hello's was taken");
+                    state = client.state();
+                    assert!(
+                        matches!(state, ClientState::Refused { .. }),
+                        "a hello answered by an invalid packet left the session {state:?}"
+                    );
+                }
+            }
             Outcome::Event(_) => {}
         }
     }
@@ -224,35 +284,41 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 let ids: Vec<(MessageId, Opcode)> =
                     model.pending.iter().map(|(id, op)| (*id, *op)).collect();
                 let mut packets = Vec::new();
+                let mut typed = Vec::new();
                 for (pick, answer) in answers {
                     let Some(&(id, op)) = ids.get(usize::from(pick) % ids.len().max(1)) else {
                         continue;
                     };
+                    let mut own = false;
                     packets.push(match answer {
-                        Answer::Typed(None) => Packet::Success(Success {
-                            id,
-                            response: Response::Untyped(None),
-                        }),
-                        Answer::Typed(Some(bytes)) => Packet::Success(Success {
-                            id,
-                            response: item_for(op, &mut Unstructured::new(bytes)),
-                        }),
-                        Answer::Any(response) => Packet::Success(Success { id, response }),
+                        Answer::Typed(None) => Packet::Success(Success::new(id, NO_ITEM)),
+                        Answer::Typed(Some(bytes)) => {
+                            let response = match item_for(op, &mut Unstructured::new(bytes)) {
+                                Ok(response) => {
+                                    own = true;
+                                    response
+                                }
+                                Err(_) => NO_ITEM,
+                            };
+                            Packet::Success(Success::new(id, response))
+                        }
+                        Answer::Any(response) => Packet::Success(Success::new(id, response)),
                         Answer::Error(error) => Packet::Error(ErrorResponse { id, error }),
                         Answer::Stray(id) => Packet::Error(ErrorResponse {
                             id,
                             error: ErrorObject::new(xentara_ws::ErrorCode::InternalError),
                         }),
                     });
+                    typed.push(own);
                 }
                 let bytes = checks::encode(&packets);
-                receive(&mut client, &mut model, &bytes);
+                receive(&mut client, &mut model, &bytes, &typed);
             }
             Step::Packets(packets) => {
                 let bytes = checks::encode(&packets);
-                receive(&mut client, &mut model, &bytes);
+                receive(&mut client, &mut model, &bytes, &[]);
             }
-            Step::Raw(bytes) => receive(&mut client, &mut model, bytes),
+            Step::Raw(bytes) => receive(&mut client, &mut model, bytes, &[]),
             Step::Cancel(pick) => {
                 let ids: Vec<MessageId> = model.pending.keys().copied().collect();
                 if let Some(&id) = ids.get(usize::from(pick) % ids.len().max(1)) {

@@ -1,7 +1,9 @@
-//! Arbitrary bytes through the batch decoder and every packet, operation and wire-type
-//! decoder: nothing panics, every error maps to a spec code and points inside the input,
-//! the batch iterator ends and agrees with `validate`, and every accepted packet re-encodes
-//! stably (`common/checks.rs`).
+//! Arbitrary bytes through the batch decoder and every packet, operation and standalone
+//! type decoder: nothing panics, every error maps to a spec code and points inside the
+//! input, the batch iterator ends (after a fatal error at once) and yields what
+//! `Batch::remaining` said, every lazily read part (sequences, success items under every
+//! opcode) reads to its end, and every accepted packet re-encodes stably
+//! (`common/checks.rs`).
 #![no_main]
 
 #[path = "../../tests/common/checks.rs"]

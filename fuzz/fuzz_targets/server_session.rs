@@ -9,7 +9,10 @@
 //!   is never called while the session awaits the hello), a second hello gets -32001;
 //! - a refused message (over the limits) is answered -32603 throughout; a decode error is
 //!   answered with its code; a packet that is not a request with -32600;
-//! - a success item always types as the answer to its request's opcode;
+//! - a success item always types as the answer to its request's opcode, and reads to its
+//!   end (every sequence element decodes);
+//! - an application that answers a sequence element that does not decode with
+//!   `Reply::decode_error` sends that error's code;
 //! - the sub-session, subscription and reply tables never exceed their capacities;
 //! - at the end, once every deferred request is answered, every reply has been sent.
 #![no_main]
@@ -60,6 +63,9 @@ enum Decision<'a> {
     Ok(Response<'a>),
     Error(ErrorCode),
     Message(ErrorCode, &'a str),
+    /// Reads the command's sequences first (`Command::check`): an element that does not
+    /// decode is answered with `Reply::decode_error`, else with this code.
+    Check(ErrorCode),
     Later,
 }
 
@@ -68,9 +74,14 @@ struct App<'a> {
     u: Unstructured<'a>,
     /// Commands handed to `handle`.
     calls: usize,
-    /// The opcodes of the commands it was handed, for the model's checks.
+    /// The slots of the commands it deferred and of those it answered.
     deferred: Vec<Slot>,
     answered: Vec<Slot>,
+    /// Requests of the message being handled that it answered with `Reply::decode_error`:
+    /// id and the code the reply must carry.
+    decode_errors: Vec<(i64, ErrorCode)>,
+    /// The length of the message being handled (errors point inside it).
+    message_len: usize,
 }
 
 impl<'a> Application for App<'a> {
@@ -104,6 +115,14 @@ impl<'a> Application for App<'a> {
             Decision::Ok(response) => reply.ok(response),
             Decision::Error(code) => reply.error(code),
             Decision::Message(code, text) => reply.error_message(code, text),
+            Decision::Check(code) => match request.command.check() {
+                Err(e) => {
+                    checks::check_error(&e, self.message_len);
+                    self.decode_errors.push((request.id, e.code()));
+                    reply.decode_error(&e)
+                }
+                Ok(()) => reply.error(code),
+            },
             Decision::Later => {
                 self.answered.pop();
                 self.deferred.push(request.slot);
@@ -129,21 +148,26 @@ enum Expect {
 struct Pending {
     responses: Vec<(i64, Expect)>,
     refused: bool,
+    /// Responses the application gave with `Reply::decode_error`: index and code.
+    decode_errors: Vec<(usize, ErrorCode)>,
 }
 
-/// What each request of `message` must get, as the server reads it.
-fn expectations(message: &[u8]) -> Vec<(i64, Expect)> {
+/// What each request of `message` must get, as the server reads it, and how many packets
+/// the server counts before reading them (`Batch::remaining`).
+fn expectations(message: &[u8]) -> (Vec<(i64, Expect)>, usize) {
     let batch = match Batch::new(message) {
         Ok(batch) => batch,
-        Err(e) => return vec![(0, Expect::Undecodable(e.code()))],
+        Err(e) => return (vec![(0, Expect::Undecodable(e.code()))], 1),
     };
-    batch
+    let counted = batch.remaining();
+    let responses = batch
         .map(|packet| match packet {
             Ok(Packet::Request(r)) => (r.id, Expect::Request(r.command.opcode())),
             Ok(other) => (other.id().unwrap_or(0), Expect::NotRequest),
-            Err(e) => (e.id.unwrap_or(0), Expect::Undecodable(e.code())),
+            Err(e) => (e.id().unwrap_or(0), Expect::Undecodable(e.code())),
         })
-        .collect()
+        .collect();
+    (responses, counted)
 }
 
 /// The model: replies still due, and whether a hello has succeeded in the replies so far.
@@ -165,10 +189,19 @@ impl Model {
             pending.responses.len(),
             "one response per request"
         );
+        for &(at, code) in &pending.decode_errors {
+            let Packet::Error(e) = &packets[at] else {
+                panic!(
+                    "a request answered with Reply::decode_error got {:?}",
+                    packets[at]
+                );
+            };
+            assert_eq!(e.error.code, code, "Reply::decode_error sent another code");
+        }
         for (packet, (id, expect)) in packets.iter().zip(&pending.responses) {
             assert_eq!(packet.id(), Some(*id), "responses come in request order");
-            let outcome: Result<&Response<'_>, ErrorCode> = match packet {
-                Packet::Success(s) => Ok(&s.response),
+            let outcome: Result<(), ErrorCode> = match packet {
+                Packet::Success(_) => Ok(()),
                 Packet::Error(e) => Err(e.error.code),
                 other => panic!("a server replied with a {} packet", other.kind()),
             };
@@ -182,7 +215,7 @@ impl Model {
                 Expect::Request(Opcode::ClientHello) => match packet {
                     Packet::Success(s) => {
                         assert!(!self.hello_done, "a second hello succeeded");
-                        let Ok(Response::ClientHello(hello)) = s.response_to(Opcode::ClientHello)
+                        let Ok(Response::ClientHello(hello)) = s.response(Opcode::ClientHello)
                         else {
                             panic!("the hello's item is not a server hello");
                         };
@@ -199,9 +232,12 @@ impl Model {
                 }
                 Expect::Request(op) => {
                     if let Packet::Success(s) = packet {
-                        s.response_to(*op).unwrap_or_else(|e| {
+                        let response = s.response(*op).unwrap_or_else(|e| {
                             panic!("a success item does not type as {op}: {e}")
                         });
+                        if let Err(e) = response.check() {
+                            panic!("a {op} success item does not read to its end: {e}");
+                        }
                     }
                 }
             }
@@ -232,14 +268,41 @@ fn invariants(server: &Server, app: &App<'_>) {
 
 /// Hands `message` to the server and records what its reply must hold.
 fn feed(server: &mut Server, app: &mut App<'_>, model: &mut Model, message: &[u8]) {
+    app.decode_errors.clear();
+    app.message_len = message.len();
     match server.handle_message(message, app) {
         Ok(received) => {
-            let responses = expectations(message);
+            let (mut responses, counted) = expectations(message);
+            // The error after a definite outer array's last packet (bytes after it, or the
+            // end of the input where more packets were declared) is found only once the
+            // packets have been read: the server answers it when its reply still has room
+            // (`Batch::remaining` does not count it).
+            let batch = Batch::new(message).ok();
+            if !received.refused
+                && received.packets == counted
+                && responses.len() == counted + 1
+                && batch.is_some_and(|b| b.declared_len().is_some())
+            {
+                responses.pop();
+            }
             assert_eq!(received.packets, responses.len());
+            // Located by id where the id is the only one of its message.
+            let decode_errors = app
+                .decode_errors
+                .iter()
+                .filter_map(|&(id, code)| {
+                    let mut at = responses.iter().enumerate().filter(|(_, r)| r.0 == id);
+                    match (at.next(), at.next()) {
+                        (Some((i, _)), None) => Some((i, code)),
+                        _ => None,
+                    }
+                })
+                .collect();
             if received.packets > 0 {
                 model.due.push_back(Pending {
                     responses,
                     refused: received.refused,
+                    decode_errors,
                 });
             }
         }
@@ -293,6 +356,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         calls: 0,
         deferred: Vec::new(),
         answered: Vec::new(),
+        decode_errors: Vec::new(),
+        message_len: 0,
     };
     let mut server = Box::new(Server::default());
     let mut model = Model::default();

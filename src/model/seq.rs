@@ -273,18 +273,6 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
         })
     }
 
-    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
-        let (start, count) = read_wire(r, T::ENTRY)?;
-        self.repr = Repr::Wire {
-            msg: r.input(),
-            start,
-            count,
-            packet: r.packet,
-            field: r.field,
-        };
-        Ok(())
-    }
-
     fn write(&self, w: &mut Writer<'_>) {
         let n = self.len() as u64;
         if T::ENTRY {
