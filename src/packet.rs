@@ -318,25 +318,16 @@ impl<'b> Cbor<'b> for Packet<'b> {
     #[inline]
     fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
         let start = r.position();
-        // Fast path: a header in its minimal form; anything else goes the general way.
-        if let Some(result) = self.read_minimal(r, start) {
-            return result;
-        }
-        let mut len = match r.array() {
-            Ok(len) => len,
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(_) => return Err(DecodeError::new(K::NotAPacket, start)),
+        // The header by the fast path when it is in its minimal form, else the general one;
+        // then the one reader of every packet's body.
+        let (header, mut len) = match Header::minimal(r, start) {
+            Some(header) => header,
+            None => Header::general(r, start)?,
         };
         r.packet = u32::try_from(start).unwrap_or(NO_PACKET);
         let len = &mut len;
-        match header(r, len, Field::PACKET_TYPE)? {
-            packet_type::REQUEST => {
-                let id = message_id(r, len)?;
-                let at = r.position();
-                let code = header(r, len, Field::OPCODE).map_err(|e| e.with_id(id))?;
-                let Some(opcode) = Opcode::from_u64(code) else {
-                    return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
-                };
+        match header {
+            Header::Request { id, opcode } => {
                 let at = r.position();
                 let params = if r.has_next(len)? {
                     Some(&mut *r)
@@ -353,8 +344,7 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 }
                 end(r, len, Some(id))
             }
-            packet_type::SUCCESS => {
-                let id = message_id(r, len)?;
+            Header::Success { id } => {
                 let start = r.position();
                 if r.has_next(len)? {
                     r.skip().map_err(|e| e.with_id(id))?;
@@ -372,8 +362,7 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 });
                 Ok(())
             }
-            packet_type::ERROR => {
-                let id = message_id(r, len)?;
+            Header::Error { id } => {
                 if !r.has_next(len)? {
                     return Err(r.err(K::Missing).in_field(Field::ERROR).with_id(id));
                 }
@@ -382,12 +371,7 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 *self = Packet::Error(ErrorResponse { id, error });
                 Ok(())
             }
-            packet_type::EVENT => {
-                let at = r.position();
-                let kind = header(r, len, Field::EVENT_TYPE)?;
-                if kind != event_type::DATA_CHANGE {
-                    return Err(DecodeError::new(K::UnknownEventType(kind), at));
-                }
+            Header::DataChange => {
                 if !r.has_next(len)? {
                     return Err(r.err(K::Missing).in_field(Field::DATA_CHANGE));
                 }
@@ -397,7 +381,6 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 }
                 end(r, len, None)
             }
-            other => Err(DecodeError::new(K::UnknownPacketType(other), start)),
         }
     }
 
@@ -439,112 +422,104 @@ impl<'b> Cbor<'b> for Packet<'b> {
     }
 }
 
-impl<'b> Packet<'b> {
-    /// A packet whose header is in its minimal form — `83`/`84 00 id opcode`,
-    /// `82`/`83 01 id`, `83 02 id`, `83 08 00`, with a one- or two-byte id and a one-byte
-    /// opcode — read without the general path's checks, which the head's form makes
-    /// needless. `None` (the reader back at `start`) for any other packet, or a header in
+/// What a packet's header said: its type and what comes with it. The reader is then at
+/// the packet's body (parameters, item, error or event object), if it has one.
+enum Header {
+    Request { id: MessageId, opcode: Opcode },
+    Success { id: MessageId },
+    Error { id: MessageId },
+    DataChange,
+}
+
+impl Header {
+    /// A header in its minimal form — `83`/`84 00 id opcode`, `82`/`83 01 id`, `83 02 id`,
+    /// `83 08 00`, with a one- or two-byte id and a one-byte opcode — read without the
+    /// general path's checks, which the head's form makes needless; with the elements left
+    /// (the body). `None` (the reader back at `start`) for any other header, or one in
     /// error: the general path then reads it and says what is wrong.
     #[inline(always)]
-    fn read_minimal(
-        &mut self,
-        r: &mut Reader<'b>,
-        start: usize,
-    ) -> Option<Result<(), DecodeError>> {
+    fn minimal(r: &mut Reader<'_>, start: usize) -> Option<(Header, Len)> {
         let input = r.input();
         let (&head, &ty) = (input.get(start)?, input.get(start + 1)?);
         let elements = match head {
-            0x82..=0x84 => head - 0x80,
+            0x82..=0x84 => u64::from(head - 0x80),
             _ => return None,
         };
-        if ty == 0 {
-            return self.read_minimal_request(r, start, elements);
-        }
-        if ty == packet_type::EVENT as u8 {
-            if elements != 3 || input.get(start + 2) != Some(&0) {
-                return None;
-            }
-            r.set_position(start + 3);
-            r.packet = start as u32;
-            *self = Packet::Event(Event::DataChange(DataChange::EMPTY));
-            let Packet::Event(Event::DataChange(change)) = self else {
-                return None;
-            };
-            return Some(change.read_into(r));
-        }
         r.set_position(start + 2);
-        let id = match (ty, elements, r.int()) {
-            (1, 2 | 3, Ok(id)) | (2, 3, Ok(id)) => id,
+        let header = match (ty, elements) {
+            (0x08, 3) if input.get(start + 2) == Some(&0) => {
+                r.set_position(start + 3);
+                Header::DataChange
+            }
+            (0, 3 | 4) | (1, 2 | 3) | (2, 3) => {
+                let Ok(id) = r.int() else {
+                    r.set_position(start);
+                    return None;
+                };
+                match ty {
+                    0 => {
+                        let at = r.position();
+                        let code = input.get(at).and_then(|&b| Opcode::from_u64(u64::from(b)));
+                        let Some(opcode) = code else {
+                            r.set_position(start);
+                            return None;
+                        };
+                        r.set_position(at + 1);
+                        Header::Request { id, opcode }
+                    }
+                    1 => Header::Success { id },
+                    _ => Header::Error { id },
+                }
+            }
             _ => {
                 r.set_position(start);
                 return None;
             }
         };
-        r.packet = start as u32;
-        let result = match ty {
-            1 => {
-                let item_at = r.position();
-                let skipped = if elements == 3 { r.skip() } else { Ok(()) };
-                *self = Packet::Success(Success {
-                    id,
-                    item: Item::Wire {
-                        msg: input,
-                        start: item_at as u32,
-                        end: r.position() as u32,
-                        packet: r.packet,
-                    },
-                });
-                skipped
-            }
-            _ => match ErrorObject::read(r) {
-                Ok(error) => {
-                    *self = Packet::Error(ErrorResponse { id, error });
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+        // The body, if the head counts one.
+        let body = match header {
+            Header::Request { .. } => elements - 3,
+            Header::Success { .. } => elements - 2,
+            _ => 1,
         };
-        Some(result.map_err(|e| e.with_id(id)))
+        Some((header, Len::Definite(body)))
     }
 
-    /// [`Packet::read_minimal`] for a request: the most common packet.
-    #[inline(always)]
-    fn read_minimal_request(
-        &mut self,
-        r: &mut Reader<'b>,
-        start: usize,
-        elements: u8,
-    ) -> Option<Result<(), DecodeError>> {
-        let input = r.input();
-        r.set_position(start + 2);
-        let id = match (elements, r.int()) {
-            (3 | 4, Ok(id)) => id,
-            _ => {
-                r.set_position(start);
-                return None;
+    /// A header in any form, checked element by element.
+    #[inline(never)]
+    fn general(r: &mut Reader<'_>, start: usize) -> Result<(Header, Len), DecodeError> {
+        let mut len = match r.array() {
+            Ok(len) => len,
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(_) => return Err(DecodeError::new(K::NotAPacket, start)),
+        };
+        let header = match header(r, &mut len, Field::PACKET_TYPE)? {
+            packet_type::REQUEST => {
+                let id = message_id(r, &mut len)?;
+                let at = r.position();
+                let code = header(r, &mut len, Field::OPCODE).map_err(|e| e.with_id(id))?;
+                let Some(opcode) = Opcode::from_u64(code) else {
+                    return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
+                };
+                Header::Request { id, opcode }
             }
+            packet_type::SUCCESS => Header::Success {
+                id: message_id(r, &mut len)?,
+            },
+            packet_type::ERROR => Header::Error {
+                id: message_id(r, &mut len)?,
+            },
+            packet_type::EVENT => {
+                let at = r.position();
+                let kind = header(r, &mut len, Field::EVENT_TYPE)?;
+                if kind != event_type::DATA_CHANGE {
+                    return Err(DecodeError::new(K::UnknownEventType(kind), at));
+                }
+                Header::DataChange
+            }
+            other => return Err(DecodeError::new(K::UnknownPacketType(other), start)),
         };
-        let at = r.position();
-        let Some(opcode) = input.get(at).and_then(|&b| Opcode::from_u64(u64::from(b))) else {
-            r.set_position(start);
-            return None;
-        };
-        r.set_position(at + 1);
-        r.packet = start as u32;
-        let params = if elements == 4 { Some(&mut *r) } else { None };
-        *self = Packet::Request(Request {
-            id,
-            command: Command::GetStage(crate::op::params::GetStage),
-        });
-        let Packet::Request(request) = self else {
-            return None;
-        };
-        Some(
-            request
-                .command
-                .read_into(opcode, params, at + 1)
-                .map_err(|e| e.with_id(id)),
-        )
+        Ok((header, len))
     }
 }
 
