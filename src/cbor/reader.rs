@@ -224,6 +224,12 @@ impl<'b> Reader<'b> {
         if let Some(n) = self.head_fast(1) {
             return Ok(-1 - n as i64);
         }
+        // Two-byte arguments: the spec's error codes (`39 7d6e`: -32111).
+        if let Some(&[b @ (0x19 | 0x39), hi, lo]) = self.input.get(self.pos..self.pos + 3) {
+            self.pos += 3;
+            let n = i64::from(u16::from_be_bytes([hi, lo]));
+            return Ok(if b == 0x39 { -1 - n } else { n });
+        }
         self.int_slow()
     }
 
