@@ -75,6 +75,29 @@ impl<'b> Reader<'b> {
                 left = 0;
                 continue;
             }
+            // Second fast path: a UUID, `37(h'…')` (the nesting its tag adds ends at once).
+            if b == 0xd8
+                && depth < MAX_DEPTH
+                && input.get(pos + 1..pos + 3) == Some(&[0x25, 0x50][..])
+            {
+                if pos + 19 > input.len() {
+                    return Err(fail(K::Truncated, pos + 2));
+                }
+                pos += 19;
+                continue;
+            }
+            // Third: a short definite array or map (`83`, `a2`).
+            if matches!(b, 0x81..=0x97 | 0xa1..=0xb7) {
+                if depth >= MAX_DEPTH {
+                    return Err(fail(K::TooDeep, pos));
+                }
+                let n = u32::from(b & 0x1f);
+                parents[depth] = left;
+                depth += 1;
+                left = if b < 0xa0 { n } else { 2 * n };
+                pos += 1;
+                continue;
+            }
             let head = HEAD[usize::from(b)];
             let at = pos;
             pos += usize::from(head & SIZE);
@@ -97,14 +120,6 @@ impl<'b> Reader<'b> {
                 }
                 ARRAY => clamp(arg),
                 MAP => clamp(arg.saturating_mul(2)),
-                // A tag over a UUID's 16 bytes, the protocol's most common item: stepped
-                // over whole (the nesting it adds ends right away).
-                TAG if depth < MAX_DEPTH
-                    && input.get(pos..pos + 17).is_some_and(|uuid| uuid[0] == 0x50) =>
-                {
-                    pos += 17;
-                    continue;
-                }
                 TAG => 1,
                 OPEN if b < 0x80 => {
                     pos = chunks_end(input, pos, b >> 5)?;
