@@ -276,7 +276,7 @@ impl<'b> From<Event<'b>> for Packet<'b> {
 
 /// Reads the next header element (packet type, opcode, event type: unsigned). A missing or
 /// wrongly typed one is a parse error (spec 3.1); malformed CBOR stays what it is.
-#[inline(always)]
+#[inline(never)]
 fn header(r: &mut Reader<'_>, len: &mut Len, field: Field) -> Result<u64, DecodeError> {
     if !r.has_next(len)? {
         return Err(r.err(K::InvalidHeader).in_field(field));
@@ -285,7 +285,7 @@ fn header(r: &mut Reader<'_>, len: &mut Len, field: Field) -> Result<u64, Decode
 }
 
 /// Reads the message id, as [`header`].
-#[inline(always)]
+#[inline(never)]
 fn message_id(r: &mut Reader<'_>, len: &mut Len) -> Result<MessageId, DecodeError> {
     if !r.has_next(len)? {
         return Err(r.err(K::InvalidHeader).in_field(Field::MESSAGE_ID));
