@@ -55,33 +55,24 @@ impl<'b> Batch<'b> {
         }
     }
 
-    /// How many results the iteration has left to yield, without decoding them: the
-    /// declared count of a definite outer array (at most one per byte left), or for an
-    /// indefinite one a structural skip over the rest. Malformed CBOR counts as the one last
-    /// result it ends the iteration with — except after a definite array's last packet:
-    /// bytes after the array are found only when the iteration gets there (one result more),
-    /// and malformed CBOR in a packet can end the iteration early (fewer).
+    /// How many results the iteration has left to yield. For a definite outer array that
+    /// is the declared count (at most one per byte left), read without decoding — except
+    /// that bytes after the array's last packet are found only when the iteration gets
+    /// there (one result more), and malformed CBOR in a packet can end it early (fewer).
+    /// For an indefinite one it is exact: the rest is decoded, once more, to count it.
     pub fn remaining(&self) -> usize {
         if self.done {
             return 0;
         }
         let left = self.r.input().len().saturating_sub(self.r.position());
-        if let Len::Definite(n) = self.len {
-            return match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
+        match self.len {
+            Len::Definite(n) => match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
                 // Bytes after an empty array, or packets declared and none there: one error.
                 0 => usize::from(left > 0 || n > 0),
                 n => n,
-            };
-        }
-        let mut r = self.r.clone();
-        let mut n = 0;
-        loop {
-            match r.peek() {
-                // The break, then possibly bytes after the array: one error more.
-                Ok(0xff) => return n + usize::from(r.position() + 1 < r.input().len()),
-                Ok(_) if r.skip().is_ok() => n += 1,
-                _ => return n + 1,
-            }
+            },
+            // Counted as read, so that each packet's nesting limit is counted as when read.
+            Len::Indefinite => self.clone().count(),
         }
     }
 

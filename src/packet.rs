@@ -345,8 +345,10 @@ impl<'b> Cbor<'b> for Packet<'b> {
                 end(r, len, Some(id))
             }
             Header::Success { id } => {
+                let has_item = r.has_next(len)?;
+                // After `has_next`: the break of an indefinite packet is not the item.
                 let start = r.position();
-                if r.has_next(len)? {
+                if has_item {
                     r.skip().map_err(|e| e.with_id(id))?;
                 }
                 let end_at = r.position();

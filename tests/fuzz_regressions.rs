@@ -10,7 +10,7 @@ use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
     ServerSession,
 };
-use xentara_ws::{Batch, ErrorCode, Opcode, Packet, Response, Text, Uuid};
+use xentara_ws::{Batch, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid};
 
 /// How the test application answers every command.
 enum App {
@@ -140,4 +140,97 @@ fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
         Some((ErrorCode::ReadError, Some(Text::new("response too large"))))
     );
     assert_eq!(errors[2].unwrap().0, ErrorCode::InvalidRequest);
+}
+
+/// The results of decoding `message`: `Ok(encoded packet)` or `Err((kind, offset))`.
+fn results(message: &[u8]) -> Vec<Result<Vec<u8>, String>> {
+    Batch::new(message)
+        .unwrap()
+        .map(|r| match r {
+            Ok(p) => {
+                let mut buf = [0u8; 64];
+                let n = p.encode_message(&mut buf).unwrap();
+                Ok(buf[..n].to_vec())
+            }
+            Err(e) => Err(format!("{:?} at {}", e.kind(), e.offset())),
+        })
+        .collect()
+}
+
+/// Found by `decode_message` and `roundtrip`: in an indefinite-length packet without its
+/// optional last element, the break was consumed twice — the end check read past the
+/// packet, and a success took its own break as its item.
+#[test]
+fn regression_an_indefinite_packet_ends_at_its_break() {
+    // [_ [_ 1, -16]]: a success without an item.
+    let message = hex("9f 9f 01 2f ff ff");
+    let mut batch = Batch::new(&message).unwrap();
+    assert_eq!(batch.remaining(), 1);
+    match batch.next() {
+        Some(Ok(Packet::Success(s))) => {
+            assert_eq!(s.id, -16);
+            assert!(!s.has_item());
+            assert_eq!(s.item_bytes(), None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(batch.next().is_none());
+    assert_eq!(results(&hex("81 9f 01 00 ff")), [Ok(hex("81 82 01 00"))]);
+    // [[_ 0, 1, 8], [0, 2, 8]]: two get_stage requests.
+    assert_eq!(
+        results(&hex("82 9f 00 01 08 ff 83 00 02 08")),
+        [Ok(hex("81 83 00 01 08")), Ok(hex("81 83 00 02 08"))]
+    );
+}
+
+/// Found by `differential`: the skip took a definite count of exactly 2³²−1 for "until
+/// the break", so `[2³²−1 items: break]` passed as well-formed.
+#[test]
+fn regression_a_count_of_u32_max_is_a_count() {
+    for bytes in [
+        "9a ff ff ff ff ff",
+        "9b 00 00 00 00 ff ff ff ff ff",
+        "ba ff ff ff ff ff",
+    ] {
+        // (Not `unwrap_err`: its message would print the 2³²−1 items.)
+        let e = match xentara_ws::Raw::new(&hex(bytes)) {
+            Ok(raw) => panic!("{bytes}: accepted {} bytes", raw.as_bytes().len()),
+            Err(e) => e,
+        };
+        assert_eq!(e.kind(), DecodeErrorKind::InvalidCbor, "{bytes}");
+        assert_eq!(e.offset(), hex(bytes).len() - 1, "{bytes}");
+    }
+}
+
+/// Found by hand after `decode_message`: for an indefinite outer array `Batch::remaining`
+/// skipped each packet whole, so nesting the decoder accepts (counted from the success
+/// item) was too deep for it (counted from the packet): it counted fewer packets than came,
+/// and a server left the requests after such a packet unanswered.
+#[test]
+fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
+    // [_ [1, 1, [[… 16 levels … 0]]], [0, 2, 8], …, [0, 6, 8]]
+    let message = hex(&format!(
+        "9f 83 01 01 {} 00 83 00 02 08 83 00 03 08 83 00 04 08 83 00 05 08 83 00 06 08 ff",
+        "81 ".repeat(16)
+    ));
+    let batch = Batch::new(&message).unwrap();
+    assert_eq!(batch.remaining(), 6);
+    assert_eq!(batch.clone().count(), 6);
+    let mut server: ServerSession<(), 4, 16, 4, 8, 8192> = ServerSession::default();
+    let received = server
+        .handle_message(&message, &mut App::Error("unused"))
+        .unwrap();
+    assert_eq!((received.packets, received.waiting), (6, 0));
+    let mut out = [0u8; 512];
+    let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    let codes: Vec<_> = Batch::new(&out[..n])
+        .unwrap()
+        .map(|p| match p.unwrap() {
+            Packet::Error(e) => (e.id, e.error.code),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut expected = vec![(1, ErrorCode::InvalidRequest)];
+    expected.extend((2..=6).map(|id| (id, ErrorCode::MissingClientHello)));
+    assert_eq!(codes, expected);
 }

@@ -337,7 +337,8 @@ impl<'b> Reader<'b> {
         })
     }
 
-    /// True when `len` has more elements (consuming the break that ends an indefinite one).
+    /// True when `len` has more elements. The break that ends an indefinite container is
+    /// consumed once: `len` then reads as ended, so asking again reads nothing more.
     #[inline(always)]
     pub(crate) fn has_next(&mut self, len: &mut Len) -> Result<bool, DecodeError> {
         match len {
@@ -349,6 +350,7 @@ impl<'b> Reader<'b> {
             Len::Indefinite => {
                 if self.peek()? == BREAK {
                     self.pos += 1;
+                    *len = Len::Definite(0);
                     Ok(false)
                 } else {
                     Ok(true)

@@ -235,10 +235,11 @@ const HEAD: [u8; 256] = {
     table
 };
 
-/// An item count as a level's `left` (counts beyond the input fail as truncated anyway).
+/// An item count as a level's `left`: below [`UNTIL_BREAK`], which a count of 2³²−1 must
+/// not become (counts beyond the input fail as truncated anyway).
 #[inline(always)]
 fn clamp(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(UNTIL_BREAK - 1)
+    n.min(u64::from(UNTIL_BREAK - 1)) as u32
 }
 
 #[cold]
