@@ -347,6 +347,13 @@ fn chunked_uuid_and_chunked_error_message() {
     assert_eq!(error.error.code, ErrorCode::Other(-32130));
     assert_eq!(error.error.message.unwrap(), "read only");
     assert_eq!(error.error.message.unwrap().to_string(), "read only");
+    // As the issue writes it: the map of indefinite length too, `{_ 0: …, 1: (_ …)}`.
+    let bytes = hex("81 83 02 02 bf 00 397d81 01 7f 6472656164 65206f6e6c79 ff ff");
+    let Ok(Packet::Error(error)) = decode(&bytes).remove(0) else {
+        panic!()
+    };
+    assert_eq!(error.error.code, ErrorCode::Other(-32130));
+    assert_eq!(error.error.message.unwrap(), "read only");
 }
 
 /// The firmware's malformed cases (`vectors/malformed_firmware.json`, checked on the
