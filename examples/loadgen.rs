@@ -1,0 +1,556 @@
+//! A load generator for a Xentara WebSocket server (the demo server, or any that has
+//! "Group 1.Data Point 1"), on tokio and tokio-tungstenite.
+//!
+//! ```text
+//! cargo run --release --example loadgen -- URL [--connections N] [--seconds S] [--ramp R]
+//! cargo run --release --example loadgen -- ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
+//! ```
+//!
+//! Defaults: 100 connections, 10 seconds, ramp 200. Each connection, one tokio task:
+//!
+//! 1. WebSocket connect (at most `--ramp` TCP + WebSocket handshakes in progress at once,
+//!    so that thousands of connections do not overflow the server's accept backlog);
+//! 2. one message with the hello and a lookup of "Group 1.Data Point 1";
+//! 3. subscribe to that element's `value` attribute, `maximum_update_rate` and
+//!    `minimum_update_rate` 1000 ms;
+//! 4. hold for S seconds, counting data-change events;
+//! 5. write 42.5 (a float) to the `value` attribute;
+//! 6. unsubscribe;
+//! 7. close the WebSocket, waiting for the server's close frame.
+//!
+//! Every response is matched to its request by id through the [`ClientSession`]'s
+//! outcomes; an error response, an invalid or unexpected packet, a lost connection or a
+//! response that takes longer than 30 s fails the connection (it ends there, it does not
+//! hang). A request's latency runs from the moment its message was sent to the moment its
+//! response was handled (the first message holds two requests, the hello and the lookup).
+//!
+//! Progress goes to stderr once a second. The last line on stdout is one JSON object:
+//!
+//! ```text
+//! {"connections": 1000, "completed": 1000, "responses_expected": 5000, "responses_received": 5000, "events": 11000, "p50_ms": 0.41, "p99_ms": 3.12}
+//! ```
+//!
+//! `responses_expected` is 5 per connection (hello, lookup, subscribe, write,
+//! unsubscribe); `responses_received` counts the answers (success or error) to those
+//! requests; `p50_ms`/`p99_ms` are over every request's latency (`null` when no request
+//! was answered). Exit status: 0 when every connection completed and every response came,
+//! 1 otherwise, 2 for a usage error.
+//!
+//! Each connection is a file descriptor on both sides: 10,000 connections need
+//! `ulimit -n 65536` in the shells of both the load generator and the server (this program
+//! raises no limit itself).
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout, timeout_at};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use xentara_ws::op::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
+use xentara_ws::session::{ClientSession, Outcome, VersionRange};
+use xentara_ws::{Attribute, AttributeId, Command, MessageId, Response, Seq, Text, Uuid, Value};
+
+/// The element every connection works on.
+pub const ELEMENT: &str = "Group 1.Data Point 1";
+/// Requests per connection: hello, lookup, subscribe, write, unsubscribe.
+pub const REQUESTS: u64 = 5;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `ws://HOST:PORT/PATH`.
+    pub url: String,
+    /// Connections, all at once.
+    pub connections: usize,
+    /// How long each connection holds its subscription.
+    pub hold: Duration,
+    /// At most this many handshakes in progress at once.
+    pub ramp: usize,
+    /// How long a response (or the connect, or the close reply) may take.
+    pub patience: Duration,
+    /// Print a progress line to stderr every second.
+    pub progress: bool,
+}
+
+impl Config {
+    /// The defaults for `url`: 100 connections, 10 s, ramp 200, 30 s patience, progress on.
+    pub fn new(url: impl Into<String>) -> Self {
+        Config {
+            url: url.into(),
+            connections: 100,
+            hold: Duration::from_secs(10),
+            ramp: 200,
+            patience: Duration::from_secs(30),
+            progress: true,
+        }
+    }
+}
+
+const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]";
+
+/// Reads the command line (without the program name); `Err` is the usage error to print.
+pub fn parse_args(args: &[String]) -> Result<Config, String> {
+    let mut url = None;
+    let mut config = Config::new("");
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<u64, String> {
+            let value = args.next().ok_or(format!("{name} needs a value"))?;
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{name}: not a number: {value:?}"))
+        };
+        match arg.as_str() {
+            "--connections" => config.connections = number(arg)? as usize,
+            "--seconds" => config.hold = Duration::from_secs(number(arg)?),
+            "--ramp" => config.ramp = (number(arg)? as usize).max(1),
+            a if a.starts_with("--") => return Err(format!("unknown option {a}")),
+            a if url.is_none() => url = Some(a.to_owned()),
+            a => return Err(format!("unexpected argument {a:?}")),
+        }
+    }
+    config.url = url.ok_or("no URL")?;
+    if !config.url.starts_with("ws://") {
+        return Err(format!(
+            "bad URL {:?}: expected ws://HOST:PORT/PATH",
+            config.url
+        ));
+    }
+    if config.connections == 0 {
+        return Err("--connections must be at least 1".into());
+    }
+    Ok(config)
+}
+
+/// The counters every connection adds to.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Connections whose WebSocket handshake succeeded.
+    pub connected: AtomicU64,
+    /// Connections that could not connect.
+    pub connect_failed: AtomicU64,
+    /// Connections that went through every step.
+    pub completed: AtomicU64,
+    /// Connections that connected and then failed.
+    pub failed: AtomicU64,
+    /// Answers (success or error) to the requests sent.
+    pub responses: AtomicU64,
+    /// Data-change events.
+    pub events: AtomicU64,
+    /// Every answered request's latency, merged per connection when it ends.
+    latencies: Mutex<Vec<Duration>>,
+    /// The first connect error and the first failure after connecting.
+    first_connect_error: Mutex<Option<String>>,
+    first_failure: Mutex<Option<String>>,
+}
+
+impl Stats {
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn keep_first(slot: &Mutex<Option<String>>, what: String) {
+        if let Ok(mut slot) = slot.lock() {
+            slot.get_or_insert(what);
+        }
+    }
+
+    fn progress_line(&self, elapsed: Duration, connections: usize) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        format!(
+            "loadgen: {:>4}s connected {}/{connections} completed {} failed {} \
+             connect-failed {} responses {} events {}",
+            elapsed.as_secs(),
+            get(&self.connected),
+            get(&self.completed),
+            get(&self.failed),
+            get(&self.connect_failed),
+            get(&self.responses),
+            get(&self.events),
+        )
+    }
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub connections: u64,
+    /// Connections that connected at all.
+    pub connected: u64,
+    pub completed: u64,
+    pub responses_expected: u64,
+    pub responses_received: u64,
+    pub events: u64,
+    /// Median and 99th percentile request latency in ms; `None` with no latencies.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// The first connect error, if any connection could not connect.
+    pub connect_error: Option<String>,
+    /// The first failure of a connection after it connected.
+    pub failure: Option<String>,
+}
+
+impl Report {
+    /// True when every connection completed and every response came.
+    pub fn ok(&self) -> bool {
+        self.completed == self.connections && self.responses_received == self.responses_expected
+    }
+
+    /// The one-line JSON object (latencies in ms, two decimals, `null` when none).
+    pub fn json(&self) -> String {
+        let ms = |v: Option<f64>| v.map_or("null".to_owned(), |v| format!("{v:.2}"));
+        format!(
+            "{{\"connections\": {}, \"completed\": {}, \"responses_expected\": {}, \
+             \"responses_received\": {}, \"events\": {}, \"p50_ms\": {}, \"p99_ms\": {}}}",
+            self.connections,
+            self.completed,
+            self.responses_expected,
+            self.responses_received,
+            self.events,
+            ms(self.p50_ms),
+            ms(self.p99_ms),
+        )
+    }
+}
+
+/// The nearest-rank percentile `p` (0..=100) of sorted latencies, in ms.
+fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    let i = rank.clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).map(|d| d.as_secs_f64() * 1e3)
+}
+
+/// Runs the load: one task per connection, on the current tokio runtime (use a
+/// multi-thread one).
+pub async fn run(config: Config) -> Report {
+    let config = Arc::new(config);
+    let stats = Arc::new(Stats::default());
+    let ramp = Arc::new(Semaphore::new(config.ramp.max(1)));
+    let start = Instant::now();
+
+    let progress = config.progress.then(|| {
+        let stats = stats.clone();
+        let n = config.connections;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                eprintln!("{}", stats.progress_line(start.elapsed(), n));
+            }
+        })
+    });
+
+    let tasks: Vec<_> = (0..config.connections)
+        .map(|_| {
+            let (config, stats, ramp) = (config.clone(), stats.clone(), ramp.clone());
+            tokio::spawn(async move { connection(&config, &stats, &ramp).await })
+        })
+        .collect();
+    for task in tasks {
+        if let Err(e) = task.await {
+            // A panic in a connection task: count it as a failure.
+            Stats::count(&stats.failed);
+            Stats::keep_first(&stats.first_failure, format!("task: {e}"));
+        }
+    }
+    if let Some(progress) = progress {
+        progress.abort();
+        eprintln!(
+            "{}",
+            stats.progress_line(start.elapsed(), config.connections)
+        );
+    }
+
+    let mut latencies = stats
+        .latencies
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
+    latencies.sort_unstable();
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let take = |slot: &Mutex<Option<String>>| slot.lock().ok().and_then(|mut s| s.take());
+    Report {
+        connections: config.connections as u64,
+        connected: get(&stats.connected),
+        completed: get(&stats.completed),
+        responses_expected: REQUESTS * config.connections as u64,
+        responses_received: get(&stats.responses),
+        events: get(&stats.events),
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+        connect_error: take(&stats.first_connect_error),
+        failure: take(&stats.first_failure),
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One connection from connect to close; the outcome goes into `stats`.
+async fn connection(config: &Config, stats: &Stats, ramp: &Semaphore) {
+    let ws = {
+        let _permit = ramp.acquire().await;
+        let connect = tokio_tungstenite::connect_async_with_config(config.url.as_str(), None, true);
+        match timeout(config.patience, connect).await {
+            Ok(Ok((ws, _))) => ws,
+            Ok(Err(e)) => return connect_failed(stats, e.to_string()),
+            Err(_) => return connect_failed(stats, "handshake timed out".to_owned()),
+        }
+    };
+    Stats::count(&stats.connected);
+    let mut conn = Connection {
+        ws,
+        session: ClientSession::default(),
+        sent: Vec::new(),
+        latencies: Vec::new(),
+        stats,
+        patience: config.patience,
+    };
+    let result = conn.walk(config.hold).await;
+    if let Ok(mut all) = stats.latencies.lock() {
+        all.extend_from_slice(&conn.latencies);
+    }
+    match result {
+        Ok(()) => Stats::count(&stats.completed),
+        Err(e) => {
+            Stats::count(&stats.failed);
+            Stats::keep_first(&stats.first_failure, e.to_string());
+        }
+    }
+}
+
+fn connect_failed(stats: &Stats, error: String) {
+    Stats::count(&stats.connect_failed);
+    Stats::keep_first(&stats.first_connect_error, error);
+}
+
+/// A connected WebSocket and its client session.
+struct Connection<'s> {
+    ws: Ws,
+    session: ClientSession<8>,
+    /// Requests in flight and when their message was sent.
+    sent: Vec<(MessageId, Instant)>,
+    latencies: Vec<Duration>,
+    stats: &'s Stats,
+    patience: Duration,
+}
+
+type Fallible<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+impl Connection<'_> {
+    /// The steps after connecting.
+    async fn walk(&mut self, hold: Duration) -> Fallible<()> {
+        let hello = Command::ClientHello(VersionRange::V1.into());
+        let lookup = Lookup {
+            primary_key: Text::new(ELEMENT),
+        };
+        let ids = self.send(&[hello, lookup.into()]).await?;
+        let element = self.answers(&ids).await?[1].ok_or("lookup gave no UUID")?;
+
+        let attributes = [AttributeId::from(Attribute::Value)];
+        let entries = [SubscriptionEntry {
+            element,
+            attributes: Seq::from_slice(&attributes),
+        }];
+        let subscribe = Subscribe {
+            entries: Seq::from_slice(&entries),
+            maximum_update_rate: Some(1000),
+            minimum_update_rate: Some(1000),
+            desired_subscription_id: None,
+        };
+        let ids = self.send(&[subscribe.into()]).await?;
+        let subscription = self.answers(&ids).await?[0].ok_or("subscribe gave no UUID")?;
+
+        // Hold: only events may come.
+        let end = Instant::now() + hold;
+        while let Ok(message) = timeout_at(end, self.ws.next()).await {
+            self.take(message)?;
+        }
+
+        let write = Write {
+            element,
+            attribute: Attribute::Value.into(),
+            value: Value::Float(42.5),
+            sub_session_id: None,
+        };
+        let ids = self.send(&[write.into()]).await?;
+        self.answers(&ids).await?;
+
+        let unsubscribe = Unsubscribe {
+            subscription_id: subscription,
+        };
+        let ids = self.send(&[unsubscribe.into()]).await?;
+        self.answers(&ids).await?;
+
+        self.close().await
+    }
+
+    /// Sends `commands` as one message; their ids.
+    async fn send(&mut self, commands: &[Command<'_>]) -> Fallible<Vec<MessageId>> {
+        let mut buf = [0u8; 512];
+        let mut batch = self.session.start_batch(&mut buf);
+        let mut ids = Vec::with_capacity(commands.len());
+        for command in commands {
+            ids.push(batch.request(command.clone()).map_err(|e| e.to_string())?);
+        }
+        let message = batch.finish().map_err(|e| e.to_string())?.to_vec();
+        self.ws.send(Message::binary(message)).await?;
+        let now = Instant::now();
+        self.sent.extend(ids.iter().map(|&id| (id, now)));
+        Ok(ids)
+    }
+
+    /// Waits until each of `ids` is answered (within the patience); the UUID each answer
+    /// carried (lookup's and subscribe's), in the order of `ids`.
+    async fn answers(&mut self, ids: &[MessageId]) -> Fallible<Vec<Option<Uuid>>> {
+        let deadline = Instant::now() + self.patience;
+        let mut answers: Vec<Option<Option<Uuid>>> = vec![None; ids.len()];
+        while answers.iter().any(Option::is_none) {
+            let Ok(message) = timeout_at(deadline, self.ws.next()).await else {
+                let missing = ids.iter().zip(&answers).filter(|(_, a)| a.is_none());
+                let missing: Vec<_> = missing.map(|(id, _)| id.to_string()).collect();
+                return Err(format!(
+                    "no response to id {} within {:?}",
+                    missing.join(", "),
+                    self.patience
+                )
+                .into());
+            };
+            for (id, uuid) in self.take(message)? {
+                match ids.iter().position(|&i| i == id) {
+                    Some(i) => answers[i] = Some(uuid),
+                    None => return Err(format!("response to id {id}, not awaited").into()),
+                }
+            }
+        }
+        Ok(answers.into_iter().flatten().collect())
+    }
+
+    /// Handles one read from the WebSocket: counts events and latencies; the successes it
+    /// held (id and UUID item). Anything but a success or an event fails the connection.
+    fn take(
+        &mut self,
+        message: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Fallible<Vec<(MessageId, Option<Uuid>)>> {
+        let message = match message {
+            None => return Err("the server closed the connection".into()),
+            Some(Err(e)) => return Err(e.into()),
+            Some(Ok(Message::Binary(message))) => message,
+            Some(Ok(Message::Close(frame))) => {
+                return Err(format!("the server closed the WebSocket: {frame:?}").into());
+            }
+            Some(Ok(Message::Text(_))) => return Err("a text message from the server".into()),
+            Some(Ok(_)) => return Ok(Vec::new()), // ping, pong
+        };
+        let stats = self.stats;
+        let mut answered = |id: MessageId| {
+            let i = self.sent.iter().position(|(i, _)| *i == id)?;
+            let (_, at) = self.sent.swap_remove(i);
+            self.latencies.push(at.elapsed());
+            Stats::count(&stats.responses);
+            Some(())
+        };
+        let mut successes = Vec::new();
+        let outcomes = self
+            .session
+            .handle_message(&message)
+            .map_err(|e| format!("a message that is not a batch: {e}"))?;
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Event(_) => Stats::count(&stats.events),
+                Outcome::Success { id, response } => {
+                    answered(id).ok_or(format!("a success for id {id}, not sent"))?;
+                    let uuid = match response {
+                        Response::Lookup(uuid) => Some(uuid),
+                        Response::Subscribe(uuid) => uuid,
+                        _ => None,
+                    };
+                    successes.push((id, uuid));
+                }
+                Outcome::Error { id, opcode, error } => {
+                    answered(id);
+                    let text = error.message.unwrap_or(Text::new(error.code.message()));
+                    return Err(
+                        format!("{opcode} (id {id}) failed: {} {text}", error.code.code()).into(),
+                    );
+                }
+                Outcome::Unexpected { id, reason } => {
+                    return Err(format!("unexpected packet (id {id}): {reason}").into());
+                }
+                Outcome::Invalid(e) => {
+                    if let Some(id) = e.id() {
+                        answered(id);
+                    }
+                    return Err(format!("invalid packet: {e}").into());
+                }
+            }
+        }
+        Ok(successes)
+    }
+
+    /// Sends a close frame and waits for the server's.
+    async fn close(&mut self) -> Fallible<()> {
+        self.ws.close(None).await?;
+        let deadline = Instant::now() + self.patience;
+        loop {
+            match timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return Err("no close frame from the server in time".into()),
+                // The server's close frame, or the end right after it.
+                Ok(Some(Ok(Message::Close(_))) | None) => return Ok(()),
+                Ok(message @ Some(Ok(Message::Binary(_)))) => {
+                    self.take(message)?;
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => return Err(format!("while closing: {e}").into()),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse_args(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("loadgen: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("loadgen: no tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = config.url.clone();
+    let report = runtime.block_on(run(config));
+    if let Some(e) = &report.connect_error {
+        if report.connected == 0 {
+            eprintln!("loadgen: cannot connect to {url}: {e}");
+        } else {
+            let n = report.connections - report.connected;
+            eprintln!("loadgen: {n} connections could not connect; the first: {e}");
+        }
+    }
+    if let Some(e) = &report.failure {
+        let n = report.connected - report.completed;
+        eprintln!("loadgen: {n} connections failed; the first: {e}");
+    }
+    println!("{}", report.json());
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,132 @@
+//! Load, small: the load generator (`examples/loadgen.rs`) against the demo server
+//! (`examples/demo`), both in this process over loopback: 200 connections, each holding
+//! its subscription for 3 s.
+//!
+//! The load generator is included as a module (`#[path]`) and its `run` called directly,
+//! rather than run as a program: Cargo gives tests the path of `[[bin]]` targets only
+//! (`CARGO_BIN_EXE_<name>`), not of examples, and a direct call gives the typed `Report`
+//! and needs no second build. Its `main` (and whatever else only the program uses) is dead
+//! code here, hence the `allow`. The server is started the way `tests/e2e.rs` does it, in
+//! one small function ([`start_server`]) so that a change of `demo::server::serve` touches
+//! one place.
+//!
+//! What the demo server guarantees about events: a new subscription has sent nothing, so
+//! its first `due_events` after the subscribe — the server looks right after answering each
+//! message — sends the current value at once; later ones follow the rates (1000 ms here:
+//! about one a second). So each connection gets at least one event, long before its write
+//! 3 s later: `events >= 200` is guaranteed, the usual 3 or 4 per connection is not.
+
+#[path = "../examples/demo/mod.rs"]
+mod demo;
+#[allow(dead_code)]
+#[path = "../examples/loadgen.rs"]
+mod loadgen;
+
+use std::net::TcpListener;
+use std::thread;
+use std::time::Duration;
+
+/// Serves the demo on a fresh loopback port, for the rest of the process; its URL.
+fn start_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || demo::server::serve(listener, None));
+    format!("ws://{addr}{}", demo::server::PATH)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn two_hundred_connections_get_every_response_and_their_events() {
+    let mut config = loadgen::Config::new(start_server());
+    config.connections = 200;
+    config.hold = Duration::from_secs(3);
+    let report = runtime().block_on(loadgen::run(config));
+    let json = report.json();
+    eprintln!("{json}");
+
+    assert_eq!(report.connected, 200, "{report:?}");
+    assert_eq!(report.completed, 200, "{report:?}");
+    assert_eq!(report.responses_expected, 1000, "{report:?}");
+    assert_eq!(report.responses_received, 1000, "{report:?}");
+    assert!(report.events >= 200, "{report:?}");
+    assert!(report.ok(), "{report:?}");
+    assert_eq!((&report.connect_error, &report.failure), (&None, &None));
+    let (p50, p99) = (report.p50_ms.unwrap(), report.p99_ms.unwrap());
+    assert!(0.0 <= p50 && p50 <= p99, "{json}");
+
+    // The last stdout line of the program: one JSON object with these fields.
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys: Vec<&str> = parsed.as_object().unwrap().keys().map(|k| &**k).collect();
+    let mut expected = [
+        "connections",
+        "completed",
+        "responses_expected",
+        "responses_received",
+        "events",
+        "p50_ms",
+        "p99_ms",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{json}");
+    assert_eq!(parsed["connections"], 200);
+    assert_eq!(parsed["responses_received"], 1000);
+    assert_eq!(parsed["events"], report.events);
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn a_refused_connection_fails_with_its_error() {
+    // A port that was just free: nothing listens there.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut config = loadgen::Config::new(format!("ws://{addr}/api/ws"));
+    config.connections = 3;
+    config.hold = Duration::ZERO;
+    config.progress = false;
+    let report = runtime().block_on(loadgen::run(config));
+    assert_eq!((report.connected, report.completed), (0, 0), "{report:?}");
+    assert_eq!(report.responses_received, 0);
+    assert!(!report.ok());
+    assert!(report.connect_error.is_some(), "{report:?}");
+    assert_eq!(
+        report.json(),
+        "{\"connections\": 3, \"completed\": 0, \"responses_expected\": 15, \
+         \"responses_received\": 0, \"events\": 0, \"p50_ms\": null, \"p99_ms\": null}"
+    );
+}
+
+#[test]
+fn the_command_line_is_checked() {
+    let args = |line: &str| -> Vec<String> { line.split_whitespace().map(String::from).collect() };
+    let config = loadgen::parse_args(&args(
+        "ws://h:1/api/ws --connections 7 --seconds 2 --ramp 3",
+    ))
+    .unwrap();
+    assert_eq!(config.url, "ws://h:1/api/ws");
+    assert_eq!(config.connections, 7);
+    assert_eq!(config.hold, Duration::from_secs(2));
+    assert_eq!(config.ramp, 3);
+    let config = loadgen::parse_args(&args("--seconds 1 ws://h:1/")).unwrap();
+    assert_eq!((config.connections, config.ramp), (100, 200));
+    for bad in [
+        "",
+        "http://h:1/api/ws",
+        "ws://h:1/ --connections",
+        "ws://h:1/ --connections many",
+        "ws://h:1/ --connections 0",
+        "ws://h:1/ --threads 4",
+        "ws://h:1/ ws://h:2/",
+    ] {
+        assert!(loadgen::parse_args(&args(bad)).is_err(), "{bad:?}");
+    }
+}
