@@ -169,6 +169,20 @@ impl<'a> BatchWriter<'a> {
         self.count == 0
     }
 
+    /// Where the writer is now, to [`reset`](BatchWriter::reset) to.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            end: self.end,
+            count: self.count,
+        }
+    }
+
+    /// Forgets the packets pushed after `mark`.
+    pub(crate) fn reset(&mut self, mark: Mark) {
+        self.end = mark.end;
+        self.count = mark.count;
+    }
+
     /// Appends a packet.
     pub fn push(&mut self, packet: &Packet<'_>) -> Result<(), EncodeError> {
         let end = self.end;
@@ -202,6 +216,20 @@ impl<'a> BatchWriter<'a> {
         }
         self.buf[..n].copy_from_slice(&head[..n]);
         Ok(&self.buf[..len])
+    }
+}
+
+/// A position of a [`BatchWriter`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    end: usize,
+    count: u64,
+}
+
+impl Mark {
+    /// True at the start of the message.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.count == 0
     }
 }
 

@@ -8,7 +8,7 @@ use xentara_ws::op::params::Credentials;
 use xentara_ws::op::params::Lookup;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
-    ServerSession,
+    ReplyBuffers, ServerConfig, ServerSession,
 };
 use xentara_ws::{Batch, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid};
 
@@ -38,10 +38,11 @@ impl Application for App {
 
 /// The reply's second packet (after the hello's), typed as a lookup answer.
 fn lookup_answer(response: Response<'static>) -> Result<Uuid, (ErrorCode, String)> {
-    let mut server: ServerSession = ServerSession::default();
+    let mut buffers: Box<ReplyBuffers> = Box::default();
+    let mut server: ServerSession = ServerSession::new(ServerConfig::default(), buffers.storage());
     // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 3, {0: "A"}]]
     let message = hex("82 84 00 01 0e a2 00 01 01 01 84 00 02 03 a1 00 61 41");
-    server
+    let _ = server
         .handle_message(&message, &mut App::Answer(response))
         .unwrap();
     let mut out = [0u8; 256];
@@ -112,7 +113,10 @@ const TEXT: &str = concat!(
 fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
     // [1, 1, {0: 1}] takes 6 bytes; [2, 2, {0: -32108, 1: TEXT}] the 122 that are left.
     assert_eq!(TEXT.len(), 111);
-    let mut server: ServerSession<(), 4, 16, 1, 4, 128> = ServerSession::default();
+    // One reply message of 4 responses and 128 bytes.
+    let mut buffers = ReplyBuffers::<128, 4>::new();
+    let mut server: ServerSession<(), 4, 16, 1> =
+        ServerSession::new(ServerConfig::default(), buffers.storage());
     // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 8], [1, 9]]: hello, get_stage, a stray success.
     let message = hex("83 84 00 01 0e a2 00 01 01 01 83 00 02 08 82 01 09");
     let received = server
@@ -216,7 +220,8 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
     let batch = Batch::new(&message).unwrap();
     assert_eq!(batch.remaining(), 6);
     assert_eq!(batch.clone().count(), 6);
-    let mut server: ServerSession<(), 4, 16, 4, 8, 8192> = ServerSession::default();
+    let mut buffers: Box<ReplyBuffers<32768, 32>> = Box::default();
+    let mut server: ServerSession = ServerSession::new(ServerConfig::default(), buffers.storage());
     let received = server
         .handle_message(&message, &mut App::Error("unused"))
         .unwrap();

@@ -50,7 +50,7 @@ fn server_hello() -> Response<'static> {
 fn receive<const N: usize>(
     client: &mut ClientSession<N>,
     packets: &[Packet<'_>],
-) -> Result<Vec<String>, SessionError> {
+) -> Result<Vec<String>, ClientError> {
     let message = encode(packets);
     Ok(client
         .handle_message(&message)?
@@ -101,7 +101,7 @@ fn an_explicit_hello_is_the_hello_and_a_second_is_refused() {
     let mut buf = [0u8; 64];
     let mut batch = client.start_batch(&mut buf);
     assert_eq!(batch.request(custom.clone()), Ok(1));
-    assert_eq!(batch.request(custom), Err(SessionError::DuplicateHello));
+    assert_eq!(batch.request(custom), Err(ClientError::DuplicateHello));
     assert_eq!(batch.finish().unwrap(), hex("818400010ea200000101"));
 }
 
@@ -313,7 +313,7 @@ fn a_refused_hello_ends_the_session() {
     let mut batch = client.start_batch(&mut buf);
     assert_eq!(
         batch.request(GetStage),
-        Err(SessionError::HelloRefused(ErrorCode::InvalidParameter))
+        Err(ClientError::HelloRefused(ErrorCode::InvalidParameter))
     );
 }
 
@@ -326,7 +326,7 @@ fn a_full_pending_table_is_an_error_and_sends_nothing_more() {
     assert_eq!(batch.request(GetStage), Ok(3));
     assert_eq!(
         batch.request(GetStage),
-        Err(SessionError::PendingFull { capacity: 3 })
+        Err(ClientError::PendingFull { capacity: 3 })
     );
     assert_eq!(batch.len(), 3);
     let message = batch.finish().unwrap();
@@ -394,7 +394,7 @@ fn ids_wrap_from_max_to_1() {
 #[test]
 fn the_client_machine_talks_to_the_server_machine() {
     let mut client: ClientSession = ClientSession::default();
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let mut buf = [0u8; 512];
     let mut batch = client.start_batch(&mut buf);
@@ -436,8 +436,10 @@ fn the_client_machine_talks_to_the_server_machine() {
     );
 
     let change = data_change();
+    assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .encode_events(&B4E1, core::slice::from_ref(&change), &mut out)
+        .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
+        .unwrap()
         .unwrap();
     let outcomes: Vec<_> = client.handle_message(&out[..n]).unwrap().collect();
     assert_eq!(outcomes, vec![Outcome::Event(change)]);

@@ -55,7 +55,7 @@ impl Application for App {
 /// One round: the client's requests through the server and back; returns the outcomes.
 fn round<const N: usize>(
     client: &mut ClientSession<N>,
-    server: &mut ServerSession<u8>,
+    server: &mut ServerSession<'_, u8>,
     app: &mut App,
     commands: &[Command<'_>],
 ) -> usize {
@@ -78,7 +78,9 @@ fn round<const N: usize>(
 
 #[test]
 fn a_whole_exchange_allocates_nothing() {
-    let mut server: Box<ServerSession<u8>> = Box::default();
+    let mut buffers: Box<ReplyBuffers> = Box::default();
+    let mut server: ServerSession<'_, u8> =
+        ServerSession::new(ServerConfig::default(), buffers.storage());
     let mut client: ClientSession<16> = ClientSession::default();
     let mut app = App { deferred: None };
     let attrs = [
@@ -137,8 +139,10 @@ fn a_whole_exchange_allocates_nothing() {
         values: Seq::from_slice(&values),
     };
     let mut out = [0u8; 256];
+    assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .encode_events(&Uuid::from_u128(7), &[change], &mut out)
+        .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
+        .unwrap()
         .unwrap();
     let events = client.handle_message(&out[..n]).unwrap().count();
     let allocations = COUNT.with(|c| c.replace(None)).unwrap();

@@ -19,7 +19,11 @@ use xentara_ws::*;
 
 /// Small capacities, so that every limit is hit: 2 sub-sessions, 2 subscriptions, 2 reply
 /// messages of at most 4 responses and 256 bytes.
-type Server = ServerSession<String, 2, 2, 2, 4, 256>;
+type Server = ServerSession<'static, String, 2, 2, 2>;
+/// A `Server` session: reply messages of 4 responses and 256 bytes.
+fn server() -> Server {
+    server_with(4, 256)
+}
 const PACKETS: usize = 4;
 
 /// One packet of a generated request message.
@@ -267,7 +271,7 @@ impl Harness {
         let packets = expected(message);
         let seen_before = self.app.inner.seen.len();
         let mut result = self.server.handle_message(message, &mut self.app);
-        if let Err(SessionError::Busy { .. }) = result {
+        if let Err(ServerError::Busy { .. }) = result {
             self.answer(usize::MAX)?;
             result = self.server.handle_message(message, &mut self.app);
         }
@@ -313,7 +317,7 @@ impl Harness {
     fn check_tables(&self) -> Result<(), TestCaseError> {
         prop_assert!(self.server.sub_sessions().count() <= 2);
         prop_assert!(self.server.subscription_entries() <= 2);
-        prop_assert!(self.server.open_batches() <= 2);
+        prop_assert!(self.server.open_messages() <= 2);
         prop_assert!(self.server.waiting() <= 2 * PACKETS);
         Ok(())
     }
@@ -337,7 +341,7 @@ proptest! {
     #[test]
     fn server_invariants_hold_for_random_message_sequences(steps in proptest::collection::vec(step(), 1..10)) {
         let mut h = Harness {
-            server: Server::default(),
+            server: server(),
             app: PropApp { inner: TestApp::default(), mask: Vec::new(), handled: 0, deferred: Vec::new() },
             replies: VecDeque::new(),
             hello: false,
@@ -354,7 +358,7 @@ proptest! {
         }
         h.answer(usize::MAX)?;
         prop_assert!(h.replies.is_empty(), "every request answered");
-        prop_assert_eq!(h.server.open_batches(), 0);
+        prop_assert_eq!(h.server.open_messages(), 0);
     }
 }
 

@@ -10,10 +10,14 @@ use xentara_ws::op::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 
-type Small = ServerSession<String, 2, 2, 2, 4, 512>;
+type Small = ServerSession<'static, String, 2, 2, 2>;
+/// A `Small` session: reply messages of 4 responses and 512 bytes.
+fn small() -> Small {
+    server_with(4, 512)
+}
 
-fn ready() -> ServerSession<String> {
-    let mut server = ServerSession::default();
+fn ready() -> ServerSession<'static, String> {
+    let mut server = server();
     let mut app = TestApp::default();
     exchange(&mut server, &mut app, &[hello(1)]);
     server
@@ -21,7 +25,7 @@ fn ready() -> ServerSession<String> {
 
 #[test]
 fn requests_before_hello_get_32000_and_never_reach_the_app() {
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let reply = exchange(
         &mut server,
@@ -41,7 +45,7 @@ fn requests_before_hello_get_32000_and_never_reach_the_app() {
 
 #[test]
 fn a_command_before_the_hello_in_the_same_message_is_refused() {
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let reply = exchange(&mut server, &mut app, &[req(2, GetStage), hello(1)]);
     assert_eq!(reply, vec![err(2, -32000), ok(1, "{0: 1}")]);
@@ -62,7 +66,8 @@ fn version_negotiation_picks_the_highest_common_version() {
         versions: VersionRange::new(1, 3),
     };
     for ((min, max), v) in [((0, 1), 1), ((2, 5), 3), ((1, 1), 1), ((3, 3), 3)] {
-        let mut server: ServerSession<String> = ServerSession::new(config);
+        let mut server: ServerSession<'static, String> =
+            ServerSession::new(config, storage(4, 32, 8192));
         let h = ClientHello {
             min_version: min,
             max_version: max,
@@ -75,7 +80,7 @@ fn version_negotiation_picks_the_highest_common_version() {
 
 #[test]
 fn a_hello_without_a_common_version_gets_32602_saying_why() {
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let bad = |min, max| {
         req(
@@ -163,7 +168,7 @@ fn deferred_answers_hold_their_slot_and_the_reply_waits() {
         .expect("the slot waits");
     assert_eq!(
         server.answer(slot, Ok(Response::Lookup(E3EE))),
-        Err(SessionError::UnknownSlot(slot))
+        Err(ServerError::UnknownSlot(slot))
     );
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
     assert_eq!(
@@ -177,12 +182,12 @@ fn deferred_answers_hold_their_slot_and_the_reply_waits() {
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
     assert_eq!(packets(&out[..n]), vec![ok(4, "2")]);
     assert_eq!(server.poll_transmit(&mut out).unwrap(), None);
-    assert_eq!(server.open_batches(), 0);
+    assert_eq!(server.open_messages(), 0);
 }
 
 #[test]
 fn too_many_packets_are_all_refused_with_their_ids() {
-    let mut server: Small = ServerSession::default();
+    let mut server: Small = small();
     let mut app = TestApp::default();
     let _ = exchange(&mut server, &mut app, &[hello(1)]);
     let many: Vec<_> = (10..15).map(|id| req(id, GetStage)).collect();
@@ -201,21 +206,21 @@ fn too_many_packets_are_all_refused_with_their_ids() {
 
 #[test]
 fn a_message_too_large_even_for_errors_is_refused_whole() {
-    let mut server: ServerSession<String, 2, 2, 2, 4, 64> = ServerSession::default();
+    let mut server: ServerSession<'static, String, 2, 2, 2> = server_with(4, 64);
     let mut app = TestApp::default();
     let many: Vec<_> = (1..40).map(|id| req(id, GetStage)).collect();
     let message = encode(&many);
     assert_eq!(
         server.handle_message(&message, &mut app),
-        Err(SessionError::MessageTooLarge { packets: 39 })
+        Err(ServerError::MessageTooLarge { packets: 39 })
     );
-    assert_eq!(server.open_batches(), 0);
+    assert_eq!(server.open_messages(), 0);
     assert_eq!(server.poll_transmit(&mut [0; 64]).unwrap(), None);
 }
 
 #[test]
 fn all_reply_buffers_taken_is_busy_and_consumes_nothing() {
-    let mut server: Small = ServerSession::default();
+    let mut server: Small = small();
     let mut app = TestApp {
         defer: vec![Opcode::GetStage],
         ..TestApp::default()
@@ -228,7 +233,7 @@ fn all_reply_buffers_taken_is_busy_and_consumes_nothing() {
     let m = encode(&[req(4, GetStage)]);
     assert_eq!(
         server.handle_message(&m, &mut app),
-        Err(SessionError::Busy { capacity: 2 })
+        Err(ServerError::Busy { capacity: 2 })
     );
     assert_eq!(app.seen.len(), 2);
     let first = app.deferred.remove(0);
@@ -244,7 +249,7 @@ fn all_reply_buffers_taken_is_busy_and_consumes_nothing() {
 
 #[test]
 fn a_response_too_large_for_the_reply_buffer_becomes_32603() {
-    let mut server: ServerSession<String, 2, 2, 2, 4, 96> = ServerSession::default();
+    let mut server: ServerSession<'static, String, 2, 2, 2> = server_with(4, 96);
     let mut app = TestApp::default();
     let _ = exchange(&mut server, &mut app, &[hello(1)]);
     let reply = exchange(
@@ -259,14 +264,14 @@ fn a_response_too_large_for_the_reply_buffer_becomes_32603() {
 
 #[test]
 fn a_small_output_buffer_keeps_the_reply() {
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let m = encode(&[hello(1)]);
     let _ = server.handle_message(&m, &mut app).unwrap();
     let need = server.transmit_len().unwrap();
     assert_eq!(
         server.poll_transmit(&mut [0; 3]),
-        Err(SessionError::Encode(EncodeError::BufferTooSmall {
+        Err(ServerError::Encode(EncodeError::BufferTooSmall {
             required: need
         }))
     );
@@ -285,7 +290,7 @@ fn an_item_of_the_wrong_opcode_becomes_32603() {
 
 #[test]
 fn sub_sessions_are_created_checked_replaced_and_closed() {
-    let mut server: Small = ServerSession::default();
+    let mut server: Small = small();
     let mut app = TestApp::default();
     let _ = exchange(&mut server, &mut app, &[hello(1)]);
     let mut ask = |id, command: Command<'static>| ask(&mut server, &mut app, id, command);
@@ -392,19 +397,16 @@ fn commands_naming_an_unknown_sub_session_get_32111_before_the_app() {
 
 #[test]
 fn subscriptions_are_tracked_and_events_checked() {
-    let mut server: ServerSession<String> = ServerSession::default();
+    let mut server: ServerSession<'static, String> = server();
     let mut app = TestApp::default();
     let mut out = [0u8; 256];
     let change = data_change();
     assert_eq!(
-        server.encode_events(&B4E1, core::slice::from_ref(&change), &mut out),
-        Err(SessionError::NoHello)
+        server.changed(&B4E1),
+        Err(ServerError::UnknownSubscription(B4E1))
     );
     let _ = exchange(&mut server, &mut app, &[hello(1)]);
-    assert_eq!(
-        server.encode_events(&B4E1, core::slice::from_ref(&change), &mut out),
-        Err(SessionError::UnknownSubscription(B4E1))
-    );
+    assert_eq!(server.poll_timeout(), None);
 
     let reply = exchange(
         &mut server,
@@ -419,12 +421,29 @@ fn subscriptions_are_tracked_and_events_checked() {
     assert!(server.is_subscribed(&B4E1) && server.is_subscribed(&fresh));
     assert_eq!(app.subscriptions, vec![B4E1, fresh]);
 
+    // Both are due at once with their first event, which leaves in one message.
+    assert_eq!(server.poll_timeout(), Some(0));
+    assert_eq!(server.handle_timeout(5), 2);
+    let mut seen = Vec::new();
     let n = server
-        .encode_events(&B4E1, &[change.clone(), change.clone()], &mut out)
+        .poll_events(&mut out, |due, events| {
+            seen.push(due);
+            let copies = if due.subscription == B4E1 { 2 } else { 1 };
+            for _ in 0..copies {
+                events.push(change.clone()).unwrap();
+            }
+        })
+        .unwrap()
         .unwrap();
     let events: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3);
     assert!(events.iter().all(|p| matches!(p, Packet::Event(_))));
+    let initial = |subscription| Due {
+        subscription,
+        reason: Reason::Initial,
+    };
+    assert_eq!(seen, vec![initial(B4E1), initial(fresh)]);
+    assert_eq!(server.poll_events(&mut out, |_, _| ()), Ok(None));
 
     let reply = exchange(
         &mut server,
@@ -518,16 +537,6 @@ fn messages_that_are_not_batches_get_one_error_with_id_0() {
     let reply = run(&mut server, &mut app, &[0x84, 0x00, 0x01, 0x0e, 0xa0]);
     assert_eq!(reply.len(), 4);
     assert!(reply.iter().all(|r| r.code() == Some(-32600)));
-}
-
-#[test]
-fn the_default_session_size() {
-    let size = std::mem::size_of::<ServerSession>();
-    assert!(size < 40 * 1024, "{size}");
-    println!(
-        "ServerSession: {size} bytes, ClientSession: {} bytes",
-        std::mem::size_of::<ClientSession>()
-    );
 }
 
 #[test]

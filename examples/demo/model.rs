@@ -16,11 +16,13 @@ use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem};
 use xentara_ws::op::params::{
     Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
 };
-use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, SubSession};
+use xentara_ws::session::{
+    AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ServerSession, SubSession,
+};
 use xentara_ws::{
-    Access, AttrResult, Attribute, AttributeId, Command, DataType, DecodeError, ElementCategory,
-    ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq, ServerInfo, Stage, Text,
-    TimePoint, Uuid, Value,
+    Access, AttrResult, Attribute, AttributeId, Command, DataChange, DataType, DecodeError,
+    ElementCategory, ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq,
+    ServerInfo, Stage, Text, TimePoint, Uuid, Value,
 };
 
 /// The model's root.
@@ -334,23 +336,26 @@ impl Owned {
     }
 }
 
-/// One subscription as the demo serves it.
+/// Element → attribute values, as one subscription's event carries them.
+type Values = Vec<(Uuid, Vec<(AttributeId, AttrResult<'static>)>)>;
+
+/// One subscription as the demo serves it. Its update rates and timers are the session
+/// machine's; the demo knows what it covers and what it last sent.
 struct Subscription {
     entries: Vec<(Uuid, Vec<AttributeId>)>,
-    /// `maximum_update_rate`: the shortest time between events (0: none).
-    throttle_ms: u64,
-    /// `minimum_update_rate`: the longest time without an event.
-    heartbeat_ms: Option<u64>,
-    last_sent_ms: Option<u64>,
-    last_values: Option<String>,
+    /// The values of its last event (to send only what changed).
+    last_sent: Values,
+    /// The model tick when a change was last noted or sent.
+    seen_tick: u64,
+    /// A change is noted in the session and not sent yet.
+    pending: bool,
 }
 
-/// Data-change events due for one subscription.
-pub struct Due {
-    pub subscription: Uuid,
-    pub time: TimePoint,
-    /// Element → values.
-    pub changes: Vec<(Uuid, Vec<(AttributeId, AttrResult<'static>)>)>,
+impl Subscription {
+    /// True when it covers Data Point 1, whose value changes every tick.
+    fn changes(&self) -> bool {
+        self.entries.iter().any(|(e, _)| *e == POINT_1)
+    }
 }
 
 /// The application of one connection.
@@ -379,44 +384,84 @@ impl DemoApp {
         self.clock.elapsed_ms() / TICK_MS
     }
 
-    /// The events due now, honouring each subscription's update rates: a change goes out
-    /// once `maximum_update_rate` ms have passed since the last event, and an event goes out
-    /// at least every `minimum_update_rate` ms even without a change.
-    pub fn due_events(&mut self) -> Vec<Due> {
-        let now = self.clock.elapsed_ms();
-        let tick = now / TICK_MS;
-        let Ok(model) = self.model.lock() else {
-            return Vec::new();
-        };
-        let mut due = Vec::new();
+    /// Milliseconds on the session's clock (since the model started).
+    pub fn now_ms(&self) -> u64 {
+        self.clock.elapsed_ms()
+    }
+
+    /// Tells the session which subscriptions' data changed since their last event: Data
+    /// Point 1 changes every tick, so a subscription covering it has a change once a tick
+    /// has passed since its last event (a write shows at the next tick).
+    pub fn note_changes<const S: usize, const N: usize, const M: usize>(
+        &mut self,
+        session: &mut ServerSession<'_, String, S, N, M>,
+    ) {
+        let tick = self.tick();
         for (id, sub) in &mut self.subscriptions {
-            let changes: Vec<_> = sub
-                .entries
-                .iter()
-                .filter_map(|(uuid, attrs)| {
-                    let e = element(*uuid).ok()?;
-                    Some((
-                        *uuid,
-                        attrs.iter().map(|a| model.result(e, *a, tick)).collect(),
-                    ))
-                })
-                .collect();
-            let snapshot = format!("{changes:?}");
-            let since = sub.last_sent_ms.map(|t| now.saturating_sub(t));
-            let changed = sub.last_values.as_deref() != Some(snapshot.as_str());
-            let throttled = since.is_some_and(|s| s < sub.throttle_ms);
-            let heartbeat = matches!((sub.heartbeat_ms, since), (Some(h), Some(s)) if s >= h);
-            if (changed && !throttled) || heartbeat {
-                sub.last_sent_ms = Some(now);
-                sub.last_values = Some(snapshot);
-                due.push(Due {
-                    subscription: *id,
-                    time: millis(model.tick_ms(tick)),
-                    changes,
-                });
+            if sub.changes() && !sub.pending && tick > sub.seen_tick {
+                sub.pending = session.changed(id).is_ok();
+                sub.seen_tick = tick;
             }
         }
-        due
+    }
+
+    /// When [`note_changes`](Self::note_changes) will have something to note: the next
+    /// tick, while a subscription covering Data Point 1 has no change pending.
+    pub fn next_change_ms(&self) -> Option<u64> {
+        let waiting = self
+            .subscriptions
+            .values()
+            .any(|s| s.changes() && !s.pending);
+        waiting.then(|| (self.tick() + 1) * TICK_MS)
+    }
+
+    /// Writes the data changes of a due subscription: every attribute for its first event
+    /// and a heartbeat, only those whose value changed for a change.
+    pub fn fill(&mut self, due: Due, events: &mut Events<'_, '_>) {
+        let tick = self.tick();
+        let Ok(model) = self.model.lock() else {
+            return;
+        };
+        let Some(sub) = self.subscriptions.get_mut(&due.subscription) else {
+            return;
+        };
+        let now: Values = sub
+            .entries
+            .iter()
+            .filter_map(|(uuid, attrs)| {
+                let e = element(*uuid).ok()?;
+                Some((
+                    *uuid,
+                    attrs.iter().map(|a| model.result(e, *a, tick)).collect(),
+                ))
+            })
+            .collect();
+        let time = millis(model.tick_ms(tick));
+        for (element, values) in &now {
+            let before = sub.last_sent.iter().find(|(e, _)| e == element);
+            let changed: Vec<_> = match (due.reason, before) {
+                (Reason::Change, Some((_, old))) => values
+                    .iter()
+                    .filter(|v| !old.contains(v))
+                    .cloned()
+                    .collect(),
+                _ => values.clone(),
+            };
+            if changed.is_empty() {
+                continue;
+            }
+            let change = DataChange {
+                time,
+                element: *element,
+                values: Seq::from_slice(&changed),
+            };
+            if events.push(change).is_err() {
+                break;
+            }
+        }
+        sub.last_sent = now;
+        sub.seen_tick = tick;
+        sub.pending = false;
     }
 
     fn answer(&mut self, request: &AppRequest<'_, String>) -> Result<Owned, Fail> {
@@ -478,14 +523,14 @@ impl DemoApp {
             }
             entries.push((entry.element, attrs));
         }
+        let seen_tick = self.tick();
         self.subscriptions.insert(
             id,
             Subscription {
                 entries,
-                throttle_ms: p.maximum_update_rate.unwrap_or(0),
-                heartbeat_ms: p.minimum_update_rate,
-                last_sent_ms: None,
-                last_values: None,
+                last_sent: Vec::new(),
+                seen_tick,
+                pending: false,
             },
         );
         Ok(())

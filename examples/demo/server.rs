@@ -1,37 +1,43 @@
-//! The demo server's two drivers: WebSocket over TCP (tungstenite) and `--replay`.
+//! The demo server's two drivers: WebSocket over TCP (tokio + tokio-tungstenite) and
+//! `--replay`.
+//!
+//! One task per connection waits for the next message or for the session's timer
+//! ([`ServerSession::poll_timeout`]), whichever comes first: no fixed-interval polling.
 
 use std::error::Error;
-use std::io::{self, BufRead, ErrorKind, Write};
-use std::net::{TcpListener, TcpStream};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::io::{self, BufRead, Write};
+use std::net::TcpListener;
+use std::time::Duration;
 
-use tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tungstenite::http::StatusCode;
-use tungstenite::{Message, WebSocket};
-use xentara_ws::DataChange;
-use xentara_ws::Seq;
-use xentara_ws::session::{ServerConfig, ServerSession, SessionError};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use xentara_ws::session::{ReplyBuffers, ServerConfig, ServerError, ServerSession};
 
 use super::model::{Clock, DemoApp, Model, Shared, USER};
 use super::text::{basic_auth, from_hex, to_hex};
 
 /// The session the demo runs per connection: 8 sub-sessions, 16 subscriptions, 4 reply
-/// messages of up to 64 responses and 16 KiB.
-pub type Session = ServerSession<String, 8, 16, 4, 64, 16384>;
-/// Stack for a connection's thread (the session is built on the stack before it is boxed).
-const STACK: usize = 8 << 20;
+/// messages.
+pub type Session<'a> = ServerSession<'a, String, 8, 16, 4>;
+/// Its reply storage: 4 messages of up to 32 responses and 4 KiB each (20 KiB in all).
+pub type Buffers = ReplyBuffers<16384, 128>;
 
 /// The WebSocket path.
 pub const PATH: &str = "/api/ws";
 /// How long a connection may stay silent before the server closes it.
 const IDLE: Duration = Duration::from_secs(300);
-/// How often the server looks for due events while no message comes.
-const POLL: Duration = Duration::from_millis(20);
+/// How long the WebSocket handshake may take.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+/// The first size of a connection's output buffer (it grows when a message needs more).
+const OUT: usize = 4096;
 
-fn new_session() -> Box<Session> {
-    Box::new(ServerSession::new(ServerConfig::default()))
-}
+type BoxError = Box<dyn Error + Send + Sync>;
 
 /// `--replay`: one hex message per input line; prints the hex of the reply message, or
 /// `-` when none is due, flushed per line. Time stands still and the ids the server makes
@@ -39,8 +45,9 @@ fn new_session() -> Box<Session> {
 pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
     let (model, clock) = Model::frozen();
     let mut app = DemoApp::new(model, clock, true);
-    let mut session = new_session();
-    let mut buf = vec![0u8; 1 << 17];
+    let mut buffers = Box::new(Buffers::new());
+    let mut session: Session<'_> = ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut buf = vec![0u8; 1 << 16];
     for line in input.lines() {
         let line = line?;
         let reply = match from_hex(line.trim()) {
@@ -65,32 +72,44 @@ pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Serves WebSocket connections at [`PATH`] (plain `ws://`), one thread each, all on one
-/// shared model. Returns after `limit` connections have ended (never when `None`).
+/// Serves WebSocket connections at [`PATH`] (plain `ws://`), one task each, all on one
+/// shared model, on a tokio runtime of its own. Returns after `limit` connections have
+/// ended (never when `None`).
 pub fn serve(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(accept(listener, limit))
+}
+
+async fn accept(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     let (model, clock) = Model::running();
-    let mut threads = Vec::new();
-    for (n, stream) in listener.incoming().enumerate() {
-        let stream = stream?;
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut accepted = 0;
+    while limit.is_none_or(|limit| accepted < limit) {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors, say: the connection waits in the backlog.
+            Err(e) => {
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        accepted += 1;
         let model = model.clone();
-        let spawned = thread::Builder::new().stack_size(STACK).spawn(move || {
-            let peer = stream
-                .peer_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
-            match connection(stream, model, clock) {
-                Ok(()) => eprintln!("{peer}: closed"),
+        tasks.spawn(async move {
+            match connection(stream, model, clock).await {
+                Ok(()) => {}
                 Err(e) => eprintln!("{peer}: {e}"),
             }
         });
-        threads.push(spawned?);
-        if limit.is_some_and(|limit| n + 1 >= limit) {
-            break;
-        }
+        // Reap what has ended, so the set does not grow with every connection.
+        while tasks.try_join_next().is_some() {}
     }
-    for t in threads {
-        let _ = t.join();
-    }
+    while tasks.join_next().await.is_some() {}
     Ok(())
 }
 
@@ -114,66 +133,106 @@ fn upgrade(request: &Request, response: Response) -> Result<Response, ErrorRespo
     }
 }
 
+/// Small WebSocket buffers: a server of many connections pays for them per connection.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(Some(1 << 20))
+}
+
 /// Serves one connection until the client closes it or stays silent for [`IDLE`].
-fn connection(stream: TcpStream, model: Shared, clock: Clock) -> Result<(), Box<dyn Error>> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut ws = tungstenite::accept_hdr(stream, upgrade)?;
-    ws.get_ref().set_read_timeout(Some(POLL))?;
+async fn connection(stream: TcpStream, model: Shared, clock: Clock) -> Result<(), BoxError> {
+    stream.set_nodelay(true)?;
+    let handshake =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, upgrade, Some(ws_config()));
+    let mut ws = tokio::time::timeout(HANDSHAKE, handshake)
+        .await
+        .map_err(|_| "handshake timed out")??;
     let mut app = DemoApp::new(model, clock, false);
-    let mut session = new_session();
-    let mut buf = vec![0u8; 1 << 17];
+    let mut buffers = Box::new(Buffers::new());
+    let mut session: Session<'_> = ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut out = vec![0u8; OUT];
+    // The session's clock is the model's: milliseconds since it started.
+    let start = Instant::now() - Duration::from_millis(app.now_ms());
     let mut last_heard = Instant::now();
-    while last_heard.elapsed() < IDLE {
-        match ws.read() {
-            Ok(Message::Binary(message)) => {
-                last_heard = Instant::now();
-                let mut taken = session.handle_message(&message, &mut app);
-                if let Err(SessionError::Busy { .. }) = taken {
-                    // Everything is answered at once here, so sending frees the buffers.
-                    flush(&mut ws, &mut session, &mut buf)?;
-                    taken = session.handle_message(&message, &mut app);
+    loop {
+        let timer = [session.poll_timeout(), app.next_change_ms()]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|ms| start + Duration::from_millis(ms));
+        let idle = last_heard + IDLE;
+        let wake = timer.map_or(idle, |t| t.min(idle));
+        tokio::select! {
+            message = ws.next() => match message {
+                Some(Ok(Message::Binary(message))) => {
+                    last_heard = Instant::now();
+                    take(&mut ws, &mut session, &mut app, &message, &mut out).await?;
                 }
-                if let Err(e) = taken {
-                    eprintln!("message not taken: {e}");
+                // tungstenite has queued the closing handshake's answer: send it.
+                Some(Ok(Message::Close(_))) => {
+                    let _ = ws.flush().await;
+                    return Ok(());
                 }
-                flush(&mut ws, &mut session, &mut buf)?;
+                None => return Ok(()),
+                Some(Ok(_)) => last_heard = Instant::now(),
+                Some(Err(tungstenite::Error::ConnectionClosed)) => return Ok(()),
+                Some(Err(e)) => return Err(e.into()),
+            },
+            () = tokio::time::sleep_until(wake) => {
+                if Instant::now() >= idle {
+                    return Ok(());
+                }
             }
-            Ok(Message::Close(_)) => last_heard = Instant::now(),
-            Ok(_) => {}
-            Err(tungstenite::Error::Io(e))
-                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                return Ok(());
+        }
+        app.note_changes(&mut session);
+        let _due = session.handle_timeout(app.now_ms());
+        loop {
+            match session.poll_events(&mut out, |due, events| app.fill(due, events)) {
+                Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
+                Ok(None) => break,
+                Err(e) => eprintln!("events not sent: {e}"),
+            }
+        }
+        ws.flush().await?;
+    }
+}
+
+/// Hands a message to the session and sends its reply.
+async fn take(
+    ws: &mut WebSocketStream<TcpStream>,
+    session: &mut Session<'_>,
+    app: &mut DemoApp,
+    message: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), BoxError> {
+    let mut taken = session.handle_message(message, app);
+    if let Err(ServerError::Busy { .. }) = taken {
+        // Everything is answered at once here, so sending frees the reply messages.
+        transmit(ws, session, out).await?;
+        taken = session.handle_message(message, app);
+    }
+    if let Err(e) = taken {
+        eprintln!("message not taken: {e}");
+    }
+    transmit(ws, session, out).await
+}
+
+/// Queues every reply message that is due (growing `out` when one needs more room).
+async fn transmit(
+    ws: &mut WebSocketStream<TcpStream>,
+    session: &mut Session<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), BoxError> {
+    loop {
+        match session.poll_transmit(out) {
+            Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
+            Ok(None) => return Ok(()),
+            Err(ServerError::Encode(xentara_ws::EncodeError::BufferTooSmall { required })) => {
+                out.resize(required, 0);
             }
             Err(e) => return Err(e.into()),
         }
-        for due in app.due_events() {
-            let changes: Vec<DataChange<'_>> = due
-                .changes
-                .iter()
-                .map(|(element, values)| DataChange {
-                    time: due.time,
-                    element: *element,
-                    values: Seq::from_slice(values),
-                })
-                .collect();
-            match session.encode_events(&due.subscription, &changes, &mut buf) {
-                Ok(n) => ws.send(Message::binary(buf[..n].to_vec()))?,
-                Err(e) => eprintln!("event not sent: {e}"),
-            }
-        }
     }
-    Ok(())
-}
-
-/// Sends every reply message that is due.
-fn flush(
-    ws: &mut WebSocket<TcpStream>,
-    session: &mut Session,
-    buf: &mut [u8],
-) -> Result<(), Box<dyn Error>> {
-    while let Some(n) = session.poll_transmit(buf)? {
-        ws.send(Message::binary(buf[..n].to_vec()))?;
-    }
-    Ok(())
 }

@@ -9,13 +9,73 @@ use core::fmt;
 use heapless::Vec;
 use uuid::Uuid;
 
+use super::VersionRange;
 use super::table::Table;
-use super::{SessionError, VersionRange};
 use crate::batch::{Batch, BatchWriter};
-use crate::error::{DecodeError, ErrorCode, MessageId};
+use crate::error::{DecodeError, EncodeError, ErrorCode, MessageId};
 use crate::model::ErrorObject;
 use crate::op::{Command, Opcode, Response};
 use crate::packet::{DataChange, Event, Packet, Request, Success};
+
+/// Why a [`ClientSession`] call failed. Nothing changed in the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A received message is not an array of packets: nothing in it was applied.
+    Decode(DecodeError),
+    /// The caller's buffer is too small; nothing was sent.
+    Encode(EncodeError),
+    /// Every pending-request entry is taken: the request was not added.
+    PendingFull {
+        /// The table's capacity (`PENDING`).
+        capacity: usize,
+    },
+    /// The server refused the hello; open a new session.
+    HelloRefused(ErrorCode),
+    /// A second client_hello was submitted.
+    DuplicateHello,
+}
+
+impl ClientError {
+    /// The protocol error code closest to this error (-32603 for local conditions).
+    pub const fn code(&self) -> ErrorCode {
+        match self {
+            ClientError::Decode(e) => e.code(),
+            ClientError::DuplicateHello => ErrorCode::DuplicateClientHello,
+            ClientError::HelloRefused(code) => *code,
+            ClientError::Encode(_) | ClientError::PendingFull { .. } => ErrorCode::InternalError,
+        }
+    }
+}
+
+impl From<DecodeError> for ClientError {
+    fn from(e: DecodeError) -> Self {
+        ClientError::Decode(e)
+    }
+}
+
+impl From<EncodeError> for ClientError {
+    fn from(e: EncodeError) -> Self {
+        ClientError::Encode(e)
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Decode(e) => write!(f, "{e}"),
+            ClientError::Encode(e) => write!(f, "{e}"),
+            ClientError::PendingFull { capacity } => {
+                write!(f, "all {capacity} pending-request entries are taken")
+            }
+            ClientError::HelloRefused(code) => write!(f, "hello refused: {code}"),
+            ClientError::DuplicateHello => f.write_str("client_hello was already sent"),
+        }
+    }
+}
+
+/// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
+impl core::error::Error for ClientError {}
 
 /// How a client session behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +285,7 @@ impl<const PENDING: usize> ClientSession<PENDING> {
     pub fn handle_message<'s, 'b>(
         &'s mut self,
         message: &'b [u8],
-    ) -> Result<Outcomes<'s, 'b, PENDING>, SessionError> {
+    ) -> Result<Outcomes<'s, 'b, PENDING>, ClientError> {
         Ok(Outcomes {
             client: self,
             batch: Batch::new(message)?,
@@ -304,16 +364,16 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
     pub fn request<'c>(
         &mut self,
         command: impl Into<Command<'c>>,
-    ) -> Result<MessageId, SessionError> {
+    ) -> Result<MessageId, ClientError> {
         let command = command.into();
         match (self.client.state, &command) {
-            (ClientState::Refused { code }, _) => Err(SessionError::HelloRefused(code)),
+            (ClientState::Refused { code }, _) => Err(ClientError::HelloRefused(code)),
             (ClientState::Idle, Command::ClientHello(_)) => self.push_hello(command),
-            (_, Command::ClientHello(_)) => Err(SessionError::DuplicateHello),
+            (_, Command::ClientHello(_)) => Err(ClientError::DuplicateHello),
             (ClientState::Idle, _) => {
                 let hello = Command::ClientHello(self.client.config.versions.into());
                 if self.client.pending.len() + 2 > PENDING {
-                    return Err(SessionError::PendingFull { capacity: PENDING });
+                    return Err(ClientError::PendingFull { capacity: PENDING });
                 }
                 self.push_hello(hello)?;
                 self.push(command)
@@ -334,13 +394,13 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
 
     /// The message: the requests added (the hello alone for a session's first message with
     /// none; `[]` otherwise).
-    pub fn finish(mut self) -> Result<&'a [u8], SessionError> {
+    pub fn finish(mut self) -> Result<&'a [u8], ClientError> {
         if self.client.state == ClientState::Idle {
             let hello = Command::ClientHello(self.client.config.versions.into());
             self.push_hello(hello)?;
         }
         let Some(writer) = self.writer.take() else {
-            return Err(SessionError::Encode(
+            return Err(ClientError::Encode(
                 crate::error::EncodeError::BufferTooSmall { required: 1 },
             ));
         };
@@ -353,21 +413,21 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
         }
     }
 
-    fn push_hello(&mut self, hello: Command<'_>) -> Result<MessageId, SessionError> {
+    fn push_hello(&mut self, hello: Command<'_>) -> Result<MessageId, ClientError> {
         let id = self.push(hello)?;
         self.client.state = ClientState::HelloSent { id };
         Ok(id)
     }
 
     /// Encodes one request and records it as pending.
-    fn push(&mut self, command: Command<'_>) -> Result<MessageId, SessionError> {
+    fn push(&mut self, command: Command<'_>) -> Result<MessageId, ClientError> {
         let Some(writer) = self.writer.as_mut() else {
-            return Err(SessionError::Encode(
+            return Err(ClientError::Encode(
                 crate::error::EncodeError::BufferTooSmall { required: 1 },
             ));
         };
         if self.client.pending.is_full() {
-            return Err(SessionError::PendingFull { capacity: PENDING });
+            return Err(ClientError::PendingFull { capacity: PENDING });
         }
         let next = self.client.next_id;
         let id = self.client.allocate_id();
@@ -384,7 +444,7 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
         match (self.client.pending.insert(id, pending), self.added.push(id)) {
             (Ok(_), Ok(())) => Ok(id),
             // Both have room for PENDING entries and were checked above.
-            _ => Err(SessionError::PendingFull { capacity: PENDING }),
+            _ => Err(ClientError::PendingFull { capacity: PENDING }),
         }
     }
 

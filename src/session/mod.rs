@@ -6,21 +6,27 @@
 //! ```
 //!
 //! - [`ServerSession`]: hello first, version negotiation, one reply message per request
-//!   message (responses in request order), sub-sessions, subscriptions, events.
+//!   message (responses in request order), sub-sessions, subscriptions and their
+//!   update-rate timers, events. Its reply messages live in storage the caller owns
+//!   ([`ReplyStorage`]).
 //! - [`ClientSession`]: the hello, message ids, batching, and typing each response by the
 //!   opcode of the request it answers.
 //!
 //! Both are sans-I/O in the manner of quinn-proto and rustls: they never touch a socket or a
-//! clock and never allocate. You hand in a received message (`&[u8]`) and pull encoded
-//! messages out into your own buffer, or get typed, `#[must_use]` outcomes. No input makes
-//! them panic; every limit is a const generic and running into one is a [`SessionError`] or
-//! an error packet, never a dropped request.
+//! clock and never allocate. You hand in a received message (`&[u8]`) and the time
+//! (`now`, milliseconds on your clock), and pull encoded messages out into your own buffer,
+//! or get typed, `#[must_use]` outcomes. No input makes them panic; every limit is a const
+//! generic or the size of your storage, and running into one is a [`ServerError`] /
+//! [`ClientError`] or an error packet, never a dropped request.
 //!
 //! # Driving a server
 //!
 //! ```
 //! use xentara_ws::op::params::Credentials;
-//! use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
+//! use xentara_ws::session::{
+//!     AppRequest, Application, Due, Events, IdKind, Replied, Reply, ReplyBuffers, ServerConfig,
+//!     ServerSession,
+//! };
 //! use xentara_ws::{Command, ErrorCode, Response, Uuid};
 //!
 //! struct App;
@@ -40,7 +46,8 @@
 //!     }
 //! }
 //!
-//! let mut server: ServerSession = ServerSession::default();
+//! let mut buffers = ReplyBuffers::<1024, 8>::new(); // the reply messages' storage
+//! let mut server: ServerSession<'_> = ServerSession::new(ServerConfig::default(), buffers.storage());
 //! // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 8]]: client_hello, then get_stage.
 //! let message = [0x82, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01, 0x83, 0x00, 0x02, 0x08];
 //! let received = server.handle_message(&message, &mut App)?;
@@ -49,7 +56,19 @@
 //! let n = server.poll_transmit(&mut out)?.expect("a reply is due");
 //! // [[1, 1, {0: 1}], [1, 2, 2]]
 //! assert_eq!(&out[..n], [0x82, 0x83, 0x01, 0x01, 0xa1, 0x00, 0x01, 0x83, 0x01, 0x02, 0x02]);
-//! # Ok::<(), xentara_ws::session::SessionError>(())
+//!
+//! // No subscription, so no timer: wait for the next message only.
+//! assert_eq!(server.poll_timeout(), None);
+//! // With subscriptions: at `poll_timeout()`, fire the timers and write what is due.
+//! let now = 1_000; // ms on your clock
+//! let _due = server.handle_timeout(now);
+//! let events = server.poll_events(&mut out, |due: Due, events: &mut Events<'_, '_>| {
+//!     // Push one DataChange per element: all attributes for Reason::Initial and
+//!     // Reason::Heartbeat, the changed ones for Reason::Change.
+//!     let _ = (due, events);
+//! })?;
+//! assert_eq!(events, None);
+//! # Ok::<(), xentara_ws::session::ServerError>(())
 //! ```
 //!
 //! # Driving a client
@@ -73,7 +92,7 @@
 //! let outcomes: Vec<Outcome<'_>> = client.handle_message(&reply)?.collect();
 //! assert!(matches!(outcomes[1], Outcome::Success { id: 2, response: Response::Lookup(_) }));
 //! assert_eq!(client.version(), Some(1));
-//! # Ok::<(), xentara_ws::session::SessionError>(())
+//! # Ok::<(), xentara_ws::session::ClientError>(())
 //! ```
 //!
 //! # Answering later (the server's async path)
@@ -83,10 +102,13 @@
 //! [`Reply::later`] and answers afterwards with [`ServerSession::answer`] and the request's
 //! [`Slot`]. A decoded command borrows from the received message, which the caller may reuse
 //! as soon as [`ServerSession::handle_message`] returns, so the machine never keeps it:
-//! **every answer is encoded the moment it is given**, into a reply buffer of `BYTES` bytes
-//! that the server keeps per open batch (`BATCHES` of them, in a fixed ring). The buffer
-//! holds the encoded response packets in the order they were answered plus a table of
-//! `PACKETS` slots; [`ServerSession::poll_transmit`] writes them out in request order.
+//! **every answer is encoded the moment it is given**, into the reply message's share of
+//! the caller's [`ReplyStorage`] (`MESSAGES` reply messages in a fixed ring, each with
+//! `bytes / MESSAGES` bytes and `slots / MESSAGES` [`ReplySlot`]s). The bytes hold the
+//! encoded response packets in the order they were answered, the slots each request's
+//! place; [`ServerSession::poll_transmit`] writes them out in request order. An answer
+//! writes into the reply message directly ([`Reply`] holds it, not the session), so it
+//! never re-enters the session's own loop.
 //! Application data therefore only has to live for the call that answers it.
 //!
 //! Every unanswered slot keeps [`RESERVE`] bytes of its batch's buffer free, enough for an
@@ -100,13 +122,13 @@
 //! |---|---|---|
 //! | sub-sessions | `SESSIONS` | create_sub_session answers -32603 "too many sub-sessions" |
 //! | subscriptions | `SUBSCRIPTIONS` | subscribe answers -32603 "too many subscriptions" |
-//! | open reply messages | `BATCHES` | [`SessionError::Busy`]: the message was not consumed; send what [`ServerSession::poll_transmit`] has, or answer what is pending, then hand it in again |
-//! | requests per message | `PACKETS` (and `BYTES` / [`RESERVE`]) | every request of the message is answered -32603 "too many requests in one message" and none reaches the application; if even those errors do not fit, [`SessionError::MessageTooLarge`] |
-//! | client requests in flight | `PENDING` | [`SessionError::PendingFull`]: the request is not sent |
+//! | open reply messages | `MESSAGES` | [`ServerError::Busy`]: the message was not consumed; send what [`ServerSession::poll_transmit`] has, or answer what is pending, then hand it in again |
+//! | requests per message | slots / `MESSAGES` (and bytes / `MESSAGES` / [`RESERVE`]) | every request of the message is answered -32603 "too many requests in one message" and none reaches the application; if even those errors do not fit, [`ServerError::MessageTooLarge`] |
+//! | client requests in flight | `PENDING` | [`ClientError::PendingFull`]: the request is not sent |
 //!
 //! # Decisions where the spec is silent
 //!
-//! - A packet that does not decode is answered with its [`DecodeError::code`] and the
+//! - A packet that does not decode is answered with its [`DecodeError::code`](crate::DecodeError::code) and the
 //!   error's text, carrying the message id when it could be read and **id 0** otherwise
 //!   (clients count from 1; the one known client that uses 0 uses it for its hello). A
 //!   message that is not an array, or is not well-formed CBOR at the top, gets a reply of
@@ -133,8 +155,26 @@
 //!   decode.
 //! - create_sub_session's credentials are checked synchronously
 //!   ([`Application::authenticate`]); sub-sessions and subscriptions end with the session.
-//! - Events go out in messages of their own ([`ServerSession::encode_events`]), whenever
-//!   the caller sends them; reply messages never hold events.
+//! - Events go out in messages of their own ([`ServerSession::poll_events`]); reply
+//!   messages never hold events. Subscriptions' update rates (D9, in ms):
+//!   - a subscription's **first event** is due as soon as subscribe succeeds (the current
+//!     values: [`Reason::Initial`]), so the client sees where it starts;
+//!   - a **change** ([`ServerSession::changed`]) goes out no sooner than
+//!     `maximum_update_rate` after the subscription's previous event; changes before then
+//!     are coalesced into one event with the latest values, of the attributes that changed
+//!     ([`Reason::Change`]: the application knows which; the machine does not keep values);
+//!   - a **heartbeat** goes out `minimum_update_rate` after the previous event when
+//!     nothing changed ([`Reason::Heartbeat`]: the current values of every attribute); a
+//!     heartbeat shorter than the throttle waits for the throttle;
+//!   - a rate of 0 counts as absent (a heartbeat of 0 ms cannot be kept); with neither
+//!     rate, each change goes out at once and nothing else does; rates above `u32::MAX` ms
+//!     are kept as `u32::MAX`;
+//!   - events that fall due together leave in one message, subscriptions in table order;
+//!     a subscription unsubscribed while due sends nothing; a subscription whose subscribe
+//!     is unanswered has no timer (a change noted meanwhile is in its first event);
+//!   - several subscriptions covering one attribute each keep their own rates (spec 5.3
+//!     says the server combines them; how is not said, so each client gets what it
+//!     asked for).
 //! - Reply messages leave in the order their requests came, each once all of its
 //!   requests are answered (a later batch waits for an earlier one).
 //! - The client takes a server message packet by packet, in order, as the vendor's client
@@ -151,9 +191,6 @@
 
 use core::fmt;
 
-use uuid::Uuid;
-
-use crate::error::{DecodeError, EncodeError, ErrorCode};
 use crate::op::params::ClientHello;
 
 pub mod client;
@@ -161,11 +198,13 @@ pub mod server;
 mod table;
 
 pub use client::{
-    ClientBatch, ClientConfig, ClientSession, ClientState, Outcome, Outcomes, Unexpected,
+    ClientBatch, ClientConfig, ClientError, ClientSession, ClientState, Outcome, Outcomes,
+    Unexpected,
 };
 pub use server::{
-    AppRequest, Application, IdKind, RESERVE, Received, Replied, Reply, ServerConfig,
-    ServerSession, ServerState, Slot, SubSession,
+    AppRequest, Application, Due, Events, IdKind, RESERVE, Rates, Reason, Received, Replied, Reply,
+    ReplyBuffers, ReplySlot, ReplyStorage, ServerConfig, ServerError, ServerSession, ServerState,
+    Slot, SubSession,
 };
 
 /// An inclusive range of protocol versions.
@@ -226,106 +265,6 @@ impl fmt::Display for VersionRange {
     }
 }
 
-/// Why a session call failed. Nothing changed in the session unless the variant says so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// A received message is not an array of packets (client): nothing in it was applied.
-    Decode(DecodeError),
-    /// Every reply buffer is in use (server): the message was not consumed. Send what
-    /// [`ServerSession::poll_transmit`] has or answer pending requests, then retry.
-    Busy {
-        /// The number of reply buffers (`BATCHES`).
-        capacity: usize,
-    },
-    /// A message holds more requests than the server can answer even with error packets;
-    /// nothing was consumed and nothing will be sent. Closing the connection is advised.
-    MessageTooLarge {
-        /// The number of packets in the message.
-        packets: usize,
-    },
-    /// The caller's buffer is too small; nothing was consumed.
-    Encode(EncodeError),
-    /// No request waits for an answer in that slot: it was answered already, or the slot
-    /// belongs to another session.
-    UnknownSlot(Slot),
-    /// No client_hello has succeeded yet, so no event may be sent (server).
-    NoHello,
-    /// The subscription is not active (server).
-    UnknownSubscription(Uuid),
-    /// Every pending-request entry is taken (client): the request was not added.
-    PendingFull {
-        /// The table's capacity (`PENDING`).
-        capacity: usize,
-    },
-    /// The server refused the hello (client); open a new session.
-    HelloRefused(ErrorCode),
-    /// A second client_hello was submitted (client).
-    DuplicateHello,
-}
-
-impl SessionError {
-    /// The protocol error code closest to this error (-32603 for local conditions).
-    pub const fn code(&self) -> ErrorCode {
-        match self {
-            SessionError::Decode(e) => e.code(),
-            SessionError::NoHello => ErrorCode::MissingClientHello,
-            SessionError::DuplicateHello => ErrorCode::DuplicateClientHello,
-            SessionError::UnknownSubscription(_) => ErrorCode::UnknownSubscriptionId,
-            SessionError::HelloRefused(code) => *code,
-            SessionError::Busy { .. }
-            | SessionError::MessageTooLarge { .. }
-            | SessionError::Encode(_)
-            | SessionError::UnknownSlot(_)
-            | SessionError::PendingFull { .. } => ErrorCode::InternalError,
-        }
-    }
-}
-
-impl From<SessionError> for ErrorCode {
-    fn from(e: SessionError) -> Self {
-        e.code()
-    }
-}
-
-impl From<DecodeError> for SessionError {
-    fn from(e: DecodeError) -> Self {
-        SessionError::Decode(e)
-    }
-}
-
-impl From<EncodeError> for SessionError {
-    fn from(e: EncodeError) -> Self {
-        SessionError::Encode(e)
-    }
-}
-
-impl fmt::Display for SessionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SessionError::Decode(e) => write!(f, "{e}"),
-            SessionError::Busy { capacity } => {
-                write!(f, "all {capacity} reply buffers are in use")
-            }
-            SessionError::MessageTooLarge { packets } => {
-                write!(f, "a message of {packets} packets is too large to answer")
-            }
-            SessionError::Encode(e) => write!(f, "{e}"),
-            SessionError::UnknownSlot(slot) => write!(f, "no request waits in {slot:?}"),
-            SessionError::NoHello => f.write_str("no client_hello yet"),
-            SessionError::UnknownSubscription(id) => write!(f, "unknown subscription {id}"),
-            SessionError::PendingFull { capacity } => {
-                write!(f, "all {capacity} pending-request entries are taken")
-            }
-            SessionError::HelloRefused(code) => write!(f, "hello refused: {code}"),
-            SessionError::DuplicateHello => f.write_str("client_hello was already sent"),
-        }
-    }
-}
-
-/// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
-impl core::error::Error for SessionError {}
-
 /// A short text built without allocating; what does not fit is cut at a char boundary.
 pub(crate) struct Text<const N: usize>(pub(crate) heapless::String<N>);
 
@@ -352,4 +291,4 @@ impl<const N: usize> fmt::Write for Text<N> {
     }
 }
 
-defmt_via_debug!(VersionRange, SessionError);
+defmt_via_debug!(VersionRange);

@@ -255,8 +255,8 @@ pub fn packets(message: &[u8]) -> Vec<Got> {
 }
 
 /// Feeds `message` and returns the reply's responses (empty when none is due).
-pub fn run<const S: usize, const N: usize, const B: usize, const P: usize, const Y: usize>(
-    server: &mut ServerSession<String, S, N, B, P, Y>,
+pub fn run<const S: usize, const N: usize, const M: usize>(
+    server: &mut ServerSession<'_, String, S, N, M>,
     app: &mut TestApp,
     message: &[u8],
 ) -> Vec<Got> {
@@ -269,8 +269,8 @@ pub fn run<const S: usize, const N: usize, const B: usize, const P: usize, const
 }
 
 /// Sends one request and returns its response.
-pub fn ask<const S: usize, const N: usize, const B: usize, const P: usize, const Y: usize>(
-    server: &mut ServerSession<String, S, N, B, P, Y>,
+pub fn ask<const S: usize, const N: usize, const M: usize>(
+    server: &mut ServerSession<'_, String, S, N, M>,
     app: &mut TestApp,
     id: MessageId,
     command: impl Into<Command<'static>>,
@@ -281,10 +281,31 @@ pub fn ask<const S: usize, const N: usize, const B: usize, const P: usize, const
 }
 
 /// Sends `requests` as one message and returns the reply's responses.
-pub fn exchange<const S: usize, const N: usize, const B: usize, const P: usize, const Y: usize>(
-    server: &mut ServerSession<String, S, N, B, P, Y>,
+pub fn exchange<const S: usize, const N: usize, const M: usize>(
+    server: &mut ServerSession<'_, String, S, N, M>,
     app: &mut TestApp,
     requests: &[Packet<'_>],
 ) -> Vec<Got> {
     run(server, app, &encode(requests))
+}
+
+/// Reply storage for `messages` reply messages of `packets` responses and `bytes` bytes
+/// each, leaked (tests only).
+pub fn storage(messages: usize, packets: usize, bytes: usize) -> ReplyStorage<'static> {
+    let bytes = Box::leak(vec![0u8; messages * bytes].into_boxed_slice());
+    let slots = Box::leak(vec![ReplySlot::EMPTY; messages * packets].into_boxed_slice());
+    ReplyStorage::new(bytes, slots)
+}
+
+/// A server session with `M` reply messages of `packets` responses and `bytes` bytes.
+pub fn server_with<const S: usize, const N: usize, const M: usize>(
+    packets: usize,
+    bytes: usize,
+) -> ServerSession<'static, String, S, N, M> {
+    ServerSession::new(ServerConfig::default(), storage(M, packets, bytes))
+}
+
+/// A server session at the default capacities (4 reply messages of 32 responses, 8 KiB).
+pub fn server() -> ServerSession<'static, String> {
+    server_with(32, 8192)
 }
