@@ -106,7 +106,7 @@ for bin in size-baseline size-codec size-server firmware; do
     printf '%-15s %8d %6d %7d %13d (%s KiB)\n' "$bin" "$text" "$data" "$bss" "$delta" "$kib"
 done
 echo "size-codec: the codec alone (target: text over the runtime <= 24 KiB, then <= 16 KiB)"
-echo "size-server: codec + ServerSession with default capacities (bss is the session)"
+echo "size-server: codec + ServerSession with default capacities and timers (bss: the session, 1,256 B, and its default ReplyBuffers)"
 echo "firmware: the checks themselves (vectors, Debug and float formatting)"
 
 step "done"

@@ -495,10 +495,12 @@ fn main() -> ! {
     say!("  every malformed case: {}", stack.malformed);
     say!("  server session script: {}", stack.session);
     say!(
-        "  (not counted: the session itself, {} bytes for 2 sub-sessions, 2 subscriptions, \
-         1 reply of 4 packets/512 bytes; {} with the default capacities)",
+        "  (not counted: the session itself, {} bytes for 2 sub-sessions and 2 subscriptions \
+         with their timers, and its reply storage, {} bytes for 1 reply of 4 packets/512 \
+         bytes; a session with the default capacities is {} bytes without its storage)",
         session::SIZES.0,
-        session::SIZES.1
+        session::SIZES.1,
+        session::SIZES.2
     );
     say!(
         "  (a Packet is {} bytes, a DecodeError {}, a Result of both {})",

@@ -2,14 +2,22 @@
 //! compares the reply message byte for byte, mostly with the spec's own example replies.
 
 use xentara_ws::op::params::Credentials;
-use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
-use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
+use xentara_ws::session::{
+    AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ReplyBuffers,
+    ServerConfig, ServerSession,
+};
+use xentara_ws::{
+    AttrResult, Attribute, AttributeId, Command, DataChange, ErrorCode, Response, Seq, Stage,
+    TimePoint, Uuid, Value,
+};
 
 use crate::Tally;
 use crate::vectors::named;
 
 /// The element UUID of the spec's examples.
 const E3EE: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
+/// The subscription UUID of the spec's examples.
+const B4E1: Uuid = Uuid::from_u128(0xb4e1c552_e3c7_406b_95a2_aa09c553f277);
 
 /// Answers like the spec's examples.
 struct App;
@@ -34,6 +42,8 @@ impl Application for App {
                 reply.ok(Response::Lookup(E3EE))
             }
             Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
+            Command::Unsubscribe(_) => reply.ok(Response::Unsubscribe(())),
             Command::MetaData(_) => {
                 reply.error_message(ErrorCode::InvalidParameter, "invalid meta data identifier")
             }
@@ -42,8 +52,10 @@ impl Application for App {
     }
 }
 
-/// 2 sub-sessions, 2 subscriptions, 1 reply buffer of 4 packets and 512 bytes.
-type Server = ServerSession<(), 2, 2, 1, 4, 512>;
+/// 2 sub-sessions, 2 subscriptions, 1 reply message (of 4 packets and 512 bytes).
+type Server<'a> = ServerSession<'a, (), 2, 2, 1>;
+/// Its reply storage.
+type Buffers = ReplyBuffers<512, 4>;
 
 /// `[[0, 1, 14, {0: 1, 1: 1}]]`
 const HELLO: &[u8] = &[0x81, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01];
@@ -54,8 +66,34 @@ const HELLO_AGAIN: &[u8] = &[
     0x81, 0x84, 0x00, 0x18, 0x42, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01,
 ];
 
-/// The RAM of the script's session, and of one with the default capacities.
-pub const SIZES: (usize, usize) = (size_of::<Server>(), size_of::<ServerSession>());
+/// The RAM of the script's session and its storage, and of a session with the default
+/// capacities (without its storage).
+pub const SIZES: (usize, usize, usize) = (
+    size_of::<Server<'_>>(),
+    size_of::<Buffers>(),
+    size_of::<ServerSession<'_>>(),
+);
+
+/// The values of the spec's data-change event: `{11: 121(42), 9: 121(0)}`.
+const VALUES: [(AttributeId, AttrResult<'static>); 2] = [
+    (
+        AttributeId::Standard(Attribute::Value),
+        AttrResult::Value(Value::Int(42)),
+    ),
+    (
+        AttributeId::Standard(Attribute::Quality),
+        AttrResult::Value(Value::Int(0)),
+    ),
+];
+
+/// Writes the spec's data-change event for a due subscription.
+fn fill(_: Due, events: &mut Events<'_, '_>) {
+    let _ = events.push(DataChange {
+        time: TimePoint::Seconds(1_700_000_000),
+        element: E3EE,
+        values: Seq::from_slice(&VALUES),
+    });
+}
 
 /// Runs the script; returns the stack it used.
 pub fn run(t: &mut Tally) -> usize {
@@ -93,15 +131,93 @@ pub fn run(t: &mut Tally) -> usize {
             v("batch.response.lookup_getstage_metadata"),
         ),
     ];
-    let mut server = Server::default();
+    let mut buffers = Buffers::new();
+    let mut server = Server::new(ServerConfig::default(), buffers.storage());
     crate::measure::stack_of(&mut || {
         for (what, message, want) in steps {
             step(t, &mut server, what, message, want);
         }
+        timers(t, &mut server);
     })
 }
 
-fn step(t: &mut Tally, server: &mut Server, what: &str, message: &[u8], want: &[u8]) {
+/// A subscription with the spec's rates (throttle 10 ms, heartbeat 1000 ms) on a virtual
+/// clock: its first event at once, the heartbeat, a throttled change, unsubscribe.
+fn timers(t: &mut Tally, server: &mut Server<'_>) {
+    let v = |name| named(name).bytes;
+    step(
+        t,
+        server,
+        "subscribe: its id",
+        v("subscribe.request"),
+        v("subscribe.response"),
+    );
+    let steps: [(&str, Option<Reason>, u64, Option<u64>); 5] = [
+        (
+            "first event at once",
+            Some(Reason::Initial),
+            5000,
+            Some(6000),
+        ),
+        ("nothing before the heartbeat", None, 5999, Some(6000)),
+        ("heartbeat", Some(Reason::Heartbeat), 6000, Some(7000)),
+        ("change held by the throttle", None, 6005, Some(6010)),
+        ("change", Some(Reason::Change), 6010, Some(7010)),
+    ];
+    for (what, reason, now, next) in steps {
+        if now == 6005 {
+            let _ = server.changed(&B4E1);
+        }
+        fire(t, server, what, now, reason, next);
+    }
+    step(
+        t,
+        server,
+        "unsubscribe: [1, id]",
+        v("unsubscribe.request"),
+        v("unsubscribe.response"),
+    );
+    let timeout = server.poll_timeout();
+    t.check(
+        timeout.is_none(),
+        "timers: no timer after unsubscribe",
+        format_args!("poll_timeout {timeout:?}"),
+    );
+}
+
+/// Fires the timers at `now`: the spec's data-change event when `reason` is due, nothing
+/// otherwise; then the next timeout must be `next`.
+fn fire(
+    t: &mut Tally,
+    server: &mut Server<'_>,
+    what: &str,
+    now: u64,
+    reason: Option<Reason>,
+    next: Option<u64>,
+) {
+    let label = crate::Label::new("timers", what);
+    let what = label.as_str();
+    let _ = server.handle_timeout(now);
+    let mut out = [0u8; 128];
+    let mut seen = None;
+    let written = server.poll_events(&mut out, |due, events| {
+        seen = Some(due.reason);
+        fill(due, events)
+    });
+    let bytes_ok = match (reason, written) {
+        (Some(_), Ok(Some(n))) => &out[..n] == named("event.data_change").bytes,
+        (None, Ok(None)) => true,
+        _ => false,
+    };
+    let timeout = server.poll_timeout();
+    t.check(
+        bytes_ok && seen == reason && timeout == next,
+        what,
+        format_args!("due {seen:?}, then poll_timeout {timeout:?}"),
+    );
+}
+
+fn step(t: &mut Tally, server: &mut Server<'_>, what: &str, message: &[u8], want: &[u8]) {
     let label = crate::Label::new("session", what);
     let what = label.as_str();
     // The requests in the message (small arrays: the count is in the head byte).

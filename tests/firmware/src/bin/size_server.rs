@@ -1,7 +1,8 @@
 //! The codec and the server session, as a firmware server uses them: `handle_message`
-//! with an application that answers from the typed command, `poll_transmit`, and
-//! `encode_events`. The session (default capacities) lives in a static, so `.bss` shows
-//! its RAM. Answers a hello and a close_sub_session and exits with success when the reply
+//! with an application that answers from the typed command, `poll_transmit`, and the
+//! subscription timers (`changed`, `poll_timeout`, `handle_timeout`, `poll_events`). The
+//! session (default capacities) and its reply storage (default `ReplyBuffers`) live in
+//! statics, so `.bss` shows their RAM. Answers a hello and a close_sub_session and exits with success when the reply
 //! is the expected bytes.
 
 #![no_std]
@@ -12,7 +13,9 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use xentara_ws::op::params::Credentials;
-use xentara_ws::session::{AppRequest, Application, IdKind, Replied, Reply, ServerSession};
+use xentara_ws::session::{
+    AppRequest, Application, IdKind, Replied, Reply, ReplyBuffers, ServerConfig, ServerSession,
+};
 use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
 
 struct App;
@@ -57,16 +60,25 @@ static REPLY: [u8; 36] = [
 
 #[entry]
 fn main() -> ! {
-    let Some(server) = cortex_m::singleton!(: ServerSession = ServerSession::default()) else {
+    let Some(buffers) = cortex_m::singleton!(: ReplyBuffers = ReplyBuffers::new()) else {
+        fail()
+    };
+    let Some(server) = cortex_m::singleton!(: ServerSession<'static> =
+        ServerSession::new(ServerConfig::default(), buffers.storage()))
+    else {
         fail()
     };
     let mut out = [0u8; 512];
     let received = server.handle_message(black_box(&MESSAGE), &mut App);
     let sent = server.poll_transmit(&mut out);
-    let events = server.encode_events(&Uuid::from_u128(black_box(3)), &[], &mut out[256..]);
+    let changed = server.changed(&Uuid::from_u128(black_box(3)));
+    let _ = server.handle_timeout(black_box(5));
+    let events = server.poll_events(&mut out[256..], |_, _| ());
     let ok = matches!(received, Ok(r) if r.packets == 2)
         && matches!(sent, Ok(Some(n)) if black_box(&out[..n]) == &REPLY[..])
-        && events.is_err();
+        && changed.is_err()
+        && server.poll_timeout().is_none()
+        && matches!(events, Ok(None));
     if !ok {
         fail()
     }
