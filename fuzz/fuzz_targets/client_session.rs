@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
-use xentara_ws::session::{ClientSession, ClientState, Outcome, SessionError, Unexpected};
+use xentara_ws::session::{ClientError, ClientSession, ClientState, Outcome, Unexpected};
 use xentara_ws::{
     Command, ErrorObject, ErrorResponse, MessageId, Opcode, Packet, Response, Success,
 };
@@ -129,7 +129,7 @@ fn receive(client: &mut Client, model: &mut Model, message: &[u8], typed: &[bool
     let outcomes = match result {
         Ok(outcomes) => outcomes,
         Err(e) => {
-            let SessionError::Decode(e) = e else {
+            let ClientError::Decode(e) = e else {
                 panic!("handle_message failed: {e}");
             };
             assert_eq!(
@@ -239,11 +239,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                     let op = command.opcode();
                     match batch.request(command) {
                         Ok(id) => sent.push((id, op)),
-                        Err(SessionError::HelloRefused(_)) => refused = true,
+                        Err(ClientError::HelloRefused(_)) => refused = true,
                         Err(
-                            SessionError::DuplicateHello
-                            | SessionError::PendingFull { .. }
-                            | SessionError::Encode(_),
+                            ClientError::DuplicateHello
+                            | ClientError::PendingFull { .. }
+                            | ClientError::Encode(_),
                         ) => {}
                         Err(e) => panic!("request failed: {e}"),
                     }

@@ -14,6 +14,11 @@
 //! - an application that answers a sequence element that does not decode with
 //!   `Reply::decode_error` sends that error's code;
 //! - the sub-session, subscription and reply tables never exceed their capacities;
+//! - the update-rate timers, on a clock the input moves: only active subscriptions fall
+//!   due, each at most once per message; a change goes out no sooner than its throttle
+//!   after the previous event, a heartbeat no sooner than its period (or the throttle); a
+//!   subscription's first event is its first; `poll_timeout` is never later than a time at
+//!   which something falls due; every event message decodes to the events written;
 //! - at the end, once every deferred request is answered, every reply has been sent.
 #![no_main]
 
@@ -22,9 +27,13 @@ use std::collections::VecDeque;
 use arbitrary::{Arbitrary, Unstructured};
 use xentara_ws::op::params::{ClientHello, Credentials};
 use xentara_ws::session::{
-    AppRequest, Application, IdKind, Replied, Reply, ServerSession, ServerState, SessionError, Slot,
+    AppRequest, Application, Due, IdKind, Reason, Replied, Reply, ReplyBuffers, ServerConfig,
+    ServerError, ServerSession, ServerState, Slot,
 };
-use xentara_ws::{Batch, ErrorCode, ErrorObject, Opcode, Packet, Request, Response, Uuid};
+use xentara_ws::{
+    Batch, DataChange, ErrorCode, ErrorObject, Opcode, Packet, Request, Response, Seq, TimePoint,
+    Uuid,
+};
 
 #[path = "../../tests/common/checks.rs"]
 mod checks;
@@ -36,7 +45,8 @@ const BATCHES: usize = 2;
 const PACKETS: usize = 4;
 const BYTES: usize = 512;
 
-type Server = ServerSession<u8, SESSIONS, SUBSCRIPTIONS, BATCHES, PACKETS, BYTES>;
+type Server<'a> = ServerSession<'a, u8, SESSIONS, SUBSCRIPTIONS, BATCHES>;
+type Buffers = ReplyBuffers<{ BATCHES * BYTES }, { BATCHES * PACKETS }>;
 
 /// One thing that happens to the session.
 #[derive(Arbitrary, Debug)]
@@ -53,8 +63,11 @@ enum Step<'a> {
     Answer { pick: u8 },
     /// Answers a request that was answered already.
     Stale { pick: u8 },
-    /// Events for the `pick`-th active subscription, or an unknown one.
-    Events { pick: u8, unknown: Uuid },
+    /// A change for the `pick`-th subscription in the table, or an unknown one.
+    Changed { pick: u8, unknown: Uuid },
+    /// The clock moves `advance` ms; the timers fire and events are written into a buffer
+    /// of `room` bytes, `events` data changes per due subscription.
+    Time { advance: u16, room: u16, events: u8 },
 }
 
 /// What the application does with a command.
@@ -246,11 +259,11 @@ impl Model {
 }
 
 /// The session's own invariants, at any time.
-fn invariants(server: &Server, app: &App<'_>) {
+fn invariants(server: &Server<'_>, app: &App<'_>) {
     assert!(server.sub_sessions().count() <= SESSIONS);
     assert!(server.subscription_entries() <= SUBSCRIPTIONS);
     assert!(server.subscriptions().count() <= server.subscription_entries());
-    assert!(server.open_batches() <= BATCHES);
+    assert!(server.open_messages() <= BATCHES);
     assert_eq!(
         server.waiting(),
         app.deferred.len(),
@@ -267,7 +280,7 @@ fn invariants(server: &Server, app: &App<'_>) {
 }
 
 /// Hands `message` to the server and records what its reply must hold.
-fn feed(server: &mut Server, app: &mut App<'_>, model: &mut Model, message: &[u8]) {
+fn feed(server: &mut Server<'_>, app: &mut App<'_>, model: &mut Model, message: &[u8]) {
     app.decode_errors.clear();
     app.message_len = message.len();
     match server.handle_message(message, app) {
@@ -306,14 +319,14 @@ fn feed(server: &mut Server, app: &mut App<'_>, model: &mut Model, message: &[u8
                 });
             }
         }
-        Err(SessionError::Busy { capacity }) => assert_eq!(capacity, BATCHES),
-        Err(SessionError::MessageTooLarge { packets }) => assert!(packets > PACKETS),
+        Err(ServerError::Busy { capacity }) => assert_eq!(capacity, BATCHES),
+        Err(ServerError::MessageTooLarge { packets }) => assert!(packets > PACKETS),
         Err(e) => panic!("handle_message failed: {e}"),
     }
 }
 
 /// Takes every reply that is due (checking it) until none is.
-fn poll(server: &mut Server, model: &mut Model, room: usize) {
+fn poll(server: &mut Server<'_>, model: &mut Model, room: usize) {
     let mut buf = vec![0u8; room];
     loop {
         let due = server.transmit_len();
@@ -326,12 +339,106 @@ fn poll(server: &mut Server, model: &mut Model, room: usize) {
                 assert_eq!(due, Some(n));
                 model.reply(&buf[..n]);
             }
-            Err(SessionError::Encode(xentara_ws::EncodeError::BufferTooSmall { required })) => {
+            Err(ServerError::Encode(xentara_ws::EncodeError::BufferTooSmall { required })) => {
                 assert_eq!(due, Some(required));
                 assert!(required > room);
                 return;
             }
             Err(e) => panic!("poll_transmit failed: {e}"),
+        }
+    }
+}
+
+/// The input's clock and what the timers have sent.
+#[derive(Default)]
+struct Clock {
+    now: u64,
+    /// When each subscription's last event went out.
+    last: std::collections::HashMap<Uuid, u64>,
+}
+
+impl Clock {
+    /// Moves the clock, fires the timers and checks every event message written.
+    fn tick(&mut self, server: &mut Server<'_>, advance: u16, room: u16, events: u8) {
+        let timeout = server.poll_timeout();
+        self.now += u64::from(advance);
+        let now = self.now;
+        let due = server.handle_timeout(now);
+        // Nothing falls due before the time poll_timeout gave.
+        if due > 0 {
+            assert!(timeout.is_some_and(|t| t <= now), "due before {timeout:?}");
+        }
+        let time = TimePoint::Seconds(1);
+        let change = DataChange {
+            time,
+            element: Uuid::from_u128(1),
+            values: Seq::from_slice(&[]),
+        };
+        let mut buf = vec![0u8; usize::from(room)];
+        for _ in 0..=SUBSCRIPTIONS {
+            let mut seen: Vec<Due> = Vec::new();
+            let mut pushed = 0;
+            let written = server.poll_events(&mut buf, |due, out| {
+                seen.push(due);
+                for _ in 0..events % 4 {
+                    if out.push(change.clone()).is_ok() {
+                        pushed += 1;
+                    }
+                }
+            });
+            for due in &seen {
+                assert!(
+                    server.is_subscribed(&due.subscription),
+                    "{due:?} not active"
+                );
+                assert_eq!(
+                    seen.iter()
+                        .filter(|d| d.subscription == due.subscription)
+                        .count(),
+                    1
+                );
+            }
+            match written {
+                Ok(Some(n)) => {
+                    let packets = Batch::new(&buf[..n]).unwrap();
+                    assert!(
+                        packets
+                            .map(Result::unwrap)
+                            .all(|p| matches!(p, Packet::Event(_)))
+                    );
+                }
+                Ok(None) => {}
+                Err(ServerError::EventsTooLarge { subscription, .. }) => {
+                    assert!(seen.iter().any(|d| d.subscription == subscription));
+                }
+                Err(e) => panic!("poll_events failed: {e}"),
+            }
+            let sent = seen.len();
+            for due in seen {
+                self.check(server, due);
+            }
+            let _ = pushed;
+            if sent == 0 || matches!(written, Ok(None)) {
+                break;
+            }
+        }
+    }
+
+    /// A due subscription went out at `now`: no sooner than its rates allow.
+    fn check(&mut self, server: &Server<'_>, due: Due) {
+        let rates = server
+            .rates(&due.subscription)
+            .expect("a due subscription exists");
+        let throttle = u64::from(rates.throttle.unwrap_or(0));
+        let last = self.last.insert(due.subscription, self.now);
+        match (due.reason, last) {
+            (Reason::Initial, _) => {}
+            (Reason::Change, Some(last)) => assert!(self.now >= last + throttle),
+            (Reason::Heartbeat, Some(last)) => {
+                let period = u64::from(rates.heartbeat.expect("a heartbeat has a period"));
+                assert!(self.now >= last + period.max(throttle));
+            }
+            (reason, None) => panic!("{reason:?} before the first event"),
         }
     }
 }
@@ -359,7 +466,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         decode_errors: Vec::new(),
         message_len: 0,
     };
-    let mut server = Box::new(Server::default());
+    let mut buffers = Box::new(Buffers::new());
+    let mut server = Server::new(ServerConfig::default(), buffers.storage());
+    let mut clock = Clock::default();
     let mut model = Model::default();
     for step in steps::steps(&mut u) {
         match step {
@@ -395,23 +504,28 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 if !app.answered.is_empty() {
                     let slot = app.answered[usize::from(pick) % app.answered.len()];
                     let stale = server.answer(slot, Err(ErrorObject::new(ErrorCode::ReadError)));
-                    assert_eq!(stale, Err(SessionError::UnknownSlot(slot)));
+                    assert_eq!(stale, Err(ServerError::UnknownSlot(slot)));
                 }
             }
-            Step::Events { pick, unknown } => {
-                let active: Vec<Uuid> = server.subscriptions().copied().collect();
-                let mut buf = [0u8; 64];
-                let subscription = match active.len() {
+            Step::Changed { pick, unknown } => {
+                let all: Vec<Uuid> = server.subscriptions().copied().collect();
+                let subscription = match all.len() {
                     0 => unknown,
-                    n => active[usize::from(pick) % n],
+                    n => all[usize::from(pick) % n],
                 };
-                let result = server.encode_events(&subscription, &[], &mut buf);
-                match server.state() {
-                    ServerState::AwaitingHello => assert_eq!(result, Err(SessionError::NoHello)),
-                    _ if server.is_subscribed(&subscription) => assert_eq!(result, Ok(1)),
-                    _ => assert_eq!(result, Err(SessionError::UnknownSubscription(subscription))),
+                let result = server.changed(&subscription);
+                match server.rates(&subscription) {
+                    Some(_) => assert_eq!(result, Ok(())),
+                    None => {
+                        assert_eq!(result, Err(ServerError::UnknownSubscription(subscription)))
+                    }
                 }
             }
+            Step::Time {
+                advance,
+                room,
+                events,
+            } => clock.tick(&mut server, advance, room, events),
         }
         invariants(&server, &app);
     }
@@ -430,7 +544,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         "{} replies never sent",
         model.due.len()
     );
-    assert_eq!(server.open_batches(), 0);
+    assert_eq!(server.open_messages(), 0);
     assert_eq!(
         model.hello_done,
         matches!(server.state(), ServerState::Ready { .. })
