@@ -490,6 +490,9 @@ impl Connection<'_> {
                     }
                     return Err(format!("invalid packet: {e}").into());
                 }
+                Outcome::Lost { id, opcode, cause } => {
+                    return Err(format!("{opcode} (id {id}) {cause}").into());
+                }
             }
         }
         Ok(successes)

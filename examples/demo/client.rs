@@ -48,6 +48,7 @@ pub fn outcome_line(outcome: &Outcome<'_>) -> String {
             Some(id) => format!("invalid {id} {}: {e}", e.code().code()),
             None => format!("invalid {}: {e}", e.code().code()),
         },
+        Outcome::Lost { id, opcode, cause } => format!("lost {id} {opcode}: {cause}"),
     }
 }
 
@@ -178,7 +179,9 @@ impl Connection {
                         },
                     ));
                 }
-                Outcome::Error { id, .. } | Outcome::Unexpected { id, .. } => {
+                Outcome::Error { id, .. }
+                | Outcome::Unexpected { id, .. }
+                | Outcome::Lost { id, .. } => {
                     answers.push((
                         id,
                         Answer {

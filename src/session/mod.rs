@@ -75,8 +75,8 @@
 //!
 //! ```
 //! use xentara_ws::op::params::Lookup;
-//! use xentara_ws::session::{ClientSession, Outcome};
-//! use xentara_ws::{Response, Text};
+//! use xentara_ws::session::{ClientSession, Lost, Outcome};
+//! use xentara_ws::{Opcode, Response, Text};
 //!
 //! let mut client: ClientSession = ClientSession::default();
 //! let mut out = [0u8; 64];
@@ -92,6 +92,18 @@
 //! let outcomes: Vec<Outcome<'_>> = client.handle_message(&reply)?.collect();
 //! assert!(matches!(outcomes[1], Outcome::Success { id: 2, response: Response::Lookup(_) }));
 //! assert_eq!(client.version(), Some(1));
+//!
+//! // A request with a deadline (ms on your clock): wait for the answer or poll_timeout().
+//! let now = 1_000;
+//! let mut batch = client.start_batch(&mut out);
+//! batch.set_deadline(Some(now + 5_000));
+//! let id = batch.request(Lookup { primary_key: Text::new("Group 1") })?;
+//! let _message = batch.finish()?; // send it
+//! assert_eq!(client.poll_timeout(), Some(6_000));
+//! let lost: Vec<Outcome<'_>> = client.handle_timeout(6_000).collect();
+//! assert_eq!(lost, [Outcome::Lost { id, opcode: Opcode::Lookup, cause: Lost::TimedOut }]);
+//! // The connection is gone: every request still in flight ends with Lost::Closed.
+//! assert_eq!(client.close().count(), 0);
 //! # Ok::<(), xentara_ws::session::ClientError>(())
 //! ```
 //!
@@ -188,6 +200,15 @@
 //!   request counts as answered). A hello answered by an error, or by an item that does not
 //!   decode, leaves the session [`ClientState::Refused`]. The version in the hello's reply
 //!   is taken as it is (the vendor's client ignores it).
+//! - Client deadlines: a request carries the deadline its batch had when it was added
+//!   ([`ClientBatch::set_deadline`]); [`ClientSession::handle_timeout`] ends each request
+//!   whose deadline is at or before `now` with [`Outcome::Lost`] ([`Lost::TimedOut`]), and
+//!   its late answer is [`Unexpected::UnknownId`]. A hello that times out closes the
+//!   session: every other request ends with [`Lost::Closed`]. [`ClientSession::close`]
+//!   (the connection is gone) ends every request with [`Lost::Closed`]; a closed session
+//!   sends nothing more ([`ClientError::Closed`]). Every request thus ends with exactly one
+//!   outcome: `Success`, `Error`, `Invalid` with its id, `Unexpected::BeforeHello`, or
+//!   `Lost`.
 
 use core::fmt;
 
@@ -198,8 +219,8 @@ pub mod server;
 mod table;
 
 pub use client::{
-    ClientBatch, ClientConfig, ClientError, ClientSession, ClientState, Outcome, Outcomes,
-    Unexpected,
+    ClientBatch, ClientConfig, ClientError, ClientSession, ClientState, Lost, LostRequests,
+    Outcome, Outcomes, Unexpected,
 };
 pub use server::{
     AppRequest, Application, Due, Events, IdKind, RESERVE, Rates, Reason, Received, Replied, Reply,

@@ -1,0 +1,210 @@
+//! What a server message means to the client: one [`Outcome`] per packet.
+
+use core::fmt;
+
+use super::{ClientError, ClientSession, ClientState};
+use crate::batch::Batch;
+use crate::error::{DecodeError, MessageId};
+use crate::model::ErrorObject;
+use crate::op::{Opcode, Response};
+use crate::packet::{DataChange, Event, Packet, Success};
+
+/// What a server message meant, one per packet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<'b> {
+    /// A request succeeded; the item is typed by the request's opcode (subscribe's item is
+    /// the desired id when the server sent none, discrepancies D10).
+    Success {
+        /// The request's message id.
+        id: MessageId,
+        /// The typed item.
+        response: Response<'b>,
+    },
+    /// A request failed.
+    Error {
+        /// The request's message id.
+        id: MessageId,
+        /// The request's opcode.
+        opcode: Opcode,
+        /// The server's code and message.
+        error: ErrorObject<'b>,
+    },
+    /// Attribute values changed.
+    Event(DataChange<'b>),
+    /// A packet the session could not take as an answer.
+    Unexpected {
+        /// The packet's message id.
+        id: MessageId,
+        /// Why.
+        reason: Unexpected,
+    },
+    /// A packet that does not decode: malformed, or a success item that is not one of its
+    /// request's opcode. When [`DecodeError::id`] names a request in flight, that request
+    /// is answered by it (and no longer pending). Malformed CBOR ends the message: this is
+    /// then its last outcome.
+    Invalid(DecodeError),
+    /// A request ended without an answer: its deadline passed
+    /// ([`ClientSession::handle_timeout`]) or the session was closed
+    /// ([`ClientSession::close`]). A response that comes for it later is
+    /// [`Unexpected::UnknownId`].
+    Lost {
+        /// The request's message id.
+        id: MessageId,
+        /// The request's opcode.
+        opcode: Opcode,
+        /// Why it ended.
+        cause: Lost,
+    },
+}
+
+/// Why a request ended without an answer ([`Outcome::Lost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lost {
+    /// Its deadline passed.
+    TimedOut,
+    /// The session was closed, or its hello timed out.
+    Closed,
+}
+
+impl fmt::Display for Lost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lost::TimedOut => "timed out",
+            Lost::Closed => "session closed",
+        })
+    }
+}
+
+/// Why a response was not taken as an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unexpected {
+    /// No request with this id is in flight.
+    UnknownId,
+    /// The response came while the hello was unanswered (the server broke the order). Its
+    /// request counts as answered and is no longer pending.
+    BeforeHello,
+    /// The packet is a request: servers send none.
+    Request,
+}
+
+impl fmt::Display for Unexpected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unexpected::UnknownId => "unknown id",
+            Unexpected::BeforeHello => "before hello",
+            Unexpected::Request => "request to a client",
+        })
+    }
+}
+
+/// What a response packet brought, before the session types it.
+enum Answer<'b> {
+    Success(Success<'b>),
+    Error(ErrorObject<'b>),
+    Invalid(DecodeError),
+}
+
+impl<const PENDING: usize> ClientSession<PENDING> {
+    /// Takes a message from the server.
+    ///
+    /// The returned iterator yields one [`Outcome`] per packet, in order, applying each to
+    /// the session as it goes; dropping it applies the rest. Each packet is decoded once,
+    /// and one that does not decode gives its own outcome without touching its neighbours
+    /// (see [`Outcome`] and the [module docs](super#decisions-where-the-spec-is-silent)).
+    /// Only a message that is not an array of packets at all is an error.
+    pub fn handle_message<'s, 'b>(
+        &'s mut self,
+        message: &'b [u8],
+    ) -> Result<Outcomes<'s, 'b, PENDING>, ClientError> {
+        Ok(Outcomes {
+            client: self,
+            batch: Batch::new(message)?,
+        })
+    }
+
+    /// Applies one response to the tables and the state: a success (typed here, once, by
+    /// its request's opcode), an error object, or a packet that did not decode.
+    fn take_response<'b>(&mut self, id: MessageId, answer: Answer<'b>) -> Outcome<'b> {
+        let unexpected = |reason| Outcome::Unexpected { id, reason };
+        let Some(pending) = self.pending.remove(&id) else {
+            return match answer {
+                Answer::Invalid(e) => Outcome::Invalid(e),
+                _ => unexpected(Unexpected::UnknownId),
+            };
+        };
+        let result = match answer {
+            Answer::Success(success) => success.response(pending.opcode).map_err(Err),
+            Answer::Error(error) => Err(Ok(error)),
+            Answer::Invalid(e) => Err(Err(e)),
+        };
+        match self.state {
+            ClientState::HelloSent { id: hello } if hello == id => {
+                self.state = match &result {
+                    Ok(Response::ClientHello(h)) => ClientState::Ready {
+                        version: h.current_version,
+                    },
+                    Ok(_) => ClientState::Ready { version: 0 },
+                    Err(Ok(error)) => ClientState::Refused { code: error.code },
+                    Err(Err(e)) => ClientState::Refused { code: e.code() },
+                };
+            }
+            ClientState::HelloSent { .. } => return unexpected(Unexpected::BeforeHello),
+            _ => {}
+        }
+        match result {
+            Ok(Response::Subscribe(None)) if pending.desired.is_some() => Outcome::Success {
+                id,
+                response: Response::Subscribe(pending.desired),
+            },
+            Ok(response) => Outcome::Success { id, response },
+            Err(Ok(error)) => Outcome::Error {
+                id,
+                opcode: pending.opcode,
+                error,
+            },
+            Err(Err(e)) => Outcome::Invalid(e),
+        }
+    }
+}
+
+/// The outcomes of one server message, from [`ClientSession::handle_message`]. Each is
+/// applied to the session as it is yielded; dropping the iterator applies the rest.
+#[must_use = "the outcomes tell what the server answered"]
+#[derive(Debug)]
+pub struct Outcomes<'s, 'b, const PENDING: usize> {
+    client: &'s mut ClientSession<PENDING>,
+    batch: Batch<'b>,
+}
+
+impl<'b, const PENDING: usize> Iterator for Outcomes<'_, 'b, PENDING> {
+    type Item = Outcome<'b>;
+
+    fn next(&mut self) -> Option<Outcome<'b>> {
+        Some(match self.batch.next()? {
+            Ok(Packet::Success(success)) => {
+                let id = success.id;
+                self.client.take_response(id, Answer::Success(success))
+            }
+            Ok(Packet::Error(error)) => self
+                .client
+                .take_response(error.id, Answer::Error(error.error)),
+            Ok(Packet::Event(Event::DataChange(change))) => Outcome::Event(change),
+            Ok(Packet::Request(request)) => Outcome::Unexpected {
+                id: request.id,
+                reason: Unexpected::Request,
+            },
+            Err(e) => match e.id() {
+                Some(id) => self.client.take_response(id, Answer::Invalid(e)),
+                None => Outcome::Invalid(e),
+            },
+        })
+    }
+}
+
+impl<const PENDING: usize> Drop for Outcomes<'_, '_, PENDING> {
+    fn drop(&mut self) {
+        for _ in self.by_ref() {}
+    }
+}
+
+defmt_via_debug!(Outcome<'_>, Unexpected, Lost);
