@@ -14,13 +14,18 @@
 //!   otherwise; the hello's answer moves the state on;
 //! - an item generated for its request's own opcode is never `Invalid`, and reads to its
 //!   end;
-//! - a refused hello stops every further request.
+//! - a refused hello stops every further request;
+//! - on a clock the input moves, `handle_timeout(now)` ends exactly the requests whose
+//!   deadline has passed (`Lost::TimedOut`), and all the others when the hello was among
+//!   them (`Lost::Closed`, the session closed); `poll_timeout` is the earliest deadline;
+//! - `close()` ends every request in flight with `Lost::Closed`, and nothing can be sent
+//!   afterwards.
 #![no_main]
 
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
-use xentara_ws::session::{ClientError, ClientSession, ClientState, Outcome, Unexpected};
+use xentara_ws::session::{ClientError, ClientSession, ClientState, Lost, Outcome, Unexpected};
 use xentara_ws::{
     Command, ErrorObject, ErrorResponse, MessageId, Opcode, Packet, Response, Success,
 };
@@ -43,6 +48,8 @@ enum Step<'a> {
     Send {
         commands: Vec<Command<'a>>,
         room: u16,
+        /// The requests' deadline, this many ms from now.
+        deadline: Option<u16>,
     },
     /// The server answers pending requests: per pick, the `pick`-th pending request gets a
     /// success with an arbitrary item or an error (or an id nobody uses).
@@ -53,6 +60,10 @@ enum Step<'a> {
     Raw(&'a [u8]),
     /// Forgets the `pick`-th pending request.
     Cancel(u8),
+    /// The clock moves this many ms; the timers fire.
+    Advance(u16),
+    /// The connection is gone.
+    Close,
 }
 
 /// How the server answers one request.
@@ -93,6 +104,8 @@ fn item_for<'a>(op: Opcode, u: &mut Unstructured<'a>) -> arbitrary::Result<Respo
 #[derive(Default)]
 struct Model {
     pending: BTreeMap<MessageId, Opcode>,
+    deadlines: BTreeMap<MessageId, u64>,
+    now: u64,
 }
 
 fn check_table(client: &Client, model: &Model) {
@@ -111,7 +124,15 @@ fn check_table(client: &Client, model: &Model) {
             assert_eq!(model.pending.get(&id), Some(&Opcode::ClientHello));
         }
         ClientState::Ready { .. } | ClientState::Refused { .. } => {}
+        ClientState::Closed => assert!(model.pending.is_empty()),
     }
+    let earliest = model
+        .deadlines
+        .iter()
+        .filter(|(id, _)| model.pending.contains_key(id))
+        .map(|(_, d)| *d)
+        .min();
+    assert_eq!(client.poll_timeout(), earliest);
 }
 
 /// Hands `message` to the client and checks every outcome against the model.
@@ -218,6 +239,7 @@ fn receive(client: &mut Client, model: &mut Model, message: &[u8], typed: &[bool
                 }
             }
             Outcome::Event(_) => {}
+            Outcome::Lost { .. } => panic!("a message ended a request as lost: {outcome:?}"),
         }
     }
     check_table(client, model);
@@ -229,10 +251,17 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut model = Model::default();
     for step in steps::steps(&mut u) {
         match step {
-            Step::Send { commands, room } => {
+            Step::Send {
+                commands,
+                room,
+                deadline,
+            } => {
                 let before = (client.state(), client.pending_len());
+                let closed = before.0 == ClientState::Closed;
+                let deadline = deadline.map(|d| model.now + u64::from(d));
                 let mut buf = vec![0u8; usize::from(room)];
                 let mut batch = client.start_batch(&mut buf);
+                batch.set_deadline(deadline);
                 let mut sent = Vec::new();
                 let mut refused = false;
                 for command in commands {
@@ -240,6 +269,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                     match batch.request(command) {
                         Ok(id) => sent.push((id, op)),
                         Err(ClientError::HelloRefused(_)) => refused = true,
+                        Err(ClientError::Closed) => assert!(closed),
                         Err(
                             ClientError::DuplicateHello
                             | ClientError::PendingFull { .. }
@@ -268,6 +298,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                                 "id {} in flight twice",
                                 r.id
                             );
+                            match deadline {
+                                Some(deadline) => model.deadlines.insert(r.id, deadline),
+                                None => model.deadlines.remove(&r.id),
+                            };
                         }
                     }
                     Err(_) => {
@@ -332,6 +366,56 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                         assert_eq!(client.cancel(id), model.pending.remove(&id));
                     }
                 }
+                check_table(&client, &model);
+            }
+            Step::Advance(ms) => {
+                model.now += u64::from(ms);
+                let now = model.now;
+                let hello = match client.state() {
+                    ClientState::HelloSent { id } => {
+                        model.deadlines.get(&id).filter(|&&d| d <= now)
+                    }
+                    _ => None,
+                };
+                let hello_due = hello.is_some();
+                for outcome in client.handle_timeout(now) {
+                    let Outcome::Lost { id, opcode, cause } = outcome else {
+                        panic!("handle_timeout gave {outcome:?}");
+                    };
+                    assert_eq!(model.pending.remove(&id), Some(opcode));
+                    match cause {
+                        Lost::TimedOut => {
+                            assert!(model.deadlines.get(&id).is_some_and(|&d| d <= now))
+                        }
+                        Lost::Closed => assert!(hello_due, "{id} closed without a hello timeout"),
+                    }
+                }
+                assert!(
+                    model
+                        .pending
+                        .keys()
+                        .all(|id| model.deadlines.get(id).is_none_or(|&d| d > now)),
+                    "a request past its deadline is still in flight"
+                );
+                if hello_due {
+                    assert_eq!(client.state(), ClientState::Closed);
+                }
+                check_table(&client, &model);
+            }
+            Step::Close => {
+                for outcome in client.close() {
+                    let Outcome::Lost {
+                        id,
+                        opcode,
+                        cause: Lost::Closed,
+                    } = outcome
+                    else {
+                        panic!("close gave {outcome:?}");
+                    };
+                    assert_eq!(model.pending.remove(&id), Some(opcode));
+                }
+                assert!(model.pending.is_empty());
+                assert_eq!(client.state(), ClientState::Closed);
                 check_table(&client, &model);
             }
         }
