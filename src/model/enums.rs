@@ -206,3 +206,44 @@ defmt_via_debug!(
     Access,
     DataType
 );
+
+/// The attribute UUIDs of the standard attributes that the vendor's client has built in
+/// (its C++ client, shipped compiled in the public `xentara/xentara-sample-web-ui`); the
+/// other standard attributes' UUIDs are not published.
+const ATTRIBUTE_UUIDS: [(Attribute, uuid::Uuid); 4] = [
+    (
+        Attribute::PrimaryKey,
+        uuid::Uuid::from_u128(0xed22790e_261b_4a23_bfcc_6175a5571b33),
+    ),
+    (
+        Attribute::ChangeTime,
+        uuid::Uuid::from_u128(0x54f09787_dcbe_4fbf_9a02_524e469eea47),
+    ),
+    (
+        Attribute::Quality,
+        uuid::Uuid::from_u128(0xd3c4b709_bccf_4665_9621_abfb5c6addce),
+    ),
+    (
+        Attribute::Value,
+        uuid::Uuid::from_u128(0x4aa0e4e0_521e_4599_a985_e454baa59f89),
+    ),
+];
+
+impl Attribute {
+    /// The attribute's UUID, for the four standard attributes whose UUID is known (primary
+    /// key, change time, quality, value; from the vendor's client).
+    pub fn uuid(&self) -> Option<uuid::Uuid> {
+        ATTRIBUTE_UUIDS
+            .iter()
+            .find(|(a, _)| a == self)
+            .map(|(_, u)| *u)
+    }
+
+    /// The standard attribute with this UUID, if it is one of the four known.
+    pub fn from_uuid(uuid: &uuid::Uuid) -> Option<Attribute> {
+        ATTRIBUTE_UUIDS
+            .iter()
+            .find(|(_, u)| u == uuid)
+            .map(|(a, _)| *a)
+    }
+}

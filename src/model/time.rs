@@ -6,6 +6,8 @@
 //! ±Infinity (the smallest and largest time point) is written `1001({1: ±Infinity})`: the
 //! spec's encoding was cut off, and this is the RFC 9581 shape for a float base time.
 
+use core::time::Duration;
+
 use crate::cbor::{Cbor, Len, Reader, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind, Expected};
@@ -45,6 +47,41 @@ impl TimePoint {
         TimePoint::Decimal {
             exponent: -9,
             mantissa: nanos,
+        }
+    }
+
+    /// The time `since_epoch` after the Unix epoch: nanoseconds in the documented form
+    /// (until the year 2262), whole seconds after that.
+    pub fn from_duration(since_epoch: Duration) -> Self {
+        match i64::try_from(since_epoch.as_nanos()) {
+            Ok(nanos) => TimePoint::from_nanos(nanos),
+            Err(_) => TimePoint::Seconds(i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// The time since the Unix epoch, exact to the nanosecond; `None` before the epoch,
+    /// for the infinite time points and beyond `Duration`'s range.
+    pub fn to_duration(&self) -> Option<Duration> {
+        match *self {
+            TimePoint::Seconds(s) => u64::try_from(s).ok().map(Duration::from_secs),
+            TimePoint::FloatSeconds(x) => Duration::try_from_secs_f64(x).ok(),
+            TimePoint::Infinite { .. } => None,
+            TimePoint::Decimal { exponent, mantissa } => {
+                let mantissa = u128::try_from(mantissa).ok()?;
+                // Nanoseconds: mantissa × 10^(exponent + 9).
+                let shift = exponent.checked_add(9)?;
+                let nanos = if shift >= 0 {
+                    let scale = 10u128.checked_pow(u32::try_from(shift).ok()?)?;
+                    mantissa.checked_mul(scale)?
+                } else {
+                    match 10u128.checked_pow(u32::try_from(-shift).ok()?) {
+                        Some(scale) => mantissa / scale,
+                        None => 0,
+                    }
+                };
+                let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+                Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
+            }
         }
     }
 
@@ -228,3 +265,30 @@ impl<'b> Cbor<'b> for TimePoint {
 }
 
 defmt_via_debug!(TimePoint);
+
+#[cfg(feature = "std")]
+impl From<std::time::SystemTime> for TimePoint {
+    /// Nanoseconds since the epoch (negative before it).
+    fn from(t: std::time::SystemTime) -> Self {
+        match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => TimePoint::from_duration(d),
+            Err(before) => match i64::try_from(before.duration().as_nanos()) {
+                Ok(nanos) => TimePoint::from_nanos(-nanos),
+                Err(_) => TimePoint::Infinite { negative: true },
+            },
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl TryFrom<TimePoint> for std::time::SystemTime {
+    type Error = TimePoint;
+
+    /// The time point as a `SystemTime`; the time point back when it is before the epoch,
+    /// infinite or out of range.
+    fn try_from(t: TimePoint) -> Result<Self, TimePoint> {
+        t.to_duration()
+            .and_then(|d| std::time::UNIX_EPOCH.checked_add(d))
+            .ok_or(t)
+    }
+}

@@ -119,6 +119,23 @@ pub enum AttributeId {
     Uuid(Uuid),
 }
 
+impl AttributeId {
+    /// The standard attribute this names: by number, or by one of the known attribute
+    /// UUIDs ([`Attribute::from_uuid`]).
+    pub fn standard(&self) -> Option<Attribute> {
+        match self {
+            AttributeId::Standard(a) => Some(*a),
+            AttributeId::Uuid(u) => Attribute::from_uuid(u),
+        }
+    }
+
+    /// True when both name the same attribute, by number or by UUID (so `Value` and
+    /// `4aa0e4e0-…` match).
+    pub fn same_as(&self, other: &AttributeId) -> bool {
+        self == other || (self.standard().is_some() && self.standard() == other.standard())
+    }
+}
+
 impl From<Attribute> for AttributeId {
     fn from(a: Attribute) -> Self {
         AttributeId::Standard(a)
@@ -215,3 +232,44 @@ alternatives! {
 }
 
 defmt_via_debug!(Value<'_>, AttributeId, ErrorObject<'_>, AttrResult<'_>);
+
+macro_rules! value_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$t> for Value<'_> {
+            fn from(x: $t) -> Self {
+                Value::$variant(x.into())
+            }
+        }
+    )*};
+}
+
+value_from!(
+    bool => Bool,
+    i8 => Int, i16 => Int, i32 => Int, i64 => Int,
+    u8 => Int, u16 => Int, u32 => Int,
+    f32 => Float, f64 => Float,
+    Uuid => Uuid,
+    TimePoint => Time,
+);
+
+/// `Int` up to `i64::MAX`, `UInt` above.
+impl From<u64> for Value<'_> {
+    fn from(x: u64) -> Self {
+        match i64::try_from(x) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::UInt(x),
+        }
+    }
+}
+
+impl<'b> From<&'b str> for Value<'b> {
+    fn from(s: &'b str) -> Self {
+        Value::Text(Text::new(s))
+    }
+}
+
+impl<'b> From<Text<'b>> for Value<'b> {
+    fn from(t: Text<'b>) -> Self {
+        Value::Text(t)
+    }
+}
