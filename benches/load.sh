@@ -11,7 +11,10 @@
 # generator go to stderr; the server's log is kept (its path printed) when the run fails,
 # or always with KEEP_LOG=1. The exit status is the load generator's (0: every connection completed and
 # every response came). Both processes need a file descriptor per connection: the script
-# raises `ulimit -n` to 65536 (or the hard limit, if lower) for both.
+# raises `ulimit -n` to 65536 (or the hard limit, if lower) for both — the server and the
+# load generator are its children and inherit it — warns when that is short of the
+# connection count, and prints the open-file limit, net.core.somaxconn and the ephemeral
+# port range to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +38,12 @@ if [[ $hard != unlimited && $hard -lt $want ]]; then
     want=$hard
 fi
 ulimit -n "$want"
+if (( connections + 64 > want )); then
+    echo "load.sh: warning: $connections connections need about $((connections + 64)) open files per process; the limit is $want" >&2
+fi
+# The kernel limits that matter for many loopback connections, for the record.
+echo "load.sh: ulimit -n $(ulimit -n) (hard $hard), net.core.somaxconn $(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo '?')," \
+    "net.ipv4.ip_local_port_range $(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo '?')" >&2
 
 work=$(mktemp -d)
 log="$work/server.log"
