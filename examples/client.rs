@@ -1,9 +1,22 @@
-//! A demo Xentara WebSocket client: walks the demo server, or replays messages.
+//! A demo Xentara WebSocket client: walks the demo server, watches a value, or replays
+//! messages.
 //!
 //! ```text
 //! cargo run --example client -- ws://127.0.0.1:8080/api/ws
+//! cargo run --example client -- --ca cert.pem wss://admin:admin@localhost:8443/api/ws
+//! cargo run --example client -- --insecure --user admin --password admin wss://xentara:8443/api/ws
+//! cargo run --example client -- --watch 30 ws://127.0.0.1:8080/api/ws
 //! cargo run --example client -- --replay < exchange.txt
 //! ```
+//!
+//! `ws://` or `wss://`. Credentials (`--user`/`--password`, or `user:password@` in the
+//! URL) go in a Basic `Authorization` header. A `wss://` server's certificate must come
+//! from a public CA, or be (or be signed by) one in `--ca FILE` (PEM); `--insecure` takes
+//! any. Each way of failing is one line on stderr and exit status 1.
+//!
+//! `--watch SECONDS` subscribes to Data Point 1's value and prints its events; when the
+//! connection drops it reconnects (0.5 s, doubling to 5 s), says hello and subscribes again
+//! with the same subscription id.
 //!
 //! In `--replay` mode each input line is `> HEX` (a client→server message: its requests
 //! are submitted through the client session, which picks its own ids, and `sent HEX` shows
@@ -16,19 +29,57 @@ mod demo;
 
 use std::io;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use demo::client::Options;
+use demo::tls::Trust;
+
+const USAGE: &str = "usage: client [--user U [--password P]] [--ca FILE | --insecure] \
+                     [--watch SECONDS] [URL]\n       client --replay";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["--replay"] => {
-            demo::client::replay(io::stdin().lock(), io::stdout().lock()).map_err(|e| e.into())
-        }
-        [] => demo::client::run("ws://127.0.0.1:8080/api/ws", &mut io::stdout()),
-        [url] => demo::client::run(url, &mut io::stdout()),
-        _ => {
-            eprintln!("usage: client [URL | --replay]");
-            return ExitCode::from(2);
-        }
+    if args == ["--replay"] {
+        let result = demo::client::replay(io::stdin().lock(), io::stdout().lock());
+        return demo::exit_code("client", result);
+    }
+    let Some((url, options, watch)) = parse(&args) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let mut out = io::stdout();
+    let result = match watch {
+        None => demo::client::run_with(&url, &options, &mut out),
+        Some(duration) => demo::client::watch(&url, &options, duration, &mut out),
     };
     demo::exit_code("client", result)
+}
+
+/// The URL, the options and `--watch`'s duration; `None` for a bad command line.
+fn parse(args: &[String]) -> Option<(String, Options, Option<Duration>)> {
+    let mut options = Options::default();
+    let mut url = None;
+    let mut watch = None;
+    let mut args = args.iter().map(String::as_str);
+    while let Some(arg) = args.next() {
+        match arg {
+            "--user" => options.user = Some(args.next()?.to_owned()),
+            "--password" => options.password = Some(args.next()?.to_owned()),
+            "--ca" if options.trust == Trust::PublicRoots => {
+                options.trust = Trust::Ca(args.next()?.into());
+            }
+            "--insecure" if options.trust == Trust::PublicRoots => options.trust = Trust::Insecure,
+            "--watch" => {
+                let seconds: f64 = args.next()?.parse().ok()?;
+                watch = Some(Duration::try_from_secs_f64(seconds).ok()?);
+            }
+            _ if arg.starts_with("--") || url.is_some() => return None,
+            _ => url = Some(arg.to_owned()),
+        }
+    }
+    if options.password.is_some() && options.user.is_none() {
+        return None;
+    }
+    let url = url.unwrap_or_else(|| "ws://127.0.0.1:8080/api/ws".to_owned());
+    Some((url, options, watch))
 }

@@ -1,14 +1,20 @@
-//! The demo client's two drivers: a walk through the demo server over WebSocket, and
-//! `--replay`.
+//! The demo client's drivers: a walk through the demo server over WebSocket (`ws://` or
+//! `wss://`; tokio, tokio-tungstenite and rustls), `--watch` (one subscription, kept over
+//! reconnects) and `--replay`.
 
 use std::error::Error;
 use std::io::{self, BufRead, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tungstenite::client::IntoClientRequest;
-use tungstenite::http::HeaderValue;
-use tungstenite::{Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, sleep, timeout, timeout_at};
+use tokio_rustls::TlsConnector;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, Uri};
+use tokio_tungstenite::tungstenite::{self, Message};
 use xentara_ws::op::params::{
     Browse, CloseSubSession, CreateSubSession, Credentials, Lookup, MetaData, Password, Read,
     Subscribe, SubscriptionEntry, Unsubscribe, Write as WriteCmd,
@@ -20,13 +26,28 @@ use xentara_ws::{
 };
 
 use super::model::USER;
-use super::text::{basic_auth, diag, from_hex, item_diag, to_hex};
+use super::text::{basic_auth, diag, from_hex, item_diag, percent_decode, to_hex};
+use super::tls::{self, Trust};
 
 /// The session the demo client runs: up to 64 requests in flight.
 pub type Session = ClientSession<64>;
 
-/// How long the client waits for the server.
+/// How long the client waits for the server: to connect, for an answer, for an event.
 const PATIENCE: Duration = Duration::from_secs(10);
+/// `--watch`: the first wait before a reconnect, and the longest.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(5));
+
+/// How the client connects (the command line's options).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The user of a Basic `Authorization` header (`--user`); a URL's `user:password@`
+    /// is the other way to give one.
+    pub user: Option<String>,
+    /// Its password (`--password`; empty when only a user is given).
+    pub password: Option<String>,
+    /// What a `wss://` server's certificate must be (`--ca FILE`, `--insecure`).
+    pub trust: Trust,
+}
 
 /// One outcome as a line of text: `response <id> ok <diagnostic>`,
 /// `response <id> error <code> <message>`, `event <diagnostic>` or
@@ -130,34 +151,155 @@ struct Answer {
     ok: bool,
 }
 
+/// What the transport is: TCP, or TLS over TCP.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
+/// A URL taken apart: where to connect, and the upgrade request to send there.
+struct Target {
+    host: String,
+    port: u16,
+    tls: bool,
+    /// The URL without its `user:password@`, to show.
+    shown: String,
+    request: tungstenite::handshake::client::Request,
+    /// Whether the request has an `Authorization` header.
+    authorized: bool,
+}
+
+impl Target {
+    fn parse(url: &str, options: &Options) -> Result<Self, Box<dyn Error>> {
+        let uri: Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+        let tls = match uri.scheme_str() {
+            Some("ws") => false,
+            Some("wss") => true,
+            _ => return Err(format!("{url}: not a ws:// or wss:// URL").into()),
+        };
+        let authority = uri.authority().ok_or(format!("{url}: no host"))?;
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let (userinfo, host_port) = match authority.as_str().rsplit_once('@') {
+            Some((userinfo, host_port)) => (Some(userinfo), host_port),
+            None => (None, authority.as_str()),
+        };
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let shown = format!("{}://{host_port}{path}", uri.scheme_str().unwrap_or("ws"));
+        // --user and --password take precedence over the URL's.
+        let credentials = match (&options.user, userinfo) {
+            (Some(user), _) => Some((user.clone(), options.password.clone().unwrap_or_default())),
+            (None, Some(userinfo)) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                Some((percent_decode(user), percent_decode(password)))
+            }
+            (None, None) => None,
+        };
+        let host = host.to_owned();
+        let mut request = uri.into_client_request()?;
+        if let Some((user, password)) = &credentials {
+            let value = HeaderValue::from_str(&basic_auth(user, password))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        Ok(Target {
+            host,
+            port,
+            tls,
+            shown,
+            request,
+            authorized: credentials.is_some(),
+        })
+    }
+}
+
+/// The one-line text of a failed upgrade to WebSocket at `path`.
+fn refusal(e: tungstenite::Error, path: &str, authorized: bool) -> String {
+    let tungstenite::Error::Http(response) = e else {
+        return format!("the WebSocket upgrade failed: {e}");
+    };
+    let status = response.status();
+    let code = status.as_u16();
+    match status {
+        StatusCode::UNAUTHORIZED if authorized => {
+            format!("the server refused the credentials (HTTP {code})")
+        }
+        StatusCode::UNAUTHORIZED => {
+            format!("the server wants credentials: pass --user and --password (HTTP {code})")
+        }
+        StatusCode::NOT_FOUND => format!("no WebSocket API at {path} (HTTP {code})"),
+        _ => format!("the server refused the WebSocket upgrade (HTTP {code})"),
+    }
+}
+
 /// A connection to the demo server.
 struct Connection {
-    ws: WebSocket<TcpStream>,
+    ws: WebSocketStream<Box<dyn Stream>>,
     client: Session,
     events: Vec<String>,
+    /// The URL without its `user:password@`.
+    shown: String,
 }
 
 impl Connection {
-    fn open(url: &str) -> Result<Self, Box<dyn Error>> {
-        let mut request = url.into_client_request()?;
-        let auth = HeaderValue::from_str(&basic_auth(USER, USER))?;
-        request.headers_mut().insert("authorization", auth);
-        let host = request.uri().host().unwrap_or("127.0.0.1").to_owned();
-        let port = request.uri().port_u16().unwrap_or(80);
-        let stream = TcpStream::connect((host.as_str(), port))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        let (ws, _) = tungstenite::client(request, stream)?;
+    /// Connects to `url` (TCP, then TLS for `wss://`, then the WebSocket upgrade) within
+    /// [`PATIENCE`]; each way it can fail is one line of text.
+    async fn open(url: &str, options: &Options) -> Result<Self, Box<dyn Error>> {
+        let mut target = Target::parse(url, options)?;
+        let shown = std::mem::take(&mut target.shown);
+        let ws = timeout(PATIENCE, Self::connect(target, &options.trust))
+            .await
+            .map_err(|_| format!("{shown}: no connection in {} s", PATIENCE.as_secs()))??;
         Ok(Connection {
             ws,
             client: Session::default(),
             events: Vec::new(),
+            shown,
         })
     }
 
-    /// Reads one message and hands it to the machine; the answers it held.
-    fn receive(&mut self) -> Result<Vec<(MessageId, Answer)>, Box<dyn Error>> {
-        let Message::Binary(message) = self.ws.read()? else {
-            return Ok(Vec::new());
+    async fn connect(
+        target: Target,
+        trust: &Trust,
+    ) -> Result<WebSocketStream<Box<dyn Stream>>, Box<dyn Error>> {
+        let (host, port) = (target.host.as_str(), target.port);
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+        tcp.set_nodelay(true)?;
+        let stream: Box<dyn Stream> = if target.tls {
+            let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+                .map_err(|e| format!("{host}: {e}"))?;
+            let tls = TlsConnector::from(tls::client_config(trust)?)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| tls::handshake_error(&e, trust))?;
+            Box::new(tls)
+        } else {
+            Box::new(tcp)
+        };
+        let path = target.request.uri().path().to_owned();
+        match tokio_tungstenite::client_async(target.request, stream).await {
+            Ok((ws, _)) => Ok(ws),
+            Err(e) => Err(refusal(e, &path, target.authorized).into()),
+        }
+    }
+
+    /// Waits for the next message (until `deadline`) and hands it to the machine; the
+    /// answers it held (events are kept in `events`), or `None` when the deadline came
+    /// first.
+    async fn receive(
+        &mut self,
+        deadline: Instant,
+    ) -> Result<Option<Vec<(MessageId, Answer)>>, Box<dyn Error>> {
+        let message = match timeout_at(deadline, self.ws.next()).await {
+            Err(_) => return Ok(None),
+            Ok(None | Some(Ok(Message::Close(_)))) => {
+                return Err("the server closed the connection".into());
+            }
+            Ok(Some(Err(e))) => return Err(e.into()),
+            Ok(Some(Ok(Message::Binary(message)))) => message,
+            Ok(Some(Ok(_))) => return Ok(Some(Vec::new())),
         };
         let mut answers = Vec::new();
         for outcome in self.client.handle_message(&message)? {
@@ -203,31 +345,42 @@ impl Connection {
                 }
             }
         }
-        Ok(answers)
+        Ok(Some(answers))
     }
 
-    /// Sends `command` (in one message) and waits for its answer.
-    fn call(&mut self, command: Option<Command<'_>>) -> Result<Answer, Box<dyn Error>> {
+    /// Sends `command` (in one message; the hello when `None`) and waits for its answer.
+    async fn call(&mut self, command: Option<Command<'_>>) -> Result<Answer, Box<dyn Error>> {
         let mut buf = vec![0u8; 4096];
         let mut batch = self.client.start_batch(&mut buf);
         let command = command.unwrap_or(Command::ClientHello(VersionRange::V1.into()));
         let id = batch.request(command)?;
         let message = batch.finish()?.to_vec();
-        self.ws.send(Message::binary(message))?;
+        self.ws.send(Message::binary(message)).await?;
         let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if let Some((_, answer)) = self.receive()?.into_iter().find(|(i, _)| *i == id) {
+        loop {
+            let Some(answers) = self.receive(deadline).await? else {
+                return Err("no answer in time".into());
+            };
+            if let Some((_, answer)) = answers.into_iter().find(|(i, _)| *i == id) {
                 return Ok(answer);
             }
         }
-        Err("no answer in time".into())
     }
 
-    fn wait_events(&mut self, n: usize) -> Result<(), Box<dyn Error>> {
+    /// Waits until `n` events have come (for [`PATIENCE`] at most).
+    async fn wait_events(&mut self, n: usize) -> Result<(), Box<dyn Error>> {
         let deadline = Instant::now() + PATIENCE;
-        while self.events.len() < n && Instant::now() < deadline {
-            self.receive()?;
-        }
+        while self.events.len() < n && self.receive(deadline).await?.is_some() {}
+        Ok(())
+    }
+
+    /// Closes the connection and waits for the server's close (for [`PATIENCE`] at most).
+    async fn close(mut self) -> Result<(), Box<dyn Error>> {
+        self.ws.close(None).await?;
+        let _ = timeout(PATIENCE, async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await;
         Ok(())
     }
 }
@@ -243,21 +396,39 @@ fn step(out: &mut impl Write, name: &str, answer: &Answer) -> Result<(), Box<dyn
     }
 }
 
+/// A runtime for one client: one thread is plenty.
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// [`walk`] with the default options (`ws://`, or `wss://` to a server with a public CA's
+/// certificate; no `Authorization` header unless the URL has `user:password@`), on a
+/// runtime of its own.
+pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
+    run_with(url, &Options::default(), out)
+}
+
+/// [`walk`] on a runtime of its own (what `client URL` runs).
+pub fn run_with(url: &str, options: &Options, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
+    runtime()?.block_on(walk(url, options, out))
+}
+
 /// Walks the demo server at `url`: hello → lookup → browse → meta_data → read → subscribe
 /// (a few events) → write → unsubscribe → create_sub_session → close_sub_session.
-pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
-    let mut c = Connection::open(url)?;
-    writeln!(out, "connected to {url}")?;
+pub async fn walk(
+    url: &str,
+    options: &Options,
+    out: &mut impl Write,
+) -> Result<(), Box<dyn Error>> {
+    let mut c = Connection::open(url, options).await?;
+    writeln!(out, "connected to {}", c.shown)?;
 
-    let answer = c.call(None)?;
+    let answer = c.call(None).await?;
     step(out, "client_hello", &answer)?;
 
-    let answer = c.call(Some(
-        Lookup {
-            primary_key: Text::new("Group 1.Data Point 1"),
-        }
-        .into(),
-    ))?;
+    let answer = c.call(Some(lookup_point_1())).await?;
     step(out, "lookup", &answer)?;
     let point = answer.uuid.ok_or("lookup gave no UUID")?;
 
@@ -266,7 +437,7 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         depth: None,
         categories: None,
     };
-    step(out, "browse", &c.call(Some(root.into()))?)?;
+    step(out, "browse", &c.call(Some(root.into())).await?)?;
 
     let ids = [
         MetaDataId::PrimaryKey,
@@ -278,7 +449,7 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         element: point,
         ids: Seq::from_slice(&ids),
     };
-    step(out, "meta_data", &c.call(Some(meta.into()))?)?;
+    step(out, "meta_data", &c.call(Some(meta.into())).await?)?;
 
     let attrs =
         [Attribute::Value, Attribute::Quality, Attribute::ChangeTime].map(AttributeId::from);
@@ -286,7 +457,7 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         element: point,
         attributes: Seq::from_slice(&attrs),
     };
-    step(out, "read", &c.call(Some(read.into()))?)?;
+    step(out, "read", &c.call(Some(read.into())).await?)?;
 
     let entries = [SubscriptionEntry {
         element: point,
@@ -298,10 +469,10 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         minimum_update_rate: Some(1000),
         desired_subscription_id: None,
     };
-    let answer = c.call(Some(subscribe.into()))?;
+    let answer = c.call(Some(subscribe.into())).await?;
     step(out, "subscribe", &answer)?;
     let subscription = answer.uuid.ok_or("subscribe gave no UUID")?;
-    c.wait_events(3)?;
+    c.wait_events(3).await?;
     for event in c.events.iter().take(3) {
         writeln!(out, "  {event}")?;
     }
@@ -312,12 +483,12 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         value: Value::Float(42.5),
         sub_session_id: None,
     };
-    step(out, "write", &c.call(Some(write.into()))?)?;
+    step(out, "write", &c.call(Some(write.into())).await?)?;
 
     let unsubscribe = Unsubscribe {
         subscription_id: subscription,
     };
-    step(out, "unsubscribe", &c.call(Some(unsubscribe.into()))?)?;
+    step(out, "unsubscribe", &c.call(Some(unsubscribe.into())).await?)?;
 
     let credentials = Credentials::Password(Password {
         username: Text::new(USER),
@@ -327,18 +498,150 @@ pub fn run(url: &str, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
         credentials,
         desired_session_id: None,
     };
-    let answer = c.call(Some(create.into()))?;
+    let answer = c.call(Some(create.into())).await?;
     step(out, "create_sub_session", &answer)?;
     let session = answer.uuid.ok_or("create_sub_session gave no UUID")?;
 
     let close = CloseSubSession {
         session_id: session,
     };
-    step(out, "close_sub_session", &c.call(Some(close.into()))?)?;
+    step(out, "close_sub_session", &c.call(Some(close.into())).await?)?;
 
-    c.ws.close(None)?;
-    // Read until the server's close arrives (bounded by the read timeout).
-    while c.ws.read().is_ok() {}
+    c.close().await?;
     writeln!(out, "done")?;
     Ok(())
+}
+
+fn lookup_point_1() -> Command<'static> {
+    Lookup {
+        primary_key: Text::new("Group 1.Data Point 1"),
+    }
+    .into()
+}
+
+/// `--watch`: subscribes to Data Point 1's value and prints its events for `duration`.
+/// When the connection drops (or the server is silent for [`PATIENCE`]), it reconnects —
+/// after 0.5 s, doubling to 5 s while that fails — with a new session: the hello again,
+/// and the subscription again with the same id (`desired_subscription_id`).
+///
+/// The first connection must succeed: its error (credentials, TLS, path) is the answer.
+/// Ends with an error when the connection is down at the end.
+pub fn watch(
+    url: &str,
+    options: &Options,
+    duration: Duration,
+    out: &mut impl Write,
+) -> Result<(), Box<dyn Error>> {
+    runtime()?.block_on(watch_for(url, options, duration, out))
+}
+
+async fn watch_for(
+    url: &str,
+    options: &Options,
+    duration: Duration,
+    out: &mut impl Write,
+) -> Result<(), Box<dyn Error>> {
+    let end = Instant::now() + duration;
+    let mut c = Connection::open(url, options).await?;
+    writeln!(out, "connected to {}", c.shown)?;
+    step(out, "client_hello", &c.call(None).await?)?;
+    let answer = c.call(Some(lookup_point_1())).await?;
+    step(out, "lookup", &answer)?;
+    let point = answer.uuid.ok_or("lookup gave no UUID")?;
+    let subscription = c.subscribe_value(point, None, out).await?;
+    loop {
+        let Some(mut lost) = c.print_events(end, out).await? else {
+            c.close().await?;
+            writeln!(out, "done")?;
+            return Ok(());
+        };
+        writeln!(out, "connection lost: {lost}")?;
+        out.flush()?;
+        let mut wait = BACKOFF.0;
+        c = loop {
+            if Instant::now() + wait >= end {
+                return Err(format!("the connection was lost and not regained: {lost}").into());
+            }
+            writeln!(out, "reconnecting in {} ms", wait.as_millis())?;
+            out.flush()?;
+            sleep(wait).await;
+            wait = (wait * 2).min(BACKOFF.1);
+            match Connection::resume(url, options, point, subscription, out).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    writeln!(out, "reconnect failed: {e}")?;
+                    lost = e.to_string();
+                }
+            }
+        };
+    }
+}
+
+impl Connection {
+    /// A new connection and session for `--watch`: the hello, and the subscription with
+    /// the id it had.
+    async fn resume(
+        url: &str,
+        options: &Options,
+        point: Uuid,
+        subscription: Uuid,
+        out: &mut impl Write,
+    ) -> Result<Self, Box<dyn Error>> {
+        let mut c = Connection::open(url, options).await?;
+        writeln!(out, "reconnected to {}", c.shown)?;
+        step(out, "client_hello", &c.call(None).await?)?;
+        let again = c.subscribe_value(point, Some(subscription), out).await?;
+        if again != subscription {
+            return Err(
+                format!("the subscription came back as {again}, not {subscription}").into(),
+            );
+        }
+        Ok(c)
+    }
+
+    /// Subscribes to `point`'s value (at most every 200 ms, at least every second); the
+    /// subscription's id.
+    async fn subscribe_value(
+        &mut self,
+        point: Uuid,
+        desired: Option<Uuid>,
+        out: &mut impl Write,
+    ) -> Result<Uuid, Box<dyn Error>> {
+        let attrs = [AttributeId::from(Attribute::Value)];
+        let entries = [SubscriptionEntry {
+            element: point,
+            attributes: Seq::from_slice(&attrs),
+        }];
+        let subscribe = Subscribe {
+            entries: Seq::from_slice(&entries),
+            maximum_update_rate: Some(200),
+            minimum_update_rate: Some(1000),
+            desired_subscription_id: desired,
+        };
+        let answer = self.call(Some(subscribe.into())).await?;
+        step(out, "subscribe", &answer)?;
+        Ok(answer.uuid.ok_or("subscribe gave no UUID")?)
+    }
+
+    /// Prints events as they come until `end` (`None`), or until the connection drops or
+    /// the server is silent for [`PATIENCE`] (`Some(why)`).
+    async fn print_events(
+        &mut self,
+        end: Instant,
+        out: &mut impl Write,
+    ) -> io::Result<Option<String>> {
+        loop {
+            for event in self.events.drain(..) {
+                writeln!(out, "  {event}")?;
+            }
+            out.flush()?;
+            let deadline = end.min(Instant::now() + PATIENCE);
+            match self.receive(deadline).await {
+                Ok(Some(_)) => {}
+                Ok(None) if Instant::now() >= end => return Ok(None),
+                Ok(None) => return Ok(Some(format!("no event in {} s", PATIENCE.as_secs()))),
+                Err(e) => return Ok(Some(e.to_string())),
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! The demo server's two drivers: WebSocket over TCP (tokio + tokio-tungstenite) and
-//! `--replay`.
+//! The demo server's two drivers: WebSocket over TCP or TLS (tokio + tokio-tungstenite,
+//! tokio-rustls) and `--replay`.
 //!
 //! One task per connection waits for the next message or for the session's timer
 //! ([`ServerSession::poll_timeout`]), whichever comes first: no fixed-interval polling.
@@ -7,11 +7,14 @@
 use std::error::Error;
 use std::io::{self, BufRead, Write};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -76,14 +79,32 @@ pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
 /// shared model, on a tokio runtime of its own. Returns after `limit` connections have
 /// ended (never when `None`).
 pub fn serve(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
+    run(listener, limit, None)
+}
+
+/// [`serve`] over TLS (`wss://`): each connection's TLS handshake, then the same upgrade
+/// and the same session. `tls` is made by [`super::tls::server_config`], say.
+pub fn serve_tls(
+    listener: TcpListener,
+    limit: Option<usize>,
+    tls: Arc<rustls::ServerConfig>,
+) -> io::Result<()> {
+    run(listener, limit, Some(TlsAcceptor::from(tls)))
+}
+
+fn run(listener: TcpListener, limit: Option<usize>, tls: Option<TlsAcceptor>) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(accept(listener, limit))
+        .block_on(accept(listener, limit, tls))
 }
 
-async fn accept(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
+async fn accept(
+    listener: TcpListener,
+    limit: Option<usize>,
+    tls: Option<TlsAcceptor>,
+) -> io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let (model, clock) = Model::running();
     let mut tasks = tokio::task::JoinSet::new();
@@ -100,8 +121,9 @@ async fn accept(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
         };
         accepted += 1;
         let model = model.clone();
+        let tls = tls.clone();
         tasks.spawn(async move {
-            match connection(stream, model, clock).await {
+            match secure(stream, tls, model, clock).await {
                 Ok(()) => {}
                 Err(e) => eprintln!("{peer}: {e}"),
             }
@@ -141,9 +163,30 @@ fn ws_config() -> WebSocketConfig {
         .max_message_size(Some(1 << 20))
 }
 
-/// Serves one connection until the client closes it or stays silent for [`IDLE`].
-async fn connection(stream: TcpStream, model: Shared, clock: Clock) -> Result<(), BoxError> {
+/// Serves one TCP connection: over TLS first when `tls` is given.
+async fn secure(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    model: Shared,
+    clock: Clock,
+) -> Result<(), BoxError> {
     stream.set_nodelay(true)?;
+    let Some(tls) = tls else {
+        return connection(stream, model, clock).await;
+    };
+    let stream = tokio::time::timeout(HANDSHAKE, tls.accept(stream))
+        .await
+        .map_err(|_| "TLS handshake timed out")?
+        .map_err(|e| format!("TLS: {e}"))?;
+    connection(stream, model, clock).await
+}
+
+/// Serves one connection, TCP or TLS, until the client closes it or stays silent for
+/// [`IDLE`].
+async fn connection<S>(stream: S, model: Shared, clock: Clock) -> Result<(), BoxError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(stream, upgrade, Some(ws_config()));
     let mut ws = tokio::time::timeout(HANDSHAKE, handshake)
@@ -195,13 +238,15 @@ async fn connection(stream: TcpStream, model: Shared, clock: Clock) -> Result<()
                 Err(e) => eprintln!("events not sent: {e}"),
             }
         }
+        // What the events just sent make due next (see `DemoApp::note_changes`).
+        app.note_changes(&mut session);
         ws.flush().await?;
     }
 }
 
 /// Hands a message to the session and sends its reply.
-async fn take(
-    ws: &mut WebSocketStream<TcpStream>,
+async fn take<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
     session: &mut Session<'_>,
     app: &mut DemoApp,
     message: &[u8],
@@ -220,8 +265,8 @@ async fn take(
 }
 
 /// Queues every reply message that is due (growing `out` when one needs more room).
-async fn transmit(
-    ws: &mut WebSocketStream<TcpStream>,
+async fn transmit<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
     session: &mut Session<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), BoxError> {
