@@ -9,8 +9,14 @@ use xentara_ws::{Attribute, AttributeId, Text, TimePoint, Uuid, Value};
 fn the_four_known_attribute_uuids_map_both_ways() {
     let value = Uuid::parse_str("4aa0e4e0-521e-4599-a985-e454baa59f89").unwrap();
     for (attribute, uuid) in [
-        (Attribute::PrimaryKey, "ed22790e-261b-4a23-bfcc-6175a5571b33"),
-        (Attribute::ChangeTime, "54f09787-dcbe-4fbf-9a02-524e469eea47"),
+        (
+            Attribute::PrimaryKey,
+            "ed22790e-261b-4a23-bfcc-6175a5571b33",
+        ),
+        (
+            Attribute::ChangeTime,
+            "54f09787-dcbe-4fbf-9a02-524e469eea47",
+        ),
         (Attribute::Quality, "d3c4b709-bccf-4665-9621-abfb5c6addce"),
         (Attribute::Value, "4aa0e4e0-521e-4599-a985-e454baa59f89"),
     ] {
@@ -35,31 +41,55 @@ fn time_points_convert_to_and_from_durations() {
     assert_eq!(t, TimePoint::from_nanos(1_700_000_000_123_456_789));
     assert_eq!(t.to_duration(), Some(d));
     // Other forms.
-    assert_eq!(TimePoint::Seconds(5).to_duration(), Some(Duration::from_secs(5)));
+    assert_eq!(
+        TimePoint::Seconds(5).to_duration(),
+        Some(Duration::from_secs(5))
+    );
     assert_eq!(
         TimePoint::FloatSeconds(1.5).to_duration(),
         Some(Duration::from_millis(1500))
     );
-    let millis = TimePoint::Decimal { exponent: -3, mantissa: 1_700_000_000_123 };
-    assert_eq!(millis.to_duration(), Some(Duration::new(1_700_000_000, 123_000_000)));
-    let tens = TimePoint::Decimal { exponent: 1, mantissa: 3 };
+    let millis = TimePoint::Decimal {
+        exponent: -3,
+        mantissa: 1_700_000_000_123,
+    };
+    assert_eq!(
+        millis.to_duration(),
+        Some(Duration::new(1_700_000_000, 123_000_000))
+    );
+    let tens = TimePoint::Decimal {
+        exponent: 1,
+        mantissa: 3,
+    };
     assert_eq!(tens.to_duration(), Some(Duration::from_secs(30)));
     // Picoseconds are cut to nanoseconds.
-    let pico = TimePoint::Decimal { exponent: -12, mantissa: 1_500 };
+    let pico = TimePoint::Decimal {
+        exponent: -12,
+        mantissa: 1_500,
+    };
     assert_eq!(pico.to_duration(), Some(Duration::from_nanos(1)));
     // Before the epoch, infinite, out of range: none.
     for t in [
         TimePoint::Seconds(-1),
         TimePoint::FloatSeconds(-0.5),
         TimePoint::Infinite { negative: false },
-        TimePoint::Decimal { exponent: 400, mantissa: 1 },
-        TimePoint::Decimal { exponent: -3, mantissa: -1 },
+        TimePoint::Decimal {
+            exponent: 400,
+            mantissa: 1,
+        },
+        TimePoint::Decimal {
+            exponent: -3,
+            mantissa: -1,
+        },
     ] {
         assert_eq!(t.to_duration(), None, "{t:?}");
     }
     // Past 2262 nanoseconds do not fit an i64: whole seconds.
     let far = Duration::from_secs(10_000_000_000);
-    assert_eq!(TimePoint::from_duration(far), TimePoint::Seconds(10_000_000_000));
+    assert_eq!(
+        TimePoint::from_duration(far),
+        TimePoint::Seconds(10_000_000_000)
+    );
 }
 
 #[cfg(feature = "std")]
@@ -71,7 +101,10 @@ fn time_points_convert_to_and_from_system_time() {
     assert_eq!(t, TimePoint::from_nanos(1_700_000_000_000_000_005));
     assert_eq!(SystemTime::try_from(t), Ok(at));
     let before = UNIX_EPOCH - Duration::from_secs(1);
-    assert_eq!(TimePoint::from(before), TimePoint::from_nanos(-1_000_000_000));
+    assert_eq!(
+        TimePoint::from(before),
+        TimePoint::from_nanos(-1_000_000_000)
+    );
     let infinite = TimePoint::Infinite { negative: true };
     assert_eq!(SystemTime::try_from(infinite), Err(infinite));
 }
