@@ -146,6 +146,8 @@ pub struct Stats {
     pub events: AtomicU64,
     /// Every answered request's latency, merged per connection when it ends.
     latencies: Mutex<Vec<Duration>>,
+    /// The latencies of the requests sent after the hold (write, unsubscribe).
+    steady: Mutex<Vec<Duration>>,
     /// The first connect error and the first failure after connecting.
     first_connect_error: Mutex<Option<String>>,
     first_failure: Mutex<Option<String>>,
@@ -191,6 +193,11 @@ pub struct Report {
     /// Median and 99th percentile request latency in ms; `None` with no latencies.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// The same over the requests sent after the hold (write and unsubscribe, while the
+    /// other connections' events flow), apart from the setup's (hello, lookup, subscribe,
+    /// while connections are still being made).
+    pub steady_p50_ms: Option<f64>,
+    pub steady_p99_ms: Option<f64>,
     /// The first connect error, if any connection could not connect.
     pub connect_error: Option<String>,
     /// The first failure of a connection after it connected.
@@ -275,6 +282,12 @@ pub async fn run(config: Config) -> Report {
         .map(|mut l| std::mem::take(&mut *l))
         .unwrap_or_default();
     latencies.sort_unstable();
+    let mut steady = stats
+        .steady
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
+    steady.sort_unstable();
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let take = |slot: &Mutex<Option<String>>| slot.lock().ok().and_then(|mut s| s.take());
     Report {
@@ -286,6 +299,8 @@ pub async fn run(config: Config) -> Report {
         events: get(&stats.events),
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
+        steady_p50_ms: percentile(&steady, 50.0),
+        steady_p99_ms: percentile(&steady, 99.0),
         connect_error: take(&stats.first_connect_error),
         failure: take(&stats.first_failure),
     }
@@ -310,12 +325,17 @@ async fn connection(config: &Config, stats: &Stats, ramp: &Semaphore) {
         session: ClientSession::default(),
         sent: Vec::new(),
         latencies: Vec::new(),
+        steady: Vec::new(),
+        holding_done: false,
         stats,
         patience: config.patience,
     };
     let result = conn.walk(config.hold).await;
     if let Ok(mut all) = stats.latencies.lock() {
         all.extend_from_slice(&conn.latencies);
+    }
+    if let Ok(mut all) = stats.steady.lock() {
+        all.extend_from_slice(&conn.steady);
     }
     match result {
         Ok(()) => Stats::count(&stats.completed),
@@ -338,6 +358,10 @@ struct Connection<'s> {
     /// Requests in flight and when their message was sent.
     sent: Vec<(MessageId, Instant)>,
     latencies: Vec<Duration>,
+    /// The latencies of the requests sent after the hold.
+    steady: Vec<Duration>,
+    /// True once the hold is over.
+    holding_done: bool,
     stats: &'s Stats,
     patience: Duration,
 }
@@ -373,6 +397,7 @@ impl Connection<'_> {
         while let Ok(message) = timeout_at(end, self.ws.next()).await {
             self.take(message)?;
         }
+        self.holding_done = true;
 
         let write = Write {
             element,
@@ -453,7 +478,11 @@ impl Connection<'_> {
         let mut answered = |id: MessageId| {
             let i = self.sent.iter().position(|(i, _)| *i == id)?;
             let (_, at) = self.sent.swap_remove(i);
-            self.latencies.push(at.elapsed());
+            let latency = at.elapsed();
+            self.latencies.push(latency);
+            if self.holding_done {
+                self.steady.push(latency);
+            }
             Stats::count(&stats.responses);
             Some(())
         };
@@ -550,6 +579,12 @@ fn main() -> ExitCode {
         let n = report.connected - report.completed;
         eprintln!("loadgen: {n} connections failed; the first: {e}");
     }
+    let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+    eprintln!(
+        "loadgen: after the hold (write, unsubscribe): p50 {} ms, p99 {} ms",
+        ms(report.steady_p50_ms),
+        ms(report.steady_p99_ms)
+    );
     println!("{}", report.json());
     if report.ok() {
         ExitCode::SUCCESS

@@ -349,6 +349,8 @@ struct Subscription {
     seen_tick: u64,
     /// A change is noted in the session and not sent yet.
     pending: bool,
+    /// Its `maximum_update_rate` (0: none).
+    throttle_ms: u64,
 }
 
 impl Subscription {
@@ -391,14 +393,17 @@ impl DemoApp {
 
     /// Tells the session which subscriptions' data changed since their last event: Data
     /// Point 1 changes every tick, so a subscription covering it has a change once a tick
-    /// has passed since its last event (a write shows at the next tick).
+    /// has passed since its last event (a write shows at the next tick). One whose throttle
+    /// is a tick or more is told at once: by the time its throttle ends, the value has
+    /// changed (so its connection needs no wake-up per tick).
     pub fn note_changes<const S: usize, const N: usize, const M: usize>(
         &mut self,
         session: &mut ServerSession<'_, String, S, N, M>,
     ) {
         let tick = self.tick();
         for (id, sub) in &mut self.subscriptions {
-            if sub.changes() && !sub.pending && tick > sub.seen_tick {
+            let soon = sub.throttle_ms >= TICK_MS || tick > sub.seen_tick;
+            if sub.changes() && !sub.pending && soon {
                 sub.pending = session.changed(id).is_ok();
                 sub.seen_tick = tick;
             }
@@ -531,6 +536,7 @@ impl DemoApp {
                 last_sent: Vec::new(),
                 seen_tick,
                 pending: false,
+                throttle_ms: p.maximum_update_rate.unwrap_or(0),
             },
         );
         Ok(())
