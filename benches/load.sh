@@ -3,7 +3,7 @@
 # it, prints the load generator's JSON line and the server's peak RSS (VmHWM), stops the
 # server.
 #
-#   bash benches/load.sh [CONNECTIONS [SECONDS [RAMP]]]     # defaults: 1000 10 200
+#   bash benches/load.sh [CONNECTIONS [SECONDS [RAMP]]]     # defaults: 1000 10 50
 #   ADDR=127.0.0.1:9000 bash benches/load.sh 2000 10
 #   NO_BUILD=1 bash benches/load.sh 100 3                    # use the binaries as built
 #
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 connections=${1:-1000}
 seconds=${2:-10}
-ramp=${3:-200}
+ramp=${3:-50}
 addr=${ADDR:-127.0.0.1:8080}
 
 if [[ -z "${NO_BUILD:-}" ]]; then

@@ -6,7 +6,7 @@
 //! cargo run --release --example loadgen -- ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
 //! ```
 //!
-//! Defaults: 100 connections, 10 seconds, ramp 200. Each connection, one tokio task:
+//! Defaults: 100 connections, 10 seconds, ramp 50. Each connection, one tokio task:
 //!
 //! 1. WebSocket connect (at most `--ramp` TCP + WebSocket handshakes in progress at once,
 //!    so that thousands of connections do not overflow the server's accept backlog);
@@ -80,13 +80,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for `url`: 100 connections, 10 s, ramp 200, 30 s patience, progress on.
+    /// The defaults for `url`: 100 connections, 10 s, ramp 50, 30 s patience, progress on.
     pub fn new(url: impl Into<String>) -> Self {
         Config {
             url: url.into(),
             connections: 100,
             hold: Duration::from_secs(10),
-            ramp: 200,
+            ramp: 50,
             patience: Duration::from_secs(30),
             progress: true,
         }

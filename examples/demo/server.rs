@@ -178,7 +178,8 @@ async fn secure(
         .await
         .map_err(|_| "TLS handshake timed out")?
         .map_err(|e| format!("TLS: {e}"))?;
-    connection(stream, model, clock).await
+    // Boxed: the TLS connection's future is larger, and a plain one need not carry its size.
+    Box::pin(connection(stream, model, clock)).await
 }
 
 /// Serves one connection, TCP or TLS, until the client closes it or stays silent for
