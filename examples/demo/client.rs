@@ -236,6 +236,8 @@ fn refusal(e: tungstenite::Error, path: &str, authorized: bool) -> String {
 struct Connection {
     ws: WebSocketStream<Box<dyn Stream>>,
     client: Session,
+    /// The session's clock: its milliseconds count from here.
+    start: Instant,
     events: Vec<String>,
     /// The URL without its `user:password@`.
     shown: String,
@@ -253,6 +255,7 @@ impl Connection {
         Ok(Connection {
             ws,
             client: Session::default(),
+            start: Instant::now(),
             events: Vec::new(),
             shown,
         })
@@ -348,18 +351,40 @@ impl Connection {
         Ok(Some(answers))
     }
 
-    /// Sends `command` (in one message; the hello when `None`) and waits for its answer.
+    /// Milliseconds on the session's clock.
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Sends `command` (in one message; the hello when `None`) and waits for its answer:
+    /// the request carries a deadline [`PATIENCE`] away, and the session's timer
+    /// (`poll_timeout` / `handle_timeout`) says when it is lost.
     async fn call(&mut self, command: Option<Command<'_>>) -> Result<Answer, Box<dyn Error>> {
         let mut buf = vec![0u8; 4096];
+        let patience = PATIENCE.as_millis() as u64;
+        let deadline = self.now_ms() + patience;
         let mut batch = self.client.start_batch(&mut buf);
+        batch.set_deadline(Some(deadline));
         let command = command.unwrap_or(Command::ClientHello(VersionRange::V1.into()));
         let id = batch.request(command)?;
         let message = batch.finish()?.to_vec();
         self.ws.send(Message::binary(message)).await?;
-        let deadline = Instant::now() + PATIENCE;
         loop {
-            let Some(answers) = self.receive(deadline).await? else {
-                return Err("no answer in time".into());
+            let wake = self.client.poll_timeout().unwrap_or(deadline);
+            let at = self.start + Duration::from_millis(wake);
+            let answers = match self.receive(at).await? {
+                Some(answers) => answers,
+                None => {
+                    let now = self.now_ms();
+                    let lost: Vec<_> = self.client.handle_timeout(now).collect();
+                    if lost
+                        .iter()
+                        .any(|o| matches!(o, Outcome::Lost { id: i, .. } if *i == id))
+                    {
+                        return Err(format!("no answer in {} s", PATIENCE.as_secs()).into());
+                    }
+                    continue;
+                }
             };
             if let Some((_, answer)) = answers.into_iter().find(|(i, _)| *i == id) {
                 return Ok(answer);
