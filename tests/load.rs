@@ -117,7 +117,7 @@ fn the_command_line_is_checked() {
     assert_eq!(config.hold, Duration::from_secs(2));
     assert_eq!(config.ramp, 3);
     let config = loadgen::parse_args(&args("--seconds 1 ws://h:1/")).unwrap();
-    assert_eq!((config.connections, config.ramp), (100, 200));
+    assert_eq!((config.connections, config.ramp), (100, 50));
     for bad in [
         "",
         "http://h:1/api/ws",
