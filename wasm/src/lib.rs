@@ -1,0 +1,723 @@
+//! The wasm core of the browser client: one [`ClientSession`] per connection and the codec,
+//! behind five calls. Everything else — the vendor's classes, promises, events, the
+//! WebSocket, the clock — is `js/xentara-client.js`.
+//!
+//! The two sides talk in byte tapes, little-endian, so that no JS object crosses the
+//! boundary and the glue stays small:
+//!
+//! - [`Core::send`] takes the requests of one tick and returns one message holding them
+//!   (the hello first on a session's first call) and each request's id;
+//! - [`Core::receive`] takes a server message and returns one record per packet (see
+//!   [`Out`] for the layout): successes typed by their request's opcode, errors, events,
+//!   packets that do not decode (only their request fails, with the spec code);
+//! - [`Core::timeout`] / [`Core::expire`] are the session's request deadlines on the
+//!   caller's clock (`now` in ms), [`Core::close`] ends every request in flight.
+//!
+//! Tape primitives (both ways): `u8`, `u32`, `f64`, a UUID as its 16 bytes, a string as
+//! `u32` length + UTF-8, an attribute as `0, u32 number` or `1, uuid`, a value as a type
+//! byte + payload (see [`read_value`] and [`Out::value`]).
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use wasm_bindgen::prelude::*;
+use xentara_ws::MessageId;
+use xentara_ws::op::items::MetaDataItem;
+use xentara_ws::op::params::{
+    Browse, CloseSubSession, CreateSubSession, Credentials, Lookup, MetaData, Password, Read,
+    Subscribe, SubscriptionEntry, Unsubscribe, Write,
+};
+use xentara_ws::session::{ClientError, ClientSession, ClientState, Lost, Outcome};
+use xentara_ws::{
+    AttrResult, Attribute, AttributeId, Bytes, Command, DecodeError, DecodeErrorKind,
+    ElementCategory, ErrorCode, MetaDataId, Response, Seq, Text, TimePoint, Uuid, Value,
+};
+
+// A free-list allocator of a few hundred bytes instead of dlmalloc's 8 KB; no std, so no
+// panic machinery or `core::fmt` either (a panic is a trap; the codec has none on any input).
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Requests in flight per connection. A request that finds the table full is not sent
+/// and stays queued on the JS side until answers make room.
+const PENDING: usize = 256;
+
+/// Record kinds of [`Core::receive`], [`Core::expire`] and [`Core::close`].
+const SUCCESS: u8 = 1;
+const ERROR: u8 = 2;
+const EVENT: u8 = 3;
+const INVALID: u8 = 4;
+const UNEXPECTED: u8 = 5;
+const LOST: u8 = 6;
+
+/// The session of one connection.
+#[wasm_bindgen]
+pub struct Core {
+    session: ClientSession<PENDING>,
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// A session that has sent nothing yet.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Core {
+        Core {
+            session: ClientSession::default(),
+        }
+    }
+
+    /// Encodes the requests of `tape` (each: `f64` deadline in ms or NaN, `u8` opcode,
+    /// its parameters) as one message. Returns `u32` count, then per request an `f64`: its
+    /// message id; 0 when every pending entry is taken (send it later); or a negative spec
+    /// code followed by a string saying why. The message follows (absent when there is
+    /// nothing to send).
+    pub fn send(&mut self, tape: &[u8]) -> Vec<u8> {
+        let idle = self.session.state() == ClientState::Idle;
+        let mut results = Out::default();
+        let mut t = Tape { b: tape, at: 0 };
+        let mut n = 0u32;
+        results.u32(0);
+        let mut buf = vec![0u8; 64 + 2 * tape.len() + 48 * count_hint(tape)];
+        let mut batch = self.session.start_batch(&mut buf);
+        while !t.done() {
+            n += 1;
+            let deadline = t.f64();
+            batch.set_deadline((deadline >= 0.0).then_some(deadline as u64));
+            let result = match read_request(&mut t, &mut |command| batch.request(command)) {
+                Some(Ok(id)) => Ok(id),
+                Some(Err(ClientError::PendingFull { .. })) => Ok(0),
+                Some(Err(e)) => Err(e),
+                // A tape that does not parse ends here: the rest cannot be told apart.
+                None => {
+                    results.f64(ErrorCode::InvalidParameter.code() as f64);
+                    results.str("malformed request tape");
+                    break;
+                }
+            };
+            match result {
+                Ok(id) => results.f64(id as f64),
+                Err(e) => results.client_error(&e),
+            }
+        }
+        results.b[..4].copy_from_slice(&n.to_le_bytes());
+        if batch.is_empty() && !idle {
+            return results.b;
+        }
+        if let Ok(message) = batch.finish() {
+            results.b.extend_from_slice(message);
+        }
+        results.b
+    }
+
+    /// Takes a message from the server: one record per packet.
+    pub fn receive(&mut self, message: &[u8]) -> Vec<u8> {
+        let mut out = Out::default();
+        match self.session.handle_message(message) {
+            Ok(outcomes) => outcomes.for_each(|o| out.outcome(o)),
+            Err(ClientError::Decode(e)) => out.invalid(None, &e),
+            Err(_) => {}
+        }
+        out.b
+    }
+
+    /// The earliest request deadline (ms), or -1.
+    pub fn timeout(&self) -> f64 {
+        self.session.poll_timeout().map_or(-1.0, |t| t as f64)
+    }
+
+    /// Ends the requests whose deadline is at or before `now`: one `LOST` record each.
+    pub fn expire(&mut self, now: f64) -> Vec<u8> {
+        let mut out = Out::default();
+        self.session
+            .handle_timeout(now as u64)
+            .for_each(|o| out.outcome(o));
+        out.b
+    }
+
+    /// The connection is gone: one `LOST` record per request in flight.
+    pub fn close(&mut self) -> Vec<u8> {
+        let mut out = Out::default();
+        self.session.close().for_each(|o| out.outcome(o));
+        out.b
+    }
+}
+
+/// The standard attribute number for a known attribute UUID, or -1.
+#[wasm_bindgen]
+pub fn standard_attribute(uuid: &[u8]) -> i32 {
+    uuid_of(uuid)
+        .and_then(|u| Attribute::from_uuid(&u))
+        .map_or(-1, |a| a.to_u64() as i32)
+}
+
+/// The UUID of a standard attribute when it is known (empty otherwise).
+#[wasm_bindgen]
+pub fn attribute_uuid(number: u32) -> Vec<u8> {
+    Attribute::from_u64(number.into())
+        .uuid()
+        .map_or(Vec::new(), |u| u.as_bytes().to_vec())
+}
+
+/// An upper bound of the requests in a tape (each takes at least 9 bytes).
+fn count_hint(tape: &[u8]) -> usize {
+    tape.len() / 9 + 1
+}
+
+fn uuid_of(b: &[u8]) -> Option<Uuid> {
+    Some(Uuid::from_bytes(b.try_into().ok()?))
+}
+
+/// What [`read_request`] hands a command to (one call site: the batch's `request`).
+type Push<'p> = dyn FnMut(Command<'_>) -> Result<MessageId, ClientError> + 'p;
+
+/// Reads one request of the tape and hands its command to `push`; `None` when the tape
+/// does not parse.
+fn read_request(t: &mut Tape<'_>, push: &mut Push<'_>) -> Option<Result<MessageId, ClientError>> {
+    let op = t.u8()?;
+    Some(match op {
+        1 => {
+            let element = t.uuid()?;
+            let depth = t.f64();
+            let categories: Option<Vec<ElementCategory>> = match t.u8()? {
+                0 => None,
+                _ => Some(t.list(|t| t.u8().map(|n| ElementCategory::from_u64(n.into())))?),
+            };
+            push(
+                Browse {
+                    element,
+                    depth: (depth >= 0.0).then_some(depth as u64),
+                    categories: categories.as_deref().map(Seq::from_slice),
+                }
+                .into(),
+            )
+        }
+        2 => {
+            let element = t.uuid()?;
+            let ids: Vec<MetaDataId> =
+                t.list(|t| t.u8().map(|n| MetaDataId::from_u64(n.into())))?;
+            push(
+                MetaData {
+                    element,
+                    ids: Seq::from_slice(&ids),
+                }
+                .into(),
+            )
+        }
+        3 => {
+            let primary_key = Text::new(t.str()?);
+            push(Lookup { primary_key }.into())
+        }
+        4 => {
+            let element = t.uuid()?;
+            let attributes: Vec<AttributeId> = t.list(Tape::attribute)?;
+            push(
+                Read {
+                    element,
+                    attributes: Seq::from_slice(&attributes),
+                }
+                .into(),
+            )
+        }
+        5 => {
+            let element = t.uuid()?;
+            let attribute = t.attribute()?;
+            let value = read_value(t)?;
+            let sub_session_id = t.optional_uuid()?;
+            push(
+                Write {
+                    element,
+                    attribute,
+                    value,
+                    sub_session_id,
+                }
+                .into(),
+            )
+        }
+        6 => {
+            // All attributes first, then the entries over them.
+            let groups: Vec<(Uuid, Vec<AttributeId>)> =
+                t.list(|t| Some((t.uuid()?, t.list(Tape::attribute)?)))?;
+            let entries: Vec<SubscriptionEntry<'_>> = groups
+                .iter()
+                .map(|(element, attributes)| SubscriptionEntry {
+                    element: *element,
+                    attributes: Seq::from_slice(attributes),
+                })
+                .collect();
+            let rate = |x: f64| (x >= 0.0).then_some(x as u64);
+            let (max, min) = (t.f64(), t.f64());
+            let desired = t.uuid()?;
+            push(
+                Subscribe {
+                    entries: Seq::from_slice(&entries),
+                    maximum_update_rate: rate(max),
+                    minimum_update_rate: rate(min),
+                    desired_subscription_id: Some(desired),
+                }
+                .into(),
+            )
+        }
+        7 => push(
+            Unsubscribe {
+                subscription_id: t.uuid()?,
+            }
+            .into(),
+        ),
+        12 => {
+            let username = Text::new(t.str()?);
+            let password = Text::new(t.str()?);
+            let desired_session_id = t.optional_uuid()?;
+            push(
+                CreateSubSession {
+                    credentials: Credentials::Password(Password { username, password }),
+                    desired_session_id,
+                }
+                .into(),
+            )
+        }
+        13 => push(
+            CloseSubSession {
+                session_id: t.uuid()?,
+            }
+            .into(),
+        ),
+        _ => return None,
+    })
+}
+
+/// A value to write: `0` null, `1` false, `2` true, `3` f64, `4` i64, `5` u64, `6` text,
+/// `7` bytes, `8` UUID, `9` time point (i64 ns since the epoch).
+fn read_value<'t>(t: &mut Tape<'t>) -> Option<Value<'t>> {
+    Some(match t.u8()? {
+        0 => Value::Null,
+        1 => Value::Bool(false),
+        2 => Value::Bool(true),
+        3 => Value::Float(t.f64()),
+        4 => Value::Int(i64::from_le_bytes(t.array()?)),
+        5 => u64::from_le_bytes(t.array()?).into(),
+        6 => Value::Text(Text::new(t.str()?)),
+        7 => {
+            let n = t.u32()? as usize;
+            Value::Bytes(Bytes::new(t.take(n)?))
+        }
+        8 => Value::Uuid(t.uuid()?),
+        9 => Value::Time(TimePoint::from_nanos(i64::from_le_bytes(t.array()?))),
+        _ => return None,
+    })
+}
+
+/// The request tape being read.
+struct Tape<'t> {
+    b: &'t [u8],
+    at: usize,
+}
+
+impl<'t> Tape<'t> {
+    fn done(&self) -> bool {
+        self.at >= self.b.len()
+    }
+    fn take(&mut self, n: usize) -> Option<&'t [u8]> {
+        let part = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(part)
+    }
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
+    }
+    /// NaN when the tape ends (the caller's next read fails).
+    fn f64(&mut self) -> f64 {
+        self.array().map_or(f64::NAN, f64::from_le_bytes)
+    }
+    fn uuid(&mut self) -> Option<Uuid> {
+        Some(Uuid::from_bytes(self.array()?))
+    }
+    fn optional_uuid(&mut self) -> Option<Option<Uuid>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => Some(Some(self.uuid()?)),
+        }
+    }
+    fn str(&mut self) -> Option<&'t str> {
+        let n = self.u32()? as usize;
+        core::str::from_utf8(self.take(n)?).ok()
+    }
+    fn attribute(&mut self) -> Option<AttributeId> {
+        Some(match self.u8()? {
+            0 => AttributeId::Standard(Attribute::from_u64(self.u32()?.into())),
+            _ => AttributeId::Uuid(self.uuid()?),
+        })
+    }
+    /// `u32` count, then that many items.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.u32()?;
+        // Each item takes at least one byte: a count beyond the tape is malformed.
+        if n as usize > self.b.len() - self.at {
+            return None;
+        }
+        (0..n).map(|_| item(self)).collect()
+    }
+}
+
+/// Writes `u32 n` and each element of a [`Seq`] with `$item`; the first element that does
+/// not decode returns its error from the enclosing function.
+macro_rules! seq {
+    ($out:expr, $seq:expr, |$o:ident, $x:pat_param| $item:block) => {{
+        let seq = $seq;
+        $out.u32(seq.len() as u32);
+        for x in seq.iter() {
+            let $x = x?;
+            let $o = &mut *$out;
+            $item
+        }
+    }};
+}
+
+/// The records going to JS. Each starts with its kind:
+///
+/// - `SUCCESS, f64 id, u8 opcode`, then the item: lookup and create_sub_session a UUID;
+///   subscribe `u8 has` + UUID; browse `u32 n` × (string, UUID, `u32` category); meta_data
+///   `u8` flags (1 primary key, 2 category, 4 attributes, 8 has-children) and those present
+///   (attributes: `u32 n` × (string, attribute, access and data type as their names)); read and
+///   server_information `u32 n` × (attribute or `u32` id, result); get_stage `u32`;
+///   the others nothing;
+/// - `ERROR, f64 id, u8 opcode, f64 code, string message`;
+/// - `EVENT`, time (as a value), UUID element, `u32 n` × (attribute, result);
+/// - `INVALID, f64 id (-1: none), f64 code, string why`;
+/// - `UNEXPECTED, f64 id, u8 reason` (0 unknown id, 1 before the hello, 2 a request);
+/// - `LOST, f64 id, u8 cause` (0 timed out, 1 closed).
+///
+/// A result is `0` + value or `1, f64 code, string message`.
+#[derive(Default)]
+struct Out {
+    b: Vec<u8>,
+}
+
+impl Out {
+    fn u8(&mut self, x: u8) {
+        self.b.push(x);
+    }
+    fn u32(&mut self, x: u32) {
+        self.b.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f64(&mut self, x: f64) {
+        self.b.extend_from_slice(&x.to_le_bytes());
+    }
+    fn uuid(&mut self, u: &Uuid) {
+        self.b.extend_from_slice(u.as_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.b.extend_from_slice(s.as_bytes());
+    }
+    /// A string from its parts (text that came in chunks).
+    fn parts<'a>(&mut self, parts: impl Iterator<Item = &'a [u8]>) {
+        let at = self.b.len();
+        self.u32(0);
+        parts.for_each(|p| self.b.extend_from_slice(p));
+        let n = (self.b.len() - at - 4) as u32;
+        self.b[at..at + 4].copy_from_slice(&n.to_le_bytes());
+    }
+    fn text(&mut self, t: &Text<'_>) {
+        self.parts(t.chunks().map(str::as_bytes));
+    }
+    /// A decimal number, as text.
+    fn decimal(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.b.extend_from_slice(&digits[i..]);
+    }
+    /// Why a request was not sent: its code and a string.
+    fn client_error(&mut self, e: &ClientError) {
+        self.f64(e.code().code() as f64);
+        self.str(match e {
+            ClientError::HelloRefused(code) => code.message(),
+            ClientError::Closed => "the session is closed",
+            ClientError::Encode(_) => "the request does not fit in a message",
+            _ => "the request was not sent",
+        });
+    }
+    /// A [`DecodeError`] as text, as its `Display` has it (without `core::fmt`): what,
+    /// in which field, at which byte.
+    fn decode_error(&mut self, e: &DecodeError) {
+        use DecodeErrorKind::*;
+        let at = self.b.len();
+        self.u32(0);
+        let (what, n) = match e.kind() {
+            Truncated => ("truncated input", None),
+            InvalidCbor => ("malformed CBOR", None),
+            InvalidUtf8 => ("invalid UTF-8 in text string", None),
+            TooDeep => ("nesting too deep", None),
+            TrailingBytes => ("trailing bytes after the message", None),
+            NotABatch => ("message is not an array of packets", None),
+            NotAPacket => ("packet is not an array", None),
+            UnknownPacketType(t) => ("unknown packet type ", Some(t)),
+            UnknownEventType(t) => ("unknown event type ", Some(t)),
+            InvalidHeader => ("missing or malformed packet header field", None),
+            PacketLength => ("too many packet elements", None),
+            UnknownOpcode(op) => ("unknown opcode ", Some(op)),
+            WrongType(expected) => {
+                self.b.extend_from_slice(b"expected ");
+                (expected.name(), None)
+            }
+            MissingKey(k) => ("missing key ", Some(k)),
+            DuplicateKey(k) => ("duplicate key ", Some(k)),
+            Missing => ("missing value", None),
+            InvalidUuid => ("invalid UUID", None),
+            OutOfRange => ("integer out of range", None),
+            InvalidValue => ("invalid value", None),
+            _ => ("invalid", None),
+        };
+        self.b.extend_from_slice(what.as_bytes());
+        if let Some(n) = n {
+            self.decimal(n);
+        }
+        if !e.field().is_empty() {
+            self.b.extend_from_slice(b" in ");
+            self.b.extend_from_slice(e.field().as_bytes());
+        }
+        self.b.extend_from_slice(b" at byte ");
+        self.decimal(e.offset() as u64);
+        let n = (self.b.len() - at - 4) as u32;
+        self.b[at..at + 4].copy_from_slice(&n.to_le_bytes());
+    }
+    /// A known attribute UUID goes as its number, so JS matches either form.
+    fn attribute(&mut self, a: &AttributeId) {
+        match a.standard() {
+            Some(s) => {
+                self.u8(0);
+                self.u32(s.to_u64() as u32);
+            }
+            None => {
+                self.u8(1);
+                if let AttributeId::Uuid(u) = a {
+                    self.uuid(u);
+                }
+            }
+        }
+    }
+    /// `0` null, `1`/`2` false/true, `3` f64, `4` i64, `5` u64, `6` text, `7` bytes,
+    /// `8` UUID, `9` time point (i64 ns), `10` anything else (its CBOR bytes).
+    fn value(&mut self, v: &Value<'_>) {
+        match v {
+            Value::Null => self.u8(0),
+            Value::Bool(b) => self.u8(1 + u8::from(*b)),
+            Value::Float(x) => {
+                self.u8(3);
+                self.f64(*x);
+            }
+            Value::Int(n) => {
+                self.u8(4);
+                self.b.extend_from_slice(&n.to_le_bytes());
+            }
+            Value::UInt(n) => {
+                self.u8(5);
+                self.b.extend_from_slice(&n.to_le_bytes());
+            }
+            Value::Text(t) => {
+                self.u8(6);
+                self.text(t);
+            }
+            Value::Bytes(b) => {
+                self.u8(7);
+                self.parts(b.chunks());
+            }
+            Value::Uuid(u) => {
+                self.u8(8);
+                self.uuid(u);
+            }
+            Value::Time(t) => {
+                self.u8(9);
+                self.b.extend_from_slice(&nanos(t).to_le_bytes());
+            }
+            Value::Other(raw) => {
+                self.u8(10);
+                self.parts(core::iter::once(raw.as_bytes()));
+            }
+        }
+    }
+    fn result(&mut self, r: &AttrResult<'_>) {
+        match r {
+            AttrResult::Value(v) => {
+                self.u8(0);
+                self.value(v);
+            }
+            AttrResult::Error(e) => {
+                self.u8(1);
+                self.f64(e.code.code() as f64);
+                match &e.message {
+                    Some(m) => self.text(m),
+                    None => self.str(e.code.message()),
+                }
+            }
+        }
+    }
+    fn invalid(&mut self, id: Option<i64>, e: &DecodeError) {
+        self.u8(INVALID);
+        self.f64(id.map_or(-1.0, |id| id as f64));
+        self.f64(e.code().code() as f64);
+        self.decode_error(e);
+    }
+    fn outcome(&mut self, o: Outcome<'_>) {
+        match o {
+            Outcome::Success { id, response } => {
+                let start = self.b.len();
+                self.u8(SUCCESS);
+                self.f64(id as f64);
+                self.u8(response.opcode() as u8);
+                if let Err(e) = self.response(&response) {
+                    // An item that does not decode fails its request, and only it.
+                    self.b.truncate(start);
+                    self.invalid(Some(id), &e);
+                }
+            }
+            Outcome::Error { id, opcode, error } => {
+                self.u8(ERROR);
+                self.f64(id as f64);
+                self.u8(opcode as u8);
+                self.f64(error.code.code() as f64);
+                match &error.message {
+                    Some(m) => self.text(m),
+                    None => self.str(error.code.message()),
+                }
+            }
+            Outcome::Event(change) => {
+                self.u8(EVENT);
+                self.value(&Value::Time(change.time));
+                self.uuid(&change.element);
+                if let Err(e) = self.values(&change.values) {
+                    // The values before the bad one stand; then what was wrong.
+                    self.invalid(None, &e);
+                }
+            }
+            Outcome::Invalid(e) => self.invalid(e.id(), &e),
+            Outcome::Unexpected { id, reason } => {
+                self.u8(UNEXPECTED);
+                self.f64(id as f64);
+                self.u8(reason as u8);
+            }
+            Outcome::Lost { id, cause, .. } => {
+                self.u8(LOST);
+                self.f64(id as f64);
+                self.u8(u8::from(cause == Lost::Closed));
+            }
+        }
+    }
+    fn response(&mut self, response: &Response<'_>) -> Result<(), DecodeError> {
+        match response {
+            Response::Lookup(u) | Response::CreateSubSession(u) => self.uuid(u),
+            Response::Subscribe(u) => {
+                self.u8(u8::from(u.is_some()));
+                if let Some(u) = u {
+                    self.uuid(u);
+                }
+            }
+            Response::Browse(entries) => seq!(self, entries, |o, e| {
+                o.text(&e.primary_key);
+                o.uuid(&e.element);
+                o.u32(e.category.to_u64() as u32);
+            }),
+            Response::MetaData(item) => self.meta_data(item)?,
+            Response::Read(results) => self.values(results)?,
+            Response::ServerInformation(values) => seq!(self, values, |o, (info, v)| {
+                o.u32(info.to_u64() as u32);
+                o.result(&AttrResult::Value(v));
+            }),
+            Response::GetStage(stage) => self.u32(stage.to_u64() as u32),
+            _ => {}
+        }
+        Ok(())
+    }
+    /// Attribute results (read, events).
+    fn values(
+        &mut self,
+        values: &Seq<'_, (AttributeId, AttrResult<'_>)>,
+    ) -> Result<(), DecodeError> {
+        seq!(self, values, |o, (a, r)| {
+            o.attribute(&a);
+            o.result(&r);
+        });
+        Ok(())
+    }
+    fn meta_data(&mut self, item: &MetaDataItem<'_>) -> Result<(), DecodeError> {
+        let flags = u8::from(item.primary_key.is_some())
+            | u8::from(item.category.is_some()) << 1
+            | u8::from(item.attributes.is_some()) << 2
+            | u8::from(item.has_children.is_some()) << 3;
+        self.u8(flags);
+        if let Some(pk) = &item.primary_key {
+            self.text(pk);
+        }
+        if let Some(c) = item.category {
+            self.u32(c.to_u64() as u32);
+        }
+        if let Some(attributes) = &item.attributes {
+            seq!(self, attributes, |o, a| {
+                o.text(&a.name);
+                o.attribute(&a.id);
+                o.str(a.access.name());
+                o.str(a.data_type.name());
+            });
+        }
+        if let Some(h) = item.has_children {
+            self.u8(u8::from(h));
+        }
+        Ok(())
+    }
+}
+
+/// A time point in nanoseconds since the epoch, saturated; the infinite ones at the ends.
+fn nanos(t: &TimePoint) -> i64 {
+    match *t {
+        TimePoint::Infinite { negative } => {
+            if negative {
+                i64::MIN
+            } else {
+                i64::MAX
+            }
+        }
+        TimePoint::Seconds(s) => s.saturating_mul(1_000_000_000),
+        TimePoint::FloatSeconds(x) => (x * 1e9) as i64,
+        TimePoint::Decimal { exponent, mantissa } => {
+            let shift = exponent.saturating_add(9);
+            if shift >= 0 {
+                match 10i64.checked_pow(shift.min(40) as u32) {
+                    Some(scale) => mantissa.saturating_mul(scale),
+                    None if mantissa == 0 => 0,
+                    None if mantissa < 0 => i64::MIN,
+                    None => i64::MAX,
+                }
+            } else {
+                match 10i64.checked_pow((-shift).min(40) as u32) {
+                    Some(scale) => mantissa / scale,
+                    None => 0,
+                }
+            }
+        }
+    }
+}
