@@ -1,0 +1,133 @@
+// The browser client against a tiny fake server that answers what a test tells it to:
+// a malformed reply rejects only its request (with the spec code) and the module goes on;
+// a server's close, timeouts, credentials in the URL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { X, WebSocketServer, sent, hex, events, rejection } from './common.mjs';
+
+const HELLO_REPLY = '81830101a10001'; // [[1, 1, {0: 1}]]
+const UUID = 'd82550e3ee10714d884ba18e5d0f1e4ce25ee8';
+let server;
+let url;
+let reply; // (frame: Buffer, socket) => void, for what follows the hello
+let lastAuthorization;
+
+before(async () => {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  server.on('connection', (socket, request) => {
+    lastAuthorization = request.headers.authorization;
+    socket.on('message', (frame) => {
+      if (hex(frame).startsWith('818400010e')) socket.send(Buffer.from(HELLO_REPLY, 'hex'));
+      else reply(frame, socket);
+    });
+  });
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `ws://127.0.0.1:${server.address().port}/api/ws`;
+});
+
+after(() => server.close());
+
+// A request's message id, for the one-request messages `[[0, id, op, …]]` of these tests
+// (ids below 24: one byte).
+const idOf = (frame, k = 0) => frame[3] + k;
+const send = (socket, h) => socket.send(Buffer.from(h, 'hex'));
+const byte = (n) => n.toString(16).padStart(2, '0');
+
+async function connected() {
+  const connection = new X.Connection();
+  await connection.connect(url);
+  return connection;
+}
+
+test('a malformed reply rejects only its request, with the spec code; the next request works', async () => {
+  const connection = await connected();
+  reply = (frame, socket) => {
+    const id = byte(idOf(frame));
+    if (frame.includes('bad')) send(socket, `818301${id}d8254401020304`); // 37(h'01020304'): not a UUID
+    else send(socket, `818301${id}${UUID}`);
+  };
+  const e = await rejection(connection.lookupElement('bad'));
+  assert.ok(e instanceof X.Error);
+  assert.equal(e.code, -32602);
+  assert.equal(e.wasClean, false);
+  assert.match(e.message, /invalid UUID/);
+  assert.equal((await connection.lookupElement('good')).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+
+  // Two requests in one message, answered in one message whose first packet lacks the
+  // item a lookup must have ([1, id]: -32602 "missing value", with its id): the first
+  // rejects, its neighbour resolves.
+  reply = (frame, socket) => send(socket, `828201${byte(idOf(frame))}8301${byte(idOf(frame, 1))}${UUID}`);
+  const [first, second] = await Promise.allSettled([connection.lookupElement('one'), connection.lookupElement('two')]);
+  assert.equal(first.status, 'rejected');
+  assert.equal(first.reason.code, -32602);
+  assert.equal(second.status, 'fulfilled');
+  assert.equal(second.value.uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+
+  // Not CBOR at all: no request owns it, so the connection gets an 'error' event, the
+  // request stays pending and is answered by the next message.
+  reply = (frame, socket) => {
+    send(socket, 'ff');
+    send(socket, `818301${byte(idOf(frame))}${UUID}`);
+  };
+  const errors = events(connection, 'error', 1);
+  assert.equal((await connection.lookupElement('after garbage')).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  const [error] = await errors;
+  assert.equal(error.code, -32700);
+  assert.match(error.reason, /at byte 0/);
+  assert.equal(connection.isConnected(), true);
+
+  // An error packet of the spec's shape rejects with the server's code and message.
+  reply = (frame, socket) => send(socket, `818302${byte(idOf(frame))}a200397d6301${hex(Buffer.from([0x6f]))}${hex(Buffer.from('unknown element'))}`);
+  const refused = await rejection(connection.lookupElement('nope'));
+  assert.deepEqual([refused.message, refused.code], ['unknown element', -32100]);
+  connection.close();
+});
+
+test('the server closing rejects pending requests with its reason and wasClean', async () => {
+  const connection = await connected();
+  reply = (frame, socket) => socket.close(4000, 'bye now');
+  const closed = events(connection, 'close', 1);
+  const e = await rejection(connection.lookupElement('x'));
+  assert.deepEqual([e.message, e.wasClean], ['bye now', true]);
+  const [event] = await closed;
+  assert.deepEqual([event.reason, event.wasClean], ['bye now', true]);
+
+  const dropped = await connected();
+  reply = (frame, socket) => socket.terminate();
+  const lost = await rejection(dropped.lookupElement('x'));
+  assert.deepEqual([lost.message, lost.wasClean], ['WebSocket closed with code 1006', false]);
+});
+
+test('a request timeout (beyond the vendor\'s) rejects that request only', async () => {
+  const connection = await connected();
+  connection.requestTimeout = 100;
+  reply = (frame, socket) => {
+    if (!frame.includes('silent')) send(socket, `818301${byte(idOf(frame))}${UUID}`);
+  };
+  const started = performance.now();
+  const e = await rejection(connection.lookupElement('silent'));
+  assert.equal(e.message, 'request timed out');
+  assert.ok(performance.now() - started >= 100);
+  assert.equal((await connection.lookupElement('loud')).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  connection.close();
+});
+
+test('credentials in the URL go as the WebSocket\'s Basic header, as the vendor\'s do', async () => {
+  const connection = new X.Connection();
+  await connection.connect(url.replace('ws://', 'ws://user:secret@'));
+  assert.equal(lastAuthorization, `Basic ${Buffer.from('user:secret').toString('base64')}`);
+  connection.close();
+});
+
+test('the hello goes out on open, with the requests asked for in the open handler', async () => {
+  const connection = new X.Connection();
+  sent.length = 0;
+  // [[1, 1, {0: 1}], [1, 2, 37(h'…')]]
+  reply = (frame, socket) => send(socket, `82${HELLO_REPLY.slice(2)}830102${UUID}`);
+  let lookup;
+  connection.addEventListener('open', () => { lookup = connection.lookupElement('x'); });
+  await connection.connect(url);
+  assert.equal((await lookup).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  assert.ok(hex(sent[0]).startsWith('828400010ea200010101840002')); // [hello, lookup]
+  connection.close();
+});
