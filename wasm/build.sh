@@ -14,7 +14,7 @@ step() { printf '\n== wasm: %s (%ss)\n' "$*" "$SECONDS"; }
 fail() { echo "wasm/build.sh: $*" >&2; exit 1; }
 
 # The goals (issue 14): a tenth of the vendor's wasm, JS under 30 KB.
-VENDOR_WASM=746069 VENDOR_WASM_GZ=207800 VENDOR_JS=255336
+VENDOR_WASM=746069 VENDOR_WASM_GZ=207800 VENDOR_JS=255336 VENDOR_JS_GZ=62881
 MAX_WASM=74607 MAX_JS=30000
 TARGET=wasm32-unknown-unknown
 export CARGO_TARGET_DIR="$PWD/target"
@@ -54,11 +54,12 @@ size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 wasm=$(size pkg/xentara-client.wasm) wasm_gz=$(gz pkg/xentara-client.wasm)
 js=$(size pkg/xentara-client.js) js_gz=$(gz pkg/xentara-client.js)
-row() { printf '%-22s %10s %10s %16s %10s\n' "$@"; }
+row() { printf '%-20s %9s %9s %10s %10s %7s %7s\n' "$@"; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'; }
-row "" "this" "gzipped" "vendor's" "this/vendor"
-row "xentara-client.wasm" "$wasm" "$wasm_gz" "$VENDOR_WASM ($VENDOR_WASM_GZ gz)" "$(pct "$wasm" "$VENDOR_WASM")"
-row "xentara-client.js" "$js" "$js_gz" "$VENDOR_JS" "$(pct "$js" "$VENDOR_JS")"
+row "bytes" "this" "gzipped" "vendor's" "gzipped" "% raw" "% gz"
+row "xentara-client.wasm" "$wasm" "$wasm_gz" "$VENDOR_WASM" "$VENDOR_WASM_GZ" "$(pct "$wasm" "$VENDOR_WASM")" "$(pct "$wasm_gz" "$VENDOR_WASM_GZ")"
+row "xentara-client.js" "$js" "$js_gz" "$VENDOR_JS" "$VENDOR_JS_GZ" "$(pct "$js" "$VENDOR_JS")" "$(pct "$js_gz" "$VENDOR_JS_GZ")"
+echo "goals: .wasm <= $MAX_WASM bytes (a tenth of the vendor's), .js <= $MAX_JS bytes"
 ((wasm <= MAX_WASM)) || fail "xentara-client.wasm is $wasm bytes, over the goal of $MAX_WASM (a tenth of the vendor's)"
 ((js <= MAX_JS)) || fail "xentara-client.js is $js bytes, over the goal of $MAX_JS"
 echo "wrote wasm/pkg/xentara-client.js and wasm/pkg/xentara-client.wasm"
