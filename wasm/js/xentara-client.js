@@ -70,6 +70,9 @@ const MetadataIdentifier = enumOf('MetadataIdentifier', ['PrimaryKey', 'ElementC
 const CATEGORIES = ['RootElement', 'ElementGroup', 'DataPoint', 'Timer', 'ExecutionTrack', 'ExecutionPipeline', 'Device', 'SubDevice', 'DeviceGroup', 'DataPointGroup', 'Transaction', 'Microservice', 'AI', 'DataStorage', 'ExternalInterface', 'SpecialPurpose'];
 const ElementCategory = enumOf('ElementCategory', CATEGORIES);
 const categoryText = (c) => (CATEGORIES[c?.value] ?? String(c?.value)).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+// Spec 7.8 and 7.9 (the crate's Access and DataType), as the vendor's toString() names them.
+const ACCESS = ['read only', 'write only', 'read and write'];
+const TYPES = ['Boolean', ...[8, 16, 32, 64].map((n) => `SignedInteger${n}`), ...[8, 16, 32, 64].map((n) => `UnsignedInteger${n}`), 'Float32', 'Float64', 'String', 'WString', 'U8String', 'U16String', 'U32String', 'TimePoint', 'Uuid', 'Quality', 'ElementCategory', 'ErrorCode', 'Custom', 'None'];
 const category = (n) => ElementCategory.values[n] ?? Object.freeze(Object.assign(Object.create(ElementCategory.prototype), { value: n }));
 
 class Quality {
@@ -341,7 +344,8 @@ function item(r, opcode) {
         m.attributeList = r.list(() => {
           const name = r.str();
           const a = r.attr();
-          return new AttributeMetadata(name, typeof a === 'number' ? KnownAttribute.values[a] ?? a : uuidText(a), r.str(), r.str());
+          const [access, type] = [r.u32(), r.u32()];
+          return new AttributeMetadata(name, typeof a === 'number' ? KnownAttribute.values[a] ?? a : uuidText(a), ACCESS[access] ?? `access ${access}`, TYPES[type] ?? `type ${type}`);
         });
       }
       if (flags & 8) m.hasChildren = r.u8() === 1;

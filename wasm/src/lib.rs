@@ -85,40 +85,47 @@ impl Core {
     /// nothing to send).
     pub fn send(&mut self, tape: &[u8]) -> Vec<u8> {
         let idle = self.session.state() == ClientState::Idle;
-        let mut results = Out::default();
         let mut t = Tape { b: tape, at: 0 };
-        let mut n = 0u32;
-        results.u32(0);
+        // Per request: its id (0: no pending entry free), why it was not sent, or `None`
+        // for a tape that does not parse (which ends it: the rest cannot be told apart).
+        let mut results: Vec<Option<Result<MessageId, ClientError>>> = Vec::new();
         let mut buf = vec![0u8; 64 + 2 * tape.len() + 48 * count_hint(tape)];
         let mut batch = self.session.start_batch(&mut buf);
         while !t.done() {
-            n += 1;
             let deadline = t.f64();
             batch.set_deadline((deadline >= 0.0).then_some(deadline as u64));
-            let result = match read_request(&mut t, &mut |command| batch.request(command)) {
-                Some(Ok(id)) => Ok(id),
-                Some(Err(ClientError::PendingFull { .. })) => Ok(0),
-                Some(Err(e)) => Err(e),
-                // A tape that does not parse ends here: the rest cannot be told apart.
-                None => {
-                    results.f64(ErrorCode::InvalidParameter.code() as f64);
-                    results.str("malformed request tape");
-                    break;
-                }
-            };
-            match result {
-                Ok(id) => results.f64(id as f64),
-                Err(e) => results.client_error(&e),
+            let result = read_request(&mut t, &mut |command| batch.request(command));
+            results.push(result.map(|r| match r {
+                Err(ClientError::PendingFull { .. }) => Ok(0),
+                r => r,
+            }));
+            if results.last() == Some(&None) {
+                break;
             }
         }
-        results.b[..4].copy_from_slice(&n.to_le_bytes());
-        if batch.is_empty() && !idle {
-            return results.b;
+        let mut out = Out::default();
+        let message = if batch.is_empty() && !idle {
+            Ok(&[][..])
+        } else {
+            batch.finish()
+        };
+        out.u32(results.len() as u32);
+        for result in results {
+            match (result, message) {
+                (Some(Ok(0)), _) => out.f64(0.0),
+                // Not encoded after all: every request of the batch fails with it.
+                (Some(Ok(_)), Err(e)) | (Some(Err(e)), _) => out.client_error(&e),
+                (Some(Ok(id)), Ok(_)) => out.f64(id as f64),
+                (None, _) => {
+                    out.f64(ErrorCode::InvalidParameter.code() as f64);
+                    out.str("malformed request tape");
+                }
+            }
         }
-        if let Ok(message) = batch.finish() {
-            results.b.extend_from_slice(message);
+        if let Ok(message) = message {
+            out.b.extend_from_slice(message);
         }
-        results.b
+        out.b
     }
 
     /// Takes a message from the server: one record per packet.
@@ -192,7 +199,7 @@ fn read_request(t: &mut Tape<'_>, push: &mut Push<'_>) -> Option<Result<MessageI
             let depth = t.f64();
             let categories: Option<Vec<ElementCategory>> = match t.u8()? {
                 0 => None,
-                _ => Some(t.list(|t| t.u8().map(|n| ElementCategory::from_u64(n.into())))?),
+                _ => Some(t.numbers()?),
             };
             push(
                 Browse {
@@ -367,12 +374,21 @@ impl<'t> Tape<'t> {
     }
     /// `u32` count, then that many items.
     fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let n = self.u32()?;
+        let n = self.u32()? as usize;
         // Each item takes at least one byte: a count beyond the tape is malformed.
-        if n as usize > self.b.len() - self.at {
+        if n > self.b.len() - self.at {
             return None;
         }
-        (0..n).map(|_| item(self)).collect()
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(item(self)?);
+        }
+        Some(items)
+    }
+    /// `u32` count, then that many numbers of one byte each, as `T`.
+    fn numbers<T: From<u64>>(&mut self) -> Option<Vec<T>> {
+        let n = self.u32()? as usize;
+        Some(self.take(n)?.iter().map(|&b| T::from(b.into())).collect())
     }
 }
 
@@ -395,7 +411,7 @@ macro_rules! seq {
 /// - `SUCCESS, f64 id, u8 opcode`, then the item: lookup and create_sub_session a UUID;
 ///   subscribe `u8 has` + UUID; browse `u32 n` × (string, UUID, `u32` category); meta_data
 ///   `u8` flags (1 primary key, 2 category, 4 attributes, 8 has-children) and those present
-///   (attributes: `u32 n` × (string, attribute, access and data type as their names)); read and
+///   (attributes: `u32 n` × (string, attribute, `u32` access, `u32` data type)); read and
 ///   server_information `u32 n` × (attribute or `u32` id, result); get_stage `u32`;
 ///   the others nothing;
 /// - `ERROR, f64 id, u8 opcode, f64 code, string message`;
@@ -680,8 +696,8 @@ impl Out {
             seq!(self, attributes, |o, a| {
                 o.text(&a.name);
                 o.attribute(&a.id);
-                o.str(a.access.name());
-                o.str(a.data_type.name());
+                o.u32(a.access.to_u64() as u32);
+                o.u32(a.data_type.to_u64() as u32);
             });
         }
         if let Some(h) = item.has_children {

@@ -14,11 +14,13 @@ let glue = readFileSync(glueFile, 'utf8')
   .replace(/\/\*\*[\s\S]*?\*\/\n?/g, '')
   .replace(/^export (class|function|async function) /gm, '$1 ')
   .replace(/^export \{ initSync, __wbg_init as default \};\n?/m, '')
+  .replace(/^function initSync\(module\) \{\n[\s\S]*?\n\}\n/m, '') // unused: the factory is async
   .replace(/^\s*\n/gm, '');
 for (const name of ['class Core', 'function standard_attribute', 'function attribute_uuid', 'async function __wbg_init']) {
   if (!glue.includes(name)) throw new Error(`bundle: the glue has no "${name}" (another wasm-bindgen version?)`);
 }
 if (/^export /m.test(glue)) throw new Error('bundle: an export is left in the glue');
+if (glue.includes('initSync')) throw new Error('bundle: initSync is left in the glue');
 if (!api.includes(marker)) throw new Error('bundle: no glue marker in js/xentara-client.js');
 let inComment = false;
 const code = api
