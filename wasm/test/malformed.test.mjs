@@ -131,3 +131,36 @@ test('the hello goes out on open, with the requests asked for in the open handle
   assert.ok(hex(sent[0]).startsWith('828400010ea200010101840002')); // [hello, lookup]
   connection.close();
 });
+
+test('the value classes: Instant, Quality, the enums, Element, Attribute', () => {
+  assert.equal(X.Instant.fromEpochMilliseconds(1000).toString(), '1970-01-01T00:00:01.000000000Z');
+  assert.equal(X.Instant.fromEpochNanoseconds(1500000n).toString(), '1970-01-01T00:00:00.001500000Z');
+  assert.equal(new X.Instant(-1n).toString(), '1969-12-31T23:59:59.999999999Z');
+  assert.equal(X.Instant.fromEpochMilliseconds(1000).epochNanoseconds, 1000000000n);
+  assert.equal(X.Instant.fromEpochNanoseconds(2500000n).epochMilliseconds, 2);
+  assert.equal(new X.Quality(2).toString(), 'unreliable');
+  assert.equal(+X.Quality.Bad, 3);
+  assert.ok(new X.Quality(0).equals(X.Quality.Good));
+  assert.equal(X.ElementCategory.values[2], X.ElementCategory.DataPoint);
+  assert.equal(X.KnownAttribute.Value.value, 11);
+  assert.equal(X.MetadataIdentifier.HasChildren.value, 3);
+  const element = new X.Element('E3EE1071-4D88-4BA1-8E5D-0F1E4CE25EE8');
+  assert.equal(element.uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  assert.throws(() => new X.Element('nope'), TypeError);
+  // A known attribute UUID is the same attribute as its number.
+  assert.equal(new X.Attribute(element, '4aa0e4e0-521e-4599-a985-e454baa59f89').attribute, X.KnownAttribute.Value);
+  assert.equal(new X.Attribute(element, 'a0a0a0a0-0000-4000-8000-000000000000').attribute, 'a0a0a0a0-0000-4000-8000-000000000000');
+  assert.match(new X.Subscription([]).id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+test('a text message is an error event, not a crash', async () => {
+  const connection = await connected();
+  reply = (frame, socket) => {
+    socket.send('not binary');
+    send(socket, `818301${byte(idOf(frame))}${UUID}`);
+  };
+  const errors = events(connection, 'error', 1);
+  assert.equal((await connection.lookupElement('x')).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  assert.match((await errors)[0].reason, /text message/);
+  connection.close();
+});
