@@ -166,10 +166,13 @@ class Subscription {
   get _idBytes() { return this.#id; }
 }
 
-/** What embind vectors offer (size, get), on an Array. */
+/** What embind vectors offer, on an Array (browse results, attribute lists, arguments). */
 class Vector extends Array {
   size() { return this.length; }
   get(i) { return this[i]; }
+  set(i, v) { this[i] = v; return true; }
+  push_back(v) { this.push(v); }
+  resize(n, v) { const k = this.length; this.length = n; this.fill(v, k); }
 }
 
 class ElementEntry {
@@ -667,6 +670,7 @@ export default async function createXentaraModule(options = {}) {
     Connection, Element, Attribute, Subscription, AttributeObserver, KnownAttribute, MetadataIdentifier,
     ElementCategory, Quality, Instant, Uuid, SubSession, ElementEntry, ElementMetadata, AttributeMetadata,
     Error: XentaraError, ErrorEvent: XentaraErrorEvent, ValueChangeEvent,
+    ElementEntryVector: Vector, AttributeVector: Vector, AttributeMetadataVector: Vector, MetadataIdentifierVector: Vector,
   };
 }
 export { createXentaraModule };

@@ -55,6 +55,12 @@ test('lookupElement, browse, metadata: the vendor results', async () => {
   assert.match(meta.toString(), /^Element meta data:\n primary key: Group 1\.Data Point 1\n element category: data point\n attribute meta data: \n \[name: primaryKey, identifier: ed22790e-261b-4a23-bfcc-6175a5571b33, access: read only, data type: String\]/);
   assert.match(meta.toString(), /\n \[name: value, identifier: 4aa0e4e0-521e-4599-a985-e454baa59f89, access: read and write, data type: Float64\]\n has children: false$/);
 
+  // An embind-style vector works where an array does.
+  const only = new X.MetadataIdentifierVector();
+  only.push_back(X.MetadataIdentifier.PrimaryKey);
+  const named = await connection.metadata(element, only);
+  assert.deepEqual([named.primaryKey, named.attributeList, named.toString()], ['Group 1.Data Point 1', undefined, 'Element meta data:\n primary key: Group 1.Data Point 1']);
+
   const e = await rejection(connection.lookupElement('No Such Element'));
   assert.ok(e instanceof X.Error);
   assert.deepEqual([e.message, e.code, e.wasClean], ['unknown element', -32100, false]);
