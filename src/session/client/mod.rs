@@ -81,6 +81,22 @@ struct Pending {
 }
 
 /// The client side of one connection; `PENDING` requests may be in flight.
+///
+/// Calling order, on a connection:
+///
+/// 1. [`start_batch`](Self::start_batch), [`ClientBatch::request`] for each request (with
+///    [`ClientBatch::set_deadline`] first if they are to time out), [`ClientBatch::finish`]:
+///    send the message it gives. The session's first message starts with the hello.
+/// 2. [`handle_message`](Self::handle_message) with each message from the server: one
+///    [`Outcome`] per packet.
+/// 3. [`poll_timeout`](Self::poll_timeout): when it is `Some(at)`, wait for the next
+///    message or for `at`, whichever comes first; at `at`,
+///    [`handle_timeout(now)`](Self::handle_timeout) yields an [`Outcome::Lost`] for each
+///    request whose deadline passed.
+/// 4. When the connection is gone, [`close`](Self::close): every request still in flight
+///    ends with [`Outcome::Lost`]. A new connection needs a new session.
+///
+/// Time is a plain `u64` of milliseconds on the caller's clock, as for the server.
 #[derive(Debug, Clone)]
 pub struct ClientSession<const PENDING: usize = 16> {
     config: ClientConfig,
