@@ -539,8 +539,10 @@ class Connection extends EventTarget {
       const kind = r.u8();
       if (kind === EVENT) { this.#event(r); continue; }
       const id = r.f64();
-      const q = this.#pending.get(id);
-      this.#pending.delete(id);
+      // An unexpected packet answers its request only when it came before the hello (1):
+      // not for an unknown id (0), nor a request of the server's (2), whose id is its own.
+      const q = kind !== UNEXPECTED || r.b[r.i] === 1 ? this.#pending.get(id) : undefined;
+      if (q) this.#pending.delete(id);
       if (kind === SUCCESS) {
         const value = item(r, r.u8());
         if (q) {

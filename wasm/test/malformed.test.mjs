@@ -132,6 +132,19 @@ test('the hello goes out on open, with the requests asked for in the open handle
   connection.close();
 });
 
+test('a request from the server with the id of a pending request leaves that request alone', async () => {
+  const connection = await connected();
+  reply = (frame, socket) => {
+    const id = byte(idOf(frame));
+    send(socket, `818400${id}03a1006178`); // [[0, id, 3, {0: "x"}]]: servers send none
+    send(socket, `818301${id}${UUID}`);
+  };
+  const errors = events(connection, 'error', 1);
+  assert.equal((await connection.lookupElement('x')).uuid, 'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  assert.match((await errors)[0].reason, /unexpected request/);
+  connection.close();
+});
+
 test('the value classes: Instant, Quality, the enums, Element, Attribute', () => {
   assert.equal(X.Instant.fromEpochMilliseconds(1000).toString(), '1970-01-01T00:00:01.000000000Z');
   assert.equal(X.Instant.fromEpochNanoseconds(1500000n).toString(), '1970-01-01T00:00:00.001500000Z');
