@@ -32,7 +32,8 @@ if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $version" ]]; then
     CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false \
         cargo install --locked --quiet --force wasm-bindgen-cli --version "=$version"
 fi
-if [[ ! -x tools/node_modules/.bin/wasm-opt ]]; then
+binaryen() { node -p "require('./tools/$1').${2}" 2>/dev/null || true; }
+if [[ $(binaryen node_modules/binaryen/package.json version) != "$(binaryen package.json devDependencies.binaryen)" ]]; then
     (cd tools && npm ci --silent --no-audit --no-fund) || fail "npm ci in wasm/tools failed"
 fi
 echo "$(wasm-bindgen --version), wasm-opt $(tools/node_modules/.bin/wasm-opt --version | sed 's/^wasm-opt //'), node $(node --version)"
