@@ -440,6 +440,37 @@ pub fn run_with(url: &str, options: &Options, out: &mut impl Write) -> Result<()
     runtime()?.block_on(walk(url, options, out))
 }
 
+/// What a successful walk prints, step by step (checked by the end-to-end tests), and how
+/// many events it shows.
+pub const WALK_STEPS: &[&str] = &[
+    "client_hello: response 1 ok {0: 1}",
+    "lookup: response 2 ok 37(h'e3ee10714d884ba18e5d0f1e4ce25ee8')",
+    "browse: response 3 ok [{0: \"Group 1\"",
+    "meta_data: response 4 ok {0: \"Group 1.Data Point 1\", 1: 2, 2: [",
+    "read: response 5 ok {11: 121(",
+    "subscribe: response 6 ok 37(h'",
+    "write: response 7 ok",
+    "unsubscribe: response 8 ok",
+    "create_sub_session: response 9 ok 37(h'",
+    "close_sub_session: response 10 ok",
+    "done",
+];
+
+/// Checks a walk's output against [`WALK_STEPS`] and its three events.
+pub fn check_walk(text: &str) -> Result<(), String> {
+    if let Some(step) = WALK_STEPS.iter().find(|step| !text.contains(*step)) {
+        return Err(format!("missing {step:?} in\n{text}"));
+    }
+    let events = text
+        .lines()
+        .filter(|l| l.starts_with("  event {0: 1001("))
+        .count();
+    match events {
+        3 => Ok(()),
+        n => Err(format!("{n} events, not 3, in\n{text}")),
+    }
+}
+
 /// Walks the demo server at `url`: hello → lookup → browse → meta_data → read → subscribe
 /// (a few events) → write → unsubscribe → create_sub_session → close_sub_session.
 pub async fn walk(
