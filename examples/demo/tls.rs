@@ -52,9 +52,7 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, String> {
             .with_custom_certificate_verifier(Arc::new(Pinned::load(path, &provider)?)),
         Trust::Insecure => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(
-                provider.signature_verification_algorithms,
-            ))),
+            .with_custom_certificate_verifier(Arc::new(Pinned::any(&provider))),
     };
     Ok(Arc::new(config.with_no_client_auth()))
 }
@@ -85,8 +83,11 @@ pub fn handshake_error(e: &std::io::Error, trust: &Trust) -> String {
     }
 }
 
-/// `--ca FILE`: the file's certificates as roots, or the very certificate the server sent.
+/// `--ca FILE`: the file's certificates as roots, or the very certificate the server sent;
+/// `--insecure`: any certificate. Either way the handshake's signatures are still checked.
 struct Pinned {
+    /// `--insecure`.
+    any: bool,
     certificates: Vec<CertificateDer<'static>>,
     /// `None` when no certificate of the file can be a root.
     roots: Option<Arc<WebPkiServerVerifier>>,
@@ -109,10 +110,23 @@ impl Pinned {
             .build()
             .ok();
         Ok(Pinned {
+            any: false,
             certificates,
             roots,
             algorithms: provider.signature_verification_algorithms,
         })
+    }
+}
+
+impl Pinned {
+    /// `--insecure`.
+    fn any(provider: &Arc<CryptoProvider>) -> Self {
+        Pinned {
+            any: true,
+            certificates: Vec::new(),
+            roots: None,
+            algorithms: provider.signature_verification_algorithms,
+        }
     }
 }
 
@@ -131,7 +145,7 @@ impl ServerCertVerifier for Pinned {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self.certificates.iter().any(|c| c == end_entity) {
+        if self.any || self.certificates.iter().any(|c| c == end_entity) {
             return Ok(ServerCertVerified::assertion());
         }
         match &self.roots {
@@ -162,45 +176,6 @@ impl ServerCertVerifier for Pinned {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
-    }
-}
-
-/// `--insecure`: any certificate; the handshake's signatures are still checked.
-#[derive(Debug)]
-struct AnyCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
     }
 }
 
