@@ -74,7 +74,7 @@ impl Inspector {
         };
         let _ = writeln!(out, "message: {count}, {} bytes", bytes.len());
         let mut ok = true;
-        for (i, packet) in batch.enumerate() {
+        for (i, packet) in batch.iter().enumerate() {
             match packet {
                 Ok(packet) => ok &= self.packet(i, &packet, out),
                 Err(e) => {

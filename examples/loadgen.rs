@@ -55,7 +55,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use xentara_ws::op::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
-use xentara_ws::{Attribute, AttributeId, Command, MessageId, Response, Seq, Text, Uuid, Value};
+use xentara_ws::{
+    Attribute, AttributeId, Batch, Command, MessageId, Response, Seq, Text, Uuid, Value,
+};
 
 /// The element every connection works on.
 pub const ELEMENT: &str = "Group 1.Data Point 1";
@@ -487,11 +489,9 @@ impl Connection<'_> {
             Some(())
         };
         let mut successes = Vec::new();
-        let outcomes = self
-            .session
-            .handle_message(&message)
-            .map_err(|e| format!("a message that is not a batch: {e}"))?;
-        for outcome in outcomes {
+        let batch =
+            Batch::new(&message).map_err(|e| format!("a message that is not a batch: {e}"))?;
+        for outcome in self.session.handle_message(&batch) {
             match outcome {
                 Outcome::Event(_) => Stats::count(&stats.events),
                 Outcome::Success { id, response } => {

@@ -78,7 +78,8 @@ impl<'a> Arbitrary<'a> for Raw<'a> {
         if u.arbitrary()? {
             let rest = u.peek_bytes(u.len()).unwrap_or_default();
             let mut r = Reader::new(rest);
-            if r.skip().is_ok() && leaves_spare_levels(&rest[..r.position()]) {
+            r.skip();
+            if !r.failed() && leaves_spare_levels(&rest[..r.position()]) {
                 return Raw::new(u.bytes(r.position())?).map_err(|_| Error::IncorrectFormat);
             }
         }

@@ -1,28 +1,44 @@
 //! Batches (spec section 2): one WebSocket message is one CBOR array of packets.
 //!
-//! [`Batch`] iterates over a received message without allocating; [`encode_batch`] and
-//! [`BatchWriter`] write one into a caller's buffer.
+//! [`Batch`] holds a received message; iterating it (`for packet in &batch`) decodes its
+//! packets without allocating. [`encode_batch`] and [`BatchWriter`] write one into a
+//! caller's buffer.
 
-use crate::cbor::{Cbor, Len, Reader, Writer};
+use crate::cbor::{Cbor, Deferred, Frontier, Len, NONE, Reader, Shared, Source, Writer};
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
-use crate::packet::Packet;
+use crate::packet::{ANY, Foreign, Packet, Role, read_packet};
 
 /// The longest message the codec reads: offsets are kept in 32 bits.
 pub const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 
-/// The packets of one received message, decoded one at a time.
+/// One received message: an array of packets, decoded as they are iterated.
 ///
-/// Yields `Ok(packet)` or `Err(error)` per packet. A packet that is well-formed CBOR but not
-/// a valid packet (unknown opcode, bad parameters, …) yields its error and the iteration
-/// goes on with the next packet, so a server can answer every request of a batch. Malformed
-/// CBOR, and bytes after the outer array, end the iteration with a last error
-/// ([`DecodeError::is_fatal`]). Each packet is read once, as it is reached (sequences and
-/// success items even later, when they are read: see [`crate::model`]).
-#[derive(Debug, Clone)]
+/// Iterate it — `for packet in &batch` (or [`Batch::iter`]) — for `Ok(packet)` or
+/// `Err(error)` per packet. A packet that is well-formed CBOR but not a
+/// valid packet (unknown opcode, bad parameters, …) yields its error and the iteration
+/// goes on with the next packet, so a server can answer every request of a batch.
+/// Malformed CBOR, and bytes after the outer array, end the iteration with a last error
+/// ([`DecodeError::is_fatal`]).
+///
+/// **Every byte is walked once.** Each packet is read as it is reached; a packet's last
+/// part, when it is a sequence (a request's attribute list, an event's values, a read
+/// response) or a success item, is not even stepped over: the packet is yielded at once,
+/// and reading that part to its end tells the batch where the packet ended. What nobody
+/// reads is stepped over when the iteration moves on — which is also when bytes there that
+/// are not well-formed CBOR are found: the iteration then ends with that error, carrying
+/// the id of the packet they belong to. That is why those packets borrow the batch (it
+/// keeps where the last part read ended): keep the batch while you use its packets.
+///
+/// Packets that borrow only the message come from iterating the batch by value
+/// (`for packet in batch`): each packet is then walked to its end when it is read (a last
+/// sequence stepped over, malformed bytes in it found there), and its sequences are
+/// decoded again when iterated.
+#[derive(Debug)]
 pub struct Batch<'b> {
-    r: Reader<'b>,
+    shared: Shared<'b>,
+    /// Where the first packet starts.
+    body: u32,
     len: Len,
-    done: bool,
 }
 
 impl<'b> Batch<'b> {
@@ -34,17 +50,31 @@ impl<'b> Batch<'b> {
         if message.len() > MAX_MESSAGE_LEN {
             return Err(DecodeError::new(K::TrailingBytes, MAX_MESSAGE_LEN));
         }
+        // Fast path: a short array's one-byte head.
+        if let Some(&b @ 0x80..=0x97) = message.first() {
+            return Ok(Batch {
+                shared: Shared {
+                    message,
+                    frontier: Frontier::new(),
+                },
+                body: 1,
+                len: Len::Definite(u64::from(b & 0x1f)),
+            });
+        }
         let mut r = Reader::new(message);
-        let len = match r.array() {
-            Ok(len) => len,
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(_) => return Err(DecodeError::new(K::NotABatch, 0)),
-        };
-        Ok(Batch {
-            r,
-            len,
-            done: false,
-        })
+        let len = r.array();
+        match r.error() {
+            None => Ok(Batch {
+                shared: Shared {
+                    message,
+                    frontier: Frontier::new(),
+                },
+                body: r.position() as u32,
+                len,
+            }),
+            Some(e) if e.is_fatal() => Err(e),
+            Some(_) => Err(DecodeError::new(K::NotABatch, 0)),
+        }
     }
 
     /// The number of packets the outer array declares (`None` when indefinite).
@@ -55,6 +85,77 @@ impl<'b> Batch<'b> {
         }
     }
 
+    /// The message.
+    pub fn message(&self) -> &'b [u8] {
+        self.shared.message
+    }
+
+    /// The packets, in order.
+    pub fn iter(&self) -> Packets<'_> {
+        Packets {
+            r: Source::Batch(&self.shared).reader(self.body as usize, NONE),
+            len: self.len,
+            done: false,
+            pending: Deferred::NONE,
+            last: NONE,
+        }
+    }
+}
+
+/// Packets that borrow only the message: each walked to its end as it is read.
+impl<'b> IntoIterator for Batch<'b> {
+    type Item = Result<Packet<'b>, DecodeError>;
+    type IntoIter = Packets<'b>;
+
+    fn into_iter(self) -> Packets<'b> {
+        Packets {
+            r: Reader::at(self.shared.message, self.body as usize, NONE),
+            len: self.len,
+            done: false,
+            pending: Deferred::NONE,
+            last: NONE,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Batch<'_> {
+    type Item = Result<Packet<'a>, DecodeError>;
+    type IntoIter = Packets<'a>;
+
+    fn into_iter(self) -> Packets<'a> {
+        self.iter()
+    }
+}
+
+/// The packets of a [`Batch`], decoded one at a time (see there): from `&batch`, each
+/// byte walked once; from the batch by value, each packet walked to its end when read.
+#[derive(Debug, Clone)]
+pub struct Packets<'a> {
+    r: Reader<'a>,
+    len: Len,
+    done: bool,
+    /// The last part of the packet yielded last, not walked yet.
+    pending: Deferred,
+    /// Where that packet starts.
+    last: u32,
+}
+
+/// What one step of [`Packets`] found; a packet the role decodes went into the caller's.
+pub(crate) enum Step {
+    /// A packet the role decodes.
+    Packet,
+    /// A packet the role does not decode.
+    Foreign(Foreign),
+    /// A packet that does not decode (the last one when fatal).
+    Error(DecodeError),
+    /// The unread last part of the packet before is not well-formed CBOR: the message
+    /// ends here. The error carries that packet's id.
+    Tail(DecodeError),
+    /// The end of the message.
+    End,
+}
+
+impl<'a> Packets<'a> {
     /// How many results the iteration has left to yield. For a definite outer array that
     /// is the declared count (at most one per byte left), read without decoding — except
     /// that bytes after the array's last packet are found only when the iteration gets
@@ -76,18 +177,97 @@ impl<'b> Batch<'b> {
         }
     }
 
-    /// The byte offset of the next packet.
+    /// The byte offset of the next packet (or of the last part of the packet before it,
+    /// while that is not walked).
     pub fn position(&self) -> usize {
-        self.r.position()
+        match self.pending.start {
+            NONE => self.r.position(),
+            pending => pending as usize,
+        }
     }
 
-    /// Steps over an invalid packet; if it is not even well-formed, that is the real error.
+    /// The next step, for a reader in `ROLE`: a packet it decodes is read into `out`.
+    #[inline(always)]
+    pub(crate) fn step<const ROLE: Role>(&mut self, out: &mut Packet<'a>) -> Step {
+        if self.done {
+            return Step::End;
+        }
+        if self.pending.start != NONE
+            && let Some(e) = self.resolve()
+        {
+            return Step::Tail(self.fail(e));
+        }
+        if !self.r.has_next(&mut self.len) {
+            return self.end();
+        }
+        let start = self.r.position();
+        let foreign = read_packet::<ROLE>(&mut self.r, out);
+        match self.r.error() {
+            None => {
+                self.pending = self.r.take_deferred();
+                self.last = start as u32;
+                match foreign {
+                    Some(foreign) => Step::Foreign(foreign),
+                    None => Step::Packet,
+                }
+            }
+            Some(e) => self.failed(start, e),
+        }
+    }
+
+    /// The end of the packets: the message's, or bytes after it.
+    #[cold]
+    fn end(&mut self) -> Step {
+        self.done = true;
+        match self.r.take_error() {
+            Some(e) => Step::Error(e),
+            None if self.r.is_empty() => Step::End,
+            None => Step::Error(DecodeError::new(K::TrailingBytes, self.r.position())),
+        }
+    }
+
+    /// The packet at `start` did not decode.
+    #[cold]
+    #[inline(never)]
+    fn failed(&mut self, start: usize, e: DecodeError) -> Step {
+        self.r.take_error();
+        Step::Error(match e.is_fatal() {
+            true => self.fail(e),
+            false => self.step_over(start, e),
+        })
+    }
+
+    /// Moves past the last part of the packet yielded last: to where its reading recorded
+    /// that it ended, else by stepping over it. Its error, if it is not well-formed.
+    #[inline(never)]
+    fn resolve(&mut self) -> Option<DecodeError> {
+        let item = core::mem::replace(&mut self.pending, Deferred::NONE);
+        self.r.skip_deferred(item);
+        let e = self.r.take_error()?;
+        let mut r = self.r.clone();
+        r.packet = self.last;
+        Some(match r.packet_id() {
+            Some(id) => e.with_id(id),
+            None => e,
+        })
+    }
+
+    /// Steps over an invalid packet; if it is not even well-formed, that is the real error
+    /// (and one in a last part it left unread came before `e`).
     #[cold]
     fn step_over(&mut self, start: usize, e: DecodeError) -> DecodeError {
+        if self.r.deferred != NONE {
+            let tail = self.r.take_deferred();
+            self.r.skip_deferred(tail);
+            if let Some(fatal) = self.r.take_error() {
+                return self.fail(fatal.with_id_of(&e));
+            }
+        }
         self.r.set_position(start);
-        match self.r.skip() {
-            Ok(()) => e,
-            Err(fatal) => self.fail(fatal.with_id_of(&e)),
+        self.r.skip();
+        match self.r.take_error() {
+            None => e,
+            Some(fatal) => self.fail(fatal.with_id_of(&e)),
         }
     }
 
@@ -99,34 +279,33 @@ impl<'b> Batch<'b> {
     }
 }
 
-impl<'b> Iterator for Batch<'b> {
-    type Item = Result<Packet<'b>, DecodeError>;
+impl<'a> Iterator for Packets<'a> {
+    type Item = Result<Packet<'a>, DecodeError>;
 
     #[inline(never)]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.r.has_next(&mut self.len) {
-            Ok(true) => {}
-            Ok(false) if self.r.is_empty() => {
-                self.done = true;
-                return None;
+        // Read where it is returned from: every path returns `next`.
+        let mut next = Some(Ok(Packet::placeholder()));
+        let Some(Ok(packet)) = &mut next else {
+            return next;
+        };
+        match self.step::<ANY>(packet) {
+            Step::Packet => {}
+            Step::Error(e) | Step::Tail(e) => next = Some(Err(e)),
+            Step::End => next = None,
+            // ANY decodes every packet.
+            Step::Foreign(_) => {
+                next = Some(Err(DecodeError::new(
+                    K::NotAPacket,
+                    Packets::position(self),
+                )))
             }
-            Ok(false) => return Some(Err(self.fail(self.r.err(K::TrailingBytes)))),
-            Err(e) => return Some(Err(self.fail(e))),
         }
-        let start = self.r.position();
-        let mut packet = Packet::EMPTY;
-        match packet.read_into(&mut self.r) {
-            Ok(()) => Some(Ok(packet)),
-            Err(e) if e.is_fatal() => Some(Err(self.fail(e))),
-            Err(e) => Some(Err(self.step_over(start, e))),
-        }
+        next
     }
 }
 
-impl core::iter::FusedIterator for Batch<'_> {}
+impl core::iter::FusedIterator for Packets<'_> {}
 
 /// Writes `packets` as one message into `buf`; returns the length written.
 pub fn encode_batch(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, EncodeError> {
@@ -233,4 +412,4 @@ impl Mark {
     }
 }
 
-defmt_via_debug!(Batch<'_>, BatchWriter<'_>);
+defmt_via_debug!(Batch<'_>, Packets<'_>, BatchWriter<'_>);

@@ -67,7 +67,8 @@
 //! message.extend_from_slice(&[0xe3; 16]);
 //! message.extend_from_slice(&[0x01, 0x82, 0x0b, 0x67]);
 //! message.extend_from_slice(b"quality");
-//! let Some(Ok(Packet::Request(request))) = Batch::new(&message)?.next() else { panic!() };
+//! let batch = Batch::new(&message)?;
+//! let Some(Ok(Packet::Request(request))) = batch.iter().next() else { panic!() };
 //! let Command::Read(read) = &request.command else { panic!() };
 //! let mut attributes = read.attributes.iter();
 //! assert!(attributes.next().unwrap().is_ok()); // 11: the value
@@ -145,7 +146,7 @@ pub mod session;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 
-pub use batch::{Batch, BatchWriter, encode_batch};
+pub use batch::{Batch, BatchWriter, Packets, encode_batch};
 pub use cbor::{decode, encode, encoded_len};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, ErrorCode, Expected, MessageId};
 pub use model::enums::{

@@ -35,10 +35,9 @@ macro_rules! int_map {
         }
 
         impl $(<$lt>)? $name $(<$lt>)? {
-            /// The map's layout: keys, field names, required keys.
+            /// The map's layout: field names by key, required keys.
             const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
                 label: $crate::error::field::Field::named($label),
-                keys: &[$($key),*],
                 fields: &[$(
                     $crate::error::field::Field::named(concat!($label, ".", stringify!($field)))
                 ),*],
@@ -46,24 +45,28 @@ macro_rules! int_map {
             };
         }
 
+        // Each key is its field's slot: keys 0, 1, 2, … in order.
+        const _: () = assert!($crate::cbor::keys_are_slots(&[$($key),*]));
+
         impl<'b> $crate::cbor::Cbor<'b> for $name $(<$lt>)? {
             const EMPTY: Self = $name { $( $field: int_map!(@empty $mode $ty), )* };
 
-            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Self {
                 let mut out = Self::EMPTY;
-                $crate::cbor::Cbor::read_into(&mut out, r)?;
-                Ok(out)
+                $crate::cbor::Cbor::read_into(&mut out, r);
+                out
             }
 
-            fn read_into(
-                &mut self,
-                r: &mut $crate::cbor::Reader<'b>,
-            ) -> Result<(), $crate::error::DecodeError> {
-                // Each field is read where it lives (one reader per type, no copies).
-                Self::SPEC.read(r, &mut |key, r| match key {
-                    $( $key => int_map!(@read $mode self.$field, r), )*
-                    _ => Ok(()),
-                })
+            fn read_into(&mut self, r: &mut $crate::cbor::Reader<'b>) {
+                // Each field is read where it lives, by the shared reader of its type.
+                let mut map = Self::SPEC.walk(r);
+                while let Some(slot) = map.next(&Self::SPEC, r) {
+                    match slot {
+                        $( $key => int_map!(@read $mode self.$field, r), )*
+                        _ => {}
+                    }
+                }
+                map.end(&Self::SPEC, r);
             }
 
             fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
@@ -183,8 +186,9 @@ macro_rules! protocol_enum {
         impl<'b> $crate::cbor::Cbor<'b> for $name {
             const EMPTY: Self = $name::Unknown(u64::MAX);
 
-            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
-                r.uint().map($name::from_u64)
+            #[inline]
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Self {
+                $name::from_u64(r.uint())
             }
 
             fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
@@ -225,18 +229,26 @@ macro_rules! alternatives {
         impl<'b> $crate::cbor::Cbor<'b> for $name<'b> {
             const EMPTY: Self = $name::$fvariant(<$fty as $crate::cbor::Cbor>::EMPTY);
 
-            fn read(r: &mut $crate::cbor::Reader<'b>) -> Result<Self, $crate::error::DecodeError> {
-                use $crate::error::{DecodeError, DecodeErrorKind, Expected, field::Field};
+            fn read(r: &mut $crate::cbor::Reader<'b>) -> Self {
+                use $crate::error::{DecodeErrorKind, Expected, field::Field};
+                let outer = core::mem::replace(&mut r.field, Field::$field);
                 let at = r.position();
-                if r.major()? != 6 {
-                    return Err(r.wrong_type(Expected::$expected).in_field(Field::$field));
-                }
-                match r.tag()? {
-                    $ftag => <$fty as $crate::cbor::Cbor>::read(r).map($name::$fvariant),
-                    $( $tag => <$ty as $crate::cbor::Cbor>::read(r).map($name::$variant), )*
-                    _ => Err(DecodeError::new(DecodeErrorKind::WrongType(Expected::$expected), at)),
-                }
-                .map_err(|e| e.in_field(Field::$field))
+                let value = match r.peek() {
+                    Some(b) if b >> 5 == 6 => match r.tag() {
+                        $ftag => $name::$fvariant(<$fty as $crate::cbor::Cbor>::read(r)),
+                        $( $tag => $name::$variant(<$ty as $crate::cbor::Cbor>::read(r)), )*
+                        _ => {
+                            r.fail(DecodeErrorKind::WrongType(Expected::$expected), at);
+                            Self::EMPTY
+                        }
+                    },
+                    _ => {
+                        r.wrong_type(Expected::$expected);
+                        Self::EMPTY
+                    }
+                };
+                r.field = outer;
+                value
             }
 
             fn check(&self) -> Result<(), $crate::error::DecodeError> {

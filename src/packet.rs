@@ -12,7 +12,7 @@
 
 use core::fmt;
 
-use crate::cbor::{Cbor, Len, NO_PACKET, Reader, Writer};
+use crate::cbor::{Cbor, Len, NO_PACKET, NONE, Reader, Source, Writer, int_at};
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError, MessageId};
 use crate::model::{AttrResult, AttributeId, ErrorObject, Seq, TimePoint, Uuid};
@@ -61,10 +61,11 @@ pub struct Success<'b> {
 /// A success packet's item: as received, or typed to be sent.
 #[derive(Clone)]
 enum Item<'b> {
-    /// Received: the item is `msg[start..end]` (nothing when `start == end`), in the packet
-    /// at offset `packet`.
+    /// Received: the item is `msg[start..end]` (nothing when `start == end`; `end` is
+    /// [`NONE`] while the item is not walked yet), in the packet at offset `packet`.
     Wire {
-        msg: &'b [u8],
+        /// The message (a batch's, with its frontier, where typing records the end).
+        src: Source<'b>,
         start: u32,
         end: u32,
         packet: u32,
@@ -84,43 +85,70 @@ impl<'b> Success<'b> {
 
     /// The item typed as the answer to a request with `opcode`.
     ///
-    /// A received item is decoded now (it was only checked to be well-formed CBOR when the
-    /// packet was): an item that is not one of `opcode`'s is an error with its offset in
-    /// the message, its field and this packet's id. A success built with [`Success::new`]
-    /// gives its response back, or [`InvalidValue`](K::InvalidValue) for another opcode.
+    /// A received item is decoded now (the packet's decoding only found where it is): an
+    /// item that is not one of `opcode`'s is an error with its offset in the message, its
+    /// field and this packet's id. A success built with [`Success::new`] gives its response
+    /// back, or [`InvalidValue`](K::InvalidValue) for another opcode.
     pub fn response(&self, opcode: Opcode) -> Result<Response<'b>, DecodeError> {
-        match &self.item {
+        match self.item {
             Item::Wire {
-                msg,
+                src,
                 start,
                 end,
                 packet,
             } => {
-                let mut r = Reader::at(msg, *start as usize, *packet);
-                let item = (start < end).then_some(&mut r);
-                Response::read(opcode, item, *start as usize).map_err(|e| e.with_id(self.id))
+                let mut r = src.reader(start as usize, packet);
+                r.tail = end == NONE;
+                let response = Response::read(opcode, &mut r, start != end, start as usize);
+                if let Some(e) = r.error() {
+                    return Err(e.with_id(self.id));
+                }
+                if end == NONE
+                    && r.deferred == NONE
+                    && let Some(frontier) = src.frontier()
+                {
+                    frontier.record(start, r.position());
+                }
+                Ok(response)
             }
-            Item::Typed(response) if response.opcode() == opcode => Ok(response.clone()),
+            Item::Typed(ref response) if response.opcode() == opcode => Ok(response.clone()),
             Item::Typed(_) => Err(DecodeError::new(K::InvalidValue, 0)
                 .in_field(Field::ITEM)
                 .with_id(self.id)),
         }
     }
 
-    /// The item's bytes as received (`None` when the packet had none, or was built).
+    /// The item's bytes as received: `None` when the packet had none (or was built, or its
+    /// item is not well-formed CBOR, which ends the batch).
     pub fn item_bytes(&self) -> Option<&'b [u8]> {
-        match self.item {
-            Item::Wire {
-                msg, start, end, ..
-            } if start < end => msg.get(start as usize..end as usize),
-            _ => None,
-        }
+        let Item::Wire {
+            src, start, end, ..
+        } = self.item
+        else {
+            return None;
+        };
+        let msg = src.bytes();
+        let end = match end {
+            NONE => match src.frontier().and_then(|f| f.end_of(start)) {
+                Some(end) => end,
+                None => {
+                    let mut r = Reader::at(msg, start as usize, NO_PACKET);
+                    r.skip();
+                    if r.failed() {
+                        return None;
+                    }
+                    r.position()
+                }
+            },
+            end => end as usize,
+        };
+        msg.get(start as usize..end).filter(|item| !item.is_empty())
     }
 
     /// True when the packet carries an item.
     pub fn has_item(&self) -> bool {
         match &self.item {
-            Item::Wire { start, end, .. } => start < end,
+            Item::Wire { start, end, .. } => start != end,
             Item::Typed(response) => response.has_item(),
         }
     }
@@ -274,31 +302,15 @@ impl<'b> From<Event<'b>> for Packet<'b> {
     }
 }
 
-/// Reads the next header element (packet type, opcode, event type: unsigned). A missing or
-/// wrongly typed one is a parse error (spec 3.1); malformed CBOR stays what it is.
-#[inline(never)]
-fn header(r: &mut Reader<'_>, len: &mut Len, field: Field) -> Result<u64, DecodeError> {
-    if !r.has_next(len)? {
-        return Err(r.err(K::InvalidHeader).in_field(field));
-    }
-    r.uint().map_err(|e| invalid_header(e, field))
-}
-
-/// Reads the message id, as [`header`].
-#[inline(never)]
-fn message_id(r: &mut Reader<'_>, len: &mut Len) -> Result<MessageId, DecodeError> {
-    if !r.has_next(len)? {
-        return Err(r.err(K::InvalidHeader).in_field(Field::MESSAGE_ID));
-    }
-    r.int().map_err(|e| invalid_header(e, Field::MESSAGE_ID))
-}
-
-#[cold]
-fn invalid_header(e: DecodeError, field: Field) -> DecodeError {
-    if e.is_fatal() {
-        e
-    } else {
-        DecodeError::new(K::InvalidHeader, e.offset()).in_field(field)
+impl Packet<'_> {
+    /// What a packet is before it is read: built field by field, not copied from a
+    /// constant's whole image as `EMPTY` would be.
+    #[inline(always)]
+    pub(crate) fn placeholder() -> Self {
+        Packet::Request(Request {
+            id: 0,
+            command: Command::GetStage(crate::op::params::GetStage),
+        })
     }
 }
 
@@ -308,120 +320,204 @@ impl<'b> Cbor<'b> for Packet<'b> {
         command: Command::GetStage(crate::op::params::GetStage),
     });
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         let mut packet = Self::EMPTY;
-        packet.read_into(r)?;
-        Ok(packet)
+        packet.read_into(r);
+        packet
     }
 
     /// Reads a packet in place: a request's parameters are built where they are to live.
-    #[inline]
-    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
-        let start = r.position();
-        // The header by the fast path when it is in its minimal form, else the general one;
-        // then the one reader of every packet's body.
-        let (header, mut len) = match Header::minimal(r, start) {
-            Some(header) => header,
-            None => Header::general(r, start)?,
-        };
-        r.packet = u32::try_from(start).unwrap_or(NO_PACKET);
-        let len = &mut len;
-        match header {
-            Header::Request { id, opcode } => {
-                let at = r.position();
-                let params = if r.has_next(len)? {
-                    Some(&mut *r)
-                } else {
-                    None
-                };
-                *self = Packet::Request(Request {
-                    id,
-                    command: Command::GetStage(crate::op::params::GetStage),
-                });
-                if let Packet::Request(request) = self {
-                    let read = request.command.read_into(opcode, params, at);
-                    read.map_err(|e| e.with_id(id))?;
-                }
-                end(r, len, Some(id))
-            }
-            Header::Success { id } => {
-                let has_item = r.has_next(len)?;
-                // After `has_next`: the break of an indefinite packet is not the item.
-                let start = r.position();
-                if has_item {
-                    r.skip().map_err(|e| e.with_id(id))?;
-                }
-                let end_at = r.position();
-                end(r, len, Some(id))?;
-                *self = Packet::Success(Success {
-                    id,
-                    item: Item::Wire {
-                        msg: r.input(),
-                        start: start as u32,
-                        end: end_at as u32,
-                        packet: r.packet,
-                    },
-                });
-                Ok(())
-            }
-            Header::Error { id } => {
-                if !r.has_next(len)? {
-                    return Err(r.err(K::Missing).in_field(Field::ERROR).with_id(id));
-                }
-                let error = ErrorObject::read(r).map_err(|e| e.with_id(id))?;
-                end(r, len, Some(id))?;
-                *self = Packet::Error(ErrorResponse { id, error });
-                Ok(())
-            }
-            Header::DataChange => {
-                if !r.has_next(len)? {
-                    return Err(r.err(K::Missing).in_field(Field::DATA_CHANGE));
-                }
-                *self = Packet::Event(Event::DataChange(DataChange::EMPTY));
-                if let Packet::Event(Event::DataChange(change)) = self {
-                    change.read_into(r)?;
-                }
-                end(r, len, None)
-            }
-        }
+    fn read_into(&mut self, r: &mut Reader<'b>) {
+        let _ = read_packet::<ANY>(r, self);
     }
 
     fn write(&self, w: &mut Writer<'_>) {
         match self {
-            Packet::Request(p) => {
-                let params = p.command.has_params();
-                w.array(3 + u64::from(params));
-                w.uint(packet_type::REQUEST);
-                w.int(p.id);
-                w.uint(p.command.opcode() as u64);
-                if params {
-                    p.command.write_params(w);
-                }
-            }
-            Packet::Success(p) => {
-                let item = p.has_item();
-                w.array(2 + u64::from(item));
-                w.uint(packet_type::SUCCESS);
-                w.int(p.id);
-                match &p.item {
-                    Item::Typed(response) => response.write_item(w),
-                    Item::Wire { .. } => w.put(p.item_bytes().unwrap_or_default()),
-                }
-            }
-            Packet::Error(p) => {
-                w.array(3);
-                w.uint(packet_type::ERROR);
-                w.int(p.id);
-                p.error.write(w);
-            }
-            Packet::Event(Event::DataChange(ev)) => {
-                w.array(3);
-                w.uint(packet_type::EVENT);
-                w.uint(event_type::DATA_CHANGE);
-                ev.write(w);
-            }
+            Packet::Request(p) => p.write(w),
+            Packet::Success(p) => p.write(w),
+            Packet::Error(p) => p.write(w),
+            Packet::Event(Event::DataChange(ev)) => write_event(ev, w),
         }
     }
+}
+
+impl Request<'_> {
+    /// Writes `[0, id, opcode, params?]`.
+    pub(crate) fn write(&self, w: &mut Writer<'_>) {
+        let params = self.command.has_params();
+        w.array(3 + u64::from(params));
+        w.uint(packet_type::REQUEST);
+        w.int(self.id);
+        w.uint(self.command.opcode() as u64);
+        if params {
+            self.command.write_params(w);
+        }
+    }
+}
+
+impl Success<'_> {
+    /// Writes `[1, id, item?]`.
+    pub(crate) fn write(&self, w: &mut Writer<'_>) {
+        let item = self.has_item();
+        w.array(2 + u64::from(item));
+        w.uint(packet_type::SUCCESS);
+        w.int(self.id);
+        match (&self.item, self.item_bytes()) {
+            (Item::Typed(response), _) => response.write_item(w),
+            (Item::Wire { .. }, Some(bytes)) => w.put(bytes),
+            // An item that is not well-formed CBOR: written as `undefined`.
+            (Item::Wire { .. }, None) if item => w.byte(0xf7),
+            (Item::Wire { .. }, None) => {}
+        }
+    }
+}
+
+impl ErrorResponse<'_> {
+    /// Writes `[2, id, {0: code, 1: message}]`.
+    pub(crate) fn write(&self, w: &mut Writer<'_>) {
+        w.array(3);
+        w.uint(packet_type::ERROR);
+        w.int(self.id);
+        self.error.write(w);
+    }
+}
+
+/// Writes `[8, 0, change]`.
+pub(crate) fn write_event(change: &DataChange<'_>, w: &mut Writer<'_>) {
+    w.array(3);
+    w.uint(packet_type::EVENT);
+    w.uint(event_type::DATA_CHANGE);
+    change.write(w);
+}
+
+/// Who reads: which packets [`read_packet`] decodes. A server needs only requests, a
+/// client only responses and events; each reads the others' headers and steps over their
+/// bodies, so that its firmware links no decoder it does not use.
+pub(crate) type Role = u8;
+/// Every packet (a [`Batch`](crate::Batch)'s iterator).
+pub(crate) const ANY: Role = 0;
+/// Requests only (the server session).
+pub(crate) const SERVER: Role = 1;
+/// Responses and events only (the client session).
+pub(crate) const CLIENT: Role = 2;
+
+/// A packet the role does not decode: its type and, if it has one, its message id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Foreign {
+    /// `"request"`, `"success"`, `"error"` or `"event"`.
+    pub(crate) kind: &'static str,
+    /// The message id (events have none).
+    pub(crate) id: Option<MessageId>,
+}
+
+/// The packet reader, one for every caller: reads the packet at the reader's position
+/// into `out` (a request's parameters built in place), or only its header when `ROLE` does
+/// not decode its type. On failure the reader holds the error, with the packet's id once
+/// the id was read. When the packet's last part is left for its reader to walk, the
+/// reader's `deferred` says where it starts.
+#[inline(never)]
+pub(crate) fn read_packet<'b, const ROLE: Role>(
+    r: &mut Reader<'b>,
+    out: &mut Packet<'b>,
+) -> Option<Foreign> {
+    let start = r.position();
+    let (header, mut len) = match Header::minimal(r, start) {
+        Some(header) => header,
+        None => Header::general(r, start),
+    };
+    if r.failed() {
+        return None;
+    }
+    r.packet = u32::try_from(start).unwrap_or(NO_PACKET);
+    let len = &mut len;
+    let (foreign, id) = match header {
+        Header::Request { id, .. } if ROLE == CLIENT => (Some(("request", Some(id))), Some(id)),
+        Header::Request { id, opcode } => {
+            let at = r.position();
+            let present = r.has_next(len);
+            r.tail = *len == Len::Definite(0) && r.shared.is_some();
+            *out = Packet::Request(Request {
+                id,
+                command: Command::GetStage(crate::op::params::GetStage),
+            });
+            if let Packet::Request(request) = out {
+                request.command.read_into(opcode, r, present, at);
+            }
+            (None, Some(id))
+        }
+        Header::Success { id } if ROLE == SERVER => (Some(("success", Some(id))), Some(id)),
+        Header::Success { id } => {
+            let present = r.has_next(len);
+            // After `has_next`: the break of an indefinite packet is not the item.
+            let start = r.position();
+            let end = if !present {
+                start
+            } else if *len == Len::Definite(0) && r.shared.is_some() {
+                // The packet's last part: whoever types the item walks it.
+                r.defer(start, false);
+                NONE as usize
+            } else {
+                r.skip();
+                r.position()
+            };
+            *out = Packet::Success(Success {
+                id,
+                item: Item::Wire {
+                    src: r.source(),
+                    start: start as u32,
+                    end: end as u32,
+                    packet: r.packet,
+                },
+            });
+            (None, Some(id))
+        }
+        Header::Error { id } if ROLE == SERVER => (Some(("error", Some(id))), Some(id)),
+        Header::Error { id } => {
+            if r.has_next(len) {
+                let error = ErrorObject::read(r);
+                *out = Packet::Error(ErrorResponse { id, error });
+            } else if !r.failed() {
+                missing(r, Field::ERROR);
+            }
+            (None, Some(id))
+        }
+        Header::DataChange if ROLE == SERVER => (Some(("event", None)), None),
+        Header::DataChange => {
+            if r.has_next(len) {
+                r.tail = *len == Len::Definite(0) && r.shared.is_some();
+                *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
+                if let Packet::Event(Event::DataChange(change)) = out {
+                    change.read_into(r);
+                }
+            } else if !r.failed() {
+                missing(r, Field::DATA_CHANGE);
+            }
+            (None, None)
+        }
+    };
+    r.tail = false;
+    match foreign {
+        // A packet this role does not decode: stepped over.
+        Some(_) => {
+            while r.has_next(len) {
+                r.skip();
+            }
+        }
+        None if r.deferred == NONE && r.has_next(len) => r.fail(K::PacketLength, r.position()),
+        None => {}
+    }
+    if let Some(id) = id {
+        r.map_error(|e| e.with_id(id));
+    }
+    foreign.map(|(kind, id)| Foreign { kind, id })
+}
+
+/// Fails: the packet lacks its body, which would be here.
+#[cold]
+fn missing(r: &mut Reader<'_>, field: Field) {
+    let outer = core::mem::replace(&mut r.field, field);
+    r.fail(K::Missing, r.position());
+    r.field = outer;
 }
 
 /// What a packet's header said: its type and what comes with it. The reader is then at
@@ -435,10 +531,9 @@ enum Header {
 
 impl Header {
     /// A header in its minimal form — `83`/`84 00 id opcode`, `82`/`83 01 id`, `83 02 id`,
-    /// `83 08 00`, with a one- or two-byte id and a one-byte opcode — read without the
-    /// general path's checks, which the head's form makes needless; with the elements left
-    /// (the body). `None` (the reader back at `start`) for any other header, or one in
-    /// error: the general path then reads it and says what is wrong.
+    /// `83 08 00`, with an id of any width and a one-byte opcode — read from the bytes
+    /// alone, with the elements left (the body). `None` (nothing read) for any other
+    /// header, or one in error: the general path then reads it and says what is wrong.
     #[inline(always)]
     fn minimal(r: &mut Reader<'_>, start: usize) -> Option<(Header, Len)> {
         let input = r.input();
@@ -447,95 +542,128 @@ impl Header {
             0x82..=0x84 => u64::from(head - 0x80),
             _ => return None,
         };
-        r.set_position(start + 2);
-        let header = match (ty, elements) {
-            (0x08, 3) if input.get(start + 2) == Some(&0) => {
-                r.set_position(start + 3);
-                Header::DataChange
+        let (header, end, body) = match (ty, elements) {
+            (0x08, 3) if input.get(start + 2) == Some(&0) => (Header::DataChange, start + 3, 1),
+            (0, 3 | 4) => {
+                let (id, n) = int_at(input, start + 2)?;
+                let opcode = Opcode::from_u64(u64::from(*input.get(start + 2 + n)?))?;
+                (Header::Request { id, opcode }, start + 3 + n, elements - 3)
             }
-            (0, 3 | 4) | (1, 2 | 3) | (2, 3) => {
-                let Ok(id) = r.int() else {
-                    r.set_position(start);
-                    return None;
-                };
-                match ty {
-                    0 => {
-                        let at = r.position();
-                        let code = input.get(at).and_then(|&b| Opcode::from_u64(u64::from(b)));
-                        let Some(opcode) = code else {
-                            r.set_position(start);
-                            return None;
-                        };
-                        r.set_position(at + 1);
-                        Header::Request { id, opcode }
-                    }
-                    1 => Header::Success { id },
-                    _ => Header::Error { id },
-                }
+            (1, 2 | 3) => {
+                let (id, n) = int_at(input, start + 2)?;
+                (Header::Success { id }, start + 2 + n, elements - 2)
             }
-            _ => {
-                r.set_position(start);
-                return None;
+            (2, 3) => {
+                let (id, n) = int_at(input, start + 2)?;
+                (Header::Error { id }, start + 2 + n, 1)
             }
+            _ => return None,
         };
-        // The body, if the head counts one.
-        let body = match header {
-            Header::Request { .. } => elements - 3,
-            Header::Success { .. } => elements - 2,
-            _ => 1,
-        };
+        r.set_position(end);
         Some((header, Len::Definite(body)))
     }
 
-    /// A header in any form, checked element by element.
+    /// A header in any form, checked element by element; on failure the reader holds the
+    /// error.
     #[inline(never)]
-    fn general(r: &mut Reader<'_>, start: usize) -> Result<(Header, Len), DecodeError> {
-        let mut len = match r.array() {
-            Ok(len) => len,
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(_) => return Err(DecodeError::new(K::NotAPacket, start)),
-        };
-        let header = match header(r, &mut len, Field::PACKET_TYPE)? {
+    fn general(r: &mut Reader<'_>, start: usize) -> (Header, Len) {
+        let failed = (Header::DataChange, Len::Definite(0));
+        let mut len = r.array();
+        if let Some(e) = r.error()
+            && !e.is_fatal()
+        {
+            r.take_error();
+            r.fail(K::NotAPacket, start);
+        }
+        let len = &mut len;
+        let header = match header(r, len, Field::PACKET_TYPE) {
             packet_type::REQUEST => {
-                let id = message_id(r, &mut len)?;
+                let id = message_id(r, len);
+                if r.failed() {
+                    return failed;
+                }
                 let at = r.position();
-                let code = header(r, &mut len, Field::OPCODE).map_err(|e| e.with_id(id))?;
+                let code = header(r, len, Field::OPCODE);
+                if r.failed() {
+                    r.map_error(|e| e.with_id(id));
+                    return failed;
+                }
                 let Some(opcode) = Opcode::from_u64(code) else {
-                    return Err(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
+                    r.fail_with(DecodeError::new(K::UnknownOpcode(code), at).with_id(id));
+                    return failed;
                 };
                 Header::Request { id, opcode }
             }
             packet_type::SUCCESS => Header::Success {
-                id: message_id(r, &mut len)?,
+                id: message_id(r, len),
             },
             packet_type::ERROR => Header::Error {
-                id: message_id(r, &mut len)?,
+                id: message_id(r, len),
             },
             packet_type::EVENT => {
                 let at = r.position();
-                let kind = header(r, &mut len, Field::EVENT_TYPE)?;
-                if kind != event_type::DATA_CHANGE {
-                    return Err(DecodeError::new(K::UnknownEventType(kind), at));
+                let kind = header(r, len, Field::EVENT_TYPE);
+                if !r.failed() && kind != event_type::DATA_CHANGE {
+                    r.fail(K::UnknownEventType(kind), at);
                 }
                 Header::DataChange
             }
-            other => return Err(DecodeError::new(K::UnknownPacketType(other), start)),
+            _ if r.failed() => return failed,
+            other => {
+                r.fail(K::UnknownPacketType(other), start);
+                return failed;
+            }
         };
-        Ok((header, len))
+        (header, *len)
     }
 }
 
-/// Checks that the packet has no more elements than its type allows.
-#[inline(always)]
-fn end(r: &mut Reader<'_>, len: &mut Len, id: Option<MessageId>) -> Result<(), DecodeError> {
-    if r.has_next(len)? {
-        let e = r.err(K::PacketLength);
-        return Err(match id {
-            Some(id) => e.with_id(id),
-            None => e,
-        });
+/// Reads the next header element (packet type, opcode, event type: unsigned). A missing or
+/// wrongly typed one is a parse error (spec 3.1); malformed CBOR stays what it is.
+#[inline(never)]
+fn header(r: &mut Reader<'_>, len: &mut Len, field: Field) -> u64 {
+    if !r.has_next(len) {
+        if !r.failed() {
+            invalid_header(r, r.position(), field);
+        }
+        return u64::MAX;
     }
-    Ok(())
+    let at = r.position();
+    let n = r.uint();
+    header_error(r, at, field);
+    n
+}
+
+/// Reads the message id, as [`header`].
+#[inline(never)]
+fn message_id(r: &mut Reader<'_>, len: &mut Len) -> MessageId {
+    if !r.has_next(len) {
+        if !r.failed() {
+            invalid_header(r, r.position(), Field::MESSAGE_ID);
+        }
+        return 0;
+    }
+    let at = r.position();
+    let id = r.int();
+    header_error(r, at, Field::MESSAGE_ID);
+    id
+}
+
+/// Turns a non-fatal error in the header element at `at` into [`K::InvalidHeader`].
+#[inline]
+fn header_error(r: &mut Reader<'_>, at: usize, field: Field) {
+    if let Some(e) = r.error()
+        && !e.is_fatal()
+        && e.offset() == at
+    {
+        r.take_error();
+        invalid_header(r, at, field);
+    }
+}
+
+#[cold]
+fn invalid_header(r: &mut Reader<'_>, at: usize, field: Field) {
+    r.fail_with(DecodeError::new(K::InvalidHeader, at).in_field(field));
 }
 
 defmt_via_debug!(

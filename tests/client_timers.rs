@@ -53,8 +53,7 @@ fn a_request_times_out_at_its_deadline_and_its_late_answer_is_unknown() {
     let mut client: ClientSession = ClientSession::default();
     let _ = send(&mut client, 0, None); // the hello, without a deadline
     let _ = client
-        .handle_message(&encode(&[hello_ok(1)]))
-        .unwrap()
+        .handle_message(&Batch::new(&encode(&[hello_ok(1)])).unwrap())
         .count();
     let ids = send(&mut client, 1, Some(100));
     assert_eq!(ids, vec![2]);
@@ -66,7 +65,8 @@ fn a_request_times_out_at_its_deadline_and_its_late_answer_is_unknown() {
     );
     assert_eq!((client.poll_timeout(), client.pending_len()), (None, 0));
     let message = encode(&[stage_ok(2)]);
-    let late: Vec<_> = client.handle_message(&message).unwrap().collect();
+    let batch = Batch::new(&message).unwrap();
+    let late: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(
         late,
         vec![Outcome::Unexpected {
@@ -309,7 +309,7 @@ fn run(steps: Vec<Step>) {
                     packets.push(stage_ok(10_000));
                 }
                 let message = encode(&packets);
-                for outcome in client.handle_message(&message).unwrap() {
+                for outcome in client.handle_message(&Batch::new(&message).unwrap()) {
                     match outcome {
                         Outcome::Success { id, .. } | Outcome::Error { id, .. } => model.end(id),
                         Outcome::Invalid(e) => model.end(e.id().expect("garbage has its id")),

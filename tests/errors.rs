@@ -9,7 +9,7 @@ use xentara_ws::{Batch, DecodeError, DecodeErrorKind as K, ErrorCode, Expected, 
 /// All results of decoding a message.
 fn decode(bytes: &[u8]) -> Vec<Result<Packet<'_>, DecodeError>> {
     match Batch::new(bytes) {
-        Ok(batch) => batch.collect(),
+        Ok(batch) => batch.into_iter().collect(),
         Err(e) => vec![Err(e)],
     }
 }

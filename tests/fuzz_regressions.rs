@@ -47,7 +47,11 @@ fn lookup_answer(response: Response<'static>) -> Result<Uuid, (ErrorCode, String
         .unwrap();
     let mut out = [0u8; 256];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
-    let reply: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
+    let reply: Vec<_> = Batch::new(&out[..n])
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     match &reply[1] {
         Packet::Success(s) => match s.response(Opcode::Lookup) {
             Ok(Response::Lookup(uuid)) => Ok(uuid),
@@ -93,7 +97,8 @@ fn regression_unanswered_hello_cannot_be_cancelled() {
     assert_eq!(client.cancel(lookup), Some(Opcode::Lookup));
     // [[1, 1, {0: 1}]]: the hello's answer still makes the session ready.
     let reply = hex("81 83 01 01 a1 00 01");
-    let outcomes: Vec<_> = client.handle_message(&reply).unwrap().collect();
+    let batch = Batch::new(&reply).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert!(matches!(outcomes[..], [Outcome::Success { id: 1, .. }]));
     assert_eq!(client.version(), Some(1));
 }
@@ -129,7 +134,11 @@ fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
         .poll_transmit(&mut out)
         .unwrap()
         .expect("the reply is due");
-    let reply: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
+    let reply: Vec<_> = Batch::new(&out[..n])
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     let errors: Vec<_> = reply
         .iter()
         .map(|p| match p {
@@ -150,6 +159,7 @@ fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
 fn results(message: &[u8]) -> Vec<Result<Vec<u8>, String>> {
     Batch::new(message)
         .unwrap()
+        .into_iter()
         .map(|r| match r {
             Ok(p) => {
                 let mut buf = [0u8; 64];
@@ -168,7 +178,8 @@ fn results(message: &[u8]) -> Vec<Result<Vec<u8>, String>> {
 fn regression_an_indefinite_packet_ends_at_its_break() {
     // [_ [_ 1, -16]]: a success without an item.
     let message = hex("9f 9f 01 2f ff ff");
-    let mut batch = Batch::new(&message).unwrap();
+    let batch = Batch::new(&message).unwrap();
+    let mut batch = batch.iter();
     assert_eq!(batch.remaining(), 1);
     match batch.next() {
         Some(Ok(Packet::Success(s))) => {
@@ -218,8 +229,8 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
         "81 ".repeat(16)
     ));
     let batch = Batch::new(&message).unwrap();
-    assert_eq!(batch.remaining(), 6);
-    assert_eq!(batch.clone().count(), 6);
+    assert_eq!(batch.iter().remaining(), 6);
+    assert_eq!(batch.iter().count(), 6);
     let mut buffers: Box<ReplyBuffers<32768, 32>> = Box::default();
     let mut server: ServerSession = ServerSession::new(ServerConfig::default(), buffers.storage());
     let received = server
@@ -230,6 +241,7 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
     let codes: Vec<_> = Batch::new(&out[..n])
         .unwrap()
+        .into_iter()
         .map(|p| match p.unwrap() {
             Packet::Error(e) => (e.id, e.error.code),
             other => panic!("{other:?}"),

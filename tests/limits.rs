@@ -27,7 +27,7 @@ fn on_small_stack(f: impl FnOnce() + Send + 'static) {
 fn decode_everything(bytes: &[u8]) -> Vec<DecodeError> {
     let mut errors = Vec::new();
     match Batch::new(bytes) {
-        Ok(batch) => errors.extend(batch.filter_map(Result::err)),
+        Ok(batch) => errors.extend(batch.iter().filter_map(Result::err)),
         Err(e) => errors.push(e),
     }
     errors.extend(Raw::new(bytes).err());
@@ -219,7 +219,8 @@ fn batch_work_is_linear_in_the_packets() {
         bytes.push(0xff);
         let mut positions = Vec::new();
         let (mut packets, mut attributes, mut errors) = (0, 0, 0);
-        let mut batch = Batch::new(&bytes).unwrap();
+        let batch = Batch::new(&bytes).unwrap();
+        let mut batch = batch.iter();
         loop {
             positions.push(batch.position());
             match batch.next() {

@@ -318,7 +318,7 @@ fn negative_and_extreme_ids_decode() {
             format!("81 83 02 {hex_id} a1 00 20"),
         ] {
             let bytes = hex(&packet);
-            let decoded: Vec<_> = Batch::new(&bytes).unwrap().collect();
+            let decoded: Vec<_> = Batch::new(&bytes).unwrap().into_iter().collect();
             assert_eq!(decoded.len(), 1);
             assert_eq!(decoded[0].as_ref().unwrap().id(), Some(id), "{packet}");
         }
@@ -329,7 +329,12 @@ fn negative_and_extreme_ids_decode() {
 #[test]
 fn unknown_values_are_kept_not_rejected() {
     let bytes = hex("81 84 00 01 05 a3 00 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 010b 02 82 01 f7");
-    let packet = Batch::new(&bytes).unwrap().next().unwrap().unwrap();
+    let packet = Batch::new(&bytes)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
     let Packet::Request(r) = packet else { panic!() };
     let Command::Write(Write { value, .. }) = r.command else {
         panic!()
@@ -349,12 +354,12 @@ fn regression_chunked_string_does_not_desync_the_batch() {
     // [[0, 1, 3, {0: (_ "a", "b"), 5: []}], [0, 2, 8]]: lookup with an extra key, fine;
     // [[0, 1, 3, {0: (_ "a", 1)}], [0, 2, 8]]: a chunk of another type, malformed.
     let bytes = hex("82 84 00 01 03 a2 00 7f 6161 6162 ff 05 80  83 00 02 08");
-    let results: Vec<_> = Batch::new(&bytes).unwrap().collect();
+    let results: Vec<_> = Batch::new(&bytes).unwrap().into_iter().collect();
     assert!(matches!(&results[..], [Ok(_), Ok(p)] if p.id() == Some(2)));
     // [[0, 1, 3, {0: 1, 1: (_ "a", "b")}], [0, 2, 8]]: the key's type is wrong, the unknown
     // key's chunked value is stepped over with the rest of the packet.
     let bytes = hex("82 84 00 01 03 a2 00 01 01 7f 6161 6162 ff  83 00 02 08");
-    let results: Vec<_> = Batch::new(&bytes).unwrap().collect();
+    let results: Vec<_> = Batch::new(&bytes).unwrap().into_iter().collect();
     let first = results[0].as_ref().unwrap_err();
     assert_eq!(
         (first.kind(), first.offset(), first.id()),
@@ -369,7 +374,7 @@ fn regression_chunked_string_does_not_desync_the_batch() {
 #[test]
 fn unread_parts_are_only_checked_to_be_well_formed() {
     let bytes = hex("81 84 00 01 0e a3 00 01 01 01 05 61 ff");
-    let packets: Vec<_> = Batch::new(&bytes).unwrap().collect();
+    let packets: Vec<_> = Batch::new(&bytes).unwrap().into_iter().collect();
     assert!(
         matches!(&packets[..], [Ok(Packet::Request(_))]),
         "{packets:?}"

@@ -14,7 +14,8 @@ fn roundtrip(packet: Packet<'_>) {
     let mut buf = vec![0u8; 4096];
     let n = packet.encode_message(&mut buf).unwrap();
     let bytes = &buf[..n];
-    let mut batch = Batch::new(bytes).unwrap();
+    let batch = Batch::new(bytes).unwrap();
+    let mut batch = batch.iter();
     let decoded = batch.next().unwrap().unwrap();
     assert!(batch.next().is_none());
     let decoded = match (&packet, decoded) {
@@ -283,7 +284,7 @@ proptest! {
             message[1] += 1;
             message.extend_from_slice(item);
         }
-        let decoded = Batch::new(&message).unwrap().next().unwrap().unwrap();
+        let decoded = Batch::new(&message).unwrap().into_iter().next().unwrap().unwrap();
         let Packet::Success(s) = &decoded else { panic!() };
         prop_assert_eq!(s.item_bytes(), item.as_deref());
         let mut again = vec![0u8; 128];
@@ -333,6 +334,7 @@ fn batch_writer_grows_the_head() {
         let bytes = w.finish().unwrap().to_vec();
         let packets: Vec<_> = Batch::new(&bytes)
             .unwrap()
+            .into_iter()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(packets.len(), count);

@@ -24,6 +24,7 @@ fn send<const N: usize>(
     let message = batch.finish().unwrap();
     Batch::new(message)
         .unwrap()
+        .into_iter()
         .map(|p| match p.unwrap() {
             Packet::Request(r) => (r.id, r.command.opcode()),
             other => panic!("{other:?}"),
@@ -52,8 +53,9 @@ fn receive<const N: usize>(
     packets: &[Packet<'_>],
 ) -> Result<Vec<String>, ClientError> {
     let message = encode(packets);
+    let batch = Batch::new(&message)?;
     Ok(client
-        .handle_message(&message)?
+        .handle_message(&batch)
         .map(|o| format!("{o:?}"))
         .collect())
 }
@@ -205,7 +207,8 @@ fn events_are_typed_events() {
     send(&mut client, vec![]);
     let change = data_change();
     let message = encode(&[Packet::Event(Event::DataChange(change.clone()))]);
-    let outcomes: Vec<_> = client.handle_message(&message).unwrap().collect();
+    let batch = Batch::new(&message).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(outcomes, vec![Outcome::Event(change)]);
 }
 
@@ -216,7 +219,7 @@ fn a_message_that_is_no_batch_is_refused_and_changes_nothing() {
     send(&mut client, vec![lookup("A").into()]);
     let before = format!("{client:?}");
     for (message, code) in [(vec![0xff], -32700), (vec![0x05], -32600), (vec![], -32700)] {
-        let e = client.handle_message(&message).expect_err("refused");
+        let e = ClientError::from(Batch::new(&message).expect_err("refused"));
         assert_eq!(e.code().code(), code, "{e}");
         assert_eq!(format!("{client:?}"), before);
     }
@@ -239,7 +242,8 @@ fn every_packet_of_a_message_gives_its_own_outcome() {
         req(5, GetStage),
         success(3, Response::Lookup(E3EE)),
     ]);
-    let outcomes: Vec<_> = client.handle_message(&message).unwrap().collect();
+    let batch = Batch::new(&message).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(outcomes.len(), 5, "{outcomes:?}");
     assert!(matches!(outcomes[0], Outcome::Success { id: 1, .. }));
     assert_eq!(
@@ -283,7 +287,8 @@ fn responses_and_events_in_one_message() {
     let message = hex("83 83 01 02 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 \
          83 08 00 a3 00 c11a6553f100 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d87901 \
          82 01 03");
-    let outcomes: Vec<_> = client.handle_message(&message).unwrap().collect();
+    let batch = Batch::new(&message).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(outcomes.len(), 3);
     assert!(
         matches!(outcomes[0], Outcome::Success { id: 2, response: Response::Lookup(u) } if u == E3EE)
@@ -407,7 +412,8 @@ fn the_client_machine_talks_to_the_server_machine() {
     let _ = server.handle_message(&message, &mut app).unwrap();
     let mut out = [0u8; 512];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
-    let outcomes: Vec<_> = client.handle_message(&out[..n]).unwrap().collect();
+    let batch = Batch::new(&out[..n]).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(
         outcomes,
         vec![
@@ -441,7 +447,8 @@ fn the_client_machine_talks_to_the_server_machine() {
         .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
         .unwrap()
         .unwrap();
-    let outcomes: Vec<_> = client.handle_message(&out[..n]).unwrap().collect();
+    let batch = Batch::new(&out[..n]).unwrap();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
     assert_eq!(outcomes, vec![Outcome::Event(change)]);
     assert_eq!(client.pending_len(), 0);
 }

@@ -73,7 +73,8 @@ fn round<const N: usize>(
     }
     let mut out = [0u8; 1024];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
-    client.handle_message(&out[..n]).unwrap().count()
+    let batch = Batch::new(&out[..n]).unwrap();
+    client.handle_message(&batch).count()
 }
 
 #[test]
@@ -144,7 +145,8 @@ fn a_whole_exchange_allocates_nothing() {
         .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
         .unwrap()
         .unwrap();
-    let events = client.handle_message(&out[..n]).unwrap().count();
+    let batch = Batch::new(&out[..n]).unwrap();
+    let events = client.handle_message(&batch).count();
     let allocations = COUNT.with(|c| c.replace(None)).unwrap();
 
     assert_eq!((answered, events), (commands.len() + 1, 1));

@@ -164,6 +164,7 @@ fn expected(message: &[u8]) -> Vec<(MessageId, Option<bool>)> {
         return vec![(0, None)];
     };
     batch
+        .into_iter()
         .map(|p| match p {
             Ok(Packet::Request(r)) => {
                 let kind = match &r.command {
@@ -434,15 +435,21 @@ proptest! {
                 ClientStep::Bytes(bytes) => bytes,
             };
             let before = format!("{client:?}");
-            let count = Batch::new(&message).map(|b| b.count()).unwrap_or(0);
-            let result = client.handle_message(&message).map(|o| o.collect::<Vec<_>>());
+            let count = Batch::new(&message).map(|b| b.into_iter().count()).unwrap_or(0);
+            let result = Batch::new(&message).map(|batch| {
+                client
+                    .handle_message(&batch)
+                    .map(|o| match o {
+                        Outcome::Success { id, .. } | Outcome::Error { id, .. } | Outcome::Unexpected { id, .. } => Some(id),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            });
             match result {
                 Ok(outcomes) => {
                     prop_assert_eq!(outcomes.len(), count);
-                    for o in &outcomes {
-                        if let Outcome::Success { id, .. } | Outcome::Error { id, .. } | Outcome::Unexpected { id, .. } = o {
-                            in_flight.retain(|f| f.0 != *id);
-                        }
+                    for id in outcomes.iter().flatten() {
+                        in_flight.retain(|f| f.0 != *id);
                     }
                 }
                 Err(_) => prop_assert_eq!(format!("{client:?}"), before, "a rejected message changed the session"),

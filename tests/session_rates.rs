@@ -54,7 +54,7 @@ fn fire(server: &mut ServerSession<'_, String>, now: u64) -> (Vec<Due>, usize) {
         })
         .unwrap();
     let packets = match written {
-        Some(n) => Batch::new(&out[..n]).unwrap().count(),
+        Some(n) => Batch::new(&out[..n]).unwrap().into_iter().count(),
         None => 0,
     };
     assert_eq!(packets, seen.len());

@@ -435,7 +435,11 @@ fn subscriptions_are_tracked_and_events_checked() {
         })
         .unwrap()
         .unwrap();
-    let events: Vec<_> = Batch::new(&out[..n]).unwrap().map(Result::unwrap).collect();
+    let events: Vec<_> = Batch::new(&out[..n])
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|p| matches!(p, Packet::Event(_))));
     let initial = |subscription| Due {

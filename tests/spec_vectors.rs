@@ -572,6 +572,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
         // Not typed: decoded as received, `[1, 4]` without an item.
         "server.success_no_item" => Batch::new(&[0x81, 0x82, 0x01, 0x04])
             .unwrap()
+            .into_iter()
             .collect::<Result<_, _>>()
             .unwrap(),
         "server.error.read_only" => vec![err(5, ErrorCode::ReadOnly, "read only")],
@@ -604,6 +605,7 @@ fn expected(name: &str) -> Vec<Packet<'static>> {
 fn decode_typed<'b>(v: &'b Vector) -> Vec<Packet<'b>> {
     Batch::new(&v.bytes)
         .unwrap_or_else(|e| panic!("{}: {e}", v.name))
+        .into_iter()
         .map(|p| match p.unwrap_or_else(|e| panic!("{}: {e}", v.name)) {
             Packet::Success(s) if v.name != "server.success_no_item" => {
                 let response = s
@@ -680,6 +682,7 @@ fn seed_close_sub_session_in_both_uuid_forms() {
     for message in [&canonical, &text, &hyphenated] {
         let packets: Vec<_> = Batch::new(message)
             .unwrap()
+            .into_iter()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(packets, vec![req(65, CloseSubSession { session_id: E3EE })]);

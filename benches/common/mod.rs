@@ -215,7 +215,7 @@ pub fn decode_xentara(bytes: &[u8]) -> usize {
         return 0;
     };
     let mut n = 0;
-    for packet in batch {
+    for packet in &batch {
         match packet {
             Ok(p) => p.touch(),
             Err(_) => return 0,

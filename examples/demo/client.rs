@@ -108,18 +108,17 @@ pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
 /// Submits the requests of a client→server message; the line to print.
 fn submit(client: &mut Session, message: &[u8]) -> String {
     let mut commands = Vec::new();
-    match Batch::new(message) {
+    let batch = match Batch::new(message) {
         Err(e) => return reject(e.code().code(), e),
-        Ok(batch) => {
-            for packet in batch {
-                match packet {
-                    Ok(Packet::Request(request)) => commands.push(request.command),
-                    Ok(other) => {
-                        return reject(-32600, format!("{} packet from a client", other.kind()));
-                    }
-                    Err(e) => return reject(e.code().code(), e),
-                }
+        Ok(batch) => batch,
+    };
+    for packet in &batch {
+        match packet {
+            Ok(Packet::Request(request)) => commands.push(request.command),
+            Ok(other) => {
+                return reject(-32600, format!("{} packet from a client", other.kind()));
             }
+            Err(e) => return reject(e.code().code(), e),
         }
     }
     let mut buf = vec![0u8; message.len() * 4 + 64];
@@ -137,8 +136,11 @@ fn submit(client: &mut Session, message: &[u8]) -> String {
 
 /// Feeds a server→client message; the lines to print.
 fn receive(client: &mut Session, message: &[u8]) -> Vec<String> {
-    match client.handle_message(message) {
-        Ok(outcomes) => outcomes.map(|o| outcome_line(&o)).collect(),
+    match Batch::new(message) {
+        Ok(batch) => client
+            .handle_message(&batch)
+            .map(|o| outcome_line(&o))
+            .collect(),
         Err(e) => vec![reject(e.code().code(), e)],
     }
 }
@@ -305,7 +307,8 @@ impl Connection {
             Ok(Some(Ok(_))) => return Ok(Some(Vec::new())),
         };
         let mut answers = Vec::new();
-        for outcome in self.client.handle_message(&message)? {
+        let batch = Batch::new(&message)?;
+        for outcome in self.client.handle_message(&batch) {
             let line = outcome_line(&outcome);
             match outcome {
                 Outcome::Event(_) => self.events.push(line),

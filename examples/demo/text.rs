@@ -66,7 +66,8 @@ pub fn item_diag(response: &Response<'_>) -> Option<String> {
     let packet = Packet::Success(Success::new(0, response.clone()));
     let mut buf = vec![0u8; 64 * 1024];
     let n = packet.encode_message(&mut buf).ok()?;
-    let Ok(Packet::Success(success)) = Batch::new(&buf[..n]).ok()?.next()? else {
+    let batch = Batch::new(&buf[..n]).ok()?;
+    let Ok(Packet::Success(success)) = batch.iter().next()? else {
         return None;
     };
     Some(Raw::new(success.item_bytes()?).ok()?.to_string())

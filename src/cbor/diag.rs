@@ -13,41 +13,46 @@ pub(crate) fn write(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 fn item(r: &mut Reader<'_>, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
     let malformed = |f: &mut fmt::Formatter<'_>| f.write_str("<malformed>");
-    let Ok(b) = r.peek() else { return malformed(f) };
+    let Some(b) = r.peek().filter(|_| !r.failed()) else {
+        return malformed(f);
+    };
     match b >> 5 {
-        0 | 1 => match r.int() {
-            Ok(n) => write!(f, "{n}"),
-            // Beyond i64: the argument, shown by hand.
-            Err(_) => match r.raw() {
-                Ok(bytes) if b >> 5 == 0 => write!(f, "{}", argument(bytes)),
-                Ok(bytes) => write!(f, "-1-{}", argument(bytes)),
-                Err(_) => malformed(f),
-            },
-        },
+        0 | 1 => {
+            // Beyond i64 the argument is shown by hand.
+            let bytes = r.raw();
+            let arg = argument(bytes);
+            match (b >> 5, i64::try_from(arg)) {
+                (_, _) if r.failed() => malformed(f),
+                (0, _) => write!(f, "{arg}"),
+                (_, Ok(n)) => write!(f, "{}", -1 - n),
+                (_, Err(_)) => write!(f, "-1-{arg}"),
+            }
+        }
         2 => match r.bytes() {
-            Ok(Chunks::One(bytes)) => hex(bytes, f),
-            Ok(Chunks::Many(all)) => chunked(all, f, hex),
-            Err(_) => malformed(f),
+            _ if r.failed() => malformed(f),
+            Chunks::One(bytes) => hex(bytes, f),
+            Chunks::Many(all) => chunked(all, f, hex),
         },
         3 => match r.text() {
-            Ok(Chunks::One(s)) => write!(f, "{s:?}"),
-            Ok(Chunks::Many(all)) => chunked(all, f, |chunk, f| {
+            _ if r.failed() => malformed(f),
+            Chunks::One(s) => write!(f, "{s:?}"),
+            Chunks::Many(all) => chunked(all, f, |chunk, f| {
                 write!(
                     f,
                     "{:?}",
                     core::str::from_utf8(chunk).unwrap_or("<malformed>")
                 )
             }),
-            Err(_) => malformed(f),
         },
         4 | 5 => {
             let map = b >> 5 == 5;
-            let Ok(mut len) = (if map { r.map() } else { r.array() }) else {
+            let mut len = if map { r.map() } else { r.array() };
+            if r.failed() {
                 return malformed(f);
-            };
+            }
             f.write_str(if map { "{" } else { "[" })?;
             let mut first = true;
-            while let Ok(true) = r.has_next(&mut len) {
+            while r.has_next(&mut len) {
                 if !first {
                     f.write_str(", ")?;
                 }
@@ -60,32 +65,36 @@ fn item(r: &mut Reader<'_>, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Re
             }
             f.write_str(if map { "}" } else { "]" })
         }
-        6 => match r.tag() {
-            Ok(t) if depth < MAX_DEPTH => {
-                write!(f, "{t}(")?;
-                item(r, f, depth + 1)?;
-                f.write_str(")")
+        6 => {
+            let t = r.tag();
+            if r.failed() || depth >= MAX_DEPTH {
+                return malformed(f);
             }
-            _ => malformed(f),
-        },
+            write!(f, "{t}(")?;
+            item(r, f, depth + 1)?;
+            f.write_str(")")
+        }
         _ => match b {
             0xf4..=0xf7 => {
-                let _ = r.raw();
+                r.raw();
                 f.write_str(["false", "true", "null", "undefined"][usize::from(b - 0xf4)])
             }
-            0xf9..=0xfb => match r.f64() {
-                Ok(x) if x.is_nan() => f.write_str("NaN"),
-                Ok(x) if x.is_infinite() => {
-                    f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
+            0xf9..=0xfb => {
+                let x = r.f64();
+                match x {
+                    _ if r.failed() => malformed(f),
+                    x if x.is_nan() => f.write_str("NaN"),
+                    x if x.is_infinite() => {
+                        f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
+                    }
+                    x => write!(f, "{x:?}"),
                 }
-                Ok(x) => write!(f, "{x:?}"),
-                Err(_) => malformed(f),
-            },
+            }
             _ => match r.raw() {
+                _ if r.failed() => malformed(f),
                 // `f8 xx`: the value is the second byte; else the initial byte's low bits.
-                Ok([_, value]) => write!(f, "simple({value})"),
-                Ok(bytes) => write!(f, "simple({})", bytes.first().copied().unwrap_or(0) & 0x1f),
-                Err(_) => malformed(f),
+                [_, value] => write!(f, "simple({value})"),
+                bytes => write!(f, "simple({})", bytes.first().copied().unwrap_or(0) & 0x1f),
             },
         },
     }
@@ -114,9 +123,13 @@ fn chunked(
     f.write_str(")")
 }
 
-/// The argument of an integer head (for values outside `i64`).
+/// The argument of an integer head.
 fn argument(head: &[u8]) -> u64 {
-    head.iter()
-        .skip(1)
-        .fold(0u64, |a, &b| (a << 8) | u64::from(b))
+    match head {
+        [b] => u64::from(b & 0x1f),
+        _ => head
+            .iter()
+            .skip(1)
+            .fold(0u64, |a, &b| (a << 8) | u64::from(b)),
+    }
 }

@@ -1,29 +1,27 @@
-//! The one loop that walks every parameter and item map, driven by a [`MapSpec`] table:
-//! keys in any order, unknown keys skipped, duplicate known keys and missing required keys
-//! refused, each error naming its field. The structs' own code is a `match` from a field's
-//! slot to the shared reader of that field's type (see `int_map!`).
+//! The one walker every parameter and item map goes through, driven by a [`MapSpec`]
+//! table: keys in any order, unknown keys skipped, duplicate known keys and missing
+//! required keys refused, each error naming its field.
+//!
+//! The walker hands each known key's slot back to the struct's own loop (`int_map!`),
+//! which reads the value with the shared reader of the field's type: no closure, no call
+//! per key on the common path (a one-byte key is its own slot).
 
-use super::reader::Reader;
+use super::reader::{Len, Reader};
+use crate::error::DecodeErrorKind as K;
 use crate::error::field::Field;
-use crate::error::{DecodeError, DecodeErrorKind as K};
 
-/// A map's layout: for each field slot, its key and name; which slots are required.
+/// A map's layout: the name of each field slot (slot `i` has key `i`), which are required.
 #[derive(Debug)]
 pub(crate) struct MapSpec {
     /// The map's own name, for errors about the map as a whole.
     pub(crate) label: Field,
-    /// The key of each slot.
-    pub(crate) keys: &'static [u8],
-    /// The name of each slot.
+    /// The name of each slot; slot `i` is key `i`.
     pub(crate) fields: &'static [Field],
     /// Bit `i` set: slot `i` must be present.
     pub(crate) required: u8,
 }
 
-/// Reads the field with key `k` from the reader into the struct being built.
-pub(crate) type ReadField<'f, 'b> = dyn FnMut(u8, &mut Reader<'b>) -> Result<(), DecodeError> + 'f;
-
-/// The mask of `slots` that are true (bit `i` for slot `i`): which are required, or present.
+/// The mask of `slots` that are true (bit `i` for slot `i`): which are required.
 pub(crate) const fn required(slots: &[bool]) -> u8 {
     assert!(slots.len() <= 8, "a map struct has at most 8 fields");
     let mut mask = 0;
@@ -37,84 +35,146 @@ pub(crate) const fn required(slots: &[bool]) -> u8 {
     mask
 }
 
+/// Checks that `keys` are 0, 1, 2, … (each key is its slot).
+pub(crate) const fn keys_are_slots(keys: &[usize]) -> bool {
+    let mut i = 0;
+    while i < keys.len() {
+        if keys[i] != i {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A walk through one map, from [`MapSpec::walk`].
+#[derive(Debug)]
+pub(crate) struct MapWalk {
+    len: Len,
+    /// Bit `i`: slot `i` was read.
+    seen: u8,
+    /// The field around the map, restored at its end.
+    outer: Field,
+    /// The map is the tail of what is read around it, and definite.
+    tail: bool,
+    /// Where the map starts (missing keys are reported there).
+    start: u32,
+}
+
 impl MapSpec {
-    /// Walks a map: calls `read` with each known key, positioned at its value.
-    #[inline(never)]
-    pub(crate) fn read<'b>(
-        &self,
-        r: &mut Reader<'b>,
-        read: &mut ReadField<'_, 'b>,
-    ) -> Result<(), DecodeError> {
-        let start = r.position();
+    /// Reads the map's head and starts a walk.
+    #[inline]
+    pub(crate) fn walk(&self, r: &mut Reader<'_>) -> MapWalk {
+        let start = r.position() as u32;
         let outer = r.field;
-        let mut len = r.map().map_err(|e| e.in_field(self.label))?;
-        let mut seen = 0u8;
-        while r.has_next(&mut len)? {
-            let key_at = r.position();
-            // Fast path: a one-byte key in its slot (keys are 0, 1, 2, … in slot order).
-            let slot = match r.input().get(key_at) {
-                Some(&b) if usize::from(b) < self.keys.len() && self.keys[usize::from(b)] == b => {
-                    r.set_position(key_at + 1);
+        let tail = r.tail;
+        r.field = self.label;
+        let len = r.map();
+        r.field = outer;
+        MapWalk {
+            len,
+            seen: 0,
+            outer,
+            tail: tail && matches!(len, Len::Definite(_)),
+            start,
+        }
+    }
+}
+
+impl MapWalk {
+    /// The slot of the next known key, with the reader at its value and the value's
+    /// field set; `None` at the end of the map, or once reading failed.
+    #[inline(always)]
+    pub(crate) fn next(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
+        // Fast path: a definite map's next key, one byte, a slot not seen yet. (A reader
+        // that failed is at the end of its input: no byte.)
+        if let Len::Definite(n) = self.len {
+            if n == 0 {
+                return None;
+            }
+            if let Some(b) = r.peek()
+                && usize::from(b) < spec.fields.len()
+                && self.seen & (1 << b) == 0
+            {
+                self.len = Len::Definite(n - 1);
+                self.seen |= 1 << b;
+                r.set_position(r.position() + 1);
+                r.field = spec.fields[usize::from(b)];
+                r.tail = self.tail && n == 1;
+                return Some(usize::from(b));
+            }
+        }
+        self.next_slow(spec, r)
+    }
+
+    /// Every other key: longer keys, unknown keys (stepped over), duplicates, the end of
+    /// an indefinite map, a failed reader.
+    #[inline(never)]
+    fn next_slow(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
+        loop {
+            r.field = self.outer;
+            if !r.has_next(&mut self.len) {
+                return None;
+            }
+            let at = r.position();
+            let slot = match r.peek() {
+                Some(b) if usize::from(b) < spec.fields.len() => {
+                    r.set_position(at + 1);
                     usize::from(b)
                 }
-                _ => match self.key_slow(r)? {
+                _ => match key_slow(spec, r) {
                     Some(slot) => slot,
                     None => continue,
                 },
             };
-            let (key, field) = match (self.keys.get(slot), self.fields.get(slot)) {
-                (Some(&key), Some(&field)) => (key, field),
-                _ => continue,
-            };
-            if seen & (1 << slot) != 0 {
-                return Err(
-                    DecodeError::new(K::DuplicateKey(u64::from(key)), key_at).in_field(field)
-                );
+            let bit = 1u8 << slot;
+            r.field = spec.fields[slot];
+            if self.seen & bit != 0 {
+                r.fail(K::DuplicateKey(slot as u64), at);
+                return None;
             }
-            seen |= 1 << slot;
-            r.field = field;
-            read(key, r).map_err(|e| e.in_field(field))?;
+            self.seen |= bit;
+            r.tail = self.tail && self.len == Len::Definite(0);
+            return Some(slot);
         }
-        r.field = outer;
-        let missing = self.required & !seen;
-        if missing != 0 {
-            let slot = missing.trailing_zeros() as usize;
-            let key = self.key(slot);
-            let field = self.fields.get(slot).copied().unwrap_or(Field::NONE);
-            return Err(DecodeError::new(K::MissingKey(key), start).in_field(field));
-        }
-        Ok(())
     }
 
-    /// A key in any other form: its slot, or `None` for an unknown key, which is stepped
-    /// over with its value.
+    /// Ends the walk: a required key the map lacks is an error.
+    #[inline]
+    pub(crate) fn end(self, spec: &MapSpec, r: &mut Reader<'_>) {
+        r.field = self.outer;
+        let missing = spec.required & !self.seen;
+        if missing != 0 && !r.failed() {
+            self.missing(spec, r, missing);
+        }
+    }
+
     #[cold]
-    fn key_slow(&self, r: &mut Reader<'_>) -> Result<Option<usize>, DecodeError> {
-        let slot = match r.major()? {
-            0 => self.slot(r.uint()?),
-            _ => {
-                r.skip()?;
-                None
-            }
-        };
-        if slot.is_none() {
-            r.skip()?;
-        }
-        Ok(slot)
+    #[inline(never)]
+    fn missing(&self, spec: &MapSpec, r: &mut Reader<'_>, missing: u8) {
+        let slot = missing.trailing_zeros() as usize;
+        r.field = spec.fields[slot];
+        r.fail(K::MissingKey(slot as u64), self.start as usize);
+        r.field = self.outer;
     }
+}
 
-    /// The slot of `key`, if it is one of the map's.
-    #[inline(always)]
-    fn slot(&self, key: u64) -> Option<usize> {
-        // Keys are usually 0, 1, 2, … in slot order.
-        match usize::try_from(key) {
-            Ok(k) if self.keys.get(k).is_some_and(|&s| u64::from(s) == key) => Some(k),
-            _ => self.keys.iter().position(|&k| u64::from(k) == key),
+/// A key in any other form: its slot, or `None` for an unknown key, which is stepped over
+/// with its value (or when reading failed).
+#[cold]
+#[inline(never)]
+fn key_slow(spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
+    let slot = match r.major() {
+        0 => usize::try_from(r.uint())
+            .ok()
+            .filter(|&k| k < spec.fields.len()),
+        _ => {
+            r.skip();
+            None
         }
+    };
+    if slot.is_none() {
+        r.skip();
     }
-
-    /// The key of `slot`.
-    fn key(&self, slot: usize) -> u64 {
-        self.keys.get(slot).map_or(0, |&k| u64::from(k))
-    }
+    slot.filter(|_| !r.failed())
 }

@@ -17,10 +17,13 @@ mod skip;
 mod write;
 
 pub(crate) use chunks::ChunkIter;
-pub(crate) use map::{MapSpec, required};
+pub(crate) use map::{MapSpec, keys_are_slots, required};
 // Reader and Writer are nominally `pub` because the sealed `Cbor` trait names them; the
 // module is private, so no user can reach them.
-pub(crate) use reader::{BREAK, Chunks, Len, NO_PACKET};
+pub(crate) use reader::{
+    BREAK, Chunks, Deferred, Frontier, Len, NO_PACKET, NONE, Shared, Source, int_at,
+    is_malformed_start,
+};
 #[allow(unreachable_pub)]
 pub use reader::{MAX_DEPTH, Reader};
 #[allow(unreachable_pub)]
@@ -36,16 +39,16 @@ pub trait Cbor<'b>: Sized {
     /// True for map entries `(K, V)`: a sequence of them is a CBOR map, not an array.
     const ENTRY: bool = false;
 
-    /// Reads one value; on error, the offset is where the offending item starts.
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError>;
+    /// Reads one value. When the reader fails (its error latched, with the offset where
+    /// the offending item starts) the value is a placeholder.
+    fn read(r: &mut Reader<'b>) -> Self;
 
     /// Reads one value into `self`, which must be [`Cbor::EMPTY`] (a map struct keeps the
-    /// placeholder in the fields its map lacks); unspecified on error. For large values,
-    /// which are then built where they are to live rather than copied there.
-    #[inline(never)]
-    fn read_into(&mut self, r: &mut Reader<'b>) -> Result<(), DecodeError> {
-        *self = Self::read(r)?;
-        Ok(())
+    /// placeholder in the fields its map lacks); unspecified when the reader fails. For
+    /// large values, which are then built where they are to live rather than copied there.
+    #[inline]
+    fn read_into(&mut self, r: &mut Reader<'b>) {
+        *self = Self::read(r);
     }
 
     /// Writes the value in canonical form.
@@ -75,11 +78,11 @@ pub trait Cbor<'b>: Sized {
 /// their own (tests, stored values). Offsets in errors are relative to `bytes`.
 pub fn decode<'b, T: Cbor<'b>>(bytes: &'b [u8]) -> Result<T, DecodeError> {
     let mut r = Reader::new(bytes);
-    let value = T::read(&mut r)?;
-    if r.position() < bytes.len() {
-        return Err(r.err(DecodeErrorKind::TrailingBytes));
+    let value = T::read(&mut r);
+    if !r.failed() && r.position() < bytes.len() {
+        r.fail(DecodeErrorKind::TrailingBytes, r.position());
     }
-    Ok(value)
+    r.result(value)
 }
 
 /// Encodes one standalone value into `buf`; returns the length written. When `buf` is too
@@ -100,7 +103,7 @@ pub fn encoded_len<'b, T: Cbor<'b>>(value: &T) -> usize {
 impl<'b> Cbor<'b> for u64 {
     const EMPTY: Self = 0;
     #[inline]
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         r.uint()
     }
     #[inline]
@@ -112,7 +115,7 @@ impl<'b> Cbor<'b> for u64 {
 impl<'b> Cbor<'b> for i64 {
     const EMPTY: Self = 0;
     #[inline]
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         r.int()
     }
     #[inline]
@@ -123,7 +126,7 @@ impl<'b> Cbor<'b> for i64 {
 
 impl<'b> Cbor<'b> for bool {
     const EMPTY: Self = false;
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         r.bool()
     }
     fn write(&self, w: &mut Writer<'_>) {
@@ -133,7 +136,7 @@ impl<'b> Cbor<'b> for bool {
 
 impl<'b> Cbor<'b> for f64 {
     const EMPTY: Self = 0.0;
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         r.f64()
     }
     fn write(&self, w: &mut Writer<'_>) {
@@ -146,8 +149,12 @@ impl<'b, K: Cbor<'b>, V: Cbor<'b>> Cbor<'b> for (K, V) {
     const ENTRY: bool = true;
 
     #[inline]
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        Ok((K::read(r)?, V::read(r)?))
+    fn read(r: &mut Reader<'b>) -> Self {
+        // Only the value can be the last part of what is read around it.
+        let tail = core::mem::replace(&mut r.tail, false);
+        let key = K::read(r);
+        r.tail = tail;
+        (key, V::read(r))
     }
     fn write(&self, w: &mut Writer<'_>) {
         self.0.write(w);

@@ -1,7 +1,13 @@
 //! [`Reader`]: a cursor over one message. The common minimal encodings (one-byte heads,
 //! `18 xx`, short strings) are read inline; every other encoding the leniency table allows
-//! goes through an out-of-line general path, and every failure is a [`DecodeError`] whose
-//! offset is where the offending item starts.
+//! goes through an out-of-line general path.
+//!
+//! **Errors latch.** A read that fails records its [`DecodeError`] (the first one only,
+//! with the offset where the offending item starts and the field being read) and moves the
+//! reader to the end of its input, so that every later read fails at once without
+//! overwriting it; readers return a placeholder value instead of a `Result`. Callers check
+//! [`Reader::failed`] where a decision depends on it (loops over declared counts) and take
+//! the error once at the end: the hot paths carry no error plumbing at all.
 
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, Expected};
@@ -15,6 +21,9 @@ pub(crate) const BREAK: u8 = 0xff;
 
 /// "No packet": the reader is not inside a packet, so errors carry no id.
 pub(crate) const NO_PACKET: u32 = u32::MAX;
+
+/// "None" for the `u32` offsets below (no message reaches 4 GiB).
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// The length of an array or map: a count, or indefinite (ended by a break).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,19 +51,159 @@ impl<T: ?Sized> Clone for Chunks<'_, T> {
 
 impl<T: ?Sized> Copy for Chunks<'_, T> {}
 
-/// A cursor over one message's bytes.
+/// Where the last lazily read item of a message ended, shared by a [`Batch`](crate::Batch)
+/// and every sequence and success item read from it.
 ///
-/// Every method either consumes one whole item and returns it, or returns an error whose
-/// offset is where that item starts (and leaves the position unspecified).
+/// A packet whose last part is a sequence (or a success item) is handed out before that
+/// part is walked; whoever reads the part to its end records here where it ended, and the
+/// batch (or the sequence whose element it was) continues from there instead of stepping
+/// over the same bytes again. An item is named by the offset where it starts, so a record
+/// is a fact about the message, whoever made it; one that does not match the item waited
+/// for only means stepping over it. One atomic word, so that packets stay `Send` and
+/// `Sync`: where 64-bit atomics are missing (Cortex-M), the word holds 16-bit offsets and
+/// items of larger messages are not recorded (they are stepped over instead).
+#[derive(Debug)]
+pub(crate) struct Frontier(Word);
+
+#[cfg(target_has_atomic = "64")]
+type Word = core::sync::atomic::AtomicU64;
+#[cfg(not(target_has_atomic = "64"))]
+type Word = core::sync::atomic::AtomicU32;
+
+const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
+
+impl Frontier {
+    /// Nothing recorded yet.
+    pub(crate) const fn new() -> Self {
+        Frontier(Word::new(!0))
+    }
+
+    /// The item at `start` ends at `end`.
+    #[inline]
+    pub(crate) fn record(&self, start: u32, end: usize) {
+        #[cfg(target_has_atomic = "64")]
+        self.0.store(u64::from(start) << 32 | end as u64, RELAXED);
+        #[cfg(not(target_has_atomic = "64"))]
+        // A start of 0xffff is the empty word's.
+        if let (Ok(start), Some(len @ 0..0x1_0000)) =
+            (u16::try_from(start), end.checked_sub(start as usize))
+            && start != u16::MAX
+        {
+            self.0.store(u32::from(start) << 16 | len as u32, RELAXED);
+        }
+    }
+
+    /// Where the item at `start` ends, if that was recorded last.
+    #[inline]
+    pub(crate) fn end_of(&self, start: u32) -> Option<usize> {
+        let word = self.0.load(RELAXED);
+        #[cfg(target_has_atomic = "64")]
+        return ((word >> 32) as u32 == start).then_some(word as u32 as usize);
+        #[cfg(not(target_has_atomic = "64"))]
+        return ((word >> 16) == start).then_some(start as usize + (word & 0xffff) as usize);
+    }
+}
+
+impl Default for Frontier {
+    fn default() -> Self {
+        Frontier::new()
+    }
+}
+
+/// A batch's message with its [`Frontier`]: what the packets read from a batch borrow.
+#[derive(Debug)]
+pub(crate) struct Shared<'b> {
+    /// The message.
+    pub(crate) message: &'b [u8],
+    /// Where its lazily read parts ended.
+    pub(crate) frontier: Frontier,
+}
+
+/// Where a lazily read part (a sequence, a success item) reads from: a message alone, or
+/// a batch's, whose frontier it tells where it ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'b> {
+    /// A message read without a batch (or a batch iterated by value).
+    Message(&'b [u8]),
+    /// A batch's message.
+    Batch(&'b Shared<'b>),
+}
+
+impl<'b> Source<'b> {
+    /// The message.
+    #[inline]
+    pub(crate) fn bytes(self) -> &'b [u8] {
+        match self {
+            Source::Message(bytes) => bytes,
+            Source::Batch(shared) => shared.message,
+        }
+    }
+
+    /// A reader at `pos`, inside the packet at offset `packet`.
+    #[inline]
+    pub(crate) fn reader(self, pos: usize, packet: u32) -> Reader<'b> {
+        let mut r = Reader::at(self.bytes(), pos, packet);
+        if let Source::Batch(shared) = self {
+            r.shared = Some(shared);
+        }
+        r
+    }
+
+    /// The frontier, for a batch's message.
+    #[inline]
+    pub(crate) fn frontier(self) -> Option<&'b Frontier> {
+        match self {
+            Source::Message(_) => None,
+            Source::Batch(shared) => Some(&shared.frontier),
+        }
+    }
+}
+
+/// An item left unread by [`Reader::defer`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deferred {
+    /// Where it starts ([`NONE`]: no item).
+    pub(crate) start: u32,
+    /// A sequence (else a success item).
+    pub(crate) seq: bool,
+    /// Its field, named in its errors.
+    pub(crate) field: Field,
+}
+
+impl Deferred {
+    /// No item.
+    pub(crate) const NONE: Deferred = Deferred {
+        start: NONE,
+        seq: false,
+        field: Field::NONE,
+    };
+}
+
+/// A cursor over one message's bytes, with the first error it met.
 #[derive(Debug, Clone)]
 pub struct Reader<'b> {
     input: &'b [u8],
     pos: usize,
+    err: Option<DecodeError>,
     /// The offset of the packet being read ([`NO_PACKET`] outside one). A part read
     /// lazily keeps it, so that its errors can name the packet's message id.
     pub(crate) packet: u32,
-    /// The field being read, which a lazily read part keeps to name in its errors.
+    /// The field being read: an error names it (a lazily read part keeps it too).
     pub(crate) field: Field,
+    /// True when the next item is the last one of everything around it up to the packet
+    /// (or sequence element) being read, all of definite length: a sequence there may be
+    /// left unread ([`Reader::deferred`]), since nothing after it has to be found.
+    pub(crate) tail: bool,
+    /// The offset of the item left unread at the end ([`NONE`] when none was): the
+    /// reader's position is then meaningless, and nothing more may be read.
+    pub(crate) deferred: u32,
+    /// The item left unread is a sequence (else a success item).
+    pub(crate) deferred_seq: bool,
+    /// The field the item left unread is.
+    pub(crate) deferred_field: Field,
+    /// The batch read from, whose frontier lazily read parts tell where they ended;
+    /// `None` when nothing may be left unread.
+    pub(crate) shared: Option<&'b Shared<'b>>,
 }
 
 impl<'b> Reader<'b> {
@@ -62,21 +211,86 @@ impl<'b> Reader<'b> {
     /// not read (it reads as if the input ended there).
     #[inline]
     pub(crate) fn new(input: &'b [u8]) -> Self {
-        Self::at(input, 0, NO_PACKET)
-    }
-
-    /// A reader at `pos` of `input`, inside the packet at offset `packet`.
-    #[inline]
-    pub(crate) fn at(input: &'b [u8], pos: usize, packet: u32) -> Self {
-        let input = match input.get(..u32::MAX as usize) {
+        let input = match input.get(..NONE as usize) {
             Some(capped) => capped,
             None => input,
         };
+        Self::at(input, 0, NO_PACKET)
+    }
+
+    /// A reader at `pos` of `input` (shorter than 4 GiB: one a reader had), inside the
+    /// packet at offset `packet`.
+    #[inline]
+    pub(crate) fn at(input: &'b [u8], pos: usize, packet: u32) -> Self {
         Reader {
             input,
             pos,
+            err: None,
             packet,
             field: Field::NONE,
+            tail: false,
+            deferred: NONE,
+            deferred_seq: false,
+            deferred_field: Field::NONE,
+            shared: None,
+        }
+    }
+
+    /// Leaves the item at `start` unread, for its reader (a sequence: its iteration; else
+    /// a success item: its typing).
+    #[inline]
+    pub(crate) fn defer(&mut self, start: usize, seq: bool) {
+        self.deferred = start as u32;
+        self.deferred_seq = seq;
+        self.deferred_field = self.field;
+    }
+
+    /// Takes what [`Reader::defer`] left: where it starts, whether it is a sequence, its
+    /// field.
+    #[inline]
+    pub(crate) fn take_deferred(&mut self) -> Deferred {
+        Deferred {
+            start: core::mem::replace(&mut self.deferred, NONE),
+            seq: self.deferred_seq,
+            field: self.deferred_field,
+        }
+    }
+
+    /// Moves past the item left unread at `start`: to where its reader recorded that it
+    /// ended, else by stepping over it as it would have been when read (a sequence's
+    /// elements each from where it starts, as `Seq` steps over them).
+    #[inline(never)]
+    pub(crate) fn skip_deferred(&mut self, item: Deferred) {
+        if let Some(end) = self.frontier().and_then(|f| f.end_of(item.start)) {
+            self.pos = end;
+            return;
+        }
+        self.pos = item.start as usize;
+        let outer = core::mem::replace(&mut self.field, item.field);
+        if !item.seq {
+            self.skip();
+        } else {
+            let map = self.peek().is_some_and(|b| b >> 5 == 5);
+            let len = self.container(if map { 5 } else { 4 }, Expected::Array);
+            if let Len::Definite(n) = len {
+                self.skip_items(n.saturating_mul(1 + u64::from(map)));
+            }
+        }
+        self.field = outer;
+    }
+
+    /// Where lazily read parts record their ends (reading from a batch).
+    #[inline]
+    pub(crate) fn frontier(&self) -> Option<&'b Frontier> {
+        self.shared.map(|shared| &shared.frontier)
+    }
+
+    /// What a part read now reads from when it is read later.
+    #[inline]
+    pub(crate) fn source(&self) -> Source<'b> {
+        match self.shared {
+            Some(shared) => Source::Batch(shared),
+            None => Source::Message(self.input),
         }
     }
 
@@ -104,37 +318,99 @@ impl<'b> Reader<'b> {
         self.pos >= self.input.len()
     }
 
+    /// True once a read failed.
+    #[inline(always)]
+    pub(crate) fn failed(&self) -> bool {
+        self.err.is_some()
+    }
+
+    /// The first error, if a read failed.
+    #[inline]
+    pub(crate) fn error(&self) -> Option<DecodeError> {
+        self.err
+    }
+
+    /// Takes the error, so that reading can go on (from a position the caller sets).
+    #[inline]
+    pub(crate) fn take_error(&mut self) -> Option<DecodeError> {
+        self.err.take()
+    }
+
+    /// Replaces the error, if there is one, with `f` of it.
+    #[inline]
+    pub(crate) fn map_error(&mut self, f: impl FnOnce(DecodeError) -> DecodeError) {
+        if let Some(e) = self.err {
+            self.err = Some(f(e));
+        }
+    }
+
+    /// `value`, or the error if a read failed.
+    #[inline]
+    pub(crate) fn result<T>(&self, value: T) -> Result<T, DecodeError> {
+        match self.err {
+            None => Ok(value),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// Records an error of `kind` at `at` in the current field (unless one was recorded
+    /// already) and stops reading.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fail(&mut self, kind: K, at: usize) {
+        self.fail_with(DecodeError::new(kind, at));
+    }
+
+    /// Records `e` in the current field (unless an error was recorded already) and stops
+    /// reading.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fail_with(&mut self, e: DecodeError) {
+        if self.err.is_none() {
+            self.err = Some(e.in_field(self.field));
+        }
+        self.pos = self.input.len();
+    }
+
+    /// Fails as truncated at `at`.
+    #[cold]
+    fn truncated(&mut self, at: usize) {
+        self.fail(K::Truncated, at);
+    }
+
     /// The message id of the packet this reader is in: the second element of the request,
     /// success or error packet (`[type, id, …]`) at offset [`Reader::packet`].
     #[cold]
     pub(crate) fn packet_id(&self) -> Option<i64> {
         let mut r = Reader::at(self.input, self.packet as usize, NO_PACKET);
-        r.array().ok()?;
-        match r.uint().ok()? {
-            0..=2 => r.int().ok(),
-            _ => None,
+        if !matches!(r.peek(), Some(b) if b >> 5 == 4) {
+            return None;
         }
-    }
-
-    /// An error of `kind` at the current position.
-    #[cold]
-    pub(crate) fn err(&self, kind: K) -> DecodeError {
-        DecodeError::new(kind, self.pos)
+        r.array();
+        let id = match r.uint() {
+            0..=2 => r.int(),
+            _ => return None,
+        };
+        (!r.failed()).then_some(id)
     }
 
     /// The next byte, not consumed.
-    #[inline]
-    pub(crate) fn peek(&self) -> Result<u8, DecodeError> {
-        match self.input.get(self.pos) {
-            Some(&b) => Ok(b),
-            None => Err(self.err(K::Truncated)),
-        }
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
     }
 
-    /// The major type (0–7) of the next item, not consumed.
+    /// The major type (0–7) of the next item, not consumed; on truncated input the reader
+    /// fails and this is 7 (a simple value, which every caller refuses).
     #[inline]
-    pub(crate) fn major(&self) -> Result<u8, DecodeError> {
-        Ok(self.peek()? >> 5)
+    pub(crate) fn major(&mut self) -> u8 {
+        match self.peek() {
+            Some(b) => b >> 5,
+            None => {
+                self.truncated(self.pos);
+                7
+            }
+        }
     }
 
     /// The argument of a head of major type `major` with a one- or two-byte encoding
@@ -157,253 +433,280 @@ impl<'b> Reader<'b> {
 
     /// A definite head of major type `major`, in any width; else `expected` is wrong.
     #[inline(always)]
-    pub(crate) fn definite(&mut self, major: u8, expected: Expected) -> Result<u64, DecodeError> {
+    pub(crate) fn definite(&mut self, major: u8, expected: Expected) -> u64 {
         match self.head_fast(major) {
-            Some(n) => Ok(n),
+            Some(n) => n,
             None => self.definite_slow(major, expected),
         }
     }
 
     #[inline(never)]
-    fn definite_slow(&mut self, major: u8, expected: Expected) -> Result<u64, DecodeError> {
-        let b = self.peek()?;
-        if b >> 5 != major {
-            return Err(self.wrong_type(expected));
-        }
-        match self.argument(b)? {
-            Some(n) => Ok(n),
-            None => Err(self.wrong_type(expected)),
+    fn definite_slow(&mut self, major: u8, expected: Expected) -> u64 {
+        match self.head_of(major, expected) {
+            Some(Some(n)) => n,
+            Some(None) => {
+                // Indefinite: integers and tags cannot be.
+                self.pos -= 1;
+                self.wrong_type(expected);
+                0
+            }
+            None => 0,
         }
     }
 
-    /// Reads the head whose initial byte is `b` (at the current position): its argument,
-    /// or `None` for an indefinite length (major types 2–5 only). Consumes nothing on error.
-    pub(crate) fn argument(&mut self, b: u8) -> Result<Option<u64>, DecodeError> {
-        let at = self.pos;
-        let rest = self.input.get(at + 1..).unwrap_or_default();
-        let (n, size) = match b & 0x1f {
-            info @ 0..=23 => (u64::from(info), 1),
-            24 => (
-                u64::from(*rest.first().ok_or_else(|| self.err(K::Truncated))?),
-                2,
-            ),
-            25 => match rest.first_chunk() {
-                Some(a) => (u64::from(u16::from_be_bytes(*a)), 3),
-                None => return Err(self.err(K::Truncated)),
-            },
-            26 => match rest.first_chunk() {
-                Some(a) => (u64::from(u32::from_be_bytes(*a)), 5),
-                None => return Err(self.err(K::Truncated)),
-            },
-            27 => match rest.first_chunk() {
-                Some(a) => (u64::from_be_bytes(*a), 9),
-                None => return Err(self.err(K::Truncated)),
-            },
-            31 if (2..=5).contains(&(b >> 5)) => {
-                self.pos += 1;
-                return Ok(None);
-            }
-            _ => return Err(self.err(K::InvalidCbor)),
+    /// A head of major type `major` in any form: `Some(None)` for an indefinite length,
+    /// `None` when the reader failed (truncated, another type, malformed).
+    #[inline(never)]
+    fn head_of(&mut self, major: u8, expected: Expected) -> Option<Option<u64>> {
+        let Some(b) = self.peek() else {
+            self.truncated(self.pos);
+            return None;
         };
-        self.pos += size;
-        Ok(Some(n))
+        if b >> 5 != major {
+            self.wrong_type(expected);
+            return None;
+        }
+        self.argument(b)
+    }
+
+    /// Reads the head whose initial byte is `b` (at the current position): its argument,
+    /// or `Some(None)` for an indefinite length (major types 2–5 only); `None` when it is
+    /// truncated or malformed (the reader fails at the head).
+    pub(crate) fn argument(&mut self, b: u8) -> Option<Option<u64>> {
+        let at = self.pos;
+        match head(self.input, at, b) {
+            Head::Arg(n, size) => {
+                self.pos += size;
+                Some(Some(n))
+            }
+            Head::Open => {
+                self.pos += 1;
+                Some(None)
+            }
+            Head::Truncated => {
+                self.truncated(at);
+                None
+            }
+            Head::Invalid => {
+                self.fail(K::InvalidCbor, at);
+                None
+            }
+        }
     }
 
     /// An unsigned integer (major type 0), in any encoding width.
     #[inline(always)]
-    pub(crate) fn uint(&mut self) -> Result<u64, DecodeError> {
+    pub(crate) fn uint(&mut self) -> u64 {
         self.definite(0, Expected::UnsignedInteger)
     }
 
     /// An integer (major type 0 or 1) that fits an `i64`.
     #[inline(always)]
-    pub(crate) fn int(&mut self) -> Result<i64, DecodeError> {
+    pub(crate) fn int(&mut self) -> i64 {
         if let Some(n) = self.head_fast(0) {
-            return Ok(n as i64);
+            return n as i64;
         }
         if let Some(n) = self.head_fast(1) {
-            return Ok(-1 - n as i64);
+            return -1 - n as i64;
         }
         // Two-byte arguments: the spec's error codes (`39 7d6e`: -32111).
         if let Some(&[b @ (0x19 | 0x39), hi, lo]) = self.input.get(self.pos..self.pos + 3) {
             self.pos += 3;
             let n = i64::from(u16::from_be_bytes([hi, lo]));
-            return Ok(if b == 0x39 { -1 - n } else { n });
+            return if b == 0x39 { -1 - n } else { n };
         }
         self.int_slow()
     }
 
     #[inline(never)]
-    fn int_slow(&mut self) -> Result<i64, DecodeError> {
+    fn int_slow(&mut self) -> i64 {
         let at = self.pos;
-        let b = self.peek()?;
-        let negative = match b >> 5 {
-            0 => false,
-            1 => true,
-            _ => return Err(self.wrong_type(Expected::Integer)),
-        };
-        let Some(n) = self.argument(b)? else {
-            return Err(self.wrong_type(Expected::Integer));
-        };
-        match i64::try_from(n) {
-            Ok(n) if negative => Ok(-1 - n),
-            Ok(n) => Ok(n),
-            Err(_) => {
+        let negative = matches!(self.peek(), Some(b) if b >> 5 == 1);
+        let major = u8::from(negative);
+        match self.head_of(major, Expected::Integer) {
+            Some(Some(n)) => match i64::try_from(n) {
+                Ok(n) if negative => -1 - n,
+                Ok(n) => n,
+                Err(_) => {
+                    self.fail(K::OutOfRange, at);
+                    0
+                }
+            },
+            Some(None) => {
                 self.pos = at;
-                Err(self.err(K::OutOfRange))
+                self.wrong_type(Expected::Integer);
+                0
             }
+            None => 0,
         }
     }
 
     /// A float of any width (f16, f32, f64).
-    pub(crate) fn f64(&mut self) -> Result<f64, DecodeError> {
+    #[inline(never)]
+    pub(crate) fn f64(&mut self) -> f64 {
         let at = self.pos;
         let rest = self.input.get(at + 1..).unwrap_or_default();
-        match self.peek()? {
-            0xfb => {
-                if let Some(x) = rest.first_chunk() {
-                    self.pos += 9;
-                    return Ok(f64::from_be_bytes(*x));
-                }
+        let (x, size) = match self.peek() {
+            Some(0xfb) => match rest.first_chunk() {
+                Some(x) => (f64::from_be_bytes(*x), 9),
+                None => (0.0, 0),
+            },
+            Some(0xfa) => match rest.first_chunk() {
+                Some(x) => (f64::from(f32::from_be_bytes(*x)), 5),
+                None => (0.0, 0),
+            },
+            // Halves: minicbor converts them (feature `half`).
+            Some(0xf9) => match minicbor::Decoder::new(&self.input[at..]).f64() {
+                Ok(x) => (x, 3),
+                Err(_) => (0.0, 0),
+            },
+            Some(_) => {
+                self.wrong_type(Expected::Float);
+                return 0.0;
             }
-            0xfa => {
-                if let Some(x) = rest.first_chunk() {
-                    self.pos += 5;
-                    return Ok(f64::from(f32::from_be_bytes(*x)));
-                }
-            }
-            0xf9 => {
-                // Halves: minicbor converts them (feature `half`).
-                if let Ok(x) = minicbor::Decoder::new(&self.input[at..]).f64() {
-                    self.pos += 3;
-                    return Ok(x);
-                }
-            }
-            _ => return Err(self.wrong_type(Expected::Float)),
+            None => (0.0, 0),
+        };
+        if size == 0 {
+            self.truncated(at);
         }
-        Err(self.err(K::Truncated))
+        self.pos += size;
+        x
     }
 
     /// A boolean.
-    pub(crate) fn bool(&mut self) -> Result<bool, DecodeError> {
-        match self.peek()? {
-            0xf4 => {
+    pub(crate) fn bool(&mut self) -> bool {
+        match self.peek() {
+            Some(b @ (0xf4 | 0xf5)) => {
                 self.pos += 1;
-                Ok(false)
+                b == 0xf5
             }
-            0xf5 => {
-                self.pos += 1;
-                Ok(true)
+            _ => {
+                self.wrong_type(Expected::Boolean);
+                false
             }
-            _ => Err(self.wrong_type(Expected::Boolean)),
         }
     }
 
     /// A tag number.
     #[inline(always)]
-    pub(crate) fn tag(&mut self) -> Result<u64, DecodeError> {
+    pub(crate) fn tag(&mut self) -> u64 {
         self.definite(6, Expected::Tag)
     }
 
     /// The head of an array.
     #[inline(always)]
-    pub(crate) fn array(&mut self) -> Result<Len, DecodeError> {
+    pub(crate) fn array(&mut self) -> Len {
         self.container(4, Expected::Array)
     }
 
     /// The head of a map.
     #[inline(always)]
-    pub(crate) fn map(&mut self) -> Result<Len, DecodeError> {
+    pub(crate) fn map(&mut self) -> Len {
         self.container(5, Expected::Map)
     }
 
+    /// The head of an array (major 4) or a map (major 5); on failure an empty length.
     #[inline(always)]
-    fn container(&mut self, major: u8, expected: Expected) -> Result<Len, DecodeError> {
+    pub(crate) fn container(&mut self, major: u8, expected: Expected) -> Len {
         if let Some(n) = self.head_fast(major) {
-            return Ok(Len::Definite(n));
+            return Len::Definite(n);
         }
         self.container_slow(major, expected)
     }
 
     #[inline(never)]
-    fn container_slow(&mut self, major: u8, expected: Expected) -> Result<Len, DecodeError> {
-        let b = self.peek()?;
-        if b >> 5 != major {
-            return Err(self.wrong_type(expected));
+    fn container_slow(&mut self, major: u8, expected: Expected) -> Len {
+        match self.head_of(major, expected) {
+            Some(Some(n)) => Len::Definite(n),
+            Some(None) => Len::Indefinite,
+            None => Len::Definite(0),
         }
-        Ok(match self.argument(b)? {
-            Some(n) => Len::Definite(n),
-            None => Len::Indefinite,
-        })
     }
 
-    /// True when `len` has more elements. The break that ends an indefinite container is
-    /// consumed once: `len` then reads as ended, so asking again reads nothing more.
+    /// True when `len` has more elements (never after a failure). The break that ends an
+    /// indefinite container is consumed once: `len` then reads as ended.
     #[inline(always)]
-    pub(crate) fn has_next(&mut self, len: &mut Len) -> Result<bool, DecodeError> {
+    pub(crate) fn has_next(&mut self, len: &mut Len) -> bool {
         match len {
-            Len::Definite(0) => Ok(false),
+            Len::Definite(0) => false,
             Len::Definite(n) => {
                 *n -= 1;
-                Ok(true)
+                !self.failed()
             }
-            Len::Indefinite => {
-                if self.peek()? == BREAK {
+            Len::Indefinite => match self.peek() {
+                Some(BREAK) => {
                     self.pos += 1;
                     *len = Len::Definite(0);
-                    Ok(false)
-                } else {
-                    Ok(true)
+                    false
                 }
-            }
+                Some(_) => !self.failed(),
+                None => {
+                    self.truncated(self.pos);
+                    *len = Len::Definite(0);
+                    false
+                }
+            },
         }
     }
 
     /// The next `len` bytes: the content of a string whose head starts at `head`.
     #[inline]
-    fn take(&mut self, len: u64, head: usize) -> Result<&'b [u8], DecodeError> {
+    fn take(&mut self, len: u64, head: usize) -> &'b [u8] {
         let start = self.pos;
-        let end = usize::try_from(len)
+        match usize::try_from(len)
             .ok()
             .and_then(|l| start.checked_add(l))
             .filter(|&e| e <= self.input.len())
-            .ok_or_else(|| DecodeError::new(K::Truncated, head))?;
-        self.pos = end;
-        Ok(&self.input[start..end])
+        {
+            Some(end) => {
+                self.pos = end;
+                &self.input[start..end]
+            }
+            None => {
+                self.truncated(head);
+                &[]
+            }
+        }
     }
 
     /// A text string, each chunk checked as UTF-8.
     #[inline]
-    pub(crate) fn text(&mut self) -> Result<Chunks<'b, str>, DecodeError> {
+    pub(crate) fn text(&mut self) -> Chunks<'b, str> {
         let at = self.pos;
         if let Some(n) = self.head_fast(3) {
-            let bytes = self.take(n, at)?;
+            let bytes = self.take(n, at);
             return match core::str::from_utf8(bytes) {
-                Ok(s) => Ok(Chunks::One(s)),
-                Err(_) => Err(DecodeError::new(K::InvalidUtf8, at)),
+                Ok(s) => Chunks::One(s),
+                Err(_) => {
+                    self.fail(K::InvalidUtf8, at);
+                    Chunks::One("")
+                }
             };
         }
         self.text_slow()
     }
 
     #[inline(never)]
-    fn text_slow(&mut self) -> Result<Chunks<'b, str>, DecodeError> {
+    fn text_slow(&mut self) -> Chunks<'b, str> {
         let at = self.pos;
-        match self.string(3, Expected::Text)? {
+        match self.string(3, Expected::Text) {
             Chunks::One(last) => match core::str::from_utf8(last) {
-                Ok(s) => Ok(Chunks::One(s)),
-                Err(_) => Err(DecodeError::new(K::InvalidUtf8, at)),
+                Ok(s) => Chunks::One(s),
+                Err(_) => {
+                    self.fail(K::InvalidUtf8, at);
+                    Chunks::One("")
+                }
             },
-            Chunks::Many(bytes) => Ok(Chunks::Many(bytes)),
+            Chunks::Many(bytes) => Chunks::Many(bytes),
         }
     }
 
     /// A byte string.
     #[inline]
-    pub(crate) fn bytes(&mut self) -> Result<Chunks<'b, [u8]>, DecodeError> {
+    pub(crate) fn bytes(&mut self) -> Chunks<'b, [u8]> {
         let at = self.pos;
         if let Some(n) = self.head_fast(2) {
-            return Ok(Chunks::One(self.take(n, at)?));
+            return Chunks::One(self.take(n, at));
         }
         self.string(2, Expected::Bytes)
     }
@@ -412,49 +715,128 @@ impl<'b> Reader<'b> {
     /// one whose chunks are all definite strings of the same major type (for text, each
     /// valid UTF-8). Zero or one chunk gives that chunk's bytes; more give [`Chunks::Many`].
     #[inline(never)]
-    fn string(&mut self, major: u8, expected: Expected) -> Result<Chunks<'b, [u8]>, DecodeError> {
+    fn string(&mut self, major: u8, expected: Expected) -> Chunks<'b, [u8]> {
         let at = self.pos;
-        let b = self.peek()?;
-        if b >> 5 != major {
-            return Err(self.wrong_type(expected));
-        }
-        if let Some(len) = self.argument(b)? {
-            return Ok(Chunks::One(self.take(len, at)?));
+        match self.head_of(major, expected) {
+            Some(Some(len)) => return Chunks::One(self.take(len, at)),
+            Some(None) => {}
+            None => return Chunks::One(&[]),
         }
         let mut last: &'b [u8] = &[];
         let mut chunks = 0usize;
-        while self.peek()? != BREAK {
+        loop {
             let chunk = self.pos;
-            let b = self.peek()?;
+            let b = match self.peek() {
+                Some(BREAK) => break,
+                Some(b) => b,
+                None => {
+                    self.truncated(chunk);
+                    return Chunks::One(&[]);
+                }
+            };
             if b >> 5 != major || b & 0x1f == 31 {
-                return Err(self.err(K::InvalidCbor));
+                self.fail(K::InvalidCbor, chunk);
+                return Chunks::One(&[]);
             }
-            let len = self.argument(b)?.unwrap_or(0);
-            last = self.take(len, chunk)?;
+            let Some(len) = self.argument(b) else {
+                return Chunks::One(&[]);
+            };
+            last = self.take(len.unwrap_or(0), chunk);
             if major == 3 && core::str::from_utf8(last).is_err() {
-                return Err(DecodeError::new(K::InvalidUtf8, chunk));
+                self.fail(K::InvalidUtf8, chunk);
+                return Chunks::One(&[]);
+            }
+            if self.failed() {
+                return Chunks::One(&[]);
             }
             chunks += 1;
         }
         self.pos += 1;
-        Ok(match chunks {
+        match chunks {
             0 | 1 => Chunks::One(last),
             _ => Chunks::Many(&self.input[at..self.pos]),
-        })
-    }
-
-    /// A type-mismatch error at the current position, or the structural error the next
-    /// byte really is (a break or reserved value is malformed CBOR, not a wrong type).
-    #[cold]
-    pub(crate) fn wrong_type(&self, expected: Expected) -> DecodeError {
-        match self.peek() {
-            Err(e) => e,
-            Ok(b) if b == BREAK || (0xfc..=0xfe).contains(&b) || is_reserved_info(b) => {
-                self.err(K::InvalidCbor)
-            }
-            Ok(_) => self.err(K::WrongType(expected)),
         }
     }
+
+    /// Fails with a type mismatch at the current position — or with the structural error
+    /// the next byte really is (a break or reserved value is malformed CBOR, not a wrong
+    /// type; no byte is truncated input).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn wrong_type(&mut self, expected: Expected) {
+        let at = self.pos;
+        let kind = match self.peek() {
+            None => K::Truncated,
+            Some(b) if is_malformed_start(b) => K::InvalidCbor,
+            Some(_) => K::WrongType(expected),
+        };
+        self.fail(kind, at);
+    }
+}
+
+/// A head as [`head`] reads it.
+pub(crate) enum Head {
+    /// A definite argument and the head's size in bytes.
+    Arg(u64, usize),
+    /// An indefinite length (major types 2–5).
+    Open,
+    /// The input ends inside the head.
+    Truncated,
+    /// Reserved additional information, or an indefinite integer, tag or simple value.
+    Invalid,
+}
+
+/// The head whose initial byte `b` is at `at` of `input`.
+#[inline]
+pub(crate) fn head(input: &[u8], at: usize, b: u8) -> Head {
+    let rest = input.get(at + 1..).unwrap_or_default();
+    let arg = |n: Option<u64>, size| match n {
+        Some(n) => Head::Arg(n, size),
+        None => Head::Truncated,
+    };
+    match b & 0x1f {
+        info @ 0..=23 => Head::Arg(u64::from(info), 1),
+        24 => arg(rest.first().map(|&n| u64::from(n)), 2),
+        25 => arg(
+            rest.first_chunk()
+                .map(|a| u64::from(u16::from_be_bytes(*a))),
+            3,
+        ),
+        26 => arg(
+            rest.first_chunk()
+                .map(|a| u64::from(u32::from_be_bytes(*a))),
+            5,
+        ),
+        27 => arg(rest.first_chunk().map(|a| u64::from_be_bytes(*a)), 9),
+        31 if (2..=5).contains(&(b >> 5)) => Head::Open,
+        _ => Head::Invalid,
+    }
+}
+
+/// The integer (major type 0 or 1) at `at` of `input`, in any width, and the size of its
+/// head; `None` when there is none there or it does not fit an `i64`. Reads nothing, fails
+/// nothing: for fast paths that fall back to the general one.
+#[inline(always)]
+pub(crate) fn int_at(input: &[u8], at: usize) -> Option<(i64, usize)> {
+    let b = *input.get(at)?;
+    match b {
+        0x00..=0x17 => return Some((i64::from(b), 1)),
+        0x18 => return Some((i64::from(*input.get(at + 1)?), 2)),
+        0x20..=0x37 => return Some((-1 - i64::from(b - 0x20), 1)),
+        0x40.. => return None,
+        _ => {}
+    }
+    let Head::Arg(arg, size) = head(input, at, b) else {
+        return None;
+    };
+    let n = i64::try_from(arg).ok()?;
+    Some((if b >= 0x20 { -1 - n } else { n }, size))
+}
+
+/// True for bytes that cannot start an item: a break, reserved additional information
+/// (28–30), an indefinite integer or tag, and the reserved simple values `fc`–`fe`.
+pub(crate) const fn is_malformed_start(b: u8) -> bool {
+    b == BREAK || matches!(b, 0xfc..=0xfe) || is_reserved_info(b)
 }
 
 /// Additional-information values 28–30 are reserved in every major type; 31 (indefinite)

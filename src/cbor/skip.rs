@@ -6,8 +6,8 @@
 //! validity: a text string's UTF-8 is checked when the text is read as text, so no byte is
 //! checked twice.
 
-use super::reader::{BREAK, MAX_DEPTH, Reader};
-use crate::error::{DecodeError, DecodeErrorKind as K};
+use super::reader::{BREAK, Head, MAX_DEPTH, Reader, head};
+use crate::error::DecodeErrorKind as K;
 
 /// Items left at a level that runs until a break.
 const UNTIL_BREAK: u32 = u32::MAX;
@@ -15,28 +15,41 @@ const UNTIL_BREAK: u32 = u32::MAX;
 impl<'b> Reader<'b> {
     /// Skips one data item of any type.
     #[inline]
-    pub(crate) fn skip(&mut self) -> Result<(), DecodeError> {
+    pub(crate) fn skip(&mut self) {
         // One-byte scalars (small integers, simple values) inline, the rest out of line.
-        match self.peek()? {
-            0x00..=0x17 | 0x20..=0x37 | 0xe0..=0xf7 => {
+        match self.peek() {
+            Some(0x00..=0x17 | 0x20..=0x37 | 0xe0..=0xf7) => {
                 self.set_position(self.position() + 1);
-                Ok(())
             }
             _ => self.skip_items(1),
         }
     }
 
-    /// Skips one item and returns its bytes.
-    pub(crate) fn raw(&mut self) -> Result<&'b [u8], DecodeError> {
+    /// Skips one item and returns its bytes (empty when the reader failed).
+    pub(crate) fn raw(&mut self) -> &'b [u8] {
         let start = self.position();
-        self.skip()?;
-        Ok(&self.input()[start..self.position()])
+        self.skip();
+        match self.failed() {
+            true => &[],
+            false => &self.input()[start..self.position()],
+        }
     }
 
-    /// Skips `count` items. Each may nest up to [`MAX_DEPTH`] levels. On error the position
-    /// is unspecified.
+    /// Skips `count` items. Each may nest up to [`MAX_DEPTH`] levels.
     #[inline(never)]
-    pub(crate) fn skip_items(&mut self, count: u64) -> Result<(), DecodeError> {
+    pub(crate) fn skip_items(&mut self, count: u64) {
+        match self.walk(count) {
+            Ok(end) => self.set_position(end),
+            Err((kind, at)) => self.fail(kind, at),
+        }
+    }
+
+    /// Steps over `count` items from the current position; where they end, or what is
+    /// wrong where. Does not move the reader.
+    fn walk(&self, count: u64) -> Result<usize, (K, usize)> {
+        if self.failed() {
+            return Ok(self.position());
+        }
         let input = self.input();
         let mut pos = self.position();
         // The items left at each enclosing level; `left` is the current level's.
@@ -47,15 +60,14 @@ impl<'b> Reader<'b> {
         loop {
             if left == 0 {
                 if depth == 0 {
-                    self.set_position(pos);
-                    return Ok(());
+                    return Ok(pos);
                 }
                 depth -= 1;
                 left = parents[depth];
                 continue;
             }
             let Some(&b) = input.get(pos) else {
-                return Err(fail(K::Truncated, pos));
+                return Err((K::Truncated, pos));
             };
             // Fast path: an item whose size its initial byte gives (integers, short strings,
             // simple values, floats) at a definite level.
@@ -64,7 +76,7 @@ impl<'b> Reader<'b> {
                 left -= 1;
                 pos += step;
                 if pos > input.len() {
-                    return Err(fail(K::Truncated, pos - step));
+                    return Err((K::Truncated, pos - step));
                 }
                 continue;
             }
@@ -81,7 +93,7 @@ impl<'b> Reader<'b> {
                 && input.get(pos + 1..pos + 3) == Some(&[0x25, 0x50][..])
             {
                 if pos + 19 > input.len() {
-                    return Err(fail(K::Truncated, pos + 2));
+                    return Err((K::Truncated, pos + 2));
                 }
                 pos += 19;
                 continue;
@@ -89,7 +101,7 @@ impl<'b> Reader<'b> {
             // Third: a short definite array or map (`83`, `a2`).
             if matches!(b, 0x81..=0x97 | 0xa1..=0xb7) {
                 if depth >= MAX_DEPTH {
-                    return Err(fail(K::TooDeep, pos));
+                    return Err((K::TooDeep, pos));
                 }
                 let n = u32::from(b & 0x1f);
                 parents[depth] = left;
@@ -106,7 +118,7 @@ impl<'b> Reader<'b> {
                 1 => u64::from(b & 0x1f),
                 size => match argument(input, at, size) {
                     Some(arg) => arg,
-                    None => return Err(fail(K::Truncated, at)),
+                    None => return Err((K::Truncated, at)),
                 },
             };
             let items = match head & CLASS {
@@ -114,7 +126,7 @@ impl<'b> Reader<'b> {
                 STRING => {
                     pos = match string_end(input, pos, arg) {
                         Some(end) => end,
-                        None => return Err(fail(K::Truncated, at)),
+                        None => return Err((K::Truncated, at)),
                     };
                     continue;
                 }
@@ -128,13 +140,13 @@ impl<'b> Reader<'b> {
                 OPEN => UNTIL_BREAK,
                 // `f8 xx`: values below 32 must use the short form.
                 SIMPLE if arg >= 32 => continue,
-                _ => return Err(fail(K::InvalidCbor, at)),
+                _ => return Err((K::InvalidCbor, at)),
             };
             if items == 0 {
                 continue;
             }
             if depth >= MAX_DEPTH {
-                return Err(fail(K::TooDeep, at));
+                return Err((K::TooDeep, at));
             }
             parents[depth] = left;
             depth += 1;
@@ -242,11 +254,6 @@ fn clamp(n: u64) -> u32 {
     n.min(u64::from(UNTIL_BREAK - 1)) as u32
 }
 
-#[cold]
-fn fail(kind: K, at: usize) -> DecodeError {
-    DecodeError::new(kind, at)
-}
-
 /// Where a string of `len` bytes from `pos` ends, if the input holds it.
 #[inline(always)]
 fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
@@ -258,22 +265,22 @@ fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
 
 /// Where the chunks of an indefinite string of major type `major` from `pos` end (after
 /// the break): each chunk a definite string of the same major type.
-fn chunks_end(input: &[u8], mut pos: usize, major: u8) -> Result<usize, DecodeError> {
+fn chunks_end(input: &[u8], mut pos: usize, major: u8) -> Result<usize, (K, usize)> {
     loop {
         let Some(&b) = input.get(pos) else {
-            return Err(fail(K::Truncated, pos));
+            return Err((K::Truncated, pos));
         };
         if b == BREAK {
             return Ok(pos + 1);
         }
         if b >> 5 != major {
-            return Err(fail(K::InvalidCbor, pos));
+            return Err((K::InvalidCbor, pos));
         }
-        let mut r = Reader::at(input, pos, super::NO_PACKET);
-        let len = match r.argument(b)? {
-            Some(len) => len,
-            None => return Err(fail(K::InvalidCbor, pos)),
+        let (len, size) = match head(input, pos, b) {
+            Head::Arg(len, size) => (len, size),
+            Head::Truncated => return Err((K::Truncated, pos)),
+            Head::Open | Head::Invalid => return Err((K::InvalidCbor, pos)),
         };
-        pos = string_end(input, r.position(), len).ok_or_else(|| fail(K::Truncated, pos))?;
+        pos = string_end(input, pos + size, len).ok_or((K::Truncated, pos))?;
     }
 }

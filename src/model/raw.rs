@@ -17,11 +17,11 @@ impl<'b> Raw<'b> {
     /// Checks that `bytes` hold exactly one well-formed data item.
     pub fn new(bytes: &'b [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        r.skip()?;
-        if r.position() < bytes.len() {
-            return Err(r.err(DecodeErrorKind::TrailingBytes));
+        r.skip();
+        if !r.failed() && r.position() < bytes.len() {
+            r.fail(DecodeErrorKind::TrailingBytes, r.position());
         }
-        Ok(Raw(bytes))
+        r.result(Raw(bytes))
     }
 
     /// The item's bytes.
@@ -33,8 +33,8 @@ impl<'b> Raw<'b> {
 impl<'b> Cbor<'b> for Raw<'b> {
     const EMPTY: Self = Raw(&[0xf6]);
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        r.raw().map(Raw)
+    fn read(r: &mut Reader<'b>) -> Self {
+        Raw(r.raw())
     }
 
     fn write(&self, w: &mut Writer<'_>) {

@@ -9,7 +9,6 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 
 use crate::cbor::{Cbor, ChunkIter, Chunks, Reader, Writer};
-use crate::error::DecodeError;
 
 /// A text string borrowed from a message: one `&str`, or chunks of one.
 ///
@@ -333,8 +332,9 @@ impl fmt::Debug for Bytes<'_> {
 impl<'b> Cbor<'b> for Text<'b> {
     const EMPTY: Self = Text::EMPTY;
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        r.text().map(Text)
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Self {
+        Text(r.text())
     }
 
     fn write(&self, w: &mut Writer<'_>) {
@@ -353,8 +353,9 @@ impl<'b> Cbor<'b> for Text<'b> {
 impl<'b> Cbor<'b> for Bytes<'b> {
     const EMPTY: Self = Bytes::EMPTY;
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        r.bytes().map(Bytes)
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Self {
+        Bytes(r.bytes())
     }
 
     fn write(&self, w: &mut Writer<'_>) {

@@ -8,9 +8,10 @@
 
 use core::time::Duration;
 
-use crate::cbor::{Cbor, Len, Reader, Writer};
+use crate::cbor::{Cbor, Len, Reader, Writer, int_at, is_malformed_start};
+use crate::error::DecodeErrorKind;
+use crate::error::Expected;
 use crate::error::field::Field;
-use crate::error::{DecodeError, DecodeErrorKind, Expected};
 
 /// A point in time, in seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,126 +108,145 @@ impl TimePoint {
             TimePoint::Infinite { negative: false } => f64::INFINITY,
         }
     }
+}
 
-    /// A time point from a number of seconds (tag 1's content, or a bare number).
-    fn from_number(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let at = r.position();
-        match r.major()? {
-            0 | 1 => r.int().map(TimePoint::Seconds),
-            7 => {
-                let x = r.f64()?;
-                if x.is_nan() {
-                    Err(DecodeError::new(DecodeErrorKind::InvalidValue, at))
-                } else if x.is_infinite() {
-                    Ok(TimePoint::Infinite { negative: x < 0.0 })
-                } else {
-                    Ok(TimePoint::FloatSeconds(x))
-                }
+/// Any time point but the documented form's minimal encoding, with the errors: one path
+/// for `1(n)`, `1(x)`, a bare number, `1001({4: 4([e, m])})` and `1001({1: n})`.
+#[inline(never)]
+fn read_general(r: &mut Reader<'_>) -> TimePoint {
+    let outer = core::mem::replace(&mut r.field, Field::TIME_POINT);
+    let at = r.position();
+    let t = match r.peek() {
+        Some(b) if b >> 5 == 6 => match r.tag() {
+            EPOCH_TAG => number(r),
+            EXTENDED_TIME_TAG => extended(r),
+            _ => wrong(r, Expected::TimePoint, at),
+        },
+        _ => number(r),
+    };
+    r.field = outer;
+    t
+}
+
+/// Fails with a wrong type at `at` (unless the reader failed already).
+#[cold]
+fn wrong(r: &mut Reader<'_>, expected: Expected, at: usize) -> TimePoint {
+    r.fail(DecodeErrorKind::WrongType(expected), at);
+    TimePoint::EMPTY
+}
+
+/// A number of seconds (tag 1's content, 1001's key 1, or a bare number).
+fn number(r: &mut Reader<'_>) -> TimePoint {
+    let at = r.position();
+    match r.peek().map(|b| b >> 5) {
+        Some(0 | 1) => TimePoint::Seconds(r.int()),
+        Some(7) => {
+            let x = r.f64();
+            if x.is_nan() {
+                r.fail(DecodeErrorKind::InvalidValue, at);
+                TimePoint::EMPTY
+            } else if x.is_infinite() {
+                TimePoint::Infinite { negative: x < 0.0 }
+            } else {
+                TimePoint::FloatSeconds(x)
             }
-            _ => Err(r.wrong_type(Expected::TimePoint)),
+        }
+        _ => {
+            r.wrong_type(Expected::TimePoint);
+            TimePoint::EMPTY
         }
     }
+}
 
-    /// The map of tag 1001: key 4 (decimal fraction) or key 1 (base time), not both.
-    fn from_extended(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let at = r.position();
-        let mut len = r.map()?;
-        let mut found: Option<TimePoint> = None;
-        while r.has_next(&mut len)? {
-            let key_at = r.position();
-            let key = if matches!(r.major()?, 0 | 1) {
-                Some(r.int()?)
-            } else {
-                None
-            };
-            let value = match key {
-                Some(4) => Some(decimal_fraction(r)?),
-                Some(1) => Some(TimePoint::from_number(r)?),
-                _ => {
-                    if key.is_none() {
-                        r.skip()?;
-                    }
-                    r.skip()?;
-                    None
-                }
-            };
-            if let Some(v) = value {
-                if found.is_some() {
-                    let key = key.unwrap_or_default() as u64;
-                    return Err(DecodeError::new(DecodeErrorKind::DuplicateKey(key), key_at));
-                }
-                found = Some(v);
+/// The map of tag 1001: key 4 (decimal fraction) or key 1 (base time), not both; other
+/// keys skipped.
+fn extended(r: &mut Reader<'_>) -> TimePoint {
+    let at = r.position();
+    let mut len = r.map();
+    let mut found: Option<TimePoint> = None;
+    while r.has_next(&mut len) {
+        let key_at = r.position();
+        let key = match r.peek().map(|b| b >> 5) {
+            Some(0 | 1) => r.int(),
+            _ => {
+                r.skip();
+                -1
             }
+        };
+        let value = match key {
+            4 => decimal_fraction(r),
+            1 => number(r),
+            _ => {
+                r.skip();
+                continue;
+            }
+        };
+        if found.is_some() {
+            r.fail(DecodeErrorKind::DuplicateKey(key as u64), key_at);
         }
-        found.ok_or_else(|| DecodeError::new(DecodeErrorKind::MissingKey(4), at))
+        found = Some(value);
+    }
+    match found {
+        Some(t) => t,
+        None => {
+            r.fail(DecodeErrorKind::MissingKey(4), at);
+            TimePoint::EMPTY
+        }
     }
 }
 
 /// `4([exponent, mantissa])`, RFC 8949 §3.4.4.
-fn decimal_fraction(r: &mut Reader<'_>) -> Result<TimePoint, DecodeError> {
+fn decimal_fraction(r: &mut Reader<'_>) -> TimePoint {
     let at = r.position();
-    match r.tag() {
-        Ok(DECIMAL_FRACTION_TAG) => {}
-        Err(e) if e.is_fatal() => return Err(e),
+    match r.peek() {
+        Some(b) if b >> 5 == 6 => {
+            if r.tag() != DECIMAL_FRACTION_TAG {
+                return wrong(r, Expected::DecimalFraction, at);
+            }
+        }
+        Some(b) if !is_malformed_start(b) => return wrong(r, Expected::DecimalFraction, at),
         _ => {
-            let expected = DecodeErrorKind::WrongType(Expected::DecimalFraction);
-            return Err(DecodeError::new(expected, at));
+            r.wrong_type(Expected::DecimalFraction);
+            return TimePoint::EMPTY;
         }
     }
     // Errors about the pair point at its array.
     let pair_at = r.position();
-    let not_a_pair = || {
-        DecodeError::new(
-            DecodeErrorKind::WrongType(Expected::ExponentMantissa),
-            pair_at,
-        )
-    };
-    let mut parts = r.array()?;
-    if parts != Len::Definite(2) && parts != Len::Indefinite {
-        return Err(not_a_pair());
-    }
-    let mut next = |r: &mut Reader<'_>| -> Result<i64, DecodeError> {
-        if r.has_next(&mut parts)? {
-            r.int()
-        } else {
-            Err(not_a_pair())
+    let mut parts = r.array();
+    let mut ints = [0i64; 2];
+    let mut n = 0;
+    if matches!(parts, Len::Definite(2) | Len::Indefinite) {
+        while n < 2 && r.has_next(&mut parts) {
+            ints[n] = r.int();
+            n += 1;
         }
-    };
-    let exponent = next(r)?;
-    let mantissa = next(r)?;
-    if r.has_next(&mut parts)? {
-        return Err(not_a_pair());
     }
-    Ok(TimePoint::Decimal { exponent, mantissa })
+    if n < 2 || r.has_next(&mut parts) {
+        return wrong(r, Expected::ExponentMantissa, pair_at);
+    }
+    TimePoint::Decimal {
+        exponent: ints[0],
+        mantissa: ints[1],
+    }
 }
 
 impl<'b> Cbor<'b> for TimePoint {
     const EMPTY: Self = TimePoint::Seconds(0);
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Self {
         let at = r.position();
         // Fast path: the documented form, `1001({4: 4([exponent, mantissa])})`.
         const DECIMAL: [u8; 7] = [0xd9, 0x03, 0xe9, 0xa1, 0x04, 0xc4, 0x82];
-        if r.input().get(at..at + 7) == Some(&DECIMAL[..]) {
-            r.set_position(at + 7);
-            if let (Ok(exponent), Ok(mantissa)) = (r.int(), r.int()) {
-                return Ok(TimePoint::Decimal { exponent, mantissa });
-            }
-            // Errors come from the general path, which says where.
-            r.set_position(at);
+        let input = r.input();
+        if input.get(at..at + 7) == Some(&DECIMAL[..])
+            && let Some((exponent, e)) = int_at(input, at + 7)
+            && let Some((mantissa, m)) = int_at(input, at + 7 + e)
+        {
+            r.set_position(at + 7 + e + m);
+            return TimePoint::Decimal { exponent, mantissa };
         }
-        let t = match r.major()? {
-            6 => match r.tag()? {
-                EPOCH_TAG => TimePoint::from_number(r),
-                EXTENDED_TIME_TAG => TimePoint::from_extended(r),
-                _ => Err(DecodeError::new(
-                    DecodeErrorKind::WrongType(Expected::TimePoint),
-                    at,
-                )),
-            },
-            _ => TimePoint::from_number(r),
-        };
-        t.map_err(|e| e.in_field(Field::TIME_POINT))
+        read_general(r)
     }
 
     fn write(&self, w: &mut Writer<'_>) {

@@ -9,8 +9,8 @@
 pub use uuid::Uuid;
 
 use super::text::{Bytes, Text};
-use crate::cbor::{Cbor, Reader, Writer};
-use crate::error::{DecodeError, DecodeErrorKind};
+use crate::cbor::{Cbor, Reader, Writer, is_malformed_start};
+use crate::error::DecodeErrorKind;
 
 /// The CBOR tag for a UUID (RFC 9562 / IANA registry).
 pub const UUID_TAG: u64 = 37;
@@ -21,7 +21,8 @@ const HEAD: [u8; 3] = [0xd8, 0x25, 0x50];
 impl<'b> Cbor<'b> for Uuid {
     const EMPTY: Self = Uuid::nil();
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Self {
         // Fast path: the canonical form every real peer sends.
         let at = r.position();
         if let Some(item) = r.input().get(at..at + 19)
@@ -29,7 +30,7 @@ impl<'b> Cbor<'b> for Uuid {
             && let Some(bytes) = item.last_chunk::<16>()
         {
             r.set_position(at + 19);
-            return Ok(Uuid::from_bytes(*bytes));
+            return Uuid::from_bytes(*bytes);
         }
         read_other(r)
     }
@@ -42,39 +43,56 @@ impl<'b> Cbor<'b> for Uuid {
 
 /// Every form but the canonical one, and the errors.
 #[inline(never)]
-fn read_other(r: &mut Reader<'_>) -> Result<Uuid, DecodeError> {
+fn read_other(r: &mut Reader<'_>) -> Uuid {
     let at = r.position();
-    let invalid = || DecodeError::new(DecodeErrorKind::InvalidUuid, at);
-    // A break or reserved byte is malformed CBOR; any other item is a bad UUID.
-    let structural = |r: &Reader<'_>| match r.wrong_type(crate::error::Expected::Tag) {
-        e if e.is_fatal() => e,
-        _ => invalid(),
-    };
-    if r.major()? != 6 {
-        return Err(structural(r));
-    }
-    if r.tag()? != UUID_TAG {
-        return Err(invalid());
-    }
-    match r.major()? {
-        2 => Bytes::read(r)?
-            .copy_exact::<16>()
-            .map(Uuid::from_bytes)
-            .ok_or_else(invalid),
-        3 => {
-            let text = Text::read(r)?;
-            let mut digits = [0u8; 36];
-            let mut len = 0;
-            for chunk in text.chunks() {
-                let dst = digits.get_mut(len..len + chunk.len()).ok_or_else(invalid)?;
-                dst.copy_from_slice(chunk.as_bytes());
-                len += chunk.len();
+    if r.peek().is_some_and(|b| b >> 5 == 6) {
+        let tag = r.tag();
+        if tag == UUID_TAG && !r.failed() {
+            match r.peek() {
+                Some(b) if b >> 5 == 2 => {
+                    let bytes = Bytes::read(r);
+                    if let Some(bytes) = bytes.copy_exact::<16>() {
+                        return Uuid::from_bytes(bytes);
+                    }
+                }
+                Some(b) if b >> 5 == 3 => {
+                    if let Some(uuid) = from_text(Text::read(r)) {
+                        return uuid;
+                    }
+                }
+                _ => return structural(r, at),
             }
-            if len != 32 && len != 36 {
-                return Err(invalid());
-            }
-            Uuid::try_parse_ascii(&digits[..len]).map_err(|_| invalid())
         }
-        _ => Err(structural(r)),
+        r.fail(DecodeErrorKind::InvalidUuid, at);
+        return Uuid::nil();
     }
+    structural(r, at)
+}
+
+/// The 32 hex digits or 36 hyphenated characters of `text`, as a UUID.
+fn from_text(text: Text<'_>) -> Option<Uuid> {
+    let mut digits = [0u8; 36];
+    let mut len = 0;
+    for chunk in text.chunks() {
+        let dst = digits.get_mut(len..len + chunk.len())?;
+        dst.copy_from_slice(chunk.as_bytes());
+        len += chunk.len();
+    }
+    if len != 32 && len != 36 {
+        return None;
+    }
+    Uuid::try_parse_ascii(&digits[..len]).ok()
+}
+
+/// Fails where the UUID (at `at`) should be: a break or reserved byte at the position is
+/// malformed CBOR, no byte truncated input, and any other item not a UUID.
+#[cold]
+fn structural(r: &mut Reader<'_>, at: usize) -> Uuid {
+    let pos = r.position();
+    match r.peek() {
+        None => r.fail(DecodeErrorKind::Truncated, pos),
+        Some(b) if is_malformed_start(b) => r.fail(DecodeErrorKind::InvalidCbor, pos),
+        Some(_) => r.fail(DecodeErrorKind::InvalidUuid, at),
+    }
+    Uuid::nil()
 }

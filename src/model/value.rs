@@ -9,7 +9,7 @@ use super::text::{Bytes, Text};
 use super::time::{EPOCH_TAG, EXTENDED_TIME_TAG, TimePoint};
 use super::uuid::{UUID_TAG, Uuid};
 use crate::cbor::{Cbor, Reader, Writer};
-use crate::error::{DecodeError, ErrorCode, Expected};
+use crate::error::{DecodeErrorKind, ErrorCode, Expected};
 
 /// An attribute value of any of the spec's data types (spec 7.9), borrowed from the input.
 ///
@@ -42,36 +42,44 @@ pub enum Value<'b> {
 impl<'b> Cbor<'b> for Value<'b> {
     const EMPTY: Self = Value::Null;
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'b>) -> Self {
         let at = r.position();
-        Ok(match r.peek()? {
-            0x00..=0x1b => match r.uint()? {
+        let Some(b) = r.peek() else {
+            r.fail(DecodeErrorKind::Truncated, at);
+            return Value::Null;
+        };
+        match b {
+            0x00..=0x1b => match r.uint() {
                 n if n <= i64::MAX as u64 => Value::Int(n as i64),
                 n => Value::UInt(n),
             },
-            0x20..=0x3b => match r.int() {
-                Ok(n) => Value::Int(n),
-                Err(_) => Value::Other(Raw::read(r)?),
-            },
-            0x40..=0x5f => Value::Bytes(Bytes::read(r)?),
-            0x60..=0x7f => Value::Text(Text::read(r)?),
+            // Below i64::MIN: kept as it came.
+            0x3b if r.input().get(at + 1).is_some_and(|&hi| hi >= 0x80) => {
+                Value::Other(Raw::read(r))
+            }
+            0x20..=0x3b => Value::Int(r.int()),
+            0x40..=0x5f => Value::Bytes(Bytes::read(r)),
+            0x60..=0x7f => Value::Text(Text::read(r)),
             0xc0..=0xdb => {
-                let tag = r.tag()?;
+                let tag = r.tag();
+                if r.failed() {
+                    return Value::Null;
+                }
                 r.set_position(at);
                 match tag {
-                    UUID_TAG => Value::Uuid(Uuid::read(r)?),
-                    EPOCH_TAG | EXTENDED_TIME_TAG => Value::Time(TimePoint::read(r)?),
-                    _ => Value::Other(Raw::read(r)?),
+                    UUID_TAG => Value::Uuid(Uuid::read(r)),
+                    EPOCH_TAG | EXTENDED_TIME_TAG => Value::Time(TimePoint::read(r)),
+                    _ => Value::Other(Raw::read(r)),
                 }
             }
-            0xf4 | 0xf5 => Value::Bool(r.bool()?),
+            0xf4 | 0xf5 => Value::Bool(r.bool()),
             0xf6 => {
                 r.set_position(at + 1);
                 Value::Null
             }
-            0xf9..=0xfb => Value::Float(r.f64()?),
-            _ => Value::Other(Raw::read(r)?),
-        })
+            0xf9..=0xfb => Value::Float(r.f64()),
+            _ => Value::Other(Raw::read(r)),
+        }
     }
 
     fn write(&self, w: &mut Writer<'_>) {
@@ -151,20 +159,17 @@ impl From<Uuid> for AttributeId {
 impl<'b> Cbor<'b> for AttributeId {
     const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
+    #[inline]
+    fn read(r: &mut Reader<'b>) -> Self {
         // Fast path: a standard attribute's one-byte number.
         let at = r.position();
         if let Some(&b) = r.input().get(at)
             && b < 0x18
         {
             r.set_position(at + 1);
-            return Ok(AttributeId::Standard(Attribute::from_u64(u64::from(b))));
+            return AttributeId::Standard(Attribute::from_u64(u64::from(b)));
         }
-        match r.major()? {
-            0 => Attribute::read(r).map(AttributeId::Standard),
-            6 => Uuid::read(r).map(AttributeId::Uuid),
-            _ => Err(r.wrong_type(Expected::AttributeId)),
-        }
+        read_attribute_id(r)
     }
 
     fn write(&self, w: &mut Writer<'_>) {
@@ -175,6 +180,19 @@ impl<'b> Cbor<'b> for AttributeId {
     }
 
     arbitrary_element!();
+}
+
+/// An attribute id in any other form: a longer number, or a UUID.
+#[inline(never)]
+fn read_attribute_id(r: &mut Reader<'_>) -> AttributeId {
+    match r.peek().map(|b| b >> 5) {
+        Some(0) => AttributeId::Standard(Attribute::read(r)),
+        Some(6) => AttributeId::Uuid(Uuid::read(r)),
+        _ => {
+            r.wrong_type(Expected::AttributeId);
+            AttributeId::EMPTY
+        }
+    }
 }
 
 impl fmt::Display for AttributeId {
@@ -189,8 +207,8 @@ impl fmt::Display for AttributeId {
 impl<'b> Cbor<'b> for ErrorCode {
     const EMPTY: Self = ErrorCode::Other(0);
 
-    fn read(r: &mut Reader<'b>) -> Result<Self, DecodeError> {
-        r.int().map(ErrorCode::from_i64)
+    fn read(r: &mut Reader<'b>) -> Self {
+        ErrorCode::from_i64(r.int())
     }
     fn write(&self, w: &mut Writer<'_>) {
         w.int(self.code());

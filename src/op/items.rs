@@ -59,9 +59,9 @@ int_map! {
 pub(crate) trait Item<'b>: Sized {
     /// A placeholder, overwritten by [`Item::read_item`].
     const EMPTY_ITEM: Self;
-    /// Reads the item into `self`; `r` is `None` when the packet has none, which would be
-    /// at `at`.
-    fn read_item(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError>;
+    /// Reads the item into `self` from `r`; `present` is false when the packet has none,
+    /// which would be at `at`.
+    fn read_item(&mut self, r: &mut Reader<'b>, present: bool, at: usize);
     /// True when the success packet carries a 3rd element.
     fn has_item(&self) -> bool;
     /// Writes the 3rd element (only called when [`Item::has_item`]).
@@ -75,10 +75,11 @@ pub(crate) trait Item<'b>: Sized {
 /// A required item.
 impl<'b, T: Cbor<'b>> Item<'b> for T {
     const EMPTY_ITEM: Self = T::EMPTY;
-    fn read_item(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError> {
-        match r {
-            Some(r) => self.read_into(r),
-            None => Err(DecodeError::new(DecodeErrorKind::Missing, at).in_field(Field::ITEM)),
+    fn read_item(&mut self, r: &mut Reader<'b>, present: bool, at: usize) {
+        if present {
+            self.read_into(r);
+        } else {
+            missing(r, at);
         }
     }
     fn has_item(&self) -> bool {
@@ -92,12 +93,19 @@ impl<'b, T: Cbor<'b>> Item<'b> for T {
     }
 }
 
+/// Fails: the required item at `at` is absent.
+#[cold]
+fn missing(r: &mut Reader<'_>, at: usize) {
+    let outer = core::mem::replace(&mut r.field, Field::ITEM);
+    r.fail(DecodeErrorKind::Missing, at);
+    r.field = outer;
+}
+
 /// An item that may be absent (subscribe's: unconfirmed in the docs, discrepancies D10).
 impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
     const EMPTY_ITEM: Self = None;
-    fn read_item(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
-        *self = r.map(T::read).transpose()?;
-        Ok(())
+    fn read_item(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
+        *self = present.then(|| T::read(r));
     }
     fn has_item(&self) -> bool {
         self.is_some()
@@ -113,11 +121,13 @@ impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
 }
 
 /// No item (`[1, id]`): write, unsubscribe, resume, suspend, shutdown, close_sub_session.
-/// An item sent anyway is ignored.
+/// An item sent anyway is stepped over and ignored.
 impl<'b> Item<'b> for () {
     const EMPTY_ITEM: Self = ();
-    fn read_item(&mut self, _: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
-        Ok(())
+    fn read_item(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
+        if present {
+            r.skip();
+        }
     }
     fn has_item(&self) -> bool {
         false

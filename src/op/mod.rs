@@ -65,21 +65,21 @@ macro_rules! operations {
             }
 
             /// Reads the parameters of `opcode` into `self` from the packet's 4th element
-            /// (`None` when absent); `at` is where that element is or would be. The
-            /// parameters are built in place, not copied there.
+            /// (`present` false when absent); `at` is where that element is or would be.
+            /// The parameters are built in place, not copied there.
             #[inline(never)]
             pub(crate) fn read_into(
                 &mut self,
                 opcode: Opcode,
-                r: Option<&mut Reader<'b>>,
+                r: &mut Reader<'b>,
+                present: bool,
                 at: usize,
-            ) -> Result<(), DecodeError> {
+            ) {
                 match opcode {
                     $( Opcode::$variant => {
                         *self = Command::$variant(<$params as Params<'b>>::EMPTY_PARAMS);
-                        match self {
-                            Command::$variant(p) => p.read_params(r, at),
-                            _ => Ok(()),
+                        if let Command::$variant(p) = self {
+                            p.read_params(r, present, at);
                         }
                     } )*
                 }
@@ -138,21 +138,21 @@ macro_rules! operations {
                 }
             }
 
-            /// Reads an item (`None` when absent) as the response to `opcode` into
-            /// `self`; `at` is where the item is or would be, for errors.
+            /// Reads an item (`present` false when absent) as the response to `opcode`
+            /// into `self`; `at` is where the item is or would be, for errors.
             #[inline(never)]
             pub(crate) fn read_into(
                 &mut self,
                 opcode: Opcode,
-                r: Option<&mut Reader<'b>>,
+                r: &mut Reader<'b>,
+                present: bool,
                 at: usize,
-            ) -> Result<(), DecodeError> {
+            ) {
                 match opcode {
                     $( Opcode::$variant => {
                         *self = Response::$variant(<$item as Item<'b>>::EMPTY_ITEM);
-                        match self {
-                            Response::$variant(i) => i.read_item(r, at),
-                            _ => Ok(()),
+                        if let Response::$variant(i) = self {
+                            i.read_item(r, present, at);
                         }
                     } )*
                 }
@@ -161,12 +161,13 @@ macro_rules! operations {
             /// Reads an item as [`Response::read_into`], into a new response.
             pub(crate) fn read(
                 opcode: Opcode,
-                r: Option<&mut Reader<'b>>,
+                r: &mut Reader<'b>,
+                present: bool,
                 at: usize,
-            ) -> Result<Self, DecodeError> {
+            ) -> Self {
                 let mut response = Response::Write(());
-                response.read_into(opcode, r, at)?;
-                Ok(response)
+                response.read_into(opcode, r, present, at);
+                response
             }
 
             /// True when the success packet carries an item.
@@ -233,10 +234,10 @@ impl<'b> Command<'b> {
     /// element's bytes (`None` when the request has none). Offsets in errors are relative to
     /// `params`. Requests in a message are decoded by [`Batch`](crate::Batch).
     pub fn decode_params(opcode: Opcode, params: Option<&'b [u8]>) -> Result<Self, DecodeError> {
-        standalone(params, |r, at| {
+        standalone(params, |r, present| {
             let mut command = Command::GetStage(GetStage);
-            command.read_into(opcode, r, at)?;
-            Ok(command)
+            command.read_into(opcode, r, present, 0);
+            command
         })
     }
 }
@@ -246,26 +247,29 @@ impl<'b> Response<'b> {
     /// as the answer to `opcode`. Offsets in errors are relative to `item`. Success packets
     /// in a message are typed by [`Success::response`](crate::Success::response).
     pub fn decode_item(opcode: Opcode, item: Option<&'b [u8]>) -> Result<Self, DecodeError> {
-        standalone(item, |r, at| Response::read(opcode, r, at))
+        standalone(item, |r, present| Response::read(opcode, r, present, 0))
     }
 }
 
-/// Reads one element given on its own with `read`, which must consume all of it.
+/// Reads one element given on its own with `read`, which must consume all of it; its
+/// structure is checked first, so that an element that is not well-formed CBOR is that.
 fn standalone<'b, T>(
     bytes: Option<&'b [u8]>,
-    read: impl FnOnce(Option<&mut Reader<'b>>, usize) -> Result<T, DecodeError>,
+    read: impl FnOnce(&mut Reader<'b>, bool) -> T,
 ) -> Result<T, DecodeError> {
-    let Some(bytes) = bytes else {
-        return read(None, 0);
-    };
-    let mut r = Reader::new(bytes);
-    // Check the element's structure as a packet's decoding would, then type it.
-    r.skip()?;
-    if !r.is_empty() {
-        return Err(r.err(DecodeErrorKind::TrailingBytes));
+    let mut r = Reader::new(bytes.unwrap_or_default());
+    if bytes.is_some() {
+        r.skip();
+        if !r.failed() && !r.is_empty() {
+            r.fail(DecodeErrorKind::TrailingBytes, r.position());
+        }
+        if let Some(e) = r.error() {
+            return Err(e);
+        }
+        r.set_position(0);
     }
-    r.set_position(0);
-    read(Some(&mut r), 0)
+    let value = read(&mut r, bytes.is_some());
+    r.result(value)
 }
 
 impl Command<'_> {

@@ -241,9 +241,9 @@ impl crate::model::Fields for Resume<'_> {
 pub(crate) trait Params<'b>: Sized {
     /// A placeholder, overwritten by [`Params::read_params`].
     const EMPTY_PARAMS: Self;
-    /// Reads the parameters into `self`; `r` is `None` when the packet has no 4th element,
-    /// which would be at offset `at`.
-    fn read_params(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError>;
+    /// Reads the parameters into `self` from `r`; `present` is false when the packet has
+    /// no 4th element, which would be at offset `at`.
+    fn read_params(&mut self, r: &mut Reader<'b>, present: bool, at: usize);
     /// True when the packet carries a 4th element.
     fn has_params(&self) -> bool;
     /// Writes the 4th element (only called when [`Params::has_params`]).
@@ -259,12 +259,14 @@ pub(crate) trait MapParams {}
 
 impl<'b, T: Cbor<'b> + MapParams> Params<'b> for T {
     const EMPTY_PARAMS: Self = T::EMPTY;
-    fn read_params(&mut self, r: Option<&mut Reader<'b>>, at: usize) -> Result<(), DecodeError> {
-        match r {
-            Some(r) => self.read_into(r),
-            None => self
-                .read_into(&mut Reader::new(&[0xa0]))
-                .map_err(|e| e.at(at)),
+    fn read_params(&mut self, r: &mut Reader<'b>, present: bool, at: usize) {
+        if present {
+            return self.read_into(r);
+        }
+        let mut empty = Reader::new(&[0xa0]);
+        self.read_into(&mut empty);
+        if let Some(e) = empty.take_error() {
+            r.fail_with(e.at(at));
         }
     }
     fn has_params(&self) -> bool {
@@ -294,11 +296,10 @@ impl MapParams for ClientHello {}
 
 impl<'b> Params<'b> for GetStage {
     const EMPTY_PARAMS: Self = GetStage;
-    fn read_params(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
-        if let Some(r) = r {
-            r.skip()?;
+    fn read_params(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
+        if present {
+            r.skip();
         }
-        Ok(())
     }
     fn has_params(&self) -> bool {
         false
@@ -308,9 +309,8 @@ impl<'b> Params<'b> for GetStage {
 
 impl<'b> Params<'b> for Resume<'b> {
     const EMPTY_PARAMS: Self = Resume { params: None };
-    fn read_params(&mut self, r: Option<&mut Reader<'b>>, _: usize) -> Result<(), DecodeError> {
-        self.params = r.map(Raw::read).transpose()?;
-        Ok(())
+    fn read_params(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
+        self.params = present.then(|| Raw::read(r));
     }
     fn has_params(&self) -> bool {
         self.params.is_some()

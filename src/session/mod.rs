@@ -76,7 +76,7 @@
 //! ```
 //! use xentara_ws::op::params::Lookup;
 //! use xentara_ws::session::{ClientSession, Lost, Outcome};
-//! use xentara_ws::{Opcode, Response, Text};
+//! use xentara_ws::{Batch, Opcode, Response, Text};
 //!
 //! let mut client: ClientSession = ClientSession::default();
 //! let mut out = [0u8; 64];
@@ -89,7 +89,8 @@
 //! // [[1, 1, {0: 1}], [1, 2, 37(h'…')]]
 //! let mut reply = vec![0x82, 0x83, 0x01, 0x01, 0xa1, 0x00, 0x01, 0x83, 0x01, 0x02, 0xd8, 0x25, 0x50];
 //! reply.extend_from_slice(&[0xab; 16]);
-//! let outcomes: Vec<Outcome<'_>> = client.handle_message(&reply)?.collect();
+//! let reply = Batch::new(&reply)?; // outcomes borrow it: their sequences are read from it
+//! let outcomes: Vec<Outcome<'_>> = client.handle_message(&reply).collect();
 //! assert!(matches!(outcomes[1], Outcome::Success { id: 2, response: Response::Lookup(_) }));
 //! assert_eq!(client.version(), Some(1));
 //!

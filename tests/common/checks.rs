@@ -7,8 +7,8 @@ use xentara_ws::op::items::MetaDataItem;
 use xentara_ws::op::params::{ClientHello, CreateSubSession, Subscribe, Write};
 use xentara_ws::{
     AttrResult, Batch, BatchWriter, Command, DecodeError, DecodeErrorKind, EncodeError, ErrorCode,
-    ErrorObject, Event, Opcode, Packet, Raw, Response, Seq, Success, TimePoint, Uuid, Value,
-    decode as decode_value, encode_batch,
+    ErrorObject, Event, Opcode, Packet, Packets, Raw, Response, Seq, Success, TimePoint, Uuid,
+    Value, decode as decode_value, encode_batch,
 };
 
 /// The four codes a decode error may answer with.
@@ -112,14 +112,21 @@ decode_types!(
 );
 
 /// Reads a sequence to its end: each error is a decode error inside the input, and the
-/// iterator yields exactly `len()` items. Returns how many errors it yielded.
+/// iterator yields the `len()` items the sequence declares — or fewer, the last an error,
+/// when its bytes end or are not well-formed. Returns how many errors it yielded.
 fn check_seq<'b, T: Clone + 'b>(seq: &Seq<'b, T>, len: usize, each: impl Fn(&T) -> usize) -> usize
 where
     for<'s> &'s Seq<'b, T>: IntoIterator<Item = Result<T, DecodeError>>,
 {
-    let (mut n, mut errors) = (0, 0);
+    let (mut n, mut errors, mut last_ok) = (0, 0, true);
     for item in seq {
         n += 1;
+        assert!(
+            n <= seq.len(),
+            "a sequence yielded more than its {} elements",
+            seq.len()
+        );
+        last_ok = item.is_ok();
         match item {
             Ok(item) => errors += each(&item),
             Err(e) => {
@@ -128,10 +135,9 @@ where
             }
         }
     }
-    assert_eq!(
-        n,
-        seq.len(),
-        "a sequence yielded {n} of its {} elements",
+    assert!(
+        n == seq.len() || !last_ok,
+        "a sequence yielded {n} of its {} elements, the last one valid",
         seq.len()
     );
     errors
@@ -174,7 +180,8 @@ pub fn check_lazy_packet(packet: &Packet<'_>, len: usize) -> usize {
     match packet {
         Packet::Request(r) => check_lazy_command(&r.command, len),
         Packet::Success(s) => {
-            let mut errors = 0;
+            // An item left for its reader that is not well-formed CBOR.
+            let mut errors = usize::from(s.has_item() && s.item_bytes().is_none());
             for &op in Opcode::ALL {
                 match s.response(op) {
                     Ok(response) => errors += check_lazy_response(&response, len),
@@ -191,8 +198,11 @@ pub fn check_lazy_packet(packet: &Packet<'_>, len: usize) -> usize {
     }
 }
 
-/// The batch iterator: ends, stops after a fatal error, yields what `remaining` said, and
-/// every packet it yields reads to its end and re-encodes stably.
+/// The batch iterator, both ways (by reference: each byte walked once; by value: each
+/// packet walked when read): ends, stops after a fatal error, yields what `remaining`
+/// said, and every packet it yields reads to its end and re-encodes stably. Both ways see
+/// the same packets and the same errors, except that a packet whose unread last part is
+/// not well-formed comes by reference before that error, and by value as that error.
 pub fn check_batch(data: &[u8]) {
     let batch = match Batch::new(data) {
         Ok(batch) => batch,
@@ -202,27 +212,57 @@ pub fn check_batch(data: &[u8]) {
             return;
         }
     };
-    let remaining = batch.remaining();
-    let mut results = 0;
+    let once = walk(batch.iter(), data.len());
+    let eager = walk(Batch::new(data).unwrap().into_iter(), data.len());
+    let mut eager = eager.iter().peekable();
+    for (i, got) in once.iter().enumerate() {
+        match (got, eager.peek()) {
+            (a, Some(b)) if a == *b => {
+                eager.next();
+            }
+            // A packet handed out before its malformed last part was walked: by value, the
+            // packet is that error (with its id); by reference, it comes next.
+            (Ok(id), Some(Err(e))) if e.is_fatal() && e.id() == *id => {
+                assert!(
+                    matches!(once.get(i + 1), Some(Err(f)) if f.is_fatal() && f.id() == *id),
+                    "packet {i}: by value {e:?}, by reference {once:?}"
+                );
+            }
+            (a, b) => panic!("{data:02x?} packet {i}: by reference {a:?}, by value {b:?}"),
+        }
+    }
+    assert!(eager.next().is_none(), "by value yielded more: {once:?}");
+}
+
+/// Iterates `packets`, checking each, and returns each packet's id (`Ok`) or error.
+fn walk(packets: Packets<'_>, len: usize) -> Vec<Result<Option<i64>, DecodeError>> {
+    let remaining = packets.remaining();
+    let mut results = Vec::new();
     let mut fatal = false;
-    for (i, item) in batch.enumerate() {
-        assert!(i <= data.len(), "the batch iterator does not end");
+    for (i, item) in packets.enumerate() {
+        assert!(i <= len, "the batch iterator does not end");
         assert!(!fatal, "the batch iterator went on after a fatal error");
-        results += 1;
         match item {
             Ok(packet) => {
-                let lazy_errors = check_lazy_packet(&packet, data.len());
-                check_reencode(&packet, data.len(), lazy_errors == 0);
+                let lazy_errors = check_lazy_packet(&packet, len);
+                check_reencode(&packet, len, lazy_errors == 0);
+                results.push(Ok(packet.id()));
             }
             Err(e) => {
-                check_error(&e, data.len());
+                check_error(&e, len);
                 fatal = e.is_fatal();
+                results.push(Err(e));
             }
         }
     }
     if !fatal {
-        assert_eq!(results, remaining, "Batch::remaining was not the count");
+        assert_eq!(
+            results.len(),
+            remaining,
+            "Batch::remaining was not the count"
+        );
     }
+    results
 }
 
 /// Encodes `packets` as one message with both writers; they must agree, and a buffer one
@@ -254,7 +294,7 @@ pub fn encode(packets: &[Packet<'_>]) -> Vec<u8> {
 /// Decodes a whole message that must be valid; success items are typed with `opcodes[i]`.
 pub fn decode<'b>(bytes: &'b [u8], opcodes: &[Option<Opcode>]) -> Vec<Packet<'b>> {
     let packets: Vec<_> = Batch::new(bytes)
-        .and_then(|b| b.collect::<Result<Vec<_>, _>>())
+        .and_then(|b| b.into_iter().collect::<Result<Vec<_>, _>>())
         .unwrap_or_else(|e| panic!("our own encoding {bytes:02x?} does not decode: {e}"));
     assert_eq!(packets.len(), opcodes.len());
     packets

@@ -89,7 +89,7 @@ pub fn all_errors_typed(
         Err(e) => return vec![e],
     };
     let mut errors = Vec::new();
-    for result in batch {
+    for result in &batch {
         let packet = match result {
             Ok(packet) => packet,
             Err(e) => {

@@ -237,6 +237,7 @@ pub fn err(id: MessageId, code: i64) -> Got {
 pub fn packets(message: &[u8]) -> Vec<Got> {
     Batch::new(message)
         .unwrap()
+        .into_iter()
         .map(|p| match p.unwrap() {
             Packet::Success(s) => {
                 let item = s.item_bytes().map(|b| Raw::new(b).unwrap().to_string());

@@ -34,7 +34,7 @@ use xentara_ws::op::params::{
 };
 use xentara_ws::session::{ClientError, ClientSession, ClientState, Lost, Outcome};
 use xentara_ws::{
-    AttrResult, Attribute, AttributeId, Bytes, Command, DecodeError, DecodeErrorKind,
+    AttrResult, Attribute, AttributeId, Batch, Bytes, Command, DecodeError, DecodeErrorKind,
     ElementCategory, ErrorCode, MetaDataId, Response, Seq, Text, TimePoint, Uuid, Value,
 };
 
@@ -131,10 +131,12 @@ impl Core {
     /// Takes a message from the server: one record per packet.
     pub fn receive(&mut self, message: &[u8]) -> Vec<u8> {
         let mut out = Out::default();
-        match self.session.handle_message(message) {
-            Ok(outcomes) => outcomes.for_each(|o| out.outcome(o)),
-            Err(ClientError::Decode(e)) => out.invalid(None, &e),
-            Err(_) => {}
+        match Batch::new(message) {
+            Ok(batch) => self
+                .session
+                .handle_message(&batch)
+                .for_each(|o| out.outcome(o)),
+            Err(e) => out.invalid(None, &e),
         }
         out.b
     }

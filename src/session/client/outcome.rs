@@ -2,12 +2,12 @@
 
 use core::fmt;
 
-use super::{ClientError, ClientSession, ClientState};
-use crate::batch::Batch;
-use crate::error::{DecodeError, MessageId};
+use super::{ClientSession, ClientState};
+use crate::batch::{Batch, Packets, Step};
+use crate::error::{DecodeError, DecodeErrorKind, MessageId};
 use crate::model::ErrorObject;
 use crate::op::{Opcode, Response};
-use crate::packet::{DataChange, Event, Packet, Success};
+use crate::packet::{CLIENT, DataChange, Event, Foreign, Packet, Request, Success};
 
 /// What a server message meant, one per packet.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,21 +105,20 @@ enum Answer<'b> {
 }
 
 impl<const PENDING: usize> ClientSession<PENDING> {
-    /// Takes a message from the server.
+    /// Takes a message from the server, as a [`Batch`] (`Batch::new(message)?`: only a
+    /// message that is not an array of packets at all is refused whole).
     ///
     /// The returned iterator yields one [`Outcome`] per packet, in order, applying each to
     /// the session as it goes; dropping it applies the rest. Each packet is decoded once,
     /// and one that does not decode gives its own outcome without touching its neighbours
     /// (see [`Outcome`] and the [module docs](super#decisions-where-the-spec-is-silent)).
-    /// Only a message that is not an array of packets at all is an error.
-    pub fn handle_message<'s, 'b>(
-        &'s mut self,
-        message: &'b [u8],
-    ) -> Result<Outcomes<'s, 'b, PENDING>, ClientError> {
-        Ok(Outcomes {
+    /// The outcomes borrow the batch: an event's values and a response's sequences are
+    /// read from it as they are iterated.
+    pub fn handle_message<'s, 'a>(&'s mut self, batch: &'a Batch<'_>) -> Outcomes<'s, 'a, PENDING> {
+        Outcomes {
             client: self,
-            batch: Batch::new(message)?,
-        })
+            packets: batch.iter(),
+        }
     }
 
     /// Applies one response to the tables and the state: a success (typed here, once, by
@@ -173,30 +172,37 @@ impl<const PENDING: usize> ClientSession<PENDING> {
 #[derive(Debug)]
 pub struct Outcomes<'s, 'b, const PENDING: usize> {
     client: &'s mut ClientSession<PENDING>,
-    batch: Batch<'b>,
+    packets: Packets<'b>,
 }
 
 impl<'b, const PENDING: usize> Iterator for Outcomes<'_, 'b, PENDING> {
     type Item = Outcome<'b>;
 
     fn next(&mut self) -> Option<Outcome<'b>> {
-        Some(match self.batch.next()? {
-            Ok(Packet::Success(success)) => {
+        let mut packet = Packet::placeholder();
+        let step = self.packets.step::<CLIENT>(&mut packet);
+        Some(match (step, packet) {
+            (Step::Packet, Packet::Success(success)) => {
                 let id = success.id;
                 self.client.take_response(id, Answer::Success(success))
             }
-            Ok(Packet::Error(error)) => self
+            (Step::Packet, Packet::Error(error)) => self
                 .client
                 .take_response(error.id, Answer::Error(error.error)),
-            Ok(Packet::Event(Event::DataChange(change))) => Outcome::Event(change),
-            Ok(Packet::Request(request)) => Outcome::Unexpected {
-                id: request.id,
+            (Step::Packet, Packet::Event(Event::DataChange(change))) => Outcome::Event(change),
+            (Step::Packet, Packet::Request(Request { id, .. }))
+            | (Step::Foreign(Foreign { id: Some(id), .. }), _) => Outcome::Unexpected {
+                id,
                 reason: Unexpected::Request,
             },
-            Err(e) => match e.id() {
+            (Step::Foreign(Foreign { id: None, .. }), _) => {
+                Outcome::Invalid(DecodeError::new(DecodeErrorKind::NotAPacket, 0))
+            }
+            (Step::Error(e) | Step::Tail(e), _) => match e.id() {
                 Some(id) => self.client.take_response(id, Answer::Invalid(e)),
                 None => Outcome::Invalid(e),
             },
+            (Step::End, _) => return None,
         })
     }
 }

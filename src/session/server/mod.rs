@@ -12,11 +12,11 @@ use uuid::Uuid;
 use super::Text;
 use super::VersionRange;
 use super::table::Table;
-use crate::batch::Batch;
+use crate::batch::{Batch, Packets, Step};
 use crate::error::{DecodeError, ErrorCode, MessageId};
 use crate::model::{ErrorObject, Text as Message};
 use crate::op::Response;
-use crate::packet::{ErrorResponse, Packet};
+use crate::packet::{ErrorResponse, Foreign, Packet, Request, SERVER};
 
 mod app;
 mod error;
@@ -214,7 +214,7 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     ) -> Result<Received, ServerError> {
         let batch = Batch::new(message);
         let packets = match &batch {
-            Ok(batch) => batch.remaining(),
+            Ok(batch) => batch.iter().remaining(),
             Err(_) => 1,
         };
         if packets == 0 {
@@ -236,10 +236,10 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
         }
         // An answer given while the message is read must leave room for the rest of it.
         reply.head.to_add = packets;
-        for (n, packet) in items(batch).enumerate() {
-            let id = reply_id(&packet);
+        for (n, packet) in Incoming::new(&batch).enumerate() {
+            let id = packet.reply_id();
             let opcode = match &packet {
-                Ok(Packet::Request(r)) => Some(r.command.opcode()),
+                In::Request(r) => Some(r.command.opcode()),
                 _ => None,
             };
             // `packets` slots fit: the count was checked above. Beyond it only a last fatal
@@ -258,13 +258,13 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
                 index: index as u32,
             };
             match packet {
-                Ok(Packet::Request(request)) => self.dispatch(app, slot, request),
-                Ok(other) => self.fail_with(
+                In::Request(request) => self.dispatch(app, slot, request),
+                In::Other(foreign) => self.fail_with(
                     slot,
                     ErrorCode::InvalidRequest,
-                    format_args!("{} packet sent to a server", other.kind()),
+                    format_args!("{} packet sent to a server", foreign.kind),
                 ),
-                Err(e) => self.fail_with(slot, e.code(), format_args!("{e}")),
+                In::Error(e) => self.fail_with(slot, e.code(), format_args!("{e}")),
             }
         }
         let (packets, waiting) = match self.replies.get(seq) {
@@ -368,8 +368,8 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
         let Some(mut reply) = self.replies.get(seq) else {
             return Err(ServerError::Busy { capacity: M });
         };
-        for item in items(batch) {
-            let id = reply_id(&item);
+        for item in Incoming::new(&batch) {
+            let id = item.reply_id();
             let error = |message| {
                 Packet::Error(ErrorResponse {
                     id,
@@ -394,24 +394,74 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     }
 }
 
-/// The id a reply to a packet carries: its own, or 0 when it could not be read.
-fn reply_id(packet: &Result<Packet<'_>, DecodeError>) -> MessageId {
-    match packet {
-        Ok(packet) => packet.id(),
-        Err(e) => e.id(),
-    }
-    .unwrap_or(0)
+/// A packet of a received message, as a server reads it.
+enum In<'a> {
+    /// A request (its parameters typed, its sequences read as iterated).
+    Request(Request<'a>),
+    /// A packet of another type (its body stepped over).
+    Other(Foreign),
+    /// A packet that does not decode, or the message that is not one of packets.
+    Error(DecodeError),
 }
 
-/// The packets of a message, or the one error that it is not a message of packets.
-fn items(
-    batch: Result<Batch<'_>, DecodeError>,
-) -> impl Iterator<Item = Result<Packet<'_>, DecodeError>> {
-    let (batch, error) = match batch {
-        Ok(batch) => (Some(batch), None),
-        Err(e) => (None, Some(Err(e))),
-    };
-    batch.into_iter().flatten().chain(error)
+impl In<'_> {
+    /// The id a reply to the packet carries: its own, or 0 when it could not be read.
+    fn reply_id(&self) -> MessageId {
+        match self {
+            In::Request(r) => Some(r.id),
+            In::Other(foreign) => foreign.id,
+            In::Error(e) => e.id(),
+        }
+        .unwrap_or(0)
+    }
+}
+
+/// The packets of a message as a server reads them, then the one error that it is not a
+/// message of packets. Malformed bytes in the unread last part of a request already
+/// handed to the application end the message without an answer of their own: the
+/// application read them, as an element error, and answered that request.
+struct Incoming<'a> {
+    packets: Option<Packets<'a>>,
+    error: Option<DecodeError>,
+}
+
+impl<'a> Incoming<'a> {
+    fn new(batch: &'a Result<Batch<'_>, DecodeError>) -> Self {
+        match batch {
+            Ok(batch) => Incoming {
+                packets: Some(batch.iter()),
+                error: None,
+            },
+            Err(e) => Incoming {
+                packets: None,
+                error: Some(*e),
+            },
+        }
+    }
+}
+
+impl<'a> Iterator for Incoming<'a> {
+    type Item = In<'a>;
+
+    fn next(&mut self) -> Option<In<'a>> {
+        let Some(packets) = &mut self.packets else {
+            return self.error.take().map(In::Error);
+        };
+        loop {
+            let mut packet = Packet::placeholder();
+            return match (packets.step::<SERVER>(&mut packet), packet) {
+                (Step::Packet, Packet::Request(request)) => Some(In::Request(request)),
+                (Step::Packet, other) => Some(In::Other(Foreign {
+                    kind: other.kind(),
+                    id: other.id(),
+                })),
+                (Step::Foreign(foreign), _) => Some(In::Other(foreign)),
+                (Step::Error(e), _) => Some(In::Error(e)),
+                (Step::Tail(_), _) => continue,
+                (Step::End, _) => None,
+            };
+        }
+    }
 }
 
 defmt_via_debug!(ServerState, ServerConfig);

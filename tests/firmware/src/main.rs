@@ -264,7 +264,7 @@ impl Label {
 fn first_error(bytes: &[u8]) -> Option<DecodeError> {
     match Batch::new(bytes) {
         Err(e) => Some(e),
-        Ok(mut batch) => batch.find_map(|p| p.and_then(|p| p.check()).err()),
+        Ok(batch) => batch.iter().find_map(|p| p.and_then(|p| p.check()).err()),
     }
 }
 
@@ -353,7 +353,7 @@ fn check_depth(t: &mut Tally, stack: &mut Stack) {
     // Printing it recurses once per level.
     let mut text: String<256> = String::new();
     stack.deep_debug = measure::stack_of(&mut || {
-        if let Ok(Some(Ok(p))) = Batch::new(deepest).map(|mut b| b.next()) {
+        if let Ok(Some(Ok(p))) = Batch::new(deepest).map(|b| b.into_iter().next()) {
             let _ = write!(text, "{p:?}");
         }
     });
