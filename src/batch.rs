@@ -6,7 +6,7 @@
 
 use crate::cbor::{Cbor, Deferred, Frontier, Len, NONE, Reader, Shared, Source, Writer};
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
-use crate::packet::{ANY, Foreign, Packet, Role, read_packet};
+use crate::packet::{ANY, Packet, Role, read_packet};
 
 /// The longest message the codec reads: offsets are kept in 32 bits.
 pub const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
@@ -46,6 +46,7 @@ impl<'b> Batch<'b> {
     ///
     /// Fails with [`K::NotABatch`] (-32600) when the message is not an array, and with
     /// [`K::TrailingBytes`] at [`MAX_MESSAGE_LEN`] for a longer message.
+    #[inline]
     pub fn new(message: &'b [u8]) -> Result<Self, DecodeError> {
         if message.len() > MAX_MESSAGE_LEN {
             return Err(DecodeError::new(K::TrailingBytes, MAX_MESSAGE_LEN));
@@ -58,9 +59,15 @@ impl<'b> Batch<'b> {
                     frontier: Frontier::new(),
                 },
                 body: 1,
-                len: Len::Definite(u64::from(b & 0x1f)),
+                len: Len::definite(u64::from(b & 0x1f)),
             });
         }
+        Self::general(message)
+    }
+
+    /// [`Batch::new`] for every head but a short array's.
+    #[inline(never)]
+    fn general(message: &'b [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(message);
         let len = r.array();
         match r.error() {
@@ -79,10 +86,7 @@ impl<'b> Batch<'b> {
 
     /// The number of packets the outer array declares (`None` when indefinite).
     pub fn declared_len(&self) -> Option<u64> {
-        match self.len {
-            Len::Definite(n) => Some(n),
-            Len::Indefinite => None,
-        }
+        self.len.count()
     }
 
     /// The message.
@@ -91,6 +95,7 @@ impl<'b> Batch<'b> {
     }
 
     /// The packets, in order.
+    #[inline]
     pub fn iter(&self) -> Packets<'_> {
         Packets {
             r: Source::Batch(&self.shared).reader(self.body as usize, NONE),
@@ -122,6 +127,7 @@ impl<'a> IntoIterator for &'a Batch<'_> {
     type Item = Result<Packet<'a>, DecodeError>;
     type IntoIter = Packets<'a>;
 
+    #[inline]
     fn into_iter(self) -> Packets<'a> {
         self.iter()
     }
@@ -144,8 +150,8 @@ pub struct Packets<'a> {
 pub(crate) enum Step {
     /// A packet the role decodes.
     Packet,
-    /// A packet the role does not decode.
-    Foreign(Foreign),
+    /// A packet the role does not decode: only its type and id are in the caller's.
+    Foreign,
     /// A packet that does not decode (the last one when fatal).
     Error(DecodeError),
     /// The unread last part of the packet before is not well-formed CBOR: the message
@@ -166,14 +172,14 @@ impl<'a> Packets<'a> {
             return 0;
         }
         let left = self.r.input().len().saturating_sub(self.r.position());
-        match self.len {
-            Len::Definite(n) => match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
+        match self.len.count() {
+            Some(n) => match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
                 // Bytes after an empty array, or packets declared and none there: one error.
                 0 => usize::from(left > 0 || n > 0),
                 n => n,
             },
             // Counted as read, so that each packet's nesting limit is counted as when read.
-            Len::Indefinite => self.clone().count(),
+            None => self.clone().count(),
         }
     }
 
@@ -201,17 +207,17 @@ impl<'a> Packets<'a> {
             return self.end();
         }
         let start = self.r.position();
-        let foreign = read_packet::<ROLE>(&mut self.r, out);
-        match self.r.error() {
-            None => {
-                self.pending = self.r.take_deferred();
-                self.last = start as u32;
-                match foreign {
-                    Some(foreign) => Step::Foreign(foreign),
-                    None => Step::Packet,
-                }
-            }
-            Some(e) => self.failed(start, e),
+        let decoded = read_packet::<ROLE>(&mut self.r, out);
+        if let Some(e) = self.r.error() {
+            return self.failed(start, e);
+        }
+        if self.r.deferred != NONE {
+            self.pending = self.r.take_deferred();
+        }
+        self.last = start as u32;
+        match decoded {
+            true => Step::Packet,
+            false => Step::Foreign,
         }
     }
 
@@ -282,7 +288,7 @@ impl<'a> Packets<'a> {
 impl<'a> Iterator for Packets<'a> {
     type Item = Result<Packet<'a>, DecodeError>;
 
-    #[inline(never)]
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         // Read where it is returned from: every path returns `next`.
         let mut next = Some(Ok(Packet::placeholder()));
@@ -294,7 +300,7 @@ impl<'a> Iterator for Packets<'a> {
             Step::Error(e) | Step::Tail(e) => next = Some(Err(e)),
             Step::End => next = None,
             // ANY decodes every packet.
-            Step::Foreign(_) => {
+            Step::Foreign => {
                 next = Some(Err(DecodeError::new(
                     K::NotAPacket,
                     Packets::position(self),

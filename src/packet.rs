@@ -401,58 +401,49 @@ pub(crate) const SERVER: Role = 1;
 /// Responses and events only (the client session).
 pub(crate) const CLIENT: Role = 2;
 
-/// A packet the role does not decode: its type and, if it has one, its message id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Foreign {
-    /// `"request"`, `"success"`, `"error"` or `"event"`.
-    pub(crate) kind: &'static str,
-    /// The message id (events have none).
-    pub(crate) id: Option<MessageId>,
-}
-
 /// The packet reader, one for every caller: reads the packet at the reader's position
-/// into `out` (a request's parameters built in place), or only its header when `ROLE` does
-/// not decode its type. On failure the reader holds the error, with the packet's id once
-/// the id was read. When the packet's last part is left for its reader to walk, the
+/// into `out` (a request's parameters built in place) and returns true — or, when `ROLE`
+/// does not decode its type, steps over its body, puts only its type and id in `out` (a
+/// get_stage request, a success with its item unread, an error or event with placeholder
+/// bodies) and returns false. On failure the reader holds the error, with the packet's id
+/// once the id was read. When the packet's last part is left for its reader to walk, the
 /// reader's `deferred` says where it starts.
 #[inline(never)]
-pub(crate) fn read_packet<'b, const ROLE: Role>(
-    r: &mut Reader<'b>,
-    out: &mut Packet<'b>,
-) -> Option<Foreign> {
+pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Packet<'b>) -> bool {
     let start = r.position();
     let (header, mut len) = match Header::minimal(r, start) {
         Some(header) => header,
         None => Header::general(r, start),
     };
     if r.failed() {
-        return None;
+        return true;
     }
-    r.packet = u32::try_from(start).unwrap_or(NO_PACKET);
+    r.packet = start as u32;
     let len = &mut len;
-    let (foreign, id) = match header {
-        Header::Request { id, .. } if ROLE == CLIENT => (Some(("request", Some(id))), Some(id)),
+    // Whether the role decodes this packet's body.
+    let decoded = match header {
         Header::Request { id, opcode } => {
-            let at = r.position();
-            let present = r.has_next(len);
-            r.tail = *len == Len::Definite(0) && r.shared.is_some();
             *out = Packet::Request(Request {
                 id,
                 command: Command::GetStage(crate::op::params::GetStage),
             });
-            if let Packet::Request(request) = out {
-                request.command.read_into(opcode, r, present, at);
+            ROLE == CLIENT || {
+                let at = r.position();
+                let present = r.has_next(len);
+                r.tail = len.is_done() && r.shared.is_some();
+                if let Packet::Request(request) = out {
+                    request.command.read_into(opcode, r, present, at);
+                }
+                true
             }
-            (None, Some(id))
         }
-        Header::Success { id } if ROLE == SERVER => (Some(("success", Some(id))), Some(id)),
         Header::Success { id } => {
             let present = r.has_next(len);
             // After `has_next`: the break of an indefinite packet is not the item.
             let start = r.position();
             let end = if !present {
                 start
-            } else if *len == Len::Definite(0) && r.shared.is_some() {
+            } else if ROLE != SERVER && len.is_done() && r.shared.is_some() {
                 // The packet's last part: whoever types the item walks it.
                 r.defer(start, false);
                 NONE as usize
@@ -469,47 +460,54 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(
                     packet: r.packet,
                 },
             });
-            (None, Some(id))
+            ROLE != SERVER
         }
-        Header::Error { id } if ROLE == SERVER => (Some(("error", Some(id))), Some(id)),
         Header::Error { id } => {
-            if r.has_next(len) {
-                let error = ErrorObject::read(r);
-                *out = Packet::Error(ErrorResponse { id, error });
-            } else if !r.failed() {
-                missing(r, Field::ERROR);
-            }
-            (None, Some(id))
-        }
-        Header::DataChange if ROLE == SERVER => (Some(("event", None)), None),
-        Header::DataChange => {
-            if r.has_next(len) {
-                r.tail = *len == Len::Definite(0) && r.shared.is_some();
-                *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
-                if let Packet::Event(Event::DataChange(change)) = out {
-                    change.read_into(r);
+            *out = Packet::Error(ErrorResponse {
+                id,
+                error: ErrorObject::EMPTY,
+            });
+            ROLE == SERVER || {
+                if r.has_next(len) {
+                    if let Packet::Error(e) = out {
+                        e.error.read_into(r);
+                    }
+                } else if !r.failed() {
+                    missing(r, Field::ERROR);
                 }
-            } else if !r.failed() {
-                missing(r, Field::DATA_CHANGE);
+                true
             }
-            (None, None)
+        }
+        Header::DataChange => {
+            *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
+            ROLE == SERVER || {
+                if r.has_next(len) {
+                    r.tail = len.is_done() && r.shared.is_some();
+                    if let Packet::Event(Event::DataChange(change)) = out {
+                        change.read_into(r);
+                    }
+                } else if !r.failed() {
+                    missing(r, Field::DATA_CHANGE);
+                }
+                true
+            }
         }
     };
     r.tail = false;
-    match foreign {
+    if !decoded {
         // A packet this role does not decode: stepped over.
-        Some(_) => {
-            while r.has_next(len) {
-                r.skip();
-            }
+        while r.has_next(len) {
+            r.skip();
         }
-        None if r.deferred == NONE && r.has_next(len) => r.fail(K::PacketLength, r.position()),
-        None => {}
+    } else if !len.is_done() && r.deferred == NONE && r.has_next(len) {
+        r.fail(K::PacketLength, r.position());
     }
-    if let Some(id) = id {
+    if r.failed()
+        && let Some(id) = out.id()
+    {
         r.map_error(|e| e.with_id(id));
     }
-    foreign.map(|(kind, id)| Foreign { kind, id })
+    decoded
 }
 
 /// Fails: the packet lacks its body, which would be here.
@@ -560,14 +558,14 @@ impl Header {
             _ => return None,
         };
         r.set_position(end);
-        Some((header, Len::Definite(body)))
+        Some((header, Len::definite(body)))
     }
 
     /// A header in any form, checked element by element; on failure the reader holds the
     /// error.
     #[inline(never)]
     fn general(r: &mut Reader<'_>, start: usize) -> (Header, Len) {
-        let failed = (Header::DataChange, Len::Definite(0));
+        let failed = (Header::DataChange, Len::definite(0));
         let mut len = r.array();
         if let Some(e) = r.error()
             && !e.is_fatal()

@@ -75,7 +75,7 @@ impl MapSpec {
             len,
             seen: 0,
             outer,
-            tail: tail && matches!(len, Len::Definite(_)),
+            tail: tail && len.count().is_some(),
             start,
         }
     }
@@ -88,7 +88,7 @@ impl MapWalk {
     pub(crate) fn next(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
         // Fast path: a definite map's next key, one byte, a slot not seen yet. (A reader
         // that failed is at the end of its input: no byte.)
-        if let Len::Definite(n) = self.len {
+        if let Some(n) = self.len.count() {
             if n == 0 {
                 return None;
             }
@@ -96,7 +96,7 @@ impl MapWalk {
                 && usize::from(b) < spec.fields.len()
                 && self.seen & (1 << b) == 0
             {
-                self.len = Len::Definite(n - 1);
+                self.len = Len::definite(n - 1);
                 self.seen |= 1 << b;
                 r.set_position(r.position() + 1);
                 r.field = spec.fields[usize::from(b)];
@@ -104,39 +104,10 @@ impl MapWalk {
                 return Some(usize::from(b));
             }
         }
-        self.next_slow(spec, r)
-    }
-
-    /// Every other key: longer keys, unknown keys (stepped over), duplicates, the end of
-    /// an indefinite map, a failed reader.
-    #[inline(never)]
-    fn next_slow(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
-        loop {
-            r.field = self.outer;
-            if !r.has_next(&mut self.len) {
-                return None;
-            }
-            let at = r.position();
-            let slot = match r.peek() {
-                Some(b) if usize::from(b) < spec.fields.len() => {
-                    r.set_position(at + 1);
-                    usize::from(b)
-                }
-                _ => match key_slow(spec, r) {
-                    Some(slot) => slot,
-                    None => continue,
-                },
-            };
-            let bit = 1u8 << slot;
-            r.field = spec.fields[slot];
-            if self.seen & bit != 0 {
-                r.fail(K::DuplicateKey(slot as u64), at);
-                return None;
-            }
-            self.seen |= bit;
-            r.tail = self.tail && self.len == Len::Definite(0);
-            return Some(slot);
-        }
+        // By value, so that the walk stays in registers on the fast path.
+        let (len, seen, slot) = next_slow(spec, r, self.len, self.seen, self.outer, self.tail);
+        (self.len, self.seen) = (len, seen);
+        slot.map(usize::from)
     }
 
     /// Ends the walk: a required key the map lacks is an error.
@@ -156,6 +127,46 @@ impl MapWalk {
         r.field = spec.fields[slot];
         r.fail(K::MissingKey(slot as u64), self.start as usize);
         r.field = self.outer;
+    }
+}
+
+/// Every key but a new one-byte key of a definite map: longer keys, unknown keys (stepped
+/// over), duplicates, the end of an indefinite map, a failed reader. The walk's length and
+/// seen slots after it, and the slot found.
+#[inline(never)]
+fn next_slow(
+    spec: &MapSpec,
+    r: &mut Reader<'_>,
+    mut len: Len,
+    mut seen: u8,
+    outer: Field,
+    tail: bool,
+) -> (Len, u8, Option<u8>) {
+    loop {
+        r.field = outer;
+        if !r.has_next(&mut len) {
+            return (len, seen, None);
+        }
+        let at = r.position();
+        let slot = match r.peek() {
+            Some(b) if usize::from(b) < spec.fields.len() => {
+                r.set_position(at + 1);
+                usize::from(b)
+            }
+            _ => match key_slow(spec, r) {
+                Some(slot) => slot,
+                None => continue,
+            },
+        };
+        let bit = 1u8 << slot;
+        r.field = spec.fields[slot];
+        if seen & bit != 0 {
+            r.fail(K::DuplicateKey(slot as u64), at);
+            return (len, seen, None);
+        }
+        seen |= bit;
+        r.tail = tail && len.is_done();
+        return (len, seen, Some(slot as u8));
     }
 }
 

@@ -25,13 +25,36 @@ pub(crate) const NO_PACKET: u32 = u32::MAX;
 /// "None" for the `u32` offsets below (no message reaches 4 GiB).
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// The length of an array or map: a count, or indefinite (ended by a break).
+/// The length of an array or map: a count of elements (map: of pairs) still to come, or
+/// indefinite (ended by a break). One word: a count of 2⁶⁴ − 1, which no input can hold,
+/// reads as 2⁶⁴ − 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Len {
-    /// A definite number of elements (map: of pairs).
-    Definite(u64),
-    /// Indefinite: elements run until a break byte.
-    Indefinite,
+pub(crate) struct Len(u64);
+
+impl Len {
+    /// Elements run until a break byte.
+    pub(crate) const INDEFINITE: Len = Len(u64::MAX);
+
+    /// `n` elements.
+    #[inline(always)]
+    pub(crate) const fn definite(n: u64) -> Len {
+        Len(if n == u64::MAX { n - 1 } else { n })
+    }
+
+    /// The count, `None` when indefinite.
+    #[inline(always)]
+    pub(crate) const fn count(self) -> Option<u64> {
+        match self.0 {
+            u64::MAX => None,
+            n => Some(n),
+        }
+    }
+
+    /// True when a definite length has no element left.
+    #[inline(always)]
+    pub(crate) const fn is_done(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// A string as read: one borrowed slice, or several chunks kept as their encoding.
@@ -272,7 +295,7 @@ impl<'b> Reader<'b> {
         } else {
             let map = self.peek().is_some_and(|b| b >> 5 == 5);
             let len = self.container(if map { 5 } else { 4 }, Expected::Array);
-            if let Len::Definite(n) = len {
+            if let Some(n) = len.count() {
                 self.skip_items(n.saturating_mul(1 + u64::from(map)));
             }
         }
@@ -555,10 +578,9 @@ impl<'b> Reader<'b> {
                 Some(x) => (f64::from(f32::from_be_bytes(*x)), 5),
                 None => (0.0, 0),
             },
-            // Halves: minicbor converts them (feature `half`).
-            Some(0xf9) => match minicbor::Decoder::new(&self.input[at..]).f64() {
-                Ok(x) => (x, 3),
-                Err(_) => (0.0, 0),
+            Some(0xf9) => match rest.first_chunk() {
+                Some(x) => (f16_to_f64(u16::from_be_bytes(*x)), 3),
+                None => (0.0, 0),
             },
             Some(_) => {
                 self.wrong_type(Expected::Float);
@@ -609,7 +631,7 @@ impl<'b> Reader<'b> {
     #[inline(always)]
     pub(crate) fn container(&mut self, major: u8, expected: Expected) -> Len {
         if let Some(n) = self.head_fast(major) {
-            return Len::Definite(n);
+            return Len(n);
         }
         self.container_slow(major, expected)
     }
@@ -617,9 +639,9 @@ impl<'b> Reader<'b> {
     #[inline(never)]
     fn container_slow(&mut self, major: u8, expected: Expected) -> Len {
         match self.head_of(major, expected) {
-            Some(Some(n)) => Len::Definite(n),
-            Some(None) => Len::Indefinite,
-            None => Len::Definite(0),
+            Some(Some(n)) => Len::definite(n),
+            Some(None) => Len::INDEFINITE,
+            None => Len(0),
         }
     }
 
@@ -627,25 +649,25 @@ impl<'b> Reader<'b> {
     /// indefinite container is consumed once: `len` then reads as ended.
     #[inline(always)]
     pub(crate) fn has_next(&mut self, len: &mut Len) -> bool {
-        match len {
-            Len::Definite(0) => false,
-            Len::Definite(n) => {
-                *n -= 1;
-                !self.failed()
-            }
-            Len::Indefinite => match self.peek() {
+        match len.0 {
+            0 => false,
+            u64::MAX => match self.peek() {
                 Some(BREAK) => {
                     self.pos += 1;
-                    *len = Len::Definite(0);
+                    *len = Len(0);
                     false
                 }
                 Some(_) => !self.failed(),
                 None => {
                     self.truncated(self.pos);
-                    *len = Len::Definite(0);
+                    *len = Len(0);
                     false
                 }
             },
+            _ => {
+                len.0 -= 1;
+                !self.failed()
+            }
         }
     }
 
@@ -774,6 +796,21 @@ impl<'b> Reader<'b> {
     }
 }
 
+/// The value of the IEEE 754 half-precision float with bits `h`, exactly.
+pub(crate) fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = i32::from((h >> 10) & 0x1f);
+    let mantissa = f64::from(h & 0x3ff);
+    sign * match exponent {
+        // Subnormal: mantissa × 2^-24.
+        0 => mantissa * (1.0 / 16_777_216.0),
+        0x1f if mantissa == 0.0 => f64::INFINITY,
+        0x1f => f64::NAN,
+        // (1 + mantissa / 1024) × 2^(exponent - 15), built from its bits.
+        _ => f64::from_bits(((exponent - 15 + 1023) as u64) << 52 | (h as u64 & 0x3ff) << 42),
+    }
+}
+
 /// A head as [`head`] reads it.
 pub(crate) enum Head {
     /// A definite argument and the head's size in bytes.
@@ -843,4 +880,21 @@ pub(crate) const fn is_malformed_start(b: u8) -> bool {
 /// is malformed for integers and tags.
 pub(crate) const fn is_reserved_info(b: u8) -> bool {
     matches!(b & 0x1f, 28..=30) || (b & 0x1f == 31 && matches!(b >> 5, 0 | 1 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every half converts as minicbor (and the `half` crate) converts it.
+    #[test]
+    fn f16_to_f64_is_exact_for_every_half() {
+        for h in 0..=u16::MAX {
+            let bytes = [0xf9, (h >> 8) as u8, h as u8];
+            let expected = minicbor::Decoder::new(&bytes).f64().unwrap();
+            let got = super::f16_to_f64(h);
+            assert!(
+                got.to_bits() == expected.to_bits() || (got.is_nan() && expected.is_nan()),
+                "{h:04x}: {got} != {expected}"
+            );
+        }
+    }
 }

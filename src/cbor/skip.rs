@@ -69,25 +69,33 @@ impl<'b> Reader<'b> {
             let Some(&b) = input.get(pos) else {
                 return Err((K::Truncated, pos));
             };
-            // Fast path: an item whose size its initial byte gives (integers, short strings,
-            // simple values, floats) at a definite level.
-            let step = usize::from(STEP[usize::from(b)]);
-            if step != 0 && left != UNTIL_BREAK {
-                left -= 1;
-                pos += step;
-                if pos > input.len() {
-                    return Err((K::Truncated, pos - step));
-                }
-                continue;
-            }
             if left != UNTIL_BREAK {
                 left -= 1;
+                // Fast path: an item whose size its initial byte gives (integers, short
+                // strings, simple values, floats).
+                let step = usize::from(STEP[usize::from(b)]);
+                if step != 0 {
+                    pos += step;
+                    if pos > input.len() {
+                        return Err((K::Truncated, pos - step));
+                    }
+                    continue;
+                }
+                // A short array of one-byte items, as a whole (`83 0b 09 07`).
+                if let 0x81..=0x97 = b
+                    && depth < MAX_DEPTH
+                    && let Some(items) = input.get(pos + 1..pos + 1 + usize::from(b & 0x1f))
+                    && items.iter().all(|&x| STEP[usize::from(x)] == 1)
+                {
+                    pos += 1 + items.len();
+                    continue;
+                }
             } else if b == BREAK {
                 pos += 1;
                 left = 0;
                 continue;
             }
-            // Second fast path: a UUID, `37(h'…')` (the nesting its tag adds ends at once).
+            // A UUID, `37(h'…')` (the nesting its tag adds ends at once).
             if b == 0xd8
                 && depth < MAX_DEPTH
                 && input.get(pos + 1..pos + 3) == Some(&[0x25, 0x50][..])
@@ -98,7 +106,7 @@ impl<'b> Reader<'b> {
                 pos += 19;
                 continue;
             }
-            // Third: a short definite array or map (`83`, `a2`).
+            // A short definite array or map (`83`, `a2`).
             if matches!(b, 0x81..=0x97 | 0xa1..=0xb7) {
                 if depth >= MAX_DEPTH {
                     return Err((K::TooDeep, pos));

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::cbor::{Cbor, Deferred, Len, NO_PACKET, NONE, Reader, Source, Writer};
+use crate::cbor::{Cbor, Deferred, NO_PACKET, NONE, Reader, Source, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, Expected};
 
@@ -165,6 +165,8 @@ struct WireIter<'b> {
     pending: Deferred,
     /// Items per element: 2 for map entries.
     per: u8,
+    /// An element's last part may be left to its reader (read from a batch).
+    tail: bool,
 }
 
 impl<'b> WireIter<'b> {
@@ -179,20 +181,31 @@ impl<'b> WireIter<'b> {
             head: if record { w.head } else { NONE },
             pending: Deferred::NONE,
             per: if entry { 2 } else { 1 },
+            tail: r.shared.is_some(),
             r,
         }
     }
 
     /// Reads the next element with `read`; `None` at the end.
-    #[inline]
+    #[inline(always)]
     fn next<T>(
         &mut self,
         read: impl FnOnce(&mut Reader<'b>) -> T,
     ) -> Option<Result<T, DecodeError>> {
-        if self.pending.start != NONE
-            && let Some(e) = self.resolve()
-        {
-            return e.map(Err);
+        if self.pending.start != NONE {
+            // The element before left its last part to its reader: continue where that
+            // reading ended (recorded), else step over it.
+            match self.r.frontier().and_then(|f| f.end_of(self.pending.start)) {
+                Some(end) => {
+                    self.r.set_position(end);
+                    self.pending.start = NONE;
+                }
+                None => {
+                    if let Some(e) = self.resolve() {
+                        return e.map(Err);
+                    }
+                }
+            }
         }
         if self.left == 0 {
             self.finish();
@@ -200,7 +213,7 @@ impl<'b> WireIter<'b> {
         }
         self.left -= 1;
         let at = self.r.position();
-        self.r.tail = self.r.shared.is_some();
+        self.r.tail = self.tail;
         let item = read(&mut self.r);
         if self.r.failed() {
             return Some(Err(self.element_error(at)));
@@ -330,8 +343,8 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let len = r.container(if entry { 5 } else { 4 }, expected);
     let start = r.position();
     let per = if entry { 2 } else { 1 };
-    let (count, definite) = match len {
-        Len::Definite(n) => {
+    let (count, definite) = match len.count() {
+        Some(n) => {
             let items = n.saturating_mul(per);
             if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
                 // The last part of its packet: its iteration walks it, once.
@@ -349,7 +362,7 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
             (n, true)
         }
         // Rare (a lenient form): counted element by element.
-        Len::Indefinite => {
+        None => {
             let mut n = 0u64;
             loop {
                 match r.peek() {
@@ -412,7 +425,9 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
                     }
                 });
             }
-            _ => self.iter().flatten().for_each(|item| item.write(w)),
+            Repr::Slice(items) => items.iter().for_each(|item| item.write(w)),
+            #[cfg(feature = "arbitrary")]
+            Repr::Arbitrary { .. } => self.iter().flatten().for_each(|item| item.write(w)),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use core::time::Duration;
 
-use crate::cbor::{Cbor, Len, Reader, Writer, int_at, is_malformed_start};
+use crate::cbor::{Cbor, Reader, Writer, int_at, is_malformed_start};
 use crate::error::DecodeErrorKind;
 use crate::error::Expected;
 use crate::error::field::Field;
@@ -215,7 +215,7 @@ fn decimal_fraction(r: &mut Reader<'_>) -> TimePoint {
     let mut parts = r.array();
     let mut ints = [0i64; 2];
     let mut n = 0;
-    if matches!(parts, Len::Definite(2) | Len::Indefinite) {
+    if matches!(parts.count(), Some(2) | None) {
         while n < 2 && r.has_next(&mut parts) {
             ints[n] = r.int();
             n += 1;

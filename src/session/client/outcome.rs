@@ -7,7 +7,7 @@ use crate::batch::{Batch, Packets, Step};
 use crate::error::{DecodeError, DecodeErrorKind, MessageId};
 use crate::model::ErrorObject;
 use crate::op::{Opcode, Response};
-use crate::packet::{CLIENT, DataChange, Event, Foreign, Packet, Request, Success};
+use crate::packet::{CLIENT, DataChange, Event, Packet, Request, Success};
 
 /// What a server message meant, one per packet.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,12 +190,14 @@ impl<'b, const PENDING: usize> Iterator for Outcomes<'_, 'b, PENDING> {
                 .client
                 .take_response(error.id, Answer::Error(error.error)),
             (Step::Packet, Packet::Event(Event::DataChange(change))) => Outcome::Event(change),
-            (Step::Packet, Packet::Request(Request { id, .. }))
-            | (Step::Foreign(Foreign { id: Some(id), .. }), _) => Outcome::Unexpected {
-                id,
-                reason: Unexpected::Request,
-            },
-            (Step::Foreign(Foreign { id: None, .. }), _) => {
+            // A request from the server: the client role reads only its header.
+            (Step::Packet | Step::Foreign, Packet::Request(Request { id, .. })) => {
+                Outcome::Unexpected {
+                    id,
+                    reason: Unexpected::Request,
+                }
+            }
+            (Step::Foreign, _) => {
                 Outcome::Invalid(DecodeError::new(DecodeErrorKind::NotAPacket, 0))
             }
             (Step::Error(e) | Step::Tail(e), _) => match e.id() {

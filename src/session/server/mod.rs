@@ -16,7 +16,7 @@ use crate::batch::{Batch, Packets, Step};
 use crate::error::{DecodeError, ErrorCode, MessageId};
 use crate::model::{ErrorObject, Text as Message};
 use crate::op::Response;
-use crate::packet::{ErrorResponse, Foreign, Packet, Request, SERVER};
+use crate::packet::{ErrorResponse, Packet, Request, SERVER};
 
 mod app;
 mod error;
@@ -259,10 +259,10 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
             };
             match packet {
                 In::Request(request) => self.dispatch(app, slot, request),
-                In::Other(foreign) => self.fail_with(
+                In::Other(kind, _) => self.fail_with(
                     slot,
                     ErrorCode::InvalidRequest,
-                    format_args!("{} packet sent to a server", foreign.kind),
+                    format_args!("{kind} packet sent to a server"),
                 ),
                 In::Error(e) => self.fail_with(slot, e.code(), format_args!("{e}")),
             }
@@ -398,8 +398,8 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
 enum In<'a> {
     /// A request (its parameters typed, its sequences read as iterated).
     Request(Request<'a>),
-    /// A packet of another type (its body stepped over).
-    Other(Foreign),
+    /// A packet of another type (its body stepped over): its type, its id.
+    Other(&'static str, Option<MessageId>),
     /// A packet that does not decode, or the message that is not one of packets.
     Error(DecodeError),
 }
@@ -409,7 +409,7 @@ impl In<'_> {
     fn reply_id(&self) -> MessageId {
         match self {
             In::Request(r) => Some(r.id),
-            In::Other(foreign) => foreign.id,
+            In::Other(_, id) => *id,
             In::Error(e) => e.id(),
         }
         .unwrap_or(0)
@@ -451,11 +451,7 @@ impl<'a> Iterator for Incoming<'a> {
             let mut packet = Packet::placeholder();
             return match (packets.step::<SERVER>(&mut packet), packet) {
                 (Step::Packet, Packet::Request(request)) => Some(In::Request(request)),
-                (Step::Packet, other) => Some(In::Other(Foreign {
-                    kind: other.kind(),
-                    id: other.id(),
-                })),
-                (Step::Foreign(foreign), _) => Some(In::Other(foreign)),
+                (Step::Packet | Step::Foreign, other) => Some(In::Other(other.kind(), other.id())),
                 (Step::Error(e), _) => Some(In::Error(e)),
                 (Step::Tail(_), _) => continue,
                 (Step::End, _) => None,
