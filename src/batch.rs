@@ -168,6 +168,11 @@ impl<'a> Packets<'a> {
     /// there (one result more), and malformed CBOR in a packet can end it early (fewer).
     /// For an indefinite one it is exact: the rest is decoded, once more, to count it.
     pub fn remaining(&self) -> usize {
+        self.remaining_as::<ANY>()
+    }
+
+    /// [`Packets::remaining`] as a reader in `ROLE` counts them.
+    pub(crate) fn remaining_as<const ROLE: Role>(&self) -> usize {
         if self.done {
             return 0;
         }
@@ -179,7 +184,14 @@ impl<'a> Packets<'a> {
                 n => n,
             },
             // Counted as read, so that each packet's nesting limit is counted as when read.
-            None => self.clone().count(),
+            None => {
+                let mut packets = self.clone();
+                let mut n = 0;
+                while !matches!(packets.step::<ROLE>(&mut Packet::placeholder()), Step::End) {
+                    n += 1;
+                }
+                n
+            }
         }
     }
 
@@ -193,7 +205,7 @@ impl<'a> Packets<'a> {
     }
 
     /// The next step, for a reader in `ROLE`: a packet it decodes is read into `out`.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn step<const ROLE: Role>(&mut self, out: &mut Packet<'a>) -> Step {
         if self.done {
             return Step::End;
@@ -370,10 +382,20 @@ impl<'a> BatchWriter<'a> {
 
     /// Appends a packet.
     pub fn push(&mut self, packet: &Packet<'_>) -> Result<(), EncodeError> {
+        self.push_with(|w| packet.write(w))
+    }
+
+    /// Appends the packet `write` writes: the session machines pass the writer of the one
+    /// packet type they send, so that a firmware links no other.
+    #[inline]
+    pub(crate) fn push_with(
+        &mut self,
+        write: impl FnOnce(&mut Writer<'_>),
+    ) -> Result<(), EncodeError> {
         let end = self.end;
         let rest = self.buf.get_mut(end..).unwrap_or_default();
         let mut w = Writer::new(rest);
-        packet.write(&mut w);
+        write(&mut w);
         match w.finish() {
             Ok(n) => {
                 self.end += n;

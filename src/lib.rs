@@ -130,7 +130,7 @@
 #![warn(clippy::std_instead_of_core)]
 
 // `arbitrary` needs `std` (its derive uses `std::thread_local!`).
-#[cfg(any(feature = "std", feature = "arbitrary"))]
+#[cfg(any(feature = "std", feature = "arbitrary", test))]
 extern crate std;
 
 #[macro_use]

@@ -305,7 +305,7 @@ impl<'b> From<Event<'b>> for Packet<'b> {
 impl Packet<'_> {
     /// What a packet is before it is read: built field by field, not copied from a
     /// constant's whole image as `EMPTY` would be.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn placeholder() -> Self {
         Packet::Request(Request {
             id: 0,
@@ -532,7 +532,7 @@ impl Header {
     /// `83 08 00`, with an id of any width and a one-byte opcode — read from the bytes
     /// alone, with the elements left (the body). `None` (nothing read) for any other
     /// header, or one in error: the general path then reads it and says what is wrong.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn minimal(r: &mut Reader<'_>, start: usize) -> Option<(Header, Len)> {
         let input = r.input();
         let (&head, &ty) = (input.get(start)?, input.get(start + 1)?);

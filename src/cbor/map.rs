@@ -84,7 +84,7 @@ impl MapSpec {
 impl MapWalk {
     /// The slot of the next known key, with the reader at its value and the value's
     /// field set; `None` at the end of the map, or once reading failed.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn next(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
         // Fast path: a definite map's next key, one byte, a slot not seen yet. (A reader
         // that failed is at the end of its input: no byte.)

@@ -36,13 +36,13 @@ impl Len {
     pub(crate) const INDEFINITE: Len = Len(u64::MAX);
 
     /// `n` elements.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) const fn definite(n: u64) -> Len {
         Len(if n == u64::MAX { n - 1 } else { n })
     }
 
     /// The count, `None` when indefinite.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) const fn count(self) -> Option<u64> {
         match self.0 {
             u64::MAX => None,
@@ -51,7 +51,7 @@ impl Len {
     }
 
     /// True when a definite length has no element left.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) const fn is_done(self) -> bool {
         self.0 == 0
     }
@@ -342,7 +342,7 @@ impl<'b> Reader<'b> {
     }
 
     /// True once a read failed.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn failed(&self) -> bool {
         self.err.is_some()
     }
@@ -418,7 +418,7 @@ impl<'b> Reader<'b> {
     }
 
     /// The next byte, not consumed.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
     }
@@ -438,7 +438,7 @@ impl<'b> Reader<'b> {
 
     /// The argument of a head of major type `major` with a one- or two-byte encoding
     /// (`0x00..0x17`, `0x18 xx`), consumed; `None` (consuming nothing) for anything else.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn head_fast(&mut self, major: u8) -> Option<u64> {
         let b = *self.input.get(self.pos)?;
         let info = b ^ (major << 5);
@@ -455,7 +455,7 @@ impl<'b> Reader<'b> {
     }
 
     /// A definite head of major type `major`, in any width; else `expected` is wrong.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn definite(&mut self, major: u8, expected: Expected) -> u64 {
         match self.head_fast(major) {
             Some(n) => n,
@@ -518,13 +518,13 @@ impl<'b> Reader<'b> {
     }
 
     /// An unsigned integer (major type 0), in any encoding width.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn uint(&mut self) -> u64 {
         self.definite(0, Expected::UnsignedInteger)
     }
 
     /// An integer (major type 0 or 1) that fits an `i64`.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn int(&mut self) -> i64 {
         if let Some(n) = self.head_fast(0) {
             return n as i64;
@@ -575,7 +575,7 @@ impl<'b> Reader<'b> {
                 None => (0.0, 0),
             },
             Some(0xfa) => match rest.first_chunk() {
-                Some(x) => (f64::from(f32::from_be_bytes(*x)), 5),
+                Some(x) => (f32_to_f64(u32::from_be_bytes(*x)), 5),
                 None => (0.0, 0),
             },
             Some(0xf9) => match rest.first_chunk() {
@@ -610,25 +610,25 @@ impl<'b> Reader<'b> {
     }
 
     /// A tag number.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn tag(&mut self) -> u64 {
         self.definite(6, Expected::Tag)
     }
 
     /// The head of an array.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn array(&mut self) -> Len {
         self.container(4, Expected::Array)
     }
 
     /// The head of a map.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn map(&mut self) -> Len {
         self.container(5, Expected::Map)
     }
 
     /// The head of an array (major 4) or a map (major 5); on failure an empty length.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn container(&mut self, major: u8, expected: Expected) -> Len {
         if let Some(n) = self.head_fast(major) {
             return Len(n);
@@ -647,7 +647,7 @@ impl<'b> Reader<'b> {
 
     /// True when `len` has more elements (never after a failure). The break that ends an
     /// indefinite container is consumed once: `len` then reads as ended.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn has_next(&mut self, len: &mut Len) -> bool {
         match len.0 {
             0 => false,
@@ -796,19 +796,44 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// The value of the IEEE 754 half-precision float with bits `h`, exactly.
+/// The value of the IEEE 754 half-precision float with bits `h`, exactly: its bits
+/// moved into a double's (integer operations only, no soft-float on an FPU-less core).
 pub(crate) fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exponent = i32::from((h >> 10) & 0x1f);
-    let mantissa = f64::from(h & 0x3ff);
-    sign * match exponent {
-        // Subnormal: mantissa × 2^-24.
-        0 => mantissa * (1.0 / 16_777_216.0),
-        0x1f if mantissa == 0.0 => f64::INFINITY,
-        0x1f => f64::NAN,
-        // (1 + mantissa / 1024) × 2^(exponent - 15), built from its bits.
-        _ => f64::from_bits(((exponent - 15 + 1023) as u64) << 52 | (h as u64 & 0x3ff) << 42),
-    }
+    let sign = u64::from(h & 0x8000) << 48;
+    let exponent = u64::from((h >> 10) & 0x1f);
+    let mantissa = u64::from(h & 0x3ff);
+    let bits = match (exponent, mantissa) {
+        (0, 0) => 0,
+        // Subnormal: normalise, the leading one becomes the implicit bit.
+        (0, m) => {
+            let shift = m.leading_zeros() - 53; // 1..=10: the bits above the top one
+            let e = 1023 - 15 + 1 - u64::from(shift);
+            e << 52 | (m << shift & 0x3ff) << 42
+        }
+        // Infinity and NaN (the payload kept).
+        (0x1f, m) => 0x7ff << 52 | m << 42,
+        (e, m) => (e + 1023 - 15) << 52 | m << 42,
+    };
+    f64::from_bits(sign | bits)
+}
+
+/// The value of the IEEE 754 single-precision float with bits `s`, exactly, as
+/// [`f16_to_f64`] does it (integer operations only).
+pub(crate) fn f32_to_f64(s: u32) -> f64 {
+    let sign = u64::from(s & 0x8000_0000) << 32;
+    let exponent = u64::from((s >> 23) & 0xff);
+    let mantissa = u64::from(s & 0x7f_ffff);
+    let bits = match (exponent, mantissa) {
+        (0, 0) => 0,
+        (0, m) => {
+            let shift = m.leading_zeros() - 40; // 1..=23
+            let e = 1023 - 127 + 1 - u64::from(shift);
+            e << 52 | (m << shift & 0x7f_ffff) << 29
+        }
+        (0xff, m) => 0x7ff << 52 | m << 29,
+        (e, m) => (e + 1023 - 127) << 52 | m << 29,
+    };
+    f64::from_bits(sign | bits)
 }
 
 /// A head as [`head`] reads it.
@@ -853,7 +878,7 @@ pub(crate) fn head(input: &[u8], at: usize, b: u8) -> Head {
 /// The integer (major type 0 or 1) at `at` of `input`, in any width, and the size of its
 /// head; `None` when there is none there or it does not fit an `i64`. Reads nothing, fails
 /// nothing: for fast paths that fall back to the general one.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 pub(crate) fn int_at(input: &[u8], at: usize) -> Option<(i64, usize)> {
     let b = *input.get(at)?;
     match b {
@@ -884,6 +909,22 @@ pub(crate) const fn is_reserved_info(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Singles convert as the hardware converts them.
+    #[test]
+    fn f32_to_f64_is_exact() {
+        for i in (0..=u32::MAX)
+            .step_by(65_537)
+            .chain([0, 1, 0x7f_ffff, 0x8000_0001, 0x7f80_0000])
+        {
+            let expected = f64::from(f32::from_bits(i));
+            let got = super::f32_to_f64(i);
+            assert!(
+                got.to_bits() == expected.to_bits() || (got.is_nan() && expected.is_nan()),
+                "{i:08x}: {got} != {expected}"
+            );
+        }
+    }
+
     /// Every half converts as minicbor (and the `half` crate) converts it.
     #[test]
     fn f16_to_f64_is_exact_for_every_half() {

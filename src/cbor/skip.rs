@@ -164,7 +164,7 @@ impl<'b> Reader<'b> {
 }
 
 /// The argument of a head of `size` bytes (2, 3, 5 or 9) at `at`, if the input holds it.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 fn argument(input: &[u8], at: usize, size: u8) -> Option<u64> {
     let rest = input.get(at + 1..)?;
     Some(match size {
@@ -257,13 +257,13 @@ const HEAD: [u8; 256] = {
 
 /// An item count as a level's `left`: below [`UNTIL_BREAK`], which a count of 2³²−1 must
 /// not become (counts beyond the input fail as truncated anyway).
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 fn clamp(n: u64) -> u32 {
     n.min(u64::from(UNTIL_BREAK - 1)) as u32
 }
 
 /// Where a string of `len` bytes from `pos` ends, if the input holds it.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
     usize::try_from(len)
         .ok()

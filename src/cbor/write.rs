@@ -33,6 +33,16 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// A fixed number of raw bytes (copied without a call).
+    #[inline]
+    pub(crate) fn put_array<const N: usize>(&mut self, bytes: &[u8; N]) {
+        let end = self.len.saturating_add(N);
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
+    }
+
     /// Raw bytes.
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
@@ -51,9 +61,12 @@ impl<'a> Writer<'a> {
     }
 
     /// A head of major type `major` with argument `n`, in the shortest form.
+    #[inline]
     pub(crate) fn head(&mut self, major: u8, n: u64) {
         if n < 24 {
             self.byte(major << 5 | n as u8);
+        } else if n < 256 {
+            self.put_array(&[major << 5 | 24, n as u8]);
         } else {
             self.long_head(major << 5, n);
         }
@@ -133,33 +146,68 @@ impl<'a> Writer<'a> {
         self.byte(0xf6);
     }
 
-    /// The shortest float (f16, f32 or f64) that holds `x` exactly; NaN as f16.
+    /// The shortest float (f16, f32 or f64) that holds `x` exactly; NaN as f16. Decided
+    /// on the bits (no float arithmetic: no soft-float on a single-precision FPU).
     pub(crate) fn f64(&mut self, x: f64) {
-        let single = x as f32;
-        if x.is_nan() || (f64::from(single) == x && fits_f16(single)) {
-            // Halves: minicbor converts them (feature `half`).
-            let mut half = [0u8; 3];
-            let _ = minicbor::Encoder::new(&mut half[..]).f16(single);
-            self.put(&half);
-        } else if f64::from(single) == x {
-            self.byte(0xfa);
-            self.put(&single.to_be_bytes());
-        } else {
-            self.byte(0xfb);
-            self.put(&x.to_be_bytes());
+        let bits = x.to_bits();
+        match f32_bits(bits) {
+            Some(single) if fits_f16(single) => {
+                // Halves: minicbor converts them (feature `half`).
+                let mut half = [0u8; 3];
+                let _ = minicbor::Encoder::new(&mut half[..]).f16(f32::from_bits(single));
+                self.put_array(&half);
+            }
+            Some(single) => {
+                self.byte(0xfa);
+                self.put_array(&single.to_be_bytes());
+            }
+            None => {
+                self.byte(0xfb);
+                self.put_array(&bits.to_be_bytes());
+            }
         }
     }
 }
 
-/// True when the f32 `x` is exactly representable as an IEEE 754 half.
-fn fits_f16(x: f32) -> bool {
-    if x == 0.0 || x.is_infinite() {
-        return true;
+/// The bits of the f32 equal to the f64 with bits `bits`, if there is one (any NaN: the
+/// quiet NaN).
+fn f32_bits(bits: u64) -> Option<u32> {
+    let sign = ((bits >> 63) as u32) << 31;
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let mantissa = bits & ((1 << 52) - 1);
+    match exponent {
+        // Zero (f64 subnormals are far below f32's range).
+        0 => (mantissa == 0).then_some(sign),
+        0x7ff if mantissa == 0 => Some(sign | 0x7f80_0000),
+        0x7ff => Some(0x7fc0_0000),
+        _ => {
+            let e = exponent - 1023;
+            if (-126..=127).contains(&e) {
+                // Normal: the low 29 of the 52 mantissa bits must be zero.
+                (mantissa & ((1 << 29) - 1) == 0)
+                    .then(|| sign | ((e + 127) as u32) << 23 | (mantissa >> 29) as u32)
+            } else if (-149..-126).contains(&e) {
+                // Subnormal: the 53-bit significand shifted to units of 2^-149.
+                let significand = 1 << 52 | mantissa;
+                let shift = (52 - (e + 149)) as u32;
+                (significand & ((1 << shift) - 1) == 0)
+                    .then(|| sign | (significand >> shift) as u32)
+            } else {
+                None
+            }
+        }
     }
-    let bits = x.to_bits();
+}
+
+/// True when the f32 with bits `bits` is exactly representable as an IEEE 754 half (NaN
+/// included, as the half NaN).
+fn fits_f16(bits: u32) -> bool {
     let exp = ((bits >> 23) & 0xff) as i32 - 127;
     let mantissa = bits & 0x7f_ffff;
     match exp {
+        // Zero, infinity, NaN.
+        -127 => mantissa == 0,
+        128 => true,
         // Normal halves: 10 mantissa bits survive, the low 13 must be zero.
         -14..=15 => mantissa & 0x1fff == 0,
         // Subnormal halves: the value is a multiple of 2^-24.
@@ -168,5 +216,68 @@ fn fits_f16(x: f32) -> bool {
             mantissa & ((1u32 << shift) - 1) == 0
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Writer;
+
+    /// The width the float arithmetic chooses (the writer before it went by the bits).
+    fn by_arithmetic(x: f64) -> usize {
+        let single = x as f32;
+        let half_exact = |x: f32| {
+            x == 0.0 || x.is_infinite() || {
+                let h = minicbor::Encoder::new([0u8; 3].as_mut_slice())
+                    .f16(x)
+                    .map(|_| ())
+                    .is_ok();
+                h && {
+                    let mut b = [0u8; 3];
+                    let _ = minicbor::Encoder::new(&mut b[..]).f16(x);
+                    minicbor::Decoder::new(&b).f32().ok() == Some(x)
+                }
+            }
+        };
+        if x.is_nan() || (f64::from(single) == x && half_exact(single)) {
+            3
+        } else if f64::from(single) == x {
+            5
+        } else {
+            9
+        }
+    }
+
+    /// The bits decide as the arithmetic does, over every half, many singles and doubles.
+    #[test]
+    fn float_width_by_bits_is_the_arithmetic_one() {
+        let mut values: std::vec::Vec<f64> = std::vec![
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324
+        ];
+        values.extend((0..=u16::MAX).map(crate::cbor::reader::f16_to_f64));
+        values.extend(
+            (0..200_000u32).map(|i| f64::from(f32::from_bits(i.wrapping_mul(2_654_435_761)))),
+        );
+        values
+            .extend((0..200_000u64).map(|i| f64::from_bits(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))));
+        for x in values {
+            let mut buf = [0u8; 9];
+            let mut w = Writer::new(&mut buf);
+            w.f64(x);
+            let n = w.finish().unwrap();
+            assert_eq!(n, by_arithmetic(x), "{x:e} ({:016x})", x.to_bits());
+            let back = minicbor::Decoder::new(&buf[..n]).f64().unwrap();
+            assert!(
+                back.to_bits() == x.to_bits() || (x.is_nan() && back.is_nan()),
+                "{x:e}"
+            );
+        }
     }
 }

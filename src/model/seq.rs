@@ -187,7 +187,7 @@ impl<'b> WireIter<'b> {
     }
 
     /// Reads the next element with `read`; `None` at the end.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn next<T>(
         &mut self,
         read: impl FnOnce(&mut Reader<'b>) -> T,

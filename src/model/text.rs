@@ -332,7 +332,8 @@ impl fmt::Debug for Bytes<'_> {
 impl<'b> Cbor<'b> for Text<'b> {
     const EMPTY: Self = Text::EMPTY;
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn read(r: &mut Reader<'b>) -> Self {
         Text(r.text())
     }
@@ -353,7 +354,8 @@ impl<'b> Cbor<'b> for Text<'b> {
 impl<'b> Cbor<'b> for Bytes<'b> {
     const EMPTY: Self = Bytes::EMPTY;
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn read(r: &mut Reader<'b>) -> Self {
         Bytes(r.bytes())
     }

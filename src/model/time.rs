@@ -141,14 +141,18 @@ fn number(r: &mut Reader<'_>) -> TimePoint {
     match r.peek().map(|b| b >> 5) {
         Some(0 | 1) => TimePoint::Seconds(r.int()),
         Some(7) => {
+            // On the bits: no soft-float comparisons on a single-precision FPU.
             let x = r.f64();
-            if x.is_nan() {
-                r.fail(DecodeErrorKind::InvalidValue, at);
-                TimePoint::EMPTY
-            } else if x.is_infinite() {
-                TimePoint::Infinite { negative: x < 0.0 }
-            } else {
-                TimePoint::FloatSeconds(x)
+            let bits = x.to_bits();
+            match (bits >> 52 & 0x7ff, bits << 12) {
+                (0x7ff, 0) => TimePoint::Infinite {
+                    negative: bits >> 63 == 1,
+                },
+                (0x7ff, _) => {
+                    r.fail(DecodeErrorKind::InvalidValue, at);
+                    TimePoint::EMPTY
+                }
+                _ => TimePoint::FloatSeconds(x),
             }
         }
         _ => {

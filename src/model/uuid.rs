@@ -21,7 +21,8 @@ const HEAD: [u8; 3] = [0xd8, 0x25, 0x50];
 impl<'b> Cbor<'b> for Uuid {
     const EMPTY: Self = Uuid::nil();
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn read(r: &mut Reader<'b>) -> Self {
         // Fast path: the canonical form every real peer sends.
         let at = r.position();
@@ -36,8 +37,8 @@ impl<'b> Cbor<'b> for Uuid {
     }
 
     fn write(&self, w: &mut Writer<'_>) {
-        w.put(&HEAD);
-        w.put(self.as_bytes());
+        w.put_array(&HEAD);
+        w.put_array(self.as_bytes());
     }
 }
 

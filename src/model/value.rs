@@ -159,7 +159,8 @@ impl From<Uuid> for AttributeId {
 impl<'b> Cbor<'b> for AttributeId {
     const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn read(r: &mut Reader<'b>) -> Self {
         // Fast path: a standard attribute's one-byte number.
         let at = r.position();

@@ -6,7 +6,7 @@ use super::{ClientError, ClientSession, ClientState, Pending};
 use crate::batch::BatchWriter;
 use crate::error::MessageId;
 use crate::op::Command;
-use crate::packet::{Packet, Request};
+use crate::packet::Request;
 
 /// One message of requests being written; made by [`ClientSession::start_batch`].
 ///
@@ -113,7 +113,8 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
             Command::Subscribe(p) => p.desired_subscription_id,
             _ => None,
         };
-        if let Err(e) = writer.push(&Packet::Request(Request { id, command })) {
+        let request = Request { id, command };
+        if let Err(e) = writer.push_with(|w| request.write(w)) {
             self.client.next_id = next;
             return Err(e.into());
         }

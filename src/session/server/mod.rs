@@ -214,7 +214,7 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     ) -> Result<Received, ServerError> {
         let batch = Batch::new(message);
         let packets = match &batch {
-            Ok(batch) => batch.iter().remaining(),
+            Ok(batch) => batch.iter().remaining_as::<SERVER>(),
             Err(_) => 1,
         };
         if packets == 0 {
@@ -370,14 +370,12 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
         };
         for item in Incoming::new(&batch) {
             let id = item.reply_id();
-            let error = |message| {
-                Packet::Error(ErrorResponse {
-                    id,
-                    error: ErrorObject {
-                        code: ErrorCode::InternalError,
-                        message,
-                    },
-                })
+            let error = |message| ErrorResponse {
+                id,
+                error: ErrorObject {
+                    code: ErrorCode::InternalError,
+                    message,
+                },
             };
             let written = reply.write_inline(&error(Some(Message::new(text.as_str()))))
                 || reply.write_inline(&error(None));

@@ -7,11 +7,11 @@
 
 use uuid::Uuid;
 
-use crate::cbor::{Cbor, Writer};
+use crate::cbor::Writer;
 use crate::error::{EncodeError, ErrorCode, MessageId};
 use crate::model::{ErrorObject, Text as Message};
 use crate::op::Opcode;
-use crate::packet::{ErrorResponse, Packet};
+use crate::packet::{ErrorResponse, Success};
 
 /// Bytes of a reply message kept free for each unanswered request: the largest error
 /// packet without a message, `[2, id, {0: code}]` with a 9-byte id and a 9-byte code.
@@ -163,13 +163,17 @@ impl ReplyMut<'_> {
         self.slots.len().min(self.bytes.len() / RESERVE)
     }
 
-    /// Encodes `packet` after the packets already written, within `room` bytes; returns
+    /// Encodes `answer` after the packets already written, within `room` bytes; returns
     /// `(start, len)`, or `None` when it does not fit.
-    fn append(&mut self, packet: &Packet<'_>, room: usize) -> Option<(usize, usize)> {
+    fn append(&mut self, answer: Answer<'_, '_>, room: usize) -> Option<(usize, usize)> {
         let start = self.head.used;
         let end = start.saturating_add(room).min(self.bytes.len());
         let mut w = Writer::new(self.bytes.get_mut(start..end)?);
-        packet.write(&mut w);
+        // A server writes successes and errors only: it links no request encoder.
+        match answer {
+            Answer::Success(s) => s.write(&mut w),
+            Answer::Error(e) => e.write(&mut w),
+        }
         let n = w.finish().ok()?;
         self.head.used += n;
         Some((start, n))
@@ -178,28 +182,29 @@ impl ReplyMut<'_> {
     /// Writes the answer for slot `index`, keeping `RESERVE` bytes for every other
     /// waiting slot and every slot still to come. What does not fit becomes an error
     /// packet that does.
-    pub(super) fn write(&mut self, index: usize, packet: &Packet<'_>) {
+    pub(super) fn write(&mut self, index: usize, answer: Answer<'_, '_>) {
         let others = self.head.waiting.saturating_sub(1) + self.head.to_add;
         let room = self
             .bytes
             .len()
             .saturating_sub(self.head.used)
             .saturating_sub(RESERVE * others);
-        let (id, code) = match packet {
-            Packet::Error(e) => (e.id, e.error.code),
-            other => (other.id().unwrap_or(0), ErrorCode::InternalError),
+        let (id, code) = match answer {
+            Answer::Error(e) => (e.id, e.error.code),
+            Answer::Success(s) => (s.id, ErrorCode::InternalError),
         };
-        let too_large = |message| {
-            Packet::Error(ErrorResponse {
-                id,
-                error: ErrorObject { code, message },
-            })
+        let too_large = |message| ErrorResponse {
+            id,
+            error: ErrorObject { code, message },
         };
         let written = self
-            .append(packet, room)
-            .or_else(|| self.append(&too_large(Some(Message::new("response too large"))), room))
+            .append(answer, room)
+            .or_else(|| {
+                let e = too_large(Some(Message::new("response too large")));
+                self.append(Answer::Error(&e), room)
+            })
             // At most RESERVE bytes, which `room` always has.
-            .or_else(|| self.append(&too_large(None), room));
+            .or_else(|| self.append(Answer::Error(&too_large(None)), room));
         if let (Some((start, len)), Some(slot)) = (written, self.slot(index)) {
             *slot = SlotState::Done {
                 start: start as u32,
@@ -209,10 +214,10 @@ impl ReplyMut<'_> {
         }
     }
 
-    /// Writes a packet in request order without a slot (a message over the limits).
-    pub(super) fn write_inline(&mut self, packet: &Packet<'_>) -> bool {
+    /// Writes an error in request order without a slot (a message over the limits).
+    pub(super) fn write_inline(&mut self, error: &ErrorResponse<'_>) -> bool {
         let room = self.bytes.len();
-        let written = self.append(packet, room).is_some();
+        let written = self.append(Answer::Error(error), room).is_some();
         self.head.inline += usize::from(written);
         written
     }
@@ -251,6 +256,15 @@ fn array_head(n: usize, head: &mut [u8; 9]) -> usize {
     let mut w = Writer::new(head);
     w.array(n as u64);
     w.len()
+}
+
+/// What goes into a reply message.
+#[derive(Clone, Copy)]
+pub(super) enum Answer<'a, 'b> {
+    /// A success.
+    Success(&'a Success<'b>),
+    /// An error.
+    Error(&'a ErrorResponse<'b>),
 }
 
 /// The ring of `M` reply messages over the caller's storage.

@@ -6,7 +6,7 @@ use core::fmt;
 use uuid::Uuid;
 
 use super::app::{AppRequest, Application, IdKind, Replied, Reply, Slot, SubSession};
-use super::reply::{ReplyMut, SlotState};
+use super::reply::{Answer, ReplyMut, SlotState};
 use super::subscriptions::{Rates, Sub, SubState, Subs};
 use super::{ServerError, ServerSession, ServerState, TEXT};
 use crate::error::{ErrorCode, MessageId};
@@ -14,7 +14,7 @@ use crate::model::{ErrorObject, Text as Message};
 use crate::op::items::ServerHello;
 use crate::op::params::{ClientHello, CreateSubSession};
 use crate::op::{Command, Opcode, Response};
-use crate::packet::{ErrorResponse, Packet, Request, Success};
+use crate::packet::{ErrorResponse, Request, Success};
 use crate::session::{Text, VersionRange};
 
 /// Why the machine refused an id.
@@ -290,11 +290,10 @@ pub(super) fn complete(
         }
         _ => result,
     };
-    let packet = match result {
-        Ok(response) => Packet::Success(Success::new(id, response)),
-        Err(error) => Packet::Error(ErrorResponse { id, error }),
-    };
-    reply.write(index, &packet);
+    match result {
+        Ok(response) => reply.write(index, Answer::Success(&Success::new(id, response))),
+        Err(error) => reply.write(index, Answer::Error(&ErrorResponse { id, error })),
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::app::Slot;
 use crate::batch::BatchWriter;
 use crate::error::EncodeError;
-use crate::packet::{DataChange, Event, Packet};
+use crate::packet::DataChange;
 
 /// A subscription's update rates, in milliseconds, as subscribe gave them (D9: both are
 /// periods). Values above `u32::MAX` ms (49 days) are kept as `u32::MAX`; 0 counts as
@@ -289,8 +289,8 @@ impl Events<'_, '_> {
         if let Some(required) = self.failed {
             return Err(EncodeError::BufferTooSmall { required });
         }
-        let packet = Packet::Event(Event::DataChange(change));
-        self.writer.push(&packet).inspect_err(|e| {
+        let write = |w: &mut crate::cbor::Writer<'_>| crate::packet::write_event(&change, w);
+        self.writer.push_with(write).inspect_err(|e| {
             let EncodeError::BufferTooSmall { required } = *e;
             self.failed = Some(required);
         })
