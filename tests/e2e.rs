@@ -196,3 +196,53 @@ reject -32700: not a '> HEX' or '< HEX' line
 ";
     assert_eq!(out, expected);
 }
+
+/// `[8, 0, {0: 1(1700000000), 1: 37(h'E3EE…'), 2: VALUES}]`: a data-change event packet.
+fn event_packet(values: &str) -> String {
+    format!("830800a300c11a6553f10001d82550e3ee10714d884ba18e5d0f1e4ce25ee802{values}")
+}
+
+#[test]
+fn client_replay_shows_a_response_or_event_with_a_bad_element_as_invalid() {
+    let nil = "00".repeat(16);
+    let group_1 = "6747726f75702031"; // "Group 1"
+    let uuid = "d82550e3ee10714d884ba18e5d0f1e4ce25ee8";
+    let input = [
+        // [[0, 1, 1, {0: 37(nil)}]]: browse from the root (after the hello).
+        format!("> 8184000101a100d82550{nil}"),
+        // [[1, 1, {0: 1}], [1, 2, [["Group 1", 37(h'E3EE…'), 1]]]]: a child as an array.
+        format!("< 82830101a1000183010281 83{group_1}{uuid}01"),
+        // [[0, 1, 1, {0: 37(nil)}]] again, answered well:
+        // [[1, 3, [{0: "Group 1", 1: 37(h'E3EE…'), 2: 1}]]].
+        format!("> 8184000101a100d82550{nil}"),
+        format!("< 8183010381a300{group_1}01{uuid}0201"),
+        // {11: 42}: a value not tagged 121 or 122.
+        format!("< 81{}", event_packet("a10b182a")),
+        // {11: 122(5)}: an error result that holds no map.
+        format!("< 81{}", event_packet("a10bd87a05")),
+        // The same bad event, then a good one ({9: 121(3)}) in one message.
+        format!(
+            "< 82{}{}",
+            event_packet("a10b182a"),
+            event_packet("a109d87903")
+        ),
+    ]
+    .join("\n");
+    let mut out = Vec::new();
+    demo::client::replay(input.as_bytes(), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let expected = format!(
+        "\
+sent 828400010ea20001010184000201a100d82550{nil}
+response 1 ok {{0: 1}}
+invalid 2 -32602: expected map in browse_entry at byte 11
+sent 8184000301a100d82550{nil}
+response 3 ok [{{0: \"Group 1\", 1: 37(h'e3ee10714d884ba18e5d0f1e4ce25ee8'), 2: 1}}]
+invalid -32602: expected tag 121/122 alternative in attribute result at byte 35
+invalid -32602: expected map in error at byte 37
+invalid -32602: expected tag 121/122 alternative in attribute result at byte 35
+event {{0: 1(1700000000), 1: 37(h'e3ee10714d884ba18e5d0f1e4ce25ee8'), 2: {{9: 121(3)}}}}
+"
+    );
+    assert_eq!(out, expected);
+}

@@ -21,8 +21,8 @@ use xentara_ws::op::params::{
 };
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{
-    Attribute, AttributeId, Batch, Command, MessageId, MetaDataId, Packet, Response, Seq, Text,
-    Uuid, Value,
+    Attribute, AttributeId, Batch, Command, DecodeError, MessageId, MetaDataId, Packet, Response,
+    Seq, Text, Uuid, Value,
 };
 
 use super::model::USER;
@@ -50,26 +50,40 @@ pub struct Options {
 }
 
 /// One outcome as a line of text: `response <id> ok <diagnostic>`,
-/// `response <id> error <code> <message>`, `event <diagnostic>` or
-/// `unexpected <id> <reason>`.
+/// `response <id> error <code> <message>`, `event <diagnostic>`,
+/// `unexpected <id> <reason>`, `invalid [<id>] <code>: <what>` or
+/// `lost <id> <opcode>: <cause>`.
+///
+/// A success or an event is shown typed only when every lazily read part of it decodes
+/// (each element of its sequences); else it is `invalid`, as the packets that do not
+/// decode at all are: nothing is shown as accepted that a user would be refused.
 pub fn outcome_line(outcome: &Outcome<'_>) -> String {
     match outcome {
         Outcome::Success { id, response } => match item_diag(response) {
-            Some(item) => format!("response {id} ok {item}"),
-            None => format!("response {id} ok"),
+            Ok(Some(item)) => format!("response {id} ok {item}"),
+            Ok(None) => format!("response {id} ok"),
+            Err(e) => invalid(Some(*id), &e),
         },
         Outcome::Error { id, error, .. } => format!(
             "response {id} error {} {}",
             error.code.code(),
             error.message.unwrap_or(Text::new(error.code.message()))
         ),
-        Outcome::Event(change) => format!("event {}", diag(change)),
-        Outcome::Unexpected { id, reason } => format!("unexpected {id} {reason}"),
-        Outcome::Invalid(e) => match e.id() {
-            Some(id) => format!("invalid {id} {}: {e}", e.code().code()),
-            None => format!("invalid {}: {e}", e.code().code()),
+        Outcome::Event(change) => match diag(change) {
+            Ok(change) => format!("event {change}"),
+            Err(e) => invalid(None, &e),
         },
+        Outcome::Unexpected { id, reason } => format!("unexpected {id} {reason}"),
+        Outcome::Invalid(e) => invalid(e.id(), e),
         Outcome::Lost { id, opcode, cause } => format!("lost {id} {opcode}: {cause}"),
+    }
+}
+
+/// `invalid <id> <code>: <what>`, or `invalid <code>: <what>` when no request owns it.
+fn invalid(id: Option<MessageId>, e: &DecodeError) -> String {
+    match id {
+        Some(id) => format!("invalid {id} {}: {e}", e.code().code()),
+        None => format!("invalid {}: {e}", e.code().code()),
     }
 }
 
@@ -313,6 +327,8 @@ impl Connection {
             match outcome {
                 Outcome::Event(_) => self.events.push(line),
                 Outcome::Success { id, response } => {
+                    // An item with a part that does not decode fails its request.
+                    let ok = response.check().is_ok();
                     let uuid = match response {
                         Response::Lookup(u) | Response::CreateSubSession(u) => Some(u),
                         Response::Subscribe(u) => u,
@@ -322,8 +338,8 @@ impl Connection {
                         id,
                         Answer {
                             line,
-                            uuid,
-                            ok: true,
+                            uuid: uuid.filter(|_| ok),
+                            ok,
                         },
                     ));
                 }

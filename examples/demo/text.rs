@@ -1,6 +1,8 @@
 //! Hex, base64 and CBOR diagnostic notation for the demo's input and output.
 
-use xentara_ws::{Batch, DataChange, Packet, Raw, Response, Success, encode, encoded_len};
+use xentara_ws::{
+    Batch, DataChange, DecodeError, Event, Packet, Raw, Response, Success, encode, encoded_len,
+};
 
 /// `bytes` as lower-case hex.
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -48,20 +50,28 @@ pub fn basic_auth(user: &str, password: &str) -> String {
     format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
 }
 
-/// A data-change event object in CBOR diagnostic notation.
-pub fn diag(change: &DataChange<'_>) -> String {
+/// A data-change event object in CBOR diagnostic notation, once all of it decodes (its
+/// values are read lazily); else the first error. What is shown is then the typed event,
+/// re-encoded.
+pub fn diag(change: &DataChange<'_>) -> Result<String, DecodeError> {
+    Packet::Event(Event::DataChange(change.clone())).check()?;
     let mut buf = vec![0u8; encoded_len(change)];
-    match encode(change, &mut buf)
+    let raw = encode(change, &mut buf)
         .ok()
-        .and_then(|n| Raw::new(&buf[..n]).ok())
-    {
-        Some(raw) => raw.to_string(),
-        None => "<unencodable>".to_owned(),
-    }
+        .and_then(|n| Raw::new(&buf[..n]).ok());
+    Ok(raw.map_or_else(|| "<unencodable>".to_owned(), |raw| raw.to_string()))
 }
 
-/// A success item in diagnostic notation; `None` when the response has no item.
-pub fn item_diag(response: &Response<'_>) -> Option<String> {
+/// A success item in diagnostic notation, once all of it decodes (the elements of its
+/// sequences are read lazily); `Ok(None)` when the response has no item; else the first
+/// error.
+pub fn item_diag(response: &Response<'_>) -> Result<Option<String>, DecodeError> {
+    response.check()?;
+    Ok(reencoded_item(response))
+}
+
+/// The item of a checked response, re-encoded, in diagnostic notation.
+fn reencoded_item(response: &Response<'_>) -> Option<String> {
     // Encoded as a success packet and read back: the item is its third element.
     let packet = Packet::Success(Success::new(0, response.clone()));
     let mut buf = vec![0u8; 64 * 1024];

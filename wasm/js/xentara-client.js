@@ -15,6 +15,8 @@ const dec = new TextDecoder();
 const HEX = [...Array(256)].map((_, i) => (i + 256).toString(16).slice(1));
 const NOT_SENT = 'Failed to send the command, the WebSocket is closed';
 const [SUCCESS, ERROR, EVENT, INVALID, UNEXPECTED, LOST] = [1, 2, 3, 4, 5, 6];
+// An EVENT record's count of values when one of them does not decode.
+const BAD_EVENT = 2 ** 32 - 1;
 const QUALITY = 9, CATEGORY = 4; // standard attributes whose integer values get a class
 const now = () => performance.now();
 
@@ -227,6 +229,13 @@ class XentaraErrorEvent extends Event {
     super(type, options);
     Object.defineProperties(this, { reason: { value: reason }, wasClean: { value: wasClean } });
   }
+}
+
+/** An 'error' event (not of a clean close); `code` is the spec's, when a malformed message gave one. */
+function errorEvent(reason, code) {
+  const event = new XentaraErrorEvent('error', reason, false);
+  if (code !== undefined) Object.defineProperty(event, 'code', { value: code });
+  return event;
 }
 
 /** A sub-session (create_sub_session): pass it to write(), close it with close(). */
@@ -570,12 +579,19 @@ class Connection extends EventTarget {
     r.value(); // the time of the values
     const element = r.uuid();
     const observers = observersOf.get(this);
-    for (let n = r.u32(); n > 0; n--) {
+    let n = r.u32();
+    if (n === BAD_EVENT) {
+      // A value does not decode: the whole event fails, on every observer of its element.
+      const code = r.f64(), reason = r.str();
+      for (const [key, set] of observers) if (key.startsWith(element + '/')) for (const o of set) o.dispatchEvent(errorEvent(reason, code));
+      return;
+    }
+    for (; n > 0; n--) {
       const a = r.attr();
       const result = r.result(a);
       for (const o of observers.get(attributeKey(element, a)) ?? []) {
         o.dispatchEvent(result instanceof XentaraError
-          ? new XentaraErrorEvent('error', result.message, false)
+          ? errorEvent(result.message)
           : new ValueChangeEvent(result));
       }
     }
@@ -583,9 +599,7 @@ class Connection extends EventTarget {
 
   /** Something wrong that no request owns: an 'error' event; the connection stays. */
   #error(reason, code) {
-    const event = new XentaraErrorEvent('error', reason, false);
-    if (code !== undefined) Object.defineProperty(event, 'code', { value: code });
-    this.dispatchEvent(event);
+    this.dispatchEvent(errorEvent(reason, code));
   }
 
   #arm() {

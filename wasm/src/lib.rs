@@ -9,7 +9,8 @@
 //!   (the hello first on a session's first call) and each request's id;
 //! - [`Core::receive`] takes a server message and returns one record per packet (see
 //!   [`Out`] for the layout): successes typed by their request's opcode, errors, events,
-//!   packets that do not decode (only their request fails, with the spec code);
+//!   packets that do not decode (only their request fails, with the spec code; an event
+//!   with a value that does not decode fails whole);
 //! - [`Core::timeout`] / [`Core::expire`] are the session's request deadlines on the
 //!   caller's clock (`now` in ms), [`Core::close`] ends every request in flight.
 //!
@@ -35,7 +36,8 @@ use xentara_ws::op::params::{
 use xentara_ws::session::{ClientError, ClientSession, ClientState, Lost, Outcome};
 use xentara_ws::{
     AttrResult, Attribute, AttributeId, Batch, Bytes, Command, DecodeError, DecodeErrorKind,
-    ElementCategory, ErrorCode, MetaDataId, Response, Seq, Text, TimePoint, Uuid, Value,
+    ElementCategory, ErrorCode, ErrorObject, MetaDataId, Response, Seq, Text, TimePoint, Uuid,
+    Value,
 };
 
 // A free-list allocator of a few hundred bytes instead of dlmalloc's 8 KB; no std, so no
@@ -60,6 +62,8 @@ const EVENT: u8 = 3;
 const INVALID: u8 = 4;
 const UNEXPECTED: u8 = 5;
 const LOST: u8 = 6;
+/// In an `EVENT` record, the count of values that says the event does not decode.
+const BAD_EVENT: u32 = u32::MAX;
 
 /// The session of one connection.
 #[wasm_bindgen]
@@ -417,7 +421,9 @@ macro_rules! seq {
 ///   server_information `u32 n` × (attribute or `u32` id, result); get_stage `u32`;
 ///   the others nothing;
 /// - `ERROR, f64 id, u8 opcode, f64 code, string message`;
-/// - `EVENT`, time (as a value), UUID element, `u32 n` × (attribute, result);
+/// - `EVENT`, time (as a value), UUID element, `u32 n` × (attribute, result); or, when a
+///   value does not decode, `u32::MAX` ([`BAD_EVENT`]), `f64 code`, string why: then no
+///   value of the event stands;
 /// - `INVALID, f64 id (-1: none), f64 code, string why`;
 /// - `UNEXPECTED, f64 id, u8 reason` (0 unknown id, 1 before the hello, 2 a request);
 /// - `LOST, f64 id, u8 cause` (0 timed out, 1 closed).
@@ -480,10 +486,11 @@ impl Out {
             _ => "the request was not sent",
         });
     }
-    /// A [`DecodeError`] as text, as its `Display` has it (without `core::fmt`): what,
-    /// in which field, at which byte.
+    /// A [`DecodeError`]: `f64` spec code, then as text, as its `Display` has it (without
+    /// `core::fmt`): what, in which field, at which byte.
     fn decode_error(&mut self, e: &DecodeError) {
         use DecodeErrorKind::*;
+        self.f64(e.code().code() as f64);
         let at = self.b.len();
         self.u32(0);
         let (what, n) = match e.kind() {
@@ -587,18 +594,21 @@ impl Out {
             }
             AttrResult::Error(e) => {
                 self.u8(1);
-                self.f64(e.code.code() as f64);
-                match &e.message {
-                    Some(m) => self.text(m),
-                    None => self.str(e.code.message()),
-                }
+                self.error_object(e);
             }
+        }
+    }
+    /// `f64` code, then the message (the code's standard one when there is none).
+    fn error_object(&mut self, e: &ErrorObject<'_>) {
+        self.f64(e.code.code() as f64);
+        match &e.message {
+            Some(m) => self.text(m),
+            None => self.str(e.code.message()),
         }
     }
     fn invalid(&mut self, id: Option<i64>, e: &DecodeError) {
         self.u8(INVALID);
         self.f64(id.map_or(-1.0, |id| id as f64));
-        self.f64(e.code().code() as f64);
         self.decode_error(e);
     }
     fn outcome(&mut self, o: Outcome<'_>) {
@@ -618,19 +628,19 @@ impl Out {
                 self.u8(ERROR);
                 self.f64(id as f64);
                 self.u8(opcode as u8);
-                self.f64(error.code.code() as f64);
-                match &error.message {
-                    Some(m) => self.text(m),
-                    None => self.str(error.code.message()),
-                }
+                self.error_object(&error);
             }
             Outcome::Event(change) => {
                 self.u8(EVENT);
                 self.value(&Value::Time(change.time));
                 self.uuid(&change.element);
+                let values = self.b.len();
                 if let Err(e) = self.values(&change.values) {
-                    // The values before the bad one stand; then what was wrong.
-                    self.invalid(None, &e);
+                    // A value that does not decode fails the whole event: none of its
+                    // values stand, not even those before the bad one.
+                    self.b.truncate(values);
+                    self.u32(BAD_EVENT);
+                    self.decode_error(&e);
                 }
             }
             Outcome::Invalid(e) => self.invalid(e.id(), &e),

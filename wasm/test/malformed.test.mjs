@@ -177,3 +177,64 @@ test('a text message is an error event, not a crash', async () => {
   assert.match((await errors)[0].reason, /text message/);
   connection.close();
 });
+
+// [8, 0, {0: 1(1700000000), 1: 37(h'E3EE…'), 2: VALUES}]: a data-change event packet.
+const eventPacket = (values) => `830800a300c11a6553f10001${UUID}02${values}`;
+
+test('an event with a value that does not decode fires error on its element\'s observers, and no valuechange', async () => {
+  const connection = await connected();
+  try {
+    const element = new X.Element('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+    const value = new X.Attribute(element, X.KnownAttribute.Value);
+    const quality = new X.Attribute(element, X.KnownAttribute.Quality);
+    const seen = [];
+    const [valueObserver] = [['value', value], ['quality', quality]].map(([name, attribute]) => {
+      const observer = new X.AttributeObserver(connection, attribute);
+      observer.addEventListener('valuechange', (e) => seen.push(`${name} valuechange ${e.value}`));
+      observer.addEventListener('error', (e) => seen.push(`${name} error ${e.code} ${e.wasClean} ${e.reason}`));
+      return observer;
+    });
+    // An observer of another element hears nothing of these events.
+    const other = new X.AttributeObserver(connection, new X.Attribute(new X.Element('a0a0a0a0-0000-4000-8000-000000000000'), X.KnownAttribute.Value));
+    other.addEventListener('error', (e) => seen.push(`other element error ${e.reason}`));
+    other.addEventListener('valuechange', (e) => seen.push(`other element valuechange ${e.value}`));
+    reply = (frame, socket) => {
+      send(socket, `818201${byte(idOf(frame))}`); // [[1, id]]: subscribed
+      send(socket, `81${eventPacket('a209d879030b182a')}`); // {9: 121(3), 11: 42}: 42 is not tagged 121/122
+      send(socket, `81${eventPacket('a209d879030bd87a05')}`); // {9: 121(3), 11: 122(5)}: 122 holds no map
+      send(socket, `81${eventPacket('a209d879000bd87907')}`); // {9: 121(0), 11: 121(7)}: good
+    };
+    // The good event comes last: once its value is seen, everything before it has been.
+    const good = events(valueObserver, 'valuechange', 1);
+    await connection.subscribe(new X.Subscription([value, quality]));
+    await good;
+    assert.deepEqual(seen, [
+      'value error -32602 false expected tag 121/122 alternative in attribute result at byte 39',
+      'quality error -32602 false expected tag 121/122 alternative in attribute result at byte 39',
+      'value error -32602 false expected map in error at byte 41',
+      'quality error -32602 false expected map in error at byte 41',
+      'quality valuechange good',
+      'value valuechange 7',
+    ]);
+    assert.equal(connection.isConnected(), true);
+  } finally {
+    connection.close();
+  }
+});
+
+test('a read answered with a result that does not decode rejects, even when the one asked for decodes', async () => {
+  const connection = await connected();
+  try {
+    const attribute = new X.Attribute(new X.Element('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8'), X.KnownAttribute.Value);
+    // [[1, id, {11: 121(7), 9: 42}]]: the value is good, the quality is not tagged 121/122.
+    reply = (frame, socket) => send(socket, `818301${byte(idOf(frame))}a20bd8790709182a`);
+    const e = await rejection(connection.read(attribute));
+    assert.ok(e instanceof X.Error);
+    assert.deepEqual([e.code, e.wasClean, e.message], [-32602, false, 'expected tag 121/122 alternative in attribute result at byte 10']);
+    // [[1, id, {11: 121(7)}]]: the same read, answered well.
+    reply = (frame, socket) => send(socket, `818301${byte(idOf(frame))}a10bd87907`);
+    assert.equal(await connection.read(attribute), 7);
+  } finally {
+    connection.close();
+  }
+});
