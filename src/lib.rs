@@ -23,8 +23,8 @@
 //! - [`op`]: one table of the fifteen opcodes: each opcode's typed parameters
 //!   ([`op::params`]) and typed response item ([`op::items`]).
 //! - [`packet`]: the four packets — request, success, error, event.
-//! - [`batch`]: the outer array: [`Batch`] iterates a received message, [`encode_batch`]
-//!   and [`BatchWriter`] write one.
+//! - [`batch`]: the outer array: [`Batch`] holds a received message and [`Packets`]
+//!   iterates it; [`encode_batch`] and [`BatchWriter`] write one.
 //! - [`session`]: sans-I/O server and client machines that enforce the protocol's rules —
 //!   client_hello first (-32000 / -32001), version negotiation, one reply per request
 //!   message in request order, the sub-session and subscription tables, message ids.
@@ -42,7 +42,7 @@
 //!     0x71, 0x4d, 0x88, 0x4b, 0xa1, 0x8e, 0x5d, 0x0f, 0x1e, 0x4c, 0xe2, 0x5e, 0xe8,
 //! ];
 //! let mut replies: heapless::Vec<Packet, 8> = heapless::Vec::new();
-//! for packet in Batch::new(&message)? {
+//! for packet in &Batch::new(&message)? {
 //!     let Packet::Request(request) = packet? else { continue };
 //!     if let Command::CloseSubSession(params) = &request.command {
 //!         assert_eq!(params.session_id.to_string(), "e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8");
@@ -108,9 +108,11 @@
 //! ## Guarantees
 //!
 //! - No `unsafe`, no allocation (a test counts), no panic on any input (fuzzed).
-//! - Each byte is decoded once: text and byte strings are borrowed ([`Text`], [`Bytes`]),
-//!   sequences are read lazily as they are iterated, success items when typed; what no one
-//!   reads is stepped over (see [`model`] for what is read when).
+//! - Each byte is walked once: text and byte strings are borrowed ([`Text`], [`Bytes`]),
+//!   sequences are read lazily as they are iterated, success items when typed, and a
+//!   packet's last sequence or item is not even stepped over before you read it (the
+//!   [`Batch`] learns where it ended from your reading); what no one reads is stepped over
+//!   (see [`model`] for what is read when).
 //! - Encoding is canonical: shortest integers and floats, definite lengths, ascending keys.
 //! - Bounded stack: nesting of generic values is limited to [`MAX_DEPTH`] (16) and skipped
 //!   iteratively, so decoding uses the same stack whatever the input. Measured by

@@ -427,7 +427,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
                 id,
                 command: Command::GetStage(crate::op::params::GetStage),
             });
-            ROLE == CLIENT || {
+            ROLE != CLIENT && {
                 let at = r.position();
                 let present = r.has_next(len);
                 r.tail = len.is_done() && r.shared.is_some();
@@ -467,7 +467,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
                 id,
                 error: ErrorObject::EMPTY,
             });
-            ROLE == SERVER || {
+            ROLE != SERVER && {
                 if r.has_next(len) {
                     if let Packet::Error(e) = out {
                         e.error.read_into(r);
@@ -480,7 +480,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
         }
         Header::DataChange => {
             *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
-            ROLE == SERVER || {
+            ROLE != SERVER && {
                 if r.has_next(len) {
                     r.tail = len.is_done() && r.shared.is_some();
                     if let Packet::Event(Event::DataChange(change)) = out {

@@ -232,14 +232,14 @@ fn a_message_that_is_no_batch_is_refused_and_changes_nothing() {
 fn every_packet_of_a_message_gives_its_own_outcome() {
     let mut client: ClientSession = ClientSession::default();
     send(&mut client, vec![lookup("A").into(), GetStage.into()]);
-    // [[1, 1, {0: 1}], [1, 2, 37(h'e3ee…')], [8, 0, {…}], [0, 5, 8], [1, 3, 37(…)]]: the hello's
-    // and the lookup's answers, an event, a request (servers send none), and get_stage
-    // answered with a UUID, which is no stage.
+    // [[1, 1, {0: 1}], [1, 2, 37(h'e3ee…')], [8, 0, {…}], [0, 5, 3, {0: "A"}], [1, 3, 37(…)]]:
+    // the hello's and the lookup's answers, an event, a request (servers send none; the
+    // client reads only its header), and get_stage answered with a UUID, which is no stage.
     let message = encode(&[
         success(1, server_hello()),
         success(2, Response::Lookup(E3EE)),
         Packet::Event(Event::DataChange(data_change())),
-        req(5, GetStage),
+        req(5, lookup("A")),
         success(3, Response::Lookup(E3EE)),
     ]);
     let batch = Batch::new(&message).unwrap();

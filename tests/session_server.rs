@@ -498,11 +498,12 @@ fn a_failed_subscribe_leaves_no_subscription() {
 fn unknown_opcodes_and_bad_packets_get_errors_with_their_ids() {
     let mut server = ready();
     let mut app = TestApp::default();
-    // [[0, 7, 15, {}], [0, 8, 3, {0: 5}], [1, 9], [8, 0, {…}], 5]
+    // [[0, 7, 15, {}], [0, 8, 3, {0: 5}], [1, 9], [2, 10, {0: -32000}], [8, 0, {…}], 5]
     let mut m = vec![
-        0x85, 0x84, 0x00, 0x07, 0x0f, 0xa0, 0x84, 0x00, 0x08, 0x03, 0xa1, 0x00, 0x05,
+        0x86, 0x84, 0x00, 0x07, 0x0f, 0xa0, 0x84, 0x00, 0x08, 0x03, 0xa1, 0x00, 0x05,
     ];
     m.extend_from_slice(&[0x82, 0x01, 0x09]);
+    m.extend_from_slice(&[0x83, 0x02, 0x0a, 0xa1, 0x00, 0x39, 0x7c, 0xff]);
     m.extend_from_slice(&encode(&[Packet::Event(Event::DataChange(data_change()))])[1..]);
     m.push(0x05);
     let reply = run(&mut server, &mut app, &m);
@@ -513,11 +514,22 @@ fn unknown_opcodes_and_bad_packets_get_errors_with_their_ids() {
             (7, Some(-32601)),
             (8, Some(-32602)),
             (9, Some(-32600)),
+            (10, Some(-32600)),
             (0, Some(-32600)),
             (0, Some(-32600))
         ]
     );
     assert!(reply[0].text().contains("unknown opcode 15"), "{reply:?}");
+    // A server reads only the header of what is not a request.
+    let texts: Vec<_> = reply[2..5].iter().map(|r| r.text()).collect();
+    assert_eq!(
+        texts,
+        [
+            "success packet sent to a server",
+            "error packet sent to a server",
+            "event packet sent to a server"
+        ]
+    );
     assert!(app.seen.is_empty());
 }
 

@@ -24,13 +24,26 @@
 //! # What is read when
 //!
 //! Decoding a packet reads its header and its parameters or event object field by field;
-//! a [`Seq`] is only stepped over, and a success packet's item is kept as bytes until
-//! [`Success::response`](crate::Success::response) types it by its request's opcode. What
-//! nobody reads (unknown keys, [`Raw`] values) is stepped over. So each byte is decoded at
-//! most once, and errors inside a lazily read part surface when it is read, carrying the
-//! same kind, offset, field, message id and code as if they had been found up front.
-//! Stepping over an item checks that it is well-formed CBOR; the UTF-8 of a text string is
-//! checked when it is read as text.
+//! a [`Seq`]'s elements are decoded as it is iterated, and a success packet's item is kept
+//! as bytes until [`Success::response`](crate::Success::response) types it by its
+//! request's opcode. What nobody reads (unknown keys, [`Raw`] values) is stepped over.
+//!
+//! A sequence followed by more of its packet (subscribe's entries, before its rates) is
+//! stepped over when the packet is read — checked to be well-formed CBOR and counted — so
+//! that what follows can be read. A sequence or success item that ends its packet (every
+//! container around it definite and ending with it: a read's attributes, an event's
+//! values, a read or browse response, an entry's attributes inside its subscribe) is not:
+//! when the packet comes from iterating `&batch`, it is handed out at once, and reading
+//! that part to its end records in the [`Batch`](crate::Batch) where it ended, so the
+//! iteration goes on from there. Those bytes are walked once, by their reader. What was not
+//! read to its end is stepped over when the iteration moves on; only then are bytes there
+//! that are not well-formed CBOR found, and they end the batch with an error carrying that
+//! packet's id (an element that cannot be read is also an element error of its sequence).
+//!
+//! Errors inside a lazily read part surface when it is read, carrying the same kind,
+//! offset, field, message id and code as if they had been found up front. Stepping over an
+//! item checks that it is well-formed CBOR; the UTF-8 of a text string is checked when it
+//! is read as text.
 
 pub mod enums;
 mod raw;

@@ -9,7 +9,7 @@
 #   2. builds the same firmware with the crate's `defmt` feature and defmt-semihosting,
 #      runs it, decodes its output with defmt-print and checks it;
 #   3. runs the size binaries and prints .text/.data/.bss: runtime alone, codec alone,
-#      codec + server session.
+#      codec + server session, codec + client session.
 # Exits non-zero when a build, a run, or a check fails.
 #
 #   bash tests/firmware/run.sh
@@ -51,7 +51,7 @@ step "build (checks firmware and size binaries)"
 # Not --locked: Cargo.lock pins what it has and gains whatever the crate adds.
 cargo build --release --bins
 mkdir -p target/elf
-for bin in firmware size-baseline size-codec size-server; do
+for bin in firmware size-baseline size-codec size-server size-client; do
     cp "$OUT/$bin" "target/elf/$bin"
 done
 
@@ -59,7 +59,7 @@ step "run the checks"
 run target/elf/firmware
 
 step "run the size binaries"
-for bin in size-baseline size-codec size-server; do
+for bin in size-baseline size-codec size-server size-client; do
     run "target/elf/$bin"
     echo "$bin: ran and exited with success"
 done
@@ -99,14 +99,15 @@ step "sizes"
 sizes() { arm-none-eabi-size "target/elf/$1" | awk 'NR == 2 { print $1, $2, $3 }'; }
 read -r base_text _ _ < <(sizes size-baseline)
 printf '%-15s %8s %6s %7s %22s\n' binary text data bss 'text over the runtime'
-for bin in size-baseline size-codec size-server firmware; do
+for bin in size-baseline size-codec size-server size-client firmware; do
     read -r text data bss < <(sizes "$bin")
     delta=$((text - base_text))
     kib=$(awk -v d="$delta" 'BEGIN { printf "%.1f", d / 1024 }')
     printf '%-15s %8d %6d %7d %13d (%s KiB)\n' "$bin" "$text" "$data" "$bss" "$delta" "$kib"
 done
 echo "size-codec: the codec alone (target: text over the runtime <= 24 KiB, then <= 16 KiB)"
-echo "size-server: codec + ServerSession with default capacities and timers (bss: the session, 1,256 B, and its default ReplyBuffers)"
+echo "size-server: codec + ServerSession with default capacities and timers (bss: the session and its default ReplyBuffers); decodes requests, encodes responses, errors and events"
+echo "size-client: codec + ClientSession (bss: the session); encodes requests, decodes responses and events"
 echo "firmware: the checks themselves (vectors, Debug and float formatting)"
 
 step "done"

@@ -8,7 +8,8 @@ use crate::error::{DecodeError, EncodeError, ErrorCode};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// A received message is not an array of packets: nothing in it was applied.
+    /// A received message is not an array of packets ([`Batch::new`](crate::Batch::new)
+    /// refused it; `?` on it in a function returning `ClientError` gives this).
     Decode(DecodeError),
     /// The caller's buffer is too small; nothing was sent.
     Encode(EncodeError),

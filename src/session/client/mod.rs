@@ -87,8 +87,9 @@ struct Pending {
 /// 1. [`start_batch`](Self::start_batch), [`ClientBatch::request`] for each request (with
 ///    [`ClientBatch::set_deadline`] first if they are to time out), [`ClientBatch::finish`]:
 ///    send the message it gives. The session's first message starts with the hello.
-/// 2. [`handle_message`](Self::handle_message) with each message from the server: one
-///    [`Outcome`] per packet.
+/// 2. [`handle_message`](Self::handle_message) with each message from the server, as a
+///    [`Batch`](crate::Batch) (which refuses a message that is not an array of packets):
+///    one [`Outcome`] per packet, borrowing the batch.
 /// 3. [`poll_timeout`](Self::poll_timeout): when it is `Some(at)`, wait for the next
 ///    message or for `at`, whichever comes first; at `at`,
 ///    [`handle_timeout(now)`](Self::handle_timeout) yields an [`Outcome::Lost`] for each

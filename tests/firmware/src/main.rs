@@ -320,7 +320,8 @@ fn nested(depth: usize, buf: &mut [u8; 64]) -> &[u8] {
 #[inline(never)]
 fn decode(bytes: &[u8]) -> Result<usize, DecodeError> {
     let mut n = 0;
-    for p in Batch::new(bytes)? {
+    // By reference: each byte walked once (a last sequence by its check).
+    for p in &Batch::new(bytes)? {
         let p = p?;
         p.check()?;
         black_box(p);
@@ -450,7 +451,7 @@ fn count_instructions(counter: &measure::Counter) {
 #[cfg(feature = "defmt")]
 fn defmt_demo() {
     let seed = vectors::named("close_sub_session.request").bytes;
-    if let Ok(Some(Ok(packet))) = Batch::new(seed).map(|mut b| b.next()) {
+    if let Ok(Some(Ok(packet))) = Batch::new(seed).map(|b| b.into_iter().next()) {
         defmt::println!("defmt request: {}", packet);
     }
     if let Some(e) = first_error(&[0x81, 0x83, 0x00, 0x18, 0x41, 0x0f]) {
