@@ -13,9 +13,10 @@ cd "$(dirname "$0")"
 step() { printf '\n== wasm: %s (%ss)\n' "$*" "$SECONDS"; }
 fail() { echo "wasm/build.sh: $*" >&2; exit 1; }
 
-# The goals (issue 14): a tenth of the vendor's wasm, JS under 30 KB.
+# The goals: .wasm under 60,000 bytes (issue 18; issue 14's was a tenth of the vendor's),
+# JS under 30 KB.
 VENDOR_WASM=746069 VENDOR_WASM_GZ=207800 VENDOR_JS=255336 VENDOR_JS_GZ=62881
-MAX_WASM=74607 MAX_JS=30000
+MAX_WASM=60000 MAX_JS=30000
 TARGET=wasm32-unknown-unknown
 export CARGO_TARGET_DIR="$PWD/target"
 
@@ -63,7 +64,7 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'; }
 row "bytes" "this" "gzipped" "vendor's" "gzipped" "% raw" "% gz"
 row "xentara-client.wasm" "$wasm" "$wasm_gz" "$VENDOR_WASM" "$VENDOR_WASM_GZ" "$(pct "$wasm" "$VENDOR_WASM")" "$(pct "$wasm_gz" "$VENDOR_WASM_GZ")"
 row "xentara-client.js" "$js" "$js_gz" "$VENDOR_JS" "$VENDOR_JS_GZ" "$(pct "$js" "$VENDOR_JS")" "$(pct "$js_gz" "$VENDOR_JS_GZ")"
-echo "goals: .wasm <= $MAX_WASM bytes (a tenth of the vendor's), .js <= $MAX_JS bytes"
-((wasm <= MAX_WASM)) || fail "xentara-client.wasm is $wasm bytes, over the goal of $MAX_WASM (a tenth of the vendor's)"
+echo "goals: .wasm <= $MAX_WASM bytes, .js <= $MAX_JS bytes"
+((wasm <= MAX_WASM)) || fail "xentara-client.wasm is $wasm bytes, over the goal of $MAX_WASM"
 ((js <= MAX_JS)) || fail "xentara-client.js is $js bytes, over the goal of $MAX_JS"
 echo "wrote wasm/pkg/xentara-client.js and wasm/pkg/xentara-client.wasm"
