@@ -251,3 +251,33 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
     expected.extend((2..=6).map(|id| (id, ErrorCode::MissingClientHello)));
     assert_eq!(codes, expected);
 }
+
+/// Found by `client_session` (issue 18's read-once reader): a request from a server whose
+/// last part is malformed. Iterating the batch by reference hands the request out before
+/// its unread subscribe entries are walked, then ends with the error; the client reads only
+/// a request's header and steps over the rest, so for it the packet is that error — one
+/// outcome, which the fuzz target had counted as two.
+#[test]
+fn regression_a_malformed_request_from_a_server_is_one_outcome() {
+    use xentara_ws::session::{ClientSession, Outcome};
+    // [[0, 66, 6, {0: [{0: 37(h'e3ee10a1…' — cut)]}]]
+    let message = hex("81 84 00 1842 06 a1 00 81 a2 00 d82550 e3ee10a18ea3f0e19f014ce881f20b");
+    let batch = Batch::new(&message).unwrap();
+    let by_reference: Vec<_> = batch.iter().map(|p| p.map(|p| p.id())).collect();
+    assert_eq!(by_reference.len(), 2);
+    assert_eq!(by_reference[0], Ok(Some(66)));
+    let e = by_reference[1].unwrap_err();
+    assert_eq!(
+        (e.kind(), e.offset(), e.id()),
+        (DecodeErrorKind::Truncated, 13, Some(66))
+    );
+    let mut client: ClientSession = ClientSession::default();
+    let outcomes: Vec<_> = client.handle_message(&batch).collect();
+    let [Outcome::Invalid(e)] = outcomes.as_slice() else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(
+        (e.kind(), e.offset(), e.id()),
+        (DecodeErrorKind::Truncated, 13, Some(66))
+    );
+}

@@ -153,7 +153,21 @@ fn receive(client: &mut Client, model: &mut Model, message: &[u8], typed: &[bool
             return check_table(client, model);
         }
     };
-    let packets = batch.iter().count();
+    // One outcome per result of the batch — as the client reads it: a request's body (a
+    // server sends none) is stepped over when its packet is read, so malformed bytes at
+    // its end make the packet an error, as iterating by value finds them; everything else
+    // is read as by reference, a malformed last part coming after its packet.
+    let once: Vec<Result<bool, _>> = batch
+        .iter()
+        .map(|p| p.map(|p| matches!(p, xentara_ws::Packet::Request(_))))
+        .collect();
+    let eager: Vec<bool> = xentara_ws::Batch::new(message)
+        .map(|b| b.into_iter().map(|p| p.is_ok()).collect())
+        .unwrap_or_default();
+    let packets = match once.iter().zip(&eager).position(|(a, b)| a.is_ok() != *b) {
+        Some(i) if once[i] == Ok(true) => eager.len(),
+        _ => once.len(),
+    };
     let outcomes: Vec<Outcome<'_>> = client.handle_message(&batch).collect();
     assert_eq!(outcomes.len(), packets, "one outcome per packet");
     let mut state = before;
