@@ -281,3 +281,64 @@ fn regression_a_malformed_request_from_a_server_is_one_outcome() {
         (DecodeErrorKind::Truncated, 13, Some(66))
     );
 }
+
+/// Found by `roundtrip` (a hang): an event's values, left for their iteration, declared
+/// 0xbaba01d8 entries with four bytes after them, and re-encoding the event wrote a
+/// placeholder for each declared entry. An unread sequence's count is now cut at what its
+/// bytes can hold: the entries that are not there are errors when iterated, `undefined`
+/// when re-encoded.
+#[test]
+fn regression_an_unread_sequence_holds_no_more_than_its_bytes() {
+    // [[8, 0, {0: 1(1), 1: 37(h'e3ee…'), 2: {0xbaba01d8 entries: 11: 121(1), …}}]]
+    let message = hex(
+        "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 babaab01d8 0b d879 01",
+    );
+    let batch = Batch::new(&message).unwrap();
+    let mut packets = batch.iter();
+    let Some(Ok(Packet::Event(xentara_ws::Event::DataChange(change)))) = packets.next() else {
+        panic!()
+    };
+    assert_eq!(change.values.len(), 2);
+    let values: Vec<_> = change.values.iter().collect();
+    assert!(values[0].is_ok());
+    let e = *values[1].as_ref().unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (DecodeErrorKind::Truncated, 38));
+    let mut out = [0u8; 64];
+    let n = Packet::Event(xentara_ws::Event::DataChange(change))
+        .encode_message(&mut out)
+        .unwrap();
+    assert_eq!(
+        out[..n],
+        hex(
+            "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a2 0b d879 01 f7 f7"
+        )[..]
+    );
+    let e = packets.next().unwrap().unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (DecodeErrorKind::Truncated, 38));
+}
+
+/// Found by `roundtrip`: the nesting limit counts from where each generic value starts. A
+/// read response whose value nests 15 arrays deep under its tag 121 reads when typed (the
+/// value is the generic part: 15 levels), which is how a client reads it by reference; a
+/// step over the whole item, as iterating by value does, counts the item's map and the tag
+/// too (17 levels) and refuses it.
+#[test]
+fn regression_a_typed_last_part_counts_nesting_from_its_generic_values() {
+    // [[1, 7, {11: 121([[[… 15 …[0]…]]])}]]
+    let message = hex(&format!("81 83 01 07 a1 0b d879 {} 00", "81 ".repeat(15)));
+    let batch = Batch::new(&message).unwrap();
+    let mut packets = batch.iter();
+    let Some(Ok(Packet::Success(success))) = packets.next() else {
+        panic!()
+    };
+    let Ok(Response::Read(results)) = success.response(Opcode::Read) else {
+        panic!()
+    };
+    assert!(results.check().is_ok());
+    assert!(packets.next().is_none());
+    let by_value: Vec<_> = Batch::new(&message).unwrap().into_iter().collect();
+    let [Err(e)] = by_value.as_slice() else {
+        panic!("{by_value:?}")
+    };
+    assert_eq!((e.kind(), e.id()), (DecodeErrorKind::TooDeep, Some(7)));
+}

@@ -40,6 +40,12 @@
 //! that are not well-formed CBOR found, and they end the batch with an error carrying that
 //! packet's id (an element that cannot be read is also an element error of its sequence).
 //!
+//! Nesting is limited ([`MAX_DEPTH`]) from where each generic value starts. A last part
+//! read by its typed reader is held to that limit for each generic value in it; stepping
+//! over the part counts from the part, one or two levels more (its container, a tag
+//! 121/122). So a part nested right at the limit reads when you read it before the batch
+//! moves on, and is `TooDeep` when the batch steps over it.
+//!
 //! Errors inside a lazily read part surface when it is read, carrying the same kind,
 //! offset, field, message id and code as if they had been found up front. Stepping over an
 //! item checks that it is well-formed CBOR; the UTF-8 of a text string is checked when it

@@ -81,7 +81,9 @@ impl<'b, T> Seq<'b, T> {
         }
     }
 
-    /// The number of elements (map: of entries) the sequence declares.
+    /// The number of elements (map: of entries) the sequence declares — at most one per
+    /// byte of the message after its head (two for entries): a count its bytes cannot hold
+    /// is cut there, and the elements that are not there are errors when iterated.
     pub const fn len(&self) -> usize {
         match self.repr {
             Repr::Wire(w) => w.count as usize,
@@ -344,11 +346,14 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let start = r.position();
     let per = if entry { 2 } else { 1 };
     let (count, definite) = match len.count() {
-        Some(n) => {
+        Some(mut n) => {
             let items = n.saturating_mul(per);
             if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
-                // The last part of its packet: its iteration walks it, once.
+                // The last part of its packet: its iteration walks it, once. Not checked
+                // yet, so the count is capped at what the bytes left can hold (an element
+                // takes a byte at least, an entry two).
                 r.defer(head, true);
+                n = n.min((r.input().len() - start) as u64 / per);
             } else if usize::try_from(items)
                 .ok()
                 .and_then(|items| r.input().get(start..start.checked_add(items)?))
