@@ -283,10 +283,9 @@ fn regression_a_malformed_request_from_a_server_is_one_outcome() {
 }
 
 /// Found by `roundtrip` (a hang): an event's values, left for their iteration, declared
-/// 0xbaba01d8 entries with four bytes after them, and re-encoding the event wrote a
-/// placeholder for each declared entry. An unread sequence's count is now cut at what its
-/// bytes can hold: the entries that are not there are errors when iterated, `undefined`
-/// when re-encoded.
+/// 0xbaab01d8 entries with four bytes after them, and re-encoding the event wrote a
+/// placeholder for each declared entry. Iterating ends with an error where the bytes end;
+/// re-encoding writes the entries that are there.
 #[test]
 fn regression_an_unread_sequence_holds_no_more_than_its_bytes() {
     // [[8, 0, {0: 1(1), 1: 37(h'e3ee…'), 2: {0xbaba01d8 entries: 11: 121(1), …}}]]
@@ -298,8 +297,9 @@ fn regression_an_unread_sequence_holds_no_more_than_its_bytes() {
     let Some(Ok(Packet::Event(xentara_ws::Event::DataChange(change)))) = packets.next() else {
         panic!()
     };
-    assert_eq!(change.values.len(), 2);
+    assert_eq!(change.values.len(), 0xbaab01d8);
     let values: Vec<_> = change.values.iter().collect();
+    assert_eq!(values.len(), 2);
     assert!(values[0].is_ok());
     let e = *values[1].as_ref().unwrap_err();
     assert_eq!((e.kind(), e.offset()), (DecodeErrorKind::Truncated, 38));
@@ -309,9 +309,7 @@ fn regression_an_unread_sequence_holds_no_more_than_its_bytes() {
         .unwrap();
     assert_eq!(
         out[..n],
-        hex(
-            "81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a2 0b d879 01 f7 f7"
-        )[..]
+        hex("81 83 08 00 a3 00 c101 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a1 0b d879 01")[..]
     );
     let e = packets.next().unwrap().unwrap_err();
     assert_eq!((e.kind(), e.offset()), (DecodeErrorKind::Truncated, 38));
@@ -341,4 +339,39 @@ fn regression_a_typed_last_part_counts_nesting_from_its_generic_values() {
         panic!("{by_value:?}")
     };
     assert_eq!((e.kind(), e.id()), (DecodeErrorKind::TooDeep, Some(7)));
+}
+
+/// Found by `decode_message`: an event whose values declare two entries with one byte
+/// after them. For a moment the count was cut to what the bytes hold (none), the
+/// iteration took that for the end, and the batch saw the byte as trailing. The iteration
+/// yields the first entry's error and ends (its bytes cannot be stepped over), and the
+/// batch ends with the truncation.
+#[test]
+fn regression_a_cut_sequence_is_truncated_not_followed_by_trailing_bytes() {
+    // [[8, 0, {0: 1(1700000000), 1: 37(h'e3ee…'), 2: {2 entries: "…" cut}}]]
+    let message =
+        hex("81 83 08 00 a3 00 c11a6553f100 01 d82550e3ee10714d884ba18e5d0f1e4ce25ee8 02 a2 65");
+    let batch = Batch::new(&message).unwrap();
+    let mut packets = batch.iter();
+    let Some(Ok(Packet::Event(xentara_ws::Event::DataChange(change)))) = packets.next() else {
+        panic!()
+    };
+    let values: Vec<_> = change.values.iter().collect();
+    // The first entry's key is text, then the bytes end: that error, and no more entries.
+    let [Err(e)] = values.as_slice() else {
+        panic!("{values:?}")
+    };
+    assert_eq!(
+        (e.kind(), e.offset()),
+        (
+            DecodeErrorKind::WrongType(xentara_ws::Expected::AttributeId),
+            34
+        )
+    );
+    let e = packets.next().unwrap().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.offset(), e.field()),
+        (DecodeErrorKind::Truncated, 34, "data_change.values")
+    );
+    assert!(packets.next().is_none());
 }

@@ -911,6 +911,7 @@ pub(crate) const fn is_reserved_info(b: u8) -> bool {
 mod tests {
     /// Singles convert as the hardware converts them.
     #[test]
+    #[cfg_attr(miri, ignore = "65,000 samples: natively only")]
     fn f32_to_f64_is_exact() {
         for i in (0..=u32::MAX)
             .step_by(65_537)
@@ -927,6 +928,7 @@ mod tests {
 
     /// Every half converts as minicbor (and the `half` crate) converts it.
     #[test]
+    #[cfg_attr(miri, ignore = "exhaustive: natively only")]
     fn f16_to_f64_is_exact_for_every_half() {
         for h in 0..=u16::MAX {
             let bytes = [0xf9, (h >> 8) as u8, h as u8];

@@ -250,6 +250,7 @@ mod tests {
 
     /// The bits decide as the arithmetic does, over every half, many singles and doubles.
     #[test]
+    #[cfg_attr(miri, ignore = "460,000 values: natively only")]
     fn float_width_by_bits_is_the_arithmetic_one() {
         let mut values: std::vec::Vec<f64> = std::vec![
             0.0,

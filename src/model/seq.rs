@@ -81,9 +81,9 @@ impl<'b, T> Seq<'b, T> {
         }
     }
 
-    /// The number of elements (map: of entries) the sequence declares — at most one per
-    /// byte of the message after its head (two for entries): a count its bytes cannot hold
-    /// is cut there, and the elements that are not there are errors when iterated.
+    /// The number of elements (map: of entries) the sequence declares. (A sequence left
+    /// for its iteration is not checked before: one whose bytes end early yields an error
+    /// where they end, and nothing after it.)
     pub const fn len(&self) -> usize {
         match self.repr {
             Repr::Wire(w) => w.count as usize,
@@ -346,14 +346,11 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let start = r.position();
     let per = if entry { 2 } else { 1 };
     let (count, definite) = match len.count() {
-        Some(mut n) => {
+        Some(n) => {
             let items = n.saturating_mul(per);
             if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
-                // The last part of its packet: its iteration walks it, once. Not checked
-                // yet, so the count is capped at what the bytes left can hold (an element
-                // takes a byte at least, an entry two).
+                // The last part of its packet: its iteration walks it, once.
                 r.defer(head, true);
-                n = n.min((r.input().len() - start) as u64 / per);
             } else if usize::try_from(items)
                 .ok()
                 .and_then(|items| r.input().get(start..start.checked_add(items)?))
@@ -413,34 +410,52 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
     }
 
     fn write(&self, w: &mut Writer<'_>) {
-        let n = self.len() as u64;
-        if T::ENTRY {
-            w.map(n);
-        } else {
-            w.array(n);
-        }
         match self.repr {
             Repr::Wire(wire) => {
+                // A sequence may not have been checked: only the elements that are there.
                 let start = wire.head as usize + usize::from(wire.head_len);
                 let r = Reader::at(wire.src.bytes(), start, NO_PACKET);
-                write_wire(w, r, wire.count, T::ENTRY, &mut |r, w| {
+                let n = present(r.clone(), wire.count, T::ENTRY);
+                w.head(if T::ENTRY { 5 } else { 4 }, u64::from(n));
+                write_wire(w, r, n, T::ENTRY, &mut |r, w| {
                     let item = T::read(r);
                     if !r.failed() {
                         item.write(w);
                     }
                 });
             }
-            Repr::Slice(items) => items.iter().for_each(|item| item.write(w)),
+            Repr::Slice(items) => {
+                w.head(if T::ENTRY { 5 } else { 4 }, items.len() as u64);
+                items.iter().for_each(|item| item.write(w));
+            }
             #[cfg(feature = "arbitrary")]
-            Repr::Arbitrary { .. } => self.iter().flatten().for_each(|item| item.write(w)),
+            Repr::Arbitrary { len, .. } => {
+                w.head(if T::ENTRY { 5 } else { 4 }, len as u64);
+                self.iter().flatten().for_each(|item| item.write(w));
+            }
         }
     }
 }
 
-/// Re-encodes `count` elements as they came off the wire, each through `transcode`
-/// (decode, then encode canonically — nothing written when it fails); one that does not
-/// decode is copied as it is, and one that cannot even be found (the bytes are not
-/// well-formed) is written as `undefined`. One loop for every element type.
+/// How many of `count` elements from the reader's position are there (well-formed), the
+/// first missing or malformed one ending the count. One function for every element type.
+#[inline(never)]
+fn present(mut r: Reader<'_>, count: u32, entry: bool) -> u32 {
+    let per = if entry { 2 } else { 1 };
+    let mut n = 0;
+    while n < count {
+        r.skip_items(per);
+        if r.failed() {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// Re-encodes `count` elements as they came off the wire (each there: see [`present`]),
+/// each through `transcode` (decode, then encode canonically — nothing written when it
+/// fails); one that does not decode is copied as it is. One loop for every element type.
 #[inline(never)]
 fn write_wire<'b>(
     w: &mut Writer<'_>,
@@ -449,18 +464,15 @@ fn write_wire<'b>(
     entry: bool,
     transcode: &mut dyn FnMut(&mut Reader<'b>, &mut Writer<'_>),
 ) {
-    let per = if entry { 2 } else { 1 };
     for _ in 0..count {
         let at = r.position();
         transcode(&mut r, w);
-        if r.take_error().is_none() {
-            continue;
-        }
-        r.set_position(at);
-        r.skip_items(per);
-        match r.take_error() {
-            None => w.put(&r.input()[at..r.position()]),
-            Some(_) => (0..per).for_each(|_| w.byte(0xf7)),
+        if r.take_error().is_some() {
+            r.set_position(at);
+            r.skip_items(if entry { 2 } else { 1 });
+            if r.take_error().is_none() {
+                w.put(&r.input()[at..r.position()]);
+            }
         }
     }
 }
