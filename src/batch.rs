@@ -107,6 +107,25 @@ impl<'b> Batch<'b> {
     }
 }
 
+/// Fuzz-only: how a session machine counts the packets.
+#[cfg(fuzzing)]
+impl Batch<'_> {
+    /// The results a client session reads from the message: one per packet, as its role
+    /// reads them (a request's body stepped over).
+    #[doc(hidden)]
+    pub fn fuzz_client_len(&self) -> usize {
+        let mut packets = self.iter();
+        let mut n = 0;
+        while !matches!(
+            packets.step::<{ crate::packet::CLIENT }>(&mut Packet::placeholder()),
+            Step::End
+        ) {
+            n += 1;
+        }
+        n
+    }
+}
+
 /// Packets that borrow only the message: each walked to its end as it is read.
 impl<'b> IntoIterator for Batch<'b> {
     type Item = Result<Packet<'b>, DecodeError>;
