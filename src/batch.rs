@@ -124,6 +124,35 @@ impl Batch<'_> {
         }
         n
     }
+
+    /// The packets a server session reads from the message, as its role reads them (a
+    /// response's or event's body stepped over; an unreadable last part of a request the
+    /// application already has, skipped): each with its reply id, and its opcode (`Ok(Some)`
+    /// for a request, `Ok(None)` for another packet) or the code it fails with.
+    #[doc(hidden)]
+    pub fn fuzz_server_steps(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            crate::MessageId,
+            Result<Option<crate::Opcode>, crate::ErrorCode>,
+        ),
+    > + '_ {
+        let mut packets = self.iter();
+        core::iter::from_fn(move || {
+            loop {
+                let mut packet = Packet::placeholder();
+                let step = packets.step::<{ crate::packet::SERVER }>(&mut packet);
+                return Some(match (step, packet) {
+                    (Step::Packet, Packet::Request(r)) => (r.id, Ok(Some(r.command.opcode()))),
+                    (Step::Packet | Step::Foreign, other) => (other.id().unwrap_or(0), Ok(None)),
+                    (Step::Error(e), _) => (e.id().unwrap_or(0), Err(e.code())),
+                    (Step::Tail(_), _) => continue,
+                    (Step::End, _) => return None,
+                });
+            }
+        })
+    }
 }
 
 /// Packets that borrow only the message: each walked to its end as it is read.

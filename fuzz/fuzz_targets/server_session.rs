@@ -173,29 +173,15 @@ fn expectations(message: &[u8]) -> (Vec<(i64, Expect)>, usize) {
         Err(e) => return (vec![(0, Expect::Undecodable(e.code()))], 1),
     };
     let counted = batch.iter().remaining();
-    // Read as a server reads: each packet walked to its end (by value) — except that a
-    // request whose unread last part turns out malformed was already handed to the
-    // application (it comes first by reference), which answers it; the message ends there.
-    let once: Vec<Option<Opcode>> = batch
-        .iter()
-        .map(|packet| match packet {
-            Ok(Packet::Request(r)) => Some(r.command.opcode()),
-            _ => None,
+    // As the server reads it (Batch::fuzz_server_steps: its own reader).
+    let responses = batch
+        .fuzz_server_steps()
+        .map(|(id, read)| match read {
+            Ok(Some(opcode)) => (id, Expect::Request(opcode)),
+            Ok(None) => (id, Expect::NotRequest),
+            Err(code) => (id, Expect::Undecodable(code)),
         })
         .collect();
-    let mut responses = Vec::new();
-    for (i, packet) in Batch::new(message).unwrap().into_iter().enumerate() {
-        responses.push(match packet {
-            Ok(Packet::Request(r)) => (r.id, Expect::Request(r.command.opcode())),
-            Ok(other) => (other.id().unwrap_or(0), Expect::NotRequest),
-            Err(e) => match once.get(i) {
-                Some(Some(opcode)) if e.is_fatal() => {
-                    (e.id().unwrap_or(0), Expect::Request(*opcode))
-                }
-                _ => (e.id().unwrap_or(0), Expect::Undecodable(e.code())),
-            },
-        });
-    }
     (responses, counted)
 }
 
