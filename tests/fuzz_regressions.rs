@@ -375,3 +375,55 @@ fn regression_a_cut_sequence_is_truncated_not_followed_by_trailing_bytes() {
     );
     assert!(packets.next().is_none());
 }
+
+/// Found by `decode_message`: a meta-data item whose attribute list is walked when the
+/// item is typed. Iterating the list afterwards recorded the list's end in the batch's
+/// one-word frontier, over the item's end that typing had recorded; the batch then stepped
+/// over the item again, from the message's nesting depth, and refused its 16 nested tags
+/// as too deep. A sequence records its end only when it was left for its iteration.
+#[test]
+fn regression_iterating_a_walked_sequence_keeps_the_items_end() {
+    // [[1, 65, {0: "Group 2.Data Point t", 1: 2, 2: [{…}, 6(6(…16 tags…(2)))]}]]
+    let message = hex(&format!(
+        "81 83 01 1841 a3 00 74 {} 01 02 02 82 \
+         a4 00 65 76397f590b 02 c6c62b 02 c6c6c6c6c602 c6c62b 02 {} 02",
+        "4772 6f75 7020 322e 4461 7461 2050 6f69 6e74 2074",
+        "c6 ".repeat(16)
+    ));
+    let batch = Batch::new(&message).unwrap();
+    let mut packets = batch.iter();
+    let Some(Ok(Packet::Success(success))) = packets.next() else {
+        panic!()
+    };
+    let Ok(Response::MetaData(item)) = success.response(Opcode::MetaData) else {
+        panic!()
+    };
+    let errors: Vec<_> = item
+        .attributes
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let e = a.unwrap_err();
+            (e.kind(), e.offset(), e.field(), e.id())
+        })
+        .collect();
+    use xentara_ws::Expected;
+    assert_eq!(
+        errors,
+        [
+            (
+                DecodeErrorKind::WrongType(Expected::UnsignedInteger),
+                41,
+                "attribute_info.access",
+                Some(65)
+            ),
+            (
+                DecodeErrorKind::WrongType(Expected::Map),
+                55,
+                "attribute_info",
+                Some(65)
+            ),
+        ]
+    );
+    assert!(packets.next().is_none());
+}

@@ -39,6 +39,10 @@ pub trait Cbor<'b>: Sized {
     /// True for map entries `(K, V)`: a sequence of them is a CBOR map, not an array.
     const ENTRY: bool = false;
 
+    /// True for sequences: a success item that is one may be left for its iteration (its
+    /// head is where the item starts, under which the iteration records its end).
+    const SEQ: bool = false;
+
     /// Reads one value. When the reader fails (its error latched, with the offset where
     /// the offending item starts) the value is a placeholder.
     fn read(r: &mut Reader<'b>) -> Self;

@@ -53,8 +53,10 @@ struct Wire<'b> {
     packet: u32,
     /// The field the sequence is, named in its elements' errors.
     field: Field,
-    /// Definite: its end is where its last element ends.
-    definite: bool,
+    /// Left for its iteration (the last part of its packet): the iteration records where
+    /// it ends, which the batch (or the enclosing iteration) waits for. Only then: the
+    /// batch's frontier holds one record, which another would overwrite.
+    deferred: bool,
 }
 
 impl<T> Clone for Repr<'_, T> {
@@ -161,7 +163,7 @@ struct WireIter<'b> {
     r: Reader<'b>,
     left: u32,
     /// The sequence's head, under which its end is recorded; [`NONE`] when it is not to
-    /// be (no batch, indefinite, or the elements could not be walked to the end).
+    /// be (not left for the iteration, or the elements could not be walked to the end).
     head: u32,
     /// An element's last part left unread.
     pending: Deferred,
@@ -177,7 +179,7 @@ impl<'b> WireIter<'b> {
             .src
             .reader(w.head as usize + usize::from(w.head_len), w.packet);
         r.field = w.field;
-        let record = w.definite && r.shared.is_some();
+        let record = w.deferred && r.shared.is_some();
         WireIter {
             left: w.count,
             head: if record { w.head } else { NONE },
@@ -345,23 +347,26 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let len = r.container(if entry { 5 } else { 4 }, expected);
     let start = r.position();
     let per = if entry { 2 } else { 1 };
-    let (count, definite) = match len.count() {
+    let (count, deferred) = match len.count() {
         Some(n) => {
             let items = n.saturating_mul(per);
             if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
                 // The last part of its packet: its iteration walks it, once.
                 r.defer(head, true);
-            } else if usize::try_from(items)
-                .ok()
-                .and_then(|items| r.input().get(start..start.checked_add(items)?))
-                .is_some_and(|all| all.iter().all(|&b| b < 0x18))
-            {
-                // Elements that are one-byte integers (standard attribute ids, …).
-                r.set_position(start + items as usize);
+                (n, true)
             } else {
-                r.skip_items(items);
+                if usize::try_from(items)
+                    .ok()
+                    .and_then(|items| r.input().get(start..start.checked_add(items)?))
+                    .is_some_and(|all| all.iter().all(|&b| b < 0x18))
+                {
+                    // Elements that are one-byte integers (standard attribute ids, …).
+                    r.set_position(start + items as usize);
+                } else {
+                    r.skip_items(items);
+                }
+                (n, false)
             }
-            (n, true)
         }
         // Rare (a lenient form): counted element by element.
         None => {
@@ -392,12 +397,13 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
         count: u32::try_from(count).unwrap_or(u32::MAX),
         packet: r.packet,
         field,
-        definite,
+        deferred,
     }
 }
 
 impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
     const EMPTY: Self = Seq::from_slice(&[]);
+    const SEQ: bool = true;
 
     fn check(&self) -> Result<(), DecodeError> {
         Seq::check(self)

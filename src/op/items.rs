@@ -76,6 +76,9 @@ pub(crate) trait Item<'b>: Sized {
 impl<'b, T: Cbor<'b>> Item<'b> for T {
     const EMPTY_ITEM: Self = T::EMPTY;
     fn read_item(&mut self, r: &mut Reader<'b>, present: bool, at: usize) {
+        // Only an item that is a sequence is left for its iteration: the batch waits for
+        // the end of the item, which a sequence inside it would record under its own start.
+        r.tail &= T::SEQ;
         if present {
             self.read_into(r);
         } else {
@@ -105,6 +108,7 @@ fn missing(r: &mut Reader<'_>, at: usize) {
 impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
     const EMPTY_ITEM: Self = None;
     fn read_item(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
+        r.tail &= T::SEQ;
         *self = present.then(|| T::read(r));
     }
     fn has_item(&self) -> bool {
