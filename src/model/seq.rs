@@ -417,19 +417,12 @@ impl<'b, T: Cbor<'b> + Clone> Cbor<'b> for Seq<'b, T> {
 
     fn write(&self, w: &mut Writer<'_>) {
         match self.repr {
-            Repr::Wire(wire) => {
-                // A sequence may not have been checked: only the elements that are there.
-                let start = wire.head as usize + usize::from(wire.head_len);
-                let r = Reader::at(wire.src.bytes(), start, NO_PACKET);
-                let n = present(r.clone(), wire.count, T::ENTRY);
-                w.head(if T::ENTRY { 5 } else { 4 }, u64::from(n));
-                write_wire(w, r, n, T::ENTRY, &mut |r, w| {
-                    let item = T::read(r);
-                    if !r.failed() {
-                        item.write(w);
-                    }
-                });
-            }
+            Repr::Wire(wire) => write_wire(w, wire, T::ENTRY, &mut |r, w| {
+                let item = T::read(r);
+                if !r.failed() {
+                    item.write(w);
+                }
+            }),
             Repr::Slice(items) => {
                 w.head(if T::ENTRY { 5 } else { 4 }, items.len() as u64);
                 items.iter().for_each(|item| item.write(w));
@@ -459,17 +452,26 @@ fn present(mut r: Reader<'_>, count: u32, entry: bool) -> u32 {
     n
 }
 
-/// Re-encodes `count` elements as they came off the wire (each there: see [`present`]),
-/// each through `transcode` (decode, then encode canonically — nothing written when it
-/// fails); one that does not decode is copied as it is. One loop for every element type.
+/// Re-encodes a received sequence: its head, then each element through `transcode`
+/// (decode, then encode canonically — nothing written when it fails); one that does not
+/// decode is copied as it is. A sequence left for its iteration was not checked when its
+/// packet was read: only the elements that are there are written (see [`present`]). One
+/// function for every element type.
 #[inline(never)]
 fn write_wire<'b>(
     w: &mut Writer<'_>,
-    mut r: Reader<'b>,
-    count: u32,
+    wire: Wire<'b>,
     entry: bool,
     transcode: &mut dyn FnMut(&mut Reader<'b>, &mut Writer<'_>),
 ) {
+    let start = wire.head as usize + usize::from(wire.head_len);
+    let mut r = Reader::at(wire.src.bytes(), start, NO_PACKET);
+    let count = if wire.deferred {
+        present(r.clone(), wire.count, entry)
+    } else {
+        wire.count
+    };
+    w.head(if entry { 5 } else { 4 }, u64::from(count));
     for _ in 0..count {
         let at = r.position();
         transcode(&mut r, w);
