@@ -796,42 +796,38 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// The value of the IEEE 754 half-precision float with bits `h`, exactly: its bits
-/// moved into a double's (integer operations only, no soft-float on an FPU-less core).
+/// The value of the IEEE 754 half-precision float with bits `h`, exactly.
 pub(crate) fn f16_to_f64(h: u16) -> f64 {
-    let sign = u64::from(h & 0x8000) << 48;
-    let exponent = u64::from((h >> 10) & 0x1f);
-    let mantissa = u64::from(h & 0x3ff);
+    widen(u32::from(h), 10, 5)
+}
+
+/// The value of the IEEE 754 single-precision float with bits `s`, exactly.
+pub(crate) fn f32_to_f64(s: u32) -> f64 {
+    widen(s, 23, 8)
+}
+
+/// The value of the IEEE 754 binary float with bits `x` (`m` mantissa and `e` exponent
+/// bits below the sign), exactly: its bits moved into a double's (integer operations only,
+/// no soft-float on an FPU-less core).
+#[inline(always)]
+fn widen(x: u32, m: u32, e: u32) -> f64 {
+    let sign = u64::from(x >> (m + e)) << 63;
+    let e_max = (1u64 << e) - 1;
+    let bias = (1u64 << (e - 1)) - 1;
+    let exponent = u64::from(x >> m) & e_max;
+    let mantissa = u64::from(x) & ((1 << m) - 1);
+    let up = 52 - m;
     let bits = match (exponent, mantissa) {
         (0, 0) => 0,
         // Subnormal: normalise, the leading one becomes the implicit bit.
-        (0, m) => {
-            let shift = m.leading_zeros() - 53; // 1..=10: the bits above the top one
-            let e = 1023 - 15 + 1 - u64::from(shift);
-            e << 52 | (m << shift & 0x3ff) << 42
+        (0, f) => {
+            let shift = f.leading_zeros() - (63 - m); // 1..=m: the bits above the top one
+            let e = 1023 - bias + 1 - u64::from(shift);
+            e << 52 | (f << shift & ((1 << m) - 1)) << up
         }
         // Infinity and NaN (the payload kept).
-        (0x1f, m) => 0x7ff << 52 | m << 42,
-        (e, m) => (e + 1023 - 15) << 52 | m << 42,
-    };
-    f64::from_bits(sign | bits)
-}
-
-/// The value of the IEEE 754 single-precision float with bits `s`, exactly, as
-/// [`f16_to_f64`] does it (integer operations only).
-pub(crate) fn f32_to_f64(s: u32) -> f64 {
-    let sign = u64::from(s & 0x8000_0000) << 32;
-    let exponent = u64::from((s >> 23) & 0xff);
-    let mantissa = u64::from(s & 0x7f_ffff);
-    let bits = match (exponent, mantissa) {
-        (0, 0) => 0,
-        (0, m) => {
-            let shift = m.leading_zeros() - 40; // 1..=23
-            let e = 1023 - 127 + 1 - u64::from(shift);
-            e << 52 | (m << shift & 0x7f_ffff) << 29
-        }
-        (0xff, m) => 0x7ff << 52 | m << 29,
-        (e, m) => (e + 1023 - 127) << 52 | m << 29,
+        (x, f) if x == e_max => 0x7ff << 52 | f << up,
+        (x, f) => (x + 1023 - bias) << 52 | f << up,
     };
     f64::from_bits(sign | bits)
 }

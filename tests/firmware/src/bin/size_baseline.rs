@@ -4,19 +4,13 @@
 #![no_std]
 #![no_main]
 
+#[path = "../exit.rs"]
+mod exit;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::debug;
+use exit::exit;
 
 #[entry]
 fn main() -> ! {
-    debug::exit(debug::EXIT_SUCCESS);
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    #[allow(clippy::empty_loop)]
-    loop {}
+    exit(true)
 }

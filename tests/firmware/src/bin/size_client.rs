@@ -10,8 +10,11 @@
 
 use core::hint::black_box;
 
+#[path = "../exit.rs"]
+mod exit;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::debug;
+use exit::*;
 use xentara_ws::op::params::{Lookup, Subscribe, SubscriptionEntry};
 use xentara_ws::session::{ClientSession, Outcome};
 use xentara_ws::{AttrResult, Attribute, AttributeId, Batch, Response, Seq, Text, Uuid, Value};
@@ -104,18 +107,5 @@ fn main() -> ! {
     if !ok {
         fail()
     }
-    debug::exit(debug::EXIT_SUCCESS);
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-fn fail() -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    fail()
+    exit(true)
 }

@@ -8,8 +8,11 @@
 
 use core::hint::black_box;
 
+#[path = "../exit.rs"]
+mod exit;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::debug;
+use exit::exit;
 use heapless::Vec;
 use xentara_ws::{Batch, Opcode, Packet, Success, encode_batch};
 
@@ -52,18 +55,5 @@ fn main() -> ! {
     let mut out = [0u8; 256];
     let n = encode_batch(&packets, &mut out).unwrap_or(0);
     let ok = errors == 0 && black_box(&out[..n]) == &SEED[..];
-    debug::exit(if ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    #[allow(clippy::empty_loop)]
-    loop {}
+    exit(ok)
 }

@@ -10,8 +10,11 @@
 
 use core::hint::black_box;
 
+#[path = "../exit.rs"]
+mod exit;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::debug;
+use exit::*;
 use xentara_ws::op::params::Credentials;
 use xentara_ws::session::{
     AppRequest, Application, IdKind, Replied, Reply, ReplyBuffers, ServerConfig, ServerSession,
@@ -82,18 +85,5 @@ fn main() -> ! {
     if !ok {
         fail()
     }
-    debug::exit(debug::EXIT_SUCCESS);
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-fn fail() -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    fail()
+    exit(true)
 }
