@@ -456,13 +456,21 @@ impl<'a> BatchWriter<'a> {
         }
     }
 
+    /// Appends `count` packets already encoded, back to back, in `packets` (a server's
+    /// reply storage holds its answers so).
+    pub(crate) fn push_encoded(&mut self, packets: &[u8], count: u64) -> Result<(), EncodeError> {
+        self.push_with(|w| w.put(packets))?;
+        self.count = self.count - 1 + count;
+        Ok(())
+    }
+
     /// Writes the outer array's head and returns the message.
     pub fn finish(self) -> Result<&'a [u8], EncodeError> {
         let mut head = [0u8; 9];
         let mut w = Writer::new(&mut head);
         w.array(self.count);
         let n = w.len();
-        let len = self.end - 1 + n;
+        let len = message_len(self.count, self.end - 1);
         if len > self.buf.len() {
             return Err(EncodeError::BufferTooSmall { required: len });
         }
@@ -472,6 +480,14 @@ impl<'a> BatchWriter<'a> {
         self.buf[..n].copy_from_slice(&head[..n]);
         Ok(&self.buf[..len])
     }
+}
+
+/// The length of a message of `count` packets taking `packets` bytes: the outer array's
+/// head and the packets.
+pub(crate) fn message_len(count: u64, packets: usize) -> usize {
+    let mut w = Writer::new(&mut []);
+    w.array(count);
+    w.len() + packets
 }
 
 /// A position of a [`BatchWriter`].

@@ -8,7 +8,7 @@ use xentara_ws::op::params::Credentials;
 use xentara_ws::op::params::Lookup;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
-    ReplyBuffers, ServerConfig, ServerSession,
+    ServerBuffers, ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,
 };
 use xentara_ws::{Batch, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid};
 
@@ -22,6 +22,7 @@ enum App {
 
 impl Application for App {
     type Identity = ();
+    type Subscription = ();
     fn authenticate(&mut self, _: &Credentials<'_>) -> Result<(), ErrorCode> {
         Ok(())
     }
@@ -34,12 +35,15 @@ impl Application for App {
             App::Error(text) => reply.error_message(ErrorCode::ReadError, text),
         }
     }
+    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
+        reply.accept(())
+    }
 }
 
 /// The reply's second packet (after the hello's), typed as a lookup answer.
 fn lookup_answer(response: Response<'static>) -> Result<Uuid, (ErrorCode, String)> {
-    let mut buffers: Box<ReplyBuffers> = Box::default();
-    let mut server: ServerSession = ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut buffers: Box<ServerBuffers<App>> = Box::default();
+    let mut server = ServerSession::new(ServerConfig::default(), buffers.storage());
     // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 3, {0: "A"}]]
     let message = hex("82 84 00 01 0e a2 00 01 01 01 84 00 02 03 a1 00 61 41");
     let _ = server
@@ -119,9 +123,8 @@ fn regression_early_answer_leaves_room_for_the_rest_of_the_message() {
     // [1, 1, {0: 1}] takes 6 bytes; [2, 2, {0: -32108, 1: TEXT}] the 122 that are left.
     assert_eq!(TEXT.len(), 111);
     // One reply message of 4 responses and 128 bytes.
-    let mut buffers = ReplyBuffers::<128, 4>::new();
-    let mut server: ServerSession<(), 4, 16, 1> =
-        ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut buffers = ServerBuffers::<App, 128, 4, 1>::new();
+    let mut server = ServerSession::new(ServerConfig::default(), buffers.storage());
     // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 8], [1, 9]]: hello, get_stage, a stray success.
     let message = hex("83 84 00 01 0e a2 00 01 01 01 83 00 02 08 82 01 09");
     let received = server
@@ -231,8 +234,8 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
     let batch = Batch::new(&message).unwrap();
     assert_eq!(batch.iter().remaining(), 6);
     assert_eq!(batch.iter().count(), 6);
-    let mut buffers: Box<ReplyBuffers<32768, 32>> = Box::default();
-    let mut server: ServerSession = ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut buffers: Box<ServerBuffers<App, 32768, 32>> = Box::default();
+    let mut server = ServerSession::new(ServerConfig::default(), buffers.storage());
     let received = server
         .handle_message(&message, &mut App::Error("unused"))
         .unwrap();

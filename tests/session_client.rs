@@ -399,7 +399,7 @@ fn ids_wrap_from_max_to_1() {
 #[test]
 fn the_client_machine_talks_to_the_server_machine() {
     let mut client: ClientSession = ClientSession::default();
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let mut buf = [0u8; 512];
     let mut batch = client.start_batch(&mut buf);
@@ -444,7 +444,9 @@ fn the_client_machine_talks_to_the_server_machine() {
     let change = data_change();
     assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
+        .poll_events(&mut out, |_, _, events| {
+            events.push(change.clone()).unwrap()
+        })
         .unwrap()
         .unwrap();
     let batch = Batch::new(&out[..n]).unwrap();

@@ -19,6 +19,7 @@ struct App {
 
 impl Application for App {
     type Identity = u8;
+    type Subscription = ();
     fn authenticate(&mut self, c: &Credentials<'_>) -> Result<u8, ErrorCode> {
         match c {
             Credentials::Password(p) if p.password == "admin" => Ok(1),
@@ -30,11 +31,11 @@ impl Application for App {
     }
     fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
         match request.command {
-            Command::GetStage(_) => {
+            AppCommand::GetStage(_) => {
                 self.deferred = Some(request.slot);
                 reply.later()
             }
-            Command::Read(p) => {
+            AppCommand::Read(p) => {
                 let mut values: heapless::Vec<(AttributeId, AttrResult<'_>), 4> =
                     heapless::Vec::new();
                 for a in p.attributes.iter().take(4) {
@@ -45,17 +46,19 @@ impl Application for App {
                 }
                 reply.ok(Response::Read(Seq::from_slice(&values)))
             }
-            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
-            Command::Write(_) => reply.ok(Response::Write(())),
+            AppCommand::Write(_) => reply.ok(Response::Write(())),
             _ => reply.error(ErrorCode::UnknownElement),
         }
+    }
+    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
+        reply.accept(())
     }
 }
 
 /// One round: the client's requests through the server and back; returns the outcomes.
 fn round<const N: usize>(
     client: &mut ClientSession<N>,
-    server: &mut ServerSession<'_, u8>,
+    server: &mut ServerSession<'_, App>,
     app: &mut App,
     commands: &[Command<'_>],
 ) -> usize {
@@ -79,9 +82,8 @@ fn round<const N: usize>(
 
 #[test]
 fn a_whole_exchange_allocates_nothing() {
-    let mut buffers: Box<ReplyBuffers> = Box::default();
-    let mut server: ServerSession<'_, u8> =
-        ServerSession::new(ServerConfig::default(), buffers.storage());
+    let mut buffers: Box<ServerBuffers<App>> = Box::default();
+    let mut server = ServerSession::new(ServerConfig::default(), buffers.storage());
     let mut client: ClientSession<16> = ClientSession::default();
     let mut app = App { deferred: None };
     let attrs = [
@@ -142,7 +144,9 @@ fn a_whole_exchange_allocates_nothing() {
     let mut out = [0u8; 256];
     assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .poll_events(&mut out, |_, events| events.push(change.clone()).unwrap())
+        .poll_events(&mut out, |_, _, events| {
+            events.push(change.clone()).unwrap()
+        })
         .unwrap()
         .unwrap();
     let batch = Batch::new(&out[..n]).unwrap();

@@ -19,10 +19,10 @@ use xentara_ws::*;
 
 /// Small capacities, so that every limit is hit: 2 sub-sessions, 2 subscriptions, 2 reply
 /// messages of at most 4 responses and 256 bytes.
-type Server = ServerSession<'static, String, 2, 2, 2>;
+type Server = ServerSession<'static, PropApp>;
 /// A `Server` session: reply messages of 4 responses and 256 bytes.
 fn server() -> Server {
-    server_with(4, 256)
+    server_with(Sizes::small(4, 256))
 }
 const PACKETS: usize = 4;
 
@@ -190,6 +190,7 @@ struct PropApp {
 
 impl Application for PropApp {
     type Identity = String;
+    type Subscription = Watched;
     fn authenticate(&mut self, c: &Credentials<'_>) -> Result<String, ErrorCode> {
         self.inner.authenticate(c)
     }
@@ -208,6 +209,23 @@ impl Application for PropApp {
             return reply.later();
         }
         self.inner.handle(request, reply)
+    }
+    fn subscribe(
+        &mut self,
+        request: SubscribeRequest<'_>,
+        reply: SubscribeReply<'_, Watched>,
+    ) -> Replied {
+        let defer = self
+            .mask
+            .get(self.handled % self.mask.len().max(1))
+            .copied();
+        self.handled += 1;
+        if defer == Some(true) {
+            self.inner.seen.push((request.id, Opcode::Subscribe));
+            self.deferred.push((request.slot, Opcode::Subscribe));
+            return reply.later();
+        }
+        self.inner.subscribe(request, reply)
     }
 }
 
@@ -263,7 +281,17 @@ impl Harness {
             .deferred
             .drain(..count.min(self.app.deferred.len()))
         {
-            prop_assert_eq!(self.server.answer(slot, Ok(answer_for(opcode))), Ok(()));
+            let answered = match opcode {
+                // A subscribe is answered with what the application keeps for it; the
+                // general path refuses its slot.
+                Opcode::Subscribe => {
+                    let general = self.server.answer(slot, Ok(answer_for(opcode)));
+                    prop_assert_eq!(general, Err(ServerError::SubscribeSlot(slot)));
+                    self.server.answer_subscribe(slot, Ok(Watched(1)))
+                }
+                _ => self.server.answer(slot, Ok(answer_for(opcode))),
+            };
+            prop_assert_eq!(answered, Ok(()));
         }
         self.drain()
     }

@@ -26,9 +26,7 @@ fn subscribe_with(id: Uuid, throttle: Option<u64>, heartbeat: Option<u64>) -> Co
 }
 
 /// A ready session with the subscriptions `(id, throttle, heartbeat)` active.
-fn session_with(
-    subs: &[(Uuid, Option<u64>, Option<u64>)],
-) -> (ServerSession<'static, String>, TestApp) {
+fn session_with(subs: &[(Uuid, Option<u64>, Option<u64>)]) -> (Server<'static>, TestApp) {
     let mut server = server();
     let mut app = TestApp::default();
     let mut requests = vec![hello(1)];
@@ -42,13 +40,13 @@ fn session_with(
 
 /// Fires the timers at `now` and writes the due events, one data change per due
 /// subscription; returns what was due (in order) and the number of event packets.
-fn fire(server: &mut ServerSession<'_, String>, now: u64) -> (Vec<Due>, usize) {
+fn fire(server: &mut Server<'_>, now: u64) -> (Vec<Due>, usize) {
     let _ = server.handle_timeout(now);
     let mut seen = Vec::new();
     let mut out = [0u8; 1024];
     let change = data_change();
     let written = server
-        .poll_events(&mut out, |due, events| {
+        .poll_events(&mut out, |due, _, events| {
             seen.push(due);
             events.push(change.clone()).unwrap();
         })
@@ -84,7 +82,7 @@ fn the_event_message_is_exact() {
     let _ = server.handle_timeout(0);
     let mut out = [0u8; 128];
     let n = server
-        .poll_events(&mut out, |_, events| events.push(data_change()).unwrap())
+        .poll_events(&mut out, |_, _, events| events.push(data_change()).unwrap())
         .unwrap()
         .unwrap();
     // [[8, 0, {0: 1(1700000000), 1: 37(h'e3ee…'), 2: {11: 121(1.5)}}]]
@@ -186,7 +184,7 @@ fn unsubscribing_while_due_sends_nothing_for_it() {
     let mut seen = Vec::new();
     let mut out = [0u8; 256];
     let written = server
-        .poll_events(&mut out, |due, events| {
+        .poll_events(&mut out, |due, _, events| {
             seen.push(due);
             events.push(data_change()).unwrap();
         })
@@ -244,7 +242,12 @@ fn a_subscription_has_no_timer_until_its_subscribe_is_answered() {
     // A change before the answer is folded into the first event.
     server.changed(&A).unwrap();
     let slot = app.deferred.pop().unwrap();
-    server.answer(slot, Ok(Response::Subscribe(None))).unwrap();
+    assert_eq!(
+        server.answer(slot, Ok(Response::Subscribe(None))),
+        Err(ServerError::SubscribeSlot(slot))
+    );
+    assert_eq!(server.poll_timeout(), None);
+    server.answer_subscribe(slot, Ok(Watched(1))).unwrap();
     assert_eq!(server.poll_timeout(), Some(0));
     assert_eq!(fire(&mut server, 1001), (vec![due(A, Reason::Initial)], 1));
     assert_eq!(server.poll_timeout(), Some(1011));
@@ -258,7 +261,7 @@ fn events_that_do_not_fit_wait_for_the_next_message_or_are_dropped_when_alone() 
     // Room for one subscription's event: A goes now, B in the next message.
     let mut out = vec![0u8; one + 1];
     let mut seen = Vec::new();
-    let mut fill = |due: Due, events: &mut Events<'_, '_>| {
+    let mut fill = |due: Due, _: &mut Watched, events: &mut Events<'_, '_>| {
         seen.push(due.subscription);
         let _ = events.push(data_change());
     };
@@ -272,7 +275,7 @@ fn events_that_do_not_fit_wait_for_the_next_message_or_are_dropped_when_alone() 
     // Too large even alone: dropped and reported, its timers restart.
     let _ = server.handle_timeout(100);
     let mut small = [0u8; 8];
-    let first = server.poll_events(&mut small, |_, events| {
+    let first = server.poll_events(&mut small, |_, _, events| {
         let _ = events.push(data_change());
     });
     assert!(
@@ -281,4 +284,38 @@ fn events_that_do_not_fit_wait_for_the_next_message_or_are_dropped_when_alone() 
         "{first:?}"
     );
     assert_eq!(server.poll_timeout(), Some(100));
+}
+
+#[test]
+fn a_change_the_application_knows_is_coming_is_on_the_sessions_timer() {
+    let (mut server, _) = session_with(&[(A, None, None), (B, Some(100), None)]);
+    assert_eq!(fire(&mut server, 0).1, 2);
+    assert_eq!(server.poll_timeout(), None);
+    // A value sampled every 50 ms changes at 50: one timer covers it.
+    server.changed_at(&A, 50).unwrap();
+    assert_eq!(server.poll_timeout(), Some(50));
+    // Of two changes to come, the earliest counts.
+    server.changed_at(&A, 70).unwrap();
+    assert_eq!(server.poll_timeout(), Some(50));
+    assert_eq!(fire(&mut server, 49), (vec![], 0));
+    assert_eq!(fire(&mut server, 50), (vec![due(A, Reason::Change)], 1));
+    // A change past its event's time stays for the next one.
+    server.changed_at(&A, 90).unwrap();
+    assert_eq!(fire(&mut server, 60), (vec![], 0));
+    assert_eq!(fire(&mut server, 90), (vec![due(A, Reason::Change)], 1));
+    // Through the subscriptions and what the application keeps: B's throttle holds it.
+    for mut s in server.subscriptions_mut() {
+        assert_eq!(*s.data(), Watched(1));
+        s.changed_at(10);
+    }
+    assert_eq!(server.poll_timeout(), Some(90));
+    assert_eq!(
+        fire(&mut server, 100),
+        (vec![due(A, Reason::Change), due(B, Reason::Change)], 2)
+    );
+    assert_eq!(server.poll_timeout(), None);
+    assert_eq!(
+        server.changed_at(&Uuid::from_u128(9), 0),
+        Err(ServerError::UnknownSubscription(Uuid::from_u128(9)))
+    );
 }

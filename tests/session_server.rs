@@ -10,13 +10,14 @@ use xentara_ws::op::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 
-type Small = ServerSession<'static, String, 2, 2, 2>;
-/// A `Small` session: reply messages of 4 responses and 512 bytes.
+type Small = Server<'static>;
+/// A small session (2 sub-sessions, 2 subscriptions, 2 reply messages) of 4 responses and
+/// 512 bytes a reply message.
 fn small() -> Small {
-    server_with(4, 512)
+    server_with(Sizes::small(4, 512))
 }
 
-fn ready() -> ServerSession<'static, String> {
+fn ready() -> Server<'static> {
     let mut server = server();
     let mut app = TestApp::default();
     exchange(&mut server, &mut app, &[hello(1)]);
@@ -25,7 +26,7 @@ fn ready() -> ServerSession<'static, String> {
 
 #[test]
 fn requests_before_hello_get_32000_and_never_reach_the_app() {
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let reply = exchange(
         &mut server,
@@ -45,7 +46,7 @@ fn requests_before_hello_get_32000_and_never_reach_the_app() {
 
 #[test]
 fn a_command_before_the_hello_in_the_same_message_is_refused() {
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let reply = exchange(&mut server, &mut app, &[req(2, GetStage), hello(1)]);
     assert_eq!(reply, vec![err(2, -32000), ok(1, "{0: 1}")]);
@@ -66,8 +67,7 @@ fn version_negotiation_picks_the_highest_common_version() {
         versions: VersionRange::new(1, 3),
     };
     for ((min, max), v) in [((0, 1), 1), ((2, 5), 3), ((1, 1), 1), ((3, 3), 3)] {
-        let mut server: ServerSession<'static, String> =
-            ServerSession::new(config, storage(4, 32, 8192));
+        let mut server: Server<'static> = ServerSession::new(config, storage(Sizes::DEFAULT));
         let h = ClientHello {
             min_version: min,
             max_version: max,
@@ -80,7 +80,7 @@ fn version_negotiation_picks_the_highest_common_version() {
 
 #[test]
 fn a_hello_without_a_common_version_gets_32602_saying_why() {
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let bad = |min, max| {
         req(
@@ -206,7 +206,7 @@ fn too_many_packets_are_all_refused_with_their_ids() {
 
 #[test]
 fn a_message_too_large_even_for_errors_is_refused_whole() {
-    let mut server: ServerSession<'static, String, 2, 2, 2> = server_with(4, 64);
+    let mut server: Server<'static> = server_with(Sizes::small(4, 64));
     let mut app = TestApp::default();
     let many: Vec<_> = (1..40).map(|id| req(id, GetStage)).collect();
     let message = encode(&many);
@@ -249,7 +249,7 @@ fn all_reply_buffers_taken_is_busy_and_consumes_nothing() {
 
 #[test]
 fn a_response_too_large_for_the_reply_buffer_becomes_32603() {
-    let mut server: ServerSession<'static, String, 2, 2, 2> = server_with(4, 96);
+    let mut server: Server<'static> = server_with(Sizes::small(4, 96));
     let mut app = TestApp::default();
     let _ = exchange(&mut server, &mut app, &[hello(1)]);
     let reply = exchange(
@@ -264,7 +264,7 @@ fn a_response_too_large_for_the_reply_buffer_becomes_32603() {
 
 #[test]
 fn a_small_output_buffer_keeps_the_reply() {
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let m = encode(&[hello(1)]);
     let _ = server.handle_message(&m, &mut app).unwrap();
@@ -397,7 +397,7 @@ fn commands_naming_an_unknown_sub_session_get_32111_before_the_app() {
 
 #[test]
 fn subscriptions_are_tracked_and_events_checked() {
-    let mut server: ServerSession<'static, String> = server();
+    let mut server: Server<'static> = server();
     let mut app = TestApp::default();
     let mut out = [0u8; 256];
     let change = data_change();
@@ -426,7 +426,7 @@ fn subscriptions_are_tracked_and_events_checked() {
     assert_eq!(server.handle_timeout(5), 2);
     let mut seen = Vec::new();
     let n = server
-        .poll_events(&mut out, |due, events| {
+        .poll_events(&mut out, |due, _, events| {
             seen.push(due);
             let copies = if due.subscription == B4E1 { 2 } else { 1 };
             for _ in 0..copies {
@@ -447,7 +447,7 @@ fn subscriptions_are_tracked_and_events_checked() {
         reason: Reason::Initial,
     };
     assert_eq!(seen, vec![initial(B4E1), initial(fresh)]);
-    assert_eq!(server.poll_events(&mut out, |_, _| ()), Ok(None));
+    assert_eq!(server.poll_events(&mut out, |_, _, _| ()), Ok(None));
 
     let reply = exchange(
         &mut server,
@@ -471,7 +471,9 @@ fn subscriptions_are_tracked_and_events_checked() {
     assert_eq!(reply[..2], [ok(4, ""), err(5, -32110)]);
     assert_eq!(reply[2].code(), Some(-32602));
     assert!(!server.is_subscribed(&B4E1));
-    assert_eq!(server.subscriptions().collect::<Vec<_>>(), vec![&fresh]);
+    let left: Vec<_> = server.subscriptions().map(|s| (s.id, *s.data)).collect();
+    assert_eq!(left, vec![(fresh, Watched(1))]);
+    assert_eq!(app.unsubscribed, vec![B4E1]);
 }
 
 #[test]
@@ -598,4 +600,109 @@ fn time_points_and_values_pass_through_answers() {
         )],
     );
     assert_eq!(reply, vec![ok(2, "{11: 121(1(1700000000))}")]);
+}
+
+#[test]
+fn a_slot_belongs_to_its_session() {
+    // Two live sessions whose first request waits in the same place of their first reply
+    // message: each slot answers only its own session.
+    let defer = || TestApp {
+        defer: vec![Opcode::GetStage],
+        ..TestApp::default()
+    };
+    let (mut a, mut b) = (ready(), ready());
+    let (mut app_a, mut app_b) = (defer(), defer());
+    let message = encode(&[req(2, GetStage)]);
+    let _ = a.handle_message(&message, &mut app_a).unwrap();
+    let _ = b.handle_message(&message, &mut app_b).unwrap();
+    let (slot_a, slot_b) = (app_a.deferred[0], app_b.deferred[0]);
+    assert_ne!(slot_a, slot_b);
+    let stage = || Ok(Response::GetStage(Stage::Operational));
+    assert_eq!(
+        b.answer(slot_a, stage()),
+        Err(ServerError::UnknownSlot(slot_a))
+    );
+    assert_eq!(
+        a.answer(slot_b, stage()),
+        Err(ServerError::UnknownSlot(slot_b))
+    );
+    assert_eq!(b.waiting(), 1);
+    a.answer(slot_a, stage()).unwrap();
+    b.answer(slot_b, stage()).unwrap();
+    let mut out = [0u8; 64];
+    for server in [&mut a, &mut b] {
+        let n = server.poll_transmit(&mut out).unwrap().unwrap();
+        assert_eq!(packets(&out[..n]), vec![ok(2, "2")]);
+    }
+}
+
+#[test]
+fn a_deferred_subscribe_is_answered_with_what_the_application_keeps() {
+    let mut server = ready();
+    let mut app = TestApp {
+        defer: vec![Opcode::Subscribe],
+        ..TestApp::default()
+    };
+    let message = encode(&[req(2, subscribe(Some(B4E1))), req(3, subscribe(None))]);
+    let received = server.handle_message(&message, &mut app).unwrap();
+    assert_eq!(received.waiting, 2);
+    let fresh = app.fresh(1);
+    assert_eq!(app.subscriptions, vec![B4E1, fresh]);
+    // Reserved, not active: no events, no change to note... but in the table.
+    assert_eq!(server.subscription_entries(), 2);
+    assert!(!server.is_subscribed(&B4E1));
+    let (first, second) = (app.deferred[0], app.deferred[1]);
+    // The general answer cannot carry what the application keeps: refused, nothing sent.
+    assert_eq!(
+        server.answer(first, Ok(Response::Subscribe(Some(B4E1)))),
+        Err(ServerError::SubscribeSlot(first))
+    );
+    assert_eq!(server.waiting(), 2);
+    server.answer_subscribe(first, Ok(Watched(7))).unwrap();
+    let refused = ErrorObject::new(ErrorCode::MissingAttribute);
+    server.answer_subscribe(second, Err(refused)).unwrap();
+    assert_eq!(
+        server.answer_subscribe(second, Ok(Watched(8))),
+        Err(ServerError::UnknownSlot(second))
+    );
+    let mut out = [0u8; 128];
+    let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    assert_eq!(
+        packets(&out[..n]),
+        vec![ok(2, &uuid_diag(B4E1)), err(3, -32101)]
+    );
+    let active: Vec<_> = server.subscriptions().map(|s| (s.id, *s.data)).collect();
+    assert_eq!(active, vec![(B4E1, Watched(7))]);
+    assert_eq!(server.subscription_entries(), 1);
+    // A get_stage slot is not a subscribe's.
+    app.defer = vec![Opcode::GetStage];
+    let _ = server
+        .handle_message(&encode(&[req(4, GetStage)]), &mut app)
+        .unwrap();
+    let stage = *app.deferred.last().unwrap();
+    assert_eq!(
+        server.answer_subscribe(stage, Ok(Watched(9))),
+        Err(ServerError::UnknownSlot(stage))
+    );
+}
+
+#[test]
+fn unsubscribe_is_the_machines_and_hands_the_subscription_back() {
+    let mut server = ready();
+    let mut app = TestApp::default();
+    let reply = exchange(&mut server, &mut app, &[req(2, subscribe(Some(B4E1)))]);
+    assert_eq!(reply, vec![ok(2, &uuid_diag(B4E1))]);
+    let seen = app.seen.len();
+    let unsubscribe = Unsubscribe {
+        subscription_id: B4E1,
+    };
+    let reply = exchange(
+        &mut server,
+        &mut app,
+        &[req(3, unsubscribe.clone()), req(4, unsubscribe)],
+    );
+    assert_eq!(reply, vec![ok(3, ""), err(4, -32110)]);
+    assert_eq!(app.seen.len(), seen, "unsubscribe never reaches handle");
+    assert_eq!(app.unsubscribed, vec![B4E1]);
+    assert_eq!(server.subscription_entries(), 0);
 }

@@ -5,8 +5,34 @@
 
 use std::mem::size_of;
 
-use xentara_ws::session::{ClientSession, ReplySlot, ServerSession};
-use xentara_ws::{AttributeId, Command, DecodeError, Packet, Response, Seq, Success, Text, Value};
+use xentara_ws::op::params::Credentials;
+use xentara_ws::session::{
+    AppRequest, Application, ClientSession, IdKind, Replied, Reply, ReplyMessage, ReplySlot,
+    ServerSession, Slot, SubSessionSlot, SubscribeReply, SubscribeRequest, SubscriptionSlot,
+};
+use xentara_ws::{
+    AttributeId, Command, DecodeError, ErrorCode, Packet, Response, Seq, Success, Text, Uuid, Value,
+};
+
+/// An application that keeps nothing per sub-session or subscription.
+struct App;
+
+impl Application for App {
+    type Identity = ();
+    type Subscription = ();
+    fn authenticate(&mut self, _: &Credentials<'_>) -> Result<(), ErrorCode> {
+        Ok(())
+    }
+    fn fresh_id(&mut self, _: IdKind) -> Uuid {
+        Uuid::from_u128(1)
+    }
+    fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+        reply.error(ErrorCode::UnknownElement)
+    }
+    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
+        reply.accept(())
+    }
+}
 
 #[test]
 fn main_types_are_small() {
@@ -44,12 +70,23 @@ fn main_types_are_small() {
         // The session machines: bounded here so they do not grow.
         // 16 pending entries of an id, an opcode, a desired id and a deadline.
         ("ClientSession", size_of::<ClientSession>(), 824),
-        // Issue 12: at most 2 KiB at the default capacities (4 sub-sessions, 16
-        // subscriptions with their timers, 4 reply messages) now that the reply buffers
-        // are the caller's (was 37 832 bytes with them inline).
-        ("ServerSession", size_of::<ServerSession>(), 1384),
+        // The session holds its configuration, state and the caller's storage: every
+        // table is the caller's now (issue 21; was 1 384 bytes with the sub-session and
+        // subscription tables inline at the default capacities).
+        ("ServerSession", size_of::<ServerSession<'_, App>>(), 144),
         // One request's place in the caller's reply storage.
         ("ReplySlot", size_of::<ReplySlot>(), 32),
+        // One reply message's bookkeeping.
+        ("ReplyMessage", size_of::<ReplyMessage>(), 48),
+        // A subscription's entry: its id, state, rates and timers (with `()` kept).
+        (
+            "SubscriptionSlot<()>",
+            size_of::<SubscriptionSlot<()>>(),
+            104,
+        ),
+        ("SubSessionSlot<()>", size_of::<SubSessionSlot<()>>(), 17),
+        // A session tag, the request message, the place in it.
+        ("Slot", size_of::<Slot>(), 16),
     ];
     let mut over = Vec::new();
     for (name, size, bound) in sizes {

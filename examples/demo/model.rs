@@ -7,7 +7,6 @@
 //!     └── Group 1.Data Point 2     data point: integer value, read-only
 //! ```
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -17,12 +16,13 @@ use xentara_ws::op::params::{
     Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
 };
 use xentara_ws::session::{
-    AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ServerSession, SubSession,
+    AppCommand, AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply,
+    ServerSession, SubSession, SubscribeReply, SubscribeRequest,
 };
 use xentara_ws::{
-    Access, AttrResult, Attribute, AttributeId, Command, DataChange, DataType, DecodeError,
-    ElementCategory, ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq,
-    ServerInfo, Stage, Text, TimePoint, Uuid, Value,
+    Access, AttrResult, Attribute, AttributeId, DataChange, DataType, DecodeError, ElementCategory,
+    ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq, ServerInfo, Stage, Text,
+    TimePoint, Uuid, Value,
 };
 
 /// The model's root.
@@ -339,21 +339,15 @@ impl Owned {
 /// Element → attribute values, as one subscription's event carries them.
 type Values = Vec<(Uuid, Vec<(AttributeId, AttrResult<'static>)>)>;
 
-/// One subscription as the demo serves it. Its update rates and timers are the session
-/// machine's; the demo knows what it covers and what it last sent.
-struct Subscription {
+/// What the demo keeps per subscription (the session holds it beside its timers): what
+/// it covers and what it last sent.
+pub struct Watch {
     entries: Vec<(Uuid, Vec<AttributeId>)>,
     /// The values of its last event (to send only what changed).
     last_sent: Values,
-    /// The model tick when a change was last noted or sent.
-    seen_tick: u64,
-    /// A change is noted in the session and not sent yet.
-    pending: bool,
-    /// Its `maximum_update_rate` (0: none).
-    throttle_ms: u64,
 }
 
-impl Subscription {
+impl Watch {
     /// True when it covers Data Point 1, whose value changes every tick.
     fn changes(&self) -> bool {
         self.entries.iter().any(|(e, _)| *e == POINT_1)
@@ -367,7 +361,6 @@ pub struct DemoApp {
     /// Deterministic ids (replay mode).
     deterministic: bool,
     ids_made: u128,
-    subscriptions: HashMap<Uuid, Subscription>,
 }
 
 impl DemoApp {
@@ -378,7 +371,6 @@ impl DemoApp {
             clock,
             deterministic,
             ids_made: 0,
-            subscriptions: HashMap::new(),
         }
     }
 
@@ -391,46 +383,27 @@ impl DemoApp {
         self.clock.elapsed_ms()
     }
 
-    /// Tells the session which subscriptions' data changed since their last event: Data
-    /// Point 1 changes every tick, so a subscription covering it has a change once a tick
-    /// has passed since its last event (a write shows at the next tick). One whose throttle
-    /// is a tick or more is told at once: by the time its throttle ends, the value has
-    /// changed (so its connection needs no wake-up per tick).
-    pub fn note_changes<const S: usize, const N: usize, const M: usize>(
-        &mut self,
-        session: &mut ServerSession<'_, String, S, N, M>,
-    ) {
-        let tick = self.tick();
-        for (id, sub) in &mut self.subscriptions {
-            let soon = sub.throttle_ms >= TICK_MS || tick > sub.seen_tick;
-            if sub.changes() && !sub.pending && soon {
-                sub.pending = session.changed(id).is_ok();
-                sub.seen_tick = tick;
+    /// Tells the session when the data of its subscriptions changes next: Data Point 1
+    /// changes every tick, so a subscription covering it has a change at the next tick
+    /// (a write shows then too). The session's one timer then covers the model's changes:
+    /// the event goes out at that tick, or when the subscription's throttle ends.
+    pub fn note_changes(&self, session: &mut ServerSession<'_, DemoApp>) {
+        let next = (self.tick() + 1) * TICK_MS;
+        for mut subscription in session.subscriptions_mut() {
+            if subscription.data().changes() {
+                subscription.changed_at(next);
             }
         }
     }
 
-    /// When [`note_changes`](Self::note_changes) will have something to note: the next
-    /// tick, while a subscription covering Data Point 1 has no change pending.
-    pub fn next_change_ms(&self) -> Option<u64> {
-        let waiting = self
-            .subscriptions
-            .values()
-            .any(|s| s.changes() && !s.pending);
-        waiting.then(|| (self.tick() + 1) * TICK_MS)
-    }
-
     /// Writes the data changes of a due subscription: every attribute for its first event
     /// and a heartbeat, only those whose value changed for a change.
-    pub fn fill(&mut self, due: Due, events: &mut Events<'_, '_>) {
+    pub fn fill(&mut self, due: Due, watch: &mut Watch, events: &mut Events<'_, '_>) {
         let tick = self.tick();
         let Ok(model) = self.model.lock() else {
             return;
         };
-        let Some(sub) = self.subscriptions.get_mut(&due.subscription) else {
-            return;
-        };
-        let now: Values = sub
+        let now: Values = watch
             .entries
             .iter()
             .filter_map(|(uuid, attrs)| {
@@ -443,7 +416,7 @@ impl DemoApp {
             .collect();
         let time = millis(model.tick_ms(tick));
         for (element, values) in &now {
-            let before = sub.last_sent.iter().find(|(e, _)| e == element);
+            let before = watch.last_sent.iter().find(|(e, _)| e == element);
             let changed: Vec<_> = match (due.reason, before) {
                 (Reason::Change, Some((_, old))) => values
                     .iter()
@@ -464,9 +437,7 @@ impl DemoApp {
                 break;
             }
         }
-        sub.last_sent = now;
-        sub.seen_tick = tick;
-        sub.pending = false;
+        watch.last_sent = now;
     }
 
     fn answer(&mut self, request: &AppRequest<'_, String>) -> Result<Owned, Fail> {
@@ -477,70 +448,49 @@ impl DemoApp {
             .map_err(|_| Fail::from(ErrorCode::InternalError))?;
         let plain = |r| Ok(Owned::Plain(r));
         match &request.command {
-            Command::ServerInformation(p) => server_information(p),
-            Command::Browse(p) => browse(p),
-            Command::MetaData(p) => meta_data(p),
-            Command::Lookup(p) => ELEMENTS
+            AppCommand::ServerInformation(p) => server_information(p),
+            AppCommand::Browse(p) => browse(p),
+            AppCommand::MetaData(p) => meta_data(p),
+            AppCommand::Lookup(p) => ELEMENTS
                 .iter()
                 .find(|e| e.uuid != ROOT && e.primary_key == p.primary_key)
                 .map(|e| Owned::Plain(Response::Lookup(e.uuid)))
                 .ok_or(ErrorCode::UnknownElement.into()),
-            Command::Read(p) => read(&model, p, tick),
-            Command::Write(p) => {
+            AppCommand::Read(p) => read(&model, p, tick),
+            AppCommand::Write(p) => {
                 write(&mut model, p, tick)?;
                 plain(Response::Write(()))
             }
-            Command::Subscribe(p) => {
-                drop(model);
-                self.subscribe(p, request.subscription)?;
-                plain(Response::Subscribe(None))
-            }
-            Command::Unsubscribe(p) => {
-                self.subscriptions.remove(&p.subscription_id);
-                plain(Response::Unsubscribe(()))
-            }
-            Command::GetStage(_) => plain(Response::GetStage(model.stage)),
-            Command::Suspend(_) | Command::Resume(_) | Command::Shutdown(_) => {
-                change_stage(&mut model, request.command.opcode(), request.sub_session)?;
-                plain(match request.command.opcode() {
+            AppCommand::GetStage(_) => plain(Response::GetStage(model.stage)),
+            AppCommand::Suspend(_) | AppCommand::Resume(_) | AppCommand::Shutdown(_) => {
+                let opcode = request.command.opcode();
+                change_stage(&mut model, opcode, request.sub_session)?;
+                plain(match opcode {
                     Opcode::Suspend => Response::Suspend(()),
                     Opcode::Resume => Response::Resume(()),
                     _ => Response::Shutdown(()),
                 })
             }
-            // The session machine answers these itself.
-            Command::CreateSubSession(_)
-            | Command::CloseSubSession(_)
-            | Command::ClientHello(_) => Err(ErrorCode::InternalError.into()),
         }
     }
+}
 
-    fn subscribe(&mut self, p: &Subscribe<'_>, id: Option<Uuid>) -> Result<(), Fail> {
-        let id = id.ok_or(Fail::from(ErrorCode::InternalError))?;
-        self.subscriptions.remove(&id);
-        let mut entries = Vec::new();
-        for entry in p.entries.iter() {
-            let entry = entry?;
-            let e = element(entry.element)?;
-            let attrs: Vec<AttributeId> = entry.attributes.iter().collect::<Result<_, _>>()?;
-            for a in &attrs {
-                e.attribute(*a)?;
-            }
-            entries.push((entry.element, attrs));
+/// What a subscribe covers: every entry's element and attributes, checked to exist.
+fn watch(p: &Subscribe<'_>) -> Result<Watch, Fail> {
+    let mut entries = Vec::new();
+    for entry in p.entries.iter() {
+        let entry = entry?;
+        let e = element(entry.element)?;
+        let attrs: Vec<AttributeId> = entry.attributes.iter().collect::<Result<_, _>>()?;
+        for a in &attrs {
+            e.attribute(*a)?;
         }
-        let seen_tick = self.tick();
-        self.subscriptions.insert(
-            id,
-            Subscription {
-                entries,
-                last_sent: Vec::new(),
-                seen_tick,
-                pending: false,
-                throttle_ms: p.maximum_update_rate.unwrap_or(0),
-            },
-        );
-        Ok(())
+        entries.push((entry.element, attrs));
     }
+    Ok(Watch {
+        entries,
+        last_sent: Vec::new(),
+    })
 }
 
 fn server_information(p: &ServerInformation<'_>) -> Result<Owned, Fail> {
@@ -674,6 +624,7 @@ fn change_stage(
 
 impl Application for DemoApp {
     type Identity = String;
+    type Subscription = Watch;
 
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<String, ErrorCode> {
         match credentials {
@@ -703,6 +654,19 @@ impl Application for DemoApp {
     fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
         match self.answer(&request) {
             Ok(owned) => reply.ok(owned.response()),
+            Err(Fail::Code(code, None)) => reply.error(code),
+            Err(Fail::Code(code, Some(message))) => reply.error_message(code, message),
+            Err(Fail::Decode(e)) => reply.decode_error(&e),
+        }
+    }
+
+    fn subscribe(
+        &mut self,
+        request: SubscribeRequest<'_>,
+        reply: SubscribeReply<'_, Watch>,
+    ) -> Replied {
+        match watch(&request.params) {
+            Ok(watch) => reply.accept(watch),
             Err(Fail::Code(code, None)) => reply.error(code),
             Err(Fail::Code(code, Some(message))) => reply.error_message(code, message),
             Err(Fail::Decode(e)) => reply.decode_error(&e),

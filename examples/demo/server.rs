@@ -20,16 +20,16 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
-use xentara_ws::session::{ReplyBuffers, ServerConfig, ServerError, ServerSession};
+use xentara_ws::session::{ServerBuffers, ServerConfig, ServerError, ServerSession};
 
 use super::model::{Clock, DemoApp, Model, Shared, USER};
 use super::text::{basic_auth, from_hex, to_hex};
 
-/// The session the demo runs per connection: 8 sub-sessions, 16 subscriptions, 4 reply
-/// messages.
-pub type Session<'a> = ServerSession<'a, String, 8, 16, 4>;
-/// Its reply storage: 4 messages of up to 32 responses and 4 KiB each (20 KiB in all).
-pub type Buffers = ReplyBuffers<16384, 128>;
+/// The session the demo runs per connection.
+pub type Session<'a> = ServerSession<'a, DemoApp>;
+/// Its storage: 4 reply messages of up to 32 responses and 4 KiB each, 8 sub-sessions, 16
+/// subscriptions (about 18 KiB in all).
+pub type Buffers = ServerBuffers<DemoApp, 16384, 128, 4, 8, 16>;
 
 /// The WebSocket path.
 pub const PATH: &str = "/api/ws";
@@ -201,10 +201,9 @@ where
     let start = Instant::now() - Duration::from_millis(app.now_ms());
     let mut last_heard = Instant::now();
     loop {
-        let timer = [session.poll_timeout(), app.next_change_ms()]
-            .into_iter()
-            .flatten()
-            .min()
+        // One timer: the session's (the model's changes are noted in it).
+        let timer = session
+            .poll_timeout()
             .map(|ms| start + Duration::from_millis(ms));
         let idle = last_heard + IDLE;
         let wake = timer.map_or(idle, |t| t.min(idle));
@@ -230,16 +229,15 @@ where
                 }
             }
         }
-        app.note_changes(&mut session);
         let _due = session.handle_timeout(app.now_ms());
         loop {
-            match session.poll_events(&mut out, |due, events| app.fill(due, events)) {
+            match session.poll_events(&mut out, |due, watch, events| app.fill(due, watch, events)) {
                 Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
                 Ok(None) => break,
                 Err(e) => eprintln!("events not sent: {e}"),
             }
         }
-        // What the events just sent make due next (see `DemoApp::note_changes`).
+        // The next change of what the subscriptions cover (see `DemoApp::note_changes`).
         app.note_changes(&mut session);
         ws.flush().await?;
     }

@@ -7,16 +7,16 @@
 //!
 //! - [`ServerSession`]: hello first, version negotiation, one reply message per request
 //!   message (responses in request order), sub-sessions, subscriptions and their
-//!   update-rate timers, events. Its reply messages live in storage the caller owns
-//!   ([`ReplyStorage`]).
+//!   update-rate timers, events. Its reply messages and tables live in storage the caller
+//!   owns ([`ServerStorage`]).
 //! - [`ClientSession`]: the hello, message ids, batching, and typing each response by the
 //!   opcode of the request it answers.
 //!
 //! Both are sans-I/O in the manner of quinn-proto and rustls: they never touch a socket or a
 //! clock and never allocate. You hand in a received message (`&[u8]`) and the time
 //! (`now`, milliseconds on your clock), and pull encoded messages out into your own buffer,
-//! or get typed, `#[must_use]` outcomes. No input makes them panic; every limit is a const
-//! generic or the size of your storage, and running into one is a [`ServerError`] /
+//! or get typed, `#[must_use]` outcomes. No input makes them panic; every limit is the size of
+//! your storage (the client's: a const generic), and running into one is a [`ServerError`] /
 //! [`ClientError`] or an error packet, never a dropped request.
 //!
 //! # Driving a server
@@ -24,14 +24,15 @@
 //! ```
 //! use xentara_ws::op::params::Credentials;
 //! use xentara_ws::session::{
-//!     AppRequest, Application, Due, Events, IdKind, Replied, Reply, ReplyBuffers, ServerConfig,
-//!     ServerSession,
+//!     AppCommand, AppRequest, Application, Due, Events, IdKind, Replied, Reply, ServerBuffers,
+//!     ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,
 //! };
-//! use xentara_ws::{Command, ErrorCode, Response, Uuid};
+//! use xentara_ws::{ErrorCode, Response, Uuid};
 //!
 //! struct App;
 //! impl Application for App {
-//!     type Identity = ();
+//!     type Identity = (); // kept per sub-session
+//!     type Subscription = usize; // kept per subscription: here, how many elements it covers
 //!     fn authenticate(&mut self, _: &Credentials<'_>) -> Result<(), ErrorCode> {
 //!         Err(ErrorCode::AccessDenied)
 //!     }
@@ -40,14 +41,18 @@
 //!     }
 //!     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
 //!         match request.command {
-//!             Command::GetStage(_) => reply.ok(Response::GetStage(2u64.into())),
+//!             AppCommand::GetStage(_) => reply.ok(Response::GetStage(2u64.into())),
 //!             _ => reply.error(ErrorCode::UnknownElement),
 //!         }
 //!     }
+//!     fn subscribe(&mut self, request: SubscribeRequest<'_>, reply: SubscribeReply<'_, usize>) -> Replied {
+//!         reply.accept(request.params.entries.len())
+//!     }
 //! }
 //!
-//! let mut buffers = ReplyBuffers::<1024, 8>::new(); // the reply messages' storage
-//! let mut server: ServerSession<'_> = ServerSession::new(ServerConfig::default(), buffers.storage());
+//! // All the session's storage, the caller's: reply messages, sub-sessions, subscriptions.
+//! let mut buffers = ServerBuffers::<App, 1024, 8>::new();
+//! let mut server = ServerSession::new(ServerConfig::default(), buffers.storage());
 //! // [[0, 1, 14, {0: 1, 1: 1}], [0, 2, 8]]: client_hello, then get_stage.
 //! let message = [0x82, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01, 0x83, 0x00, 0x02, 0x08];
 //! let received = server.handle_message(&message, &mut App)?;
@@ -62,10 +67,10 @@
 //! // With subscriptions: at `poll_timeout()`, fire the timers and write what is due.
 //! let now = 1_000; // ms on your clock
 //! let _due = server.handle_timeout(now);
-//! let events = server.poll_events(&mut out, |due: Due, events: &mut Events<'_, '_>| {
-//!     // Push one DataChange per element: all attributes for Reason::Initial and
+//! let events = server.poll_events(&mut out, |due: Due, covers: &mut usize, events: &mut Events<'_, '_>| {
+//!     // Push one DataChange per element it covers: all attributes for Reason::Initial and
 //!     // Reason::Heartbeat, the changed ones for Reason::Change.
-//!     let _ = (due, events);
+//!     let _ = (due, covers, events);
 //! })?;
 //! assert_eq!(events, None);
 //! # Ok::<(), xentara_ws::session::ServerError>(())
@@ -113,30 +118,37 @@
 //! A reply message is sent only when every request of its batch has been answered. The
 //! application answers a request right away through the [`Reply`] it is handed, or calls
 //! [`Reply::later`] and answers afterwards with [`ServerSession::answer`] and the request's
-//! [`Slot`]. A decoded command borrows from the received message, which the caller may reuse
-//! as soon as [`ServerSession::handle_message`] returns, so the machine never keeps it:
-//! **every answer is encoded the moment it is given**, into the reply message's share of
-//! the caller's [`ReplyStorage`] (`MESSAGES` reply messages in a fixed ring, each with
-//! `bytes / MESSAGES` bytes and `slots / MESSAGES` [`ReplySlot`]s). The bytes hold the
-//! encoded response packets in the order they were answered, the slots each request's
-//! place; [`ServerSession::poll_transmit`] writes them out in request order. An answer
-//! writes into the reply message directly ([`Reply`] holds it, not the session), so it
-//! never re-enters the session's own loop.
-//! Application data therefore only has to live for the call that answers it.
+//! [`Slot`] (a subscribe: [`SubscribeReply::later`], then
+//! [`ServerSession::answer_subscribe`] with what to keep for it). A slot carries a tag of
+//! its session: another session refuses it. A decoded command borrows from the received
+//! message, which the caller may reuse as soon as [`ServerSession::handle_message`]
+//! returns, so the machine never keeps it: **every answer is encoded the moment it is
+//! given**, into the reply message's share of the caller's [`ReplyStorage`] (one
+//! [`ReplyMessage`] per reply message that may be open, in a fixed ring, each with an
+//! equal share of the bytes and of the [`ReplySlot`]s). The bytes hold the encoded
+//! response packets in the order they were answered, the slots each request's place;
+//! [`ServerSession::poll_transmit`] frames them in request order. An answer writes into
+//! the reply message directly ([`Reply`] holds it, not the session), so it never re-enters
+//! the session's own loop. Application data therefore only has to live for the call that
+//! answers it.
 //!
-//! Every unanswered slot keeps [`RESERVE`] bytes of its batch's buffer free, enough for an
-//! error packet `[2, id, {0: code}]`. A response too large for what is left is replaced by
+//! Every unanswered slot keeps 22 bytes of its reply message free, enough for an error
+//! packet `[2, id, {0: code}]`. A response too large for what is left is replaced by
 //! `-32603` ("response too large"), so every request is answered however big the answers
 //! are.
 //!
 //! # Limits
 //!
-//! | limit | const generic | when exceeded |
+//! Every limit is the size of a part of the caller's [`ServerStorage`] (or a const
+//! parameter of [`ServerBuffers`], which holds it inline), never a type parameter of the
+//! session:
+//!
+//! | limit | storage | when exceeded |
 //! |---|---|---|
-//! | sub-sessions | `SESSIONS` | create_sub_session answers -32603 "too many sub-sessions" |
-//! | subscriptions | `SUBSCRIPTIONS` | subscribe answers -32603 "too many subscriptions" |
-//! | open reply messages | `MESSAGES` | [`ServerError::Busy`]: the message was not consumed; send what [`ServerSession::poll_transmit`] has, or answer what is pending, then hand it in again |
-//! | requests per message | slots / `MESSAGES` (and bytes / `MESSAGES` / [`RESERVE`]) | every request of the message is answered -32603 "too many requests in one message" and none reaches the application; if even those errors do not fit, [`ServerError::MessageTooLarge`] |
+//! | sub-sessions | [`SubSessionSlot`]s | create_sub_session answers -32603 "too many sub-sessions" |
+//! | subscriptions | [`SubscriptionSlot`]s | subscribe answers -32603 "too many subscriptions" |
+//! | open reply messages | [`ReplyMessage`]s | [`ServerError::Busy`]: the message was not consumed; send what [`ServerSession::poll_transmit`] has, or answer what is pending, then hand it in again |
+//! | requests per message | [`ReplySlot`]s / messages (and bytes / messages / 22) | every request of the message is answered -32603 "too many requests in one message" and none reaches the application; if even those errors do not fit, [`ServerError::MessageTooLarge`] |
 //! | client requests in flight | `PENDING` | [`ClientError::PendingFull`]: the request is not sent |
 //!
 //! # Decisions where the spec is silent
@@ -156,10 +168,14 @@
 //! - A desired sub-session or subscription id that exists replaces the old entry; a nil
 //!   desired id is -32602. An id the application makes that is nil or already taken is
 //!   -32603 (the crate has no RNG, so it cannot pick another).
-//! - subscribe and unsubscribe reach the application (it must know what to watch); the
-//!   subscription table changes when the application answers with success. The success
-//!   item of subscribe is always the subscription UUID (discrepancies D10), whatever item the
-//!   application gave. unsubscribe of a subscription that is not active yet is -32110.
+//! - subscribe reaches the application's own method ([`Application::subscribe`]): it
+//!   must know what to watch, and answers with what to keep for the subscription, which
+//!   the session holds beside its timers and hands back with each due event. The entry is
+//!   reserved when the request comes and becomes active when the answer is a success,
+//!   whose item is always the subscription UUID (spec notes D10). unsubscribe is the
+//!   machine's: an active subscription ends, its data goes back to the application
+//!   ([`Application::unsubscribed`]) and the answer is a success; one that is not active
+//!   (unknown, or its subscribe unanswered) is -32110.
 //! - A success item whose opcode differs from the request's is replaced by -32603.
 //! - A request whose parameters hold a [`Seq`](crate::Seq) reaches the application with
 //!   the sequence unread: an element that does not decode shows up as an `Err` while the
@@ -172,7 +188,8 @@
 //!   messages never hold events. Subscriptions' update rates (D9, in ms):
 //!   - a subscription's **first event** is due as soon as subscribe succeeds (the current
 //!     values: [`Reason::Initial`]), so the client sees where it starts;
-//!   - a **change** ([`ServerSession::changed`]) goes out no sooner than
+//!   - a **change** ([`ServerSession::changed`], or [`ServerSession::changed_at`] for a
+//!     change at a time the application knows is coming) goes out no sooner than
 //!     `maximum_update_rate` after the subscription's previous event; changes before then
 //!     are coalesced into one event with the latest values, of the attributes that changed
 //!     ([`Reason::Change`]: the application knows which; the machine does not keep values);
@@ -211,106 +228,20 @@
 //!   outcome: `Success`, `Error`, `Invalid` with its id, `Unexpected::BeforeHello`, or
 //!   `Lost`.
 
-use core::fmt;
-
-use crate::op::params::ClientHello;
-
 pub mod client;
 pub mod server;
+mod shared;
 mod table;
+
+pub use shared::VersionRange;
 
 pub use client::{
     ClientBatch, ClientConfig, ClientError, ClientSession, ClientState, Lost, LostRequests,
     Outcome, Outcomes, Unexpected,
 };
 pub use server::{
-    AppRequest, Application, Due, Events, IdKind, RESERVE, Rates, Reason, Received, Replied, Reply,
-    ReplyBuffers, ReplySlot, ReplyStorage, ServerConfig, ServerError, ServerSession, ServerState,
-    Slot, SubSession,
+    AppCommand, AppRequest, Application, Due, Events, IdKind, Rates, Reason, Received, Replied,
+    Reply, ReplyMessage, ReplySlot, ReplyStorage, ServerBuffers, ServerConfig, ServerError,
+    ServerSession, ServerState, ServerStorage, Slot, SubSession, SubSessionSlot, SubscribeReply,
+    SubscribeRequest, Subscription, SubscriptionMut, SubscriptionSlot,
 };
-
-/// An inclusive range of protocol versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct VersionRange {
-    /// The lowest version.
-    pub min: u64,
-    /// The highest version.
-    pub max: u64,
-}
-
-impl VersionRange {
-    /// Version 1 only: the protocol of API 2.0.x (discrepancies D19).
-    pub const V1: VersionRange = VersionRange { min: 1, max: 1 };
-
-    /// The range `min..=max`.
-    pub const fn new(min: u64, max: u64) -> Self {
-        VersionRange { min, max }
-    }
-
-    /// True when `version` is in the range.
-    pub const fn contains(&self, version: u64) -> bool {
-        self.min <= version && version <= self.max
-    }
-
-    /// The highest version in both ranges, if they overlap.
-    pub fn highest_common(&self, other: &VersionRange) -> Option<u64> {
-        let low = self.min.max(other.min);
-        let high = self.max.min(other.max);
-        (low <= high).then_some(high)
-    }
-}
-
-impl Default for VersionRange {
-    fn default() -> Self {
-        VersionRange::V1
-    }
-}
-
-impl From<ClientHello> for VersionRange {
-    fn from(h: ClientHello) -> Self {
-        VersionRange::new(h.min_version, h.max_version)
-    }
-}
-
-impl From<VersionRange> for ClientHello {
-    fn from(r: VersionRange) -> Self {
-        ClientHello {
-            min_version: r.min,
-            max_version: r.max,
-        }
-    }
-}
-
-impl fmt::Display for VersionRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} to {}", self.min, self.max)
-    }
-}
-
-/// A short text built without allocating; what does not fit is cut at a char boundary.
-pub(crate) struct Text<const N: usize>(pub(crate) heapless::String<N>);
-
-impl<const N: usize> Text<N> {
-    /// Formats `args`, cut to `N` bytes.
-    pub(crate) fn format(args: fmt::Arguments<'_>) -> Self {
-        let mut text = Text(heapless::String::new());
-        let _ = fmt::write(&mut text, args);
-        text
-    }
-
-    /// The text.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<const N: usize> fmt::Write for Text<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for c in s.chars() {
-            self.0.push(c).map_err(|_| fmt::Error)?;
-        }
-        Ok(())
-    }
-}
-
-defmt_via_debug!(VersionRange);

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub defer: Vec<Opcode>,
     /// The slots of deferred commands.
     pub deferred: Vec<Slot>,
+    /// The subscriptions unsubscribe ended, as the session handed them back.
+    pub unsubscribed: Vec<Uuid>,
     pub ids_made: u128,
 }
 
@@ -37,8 +39,13 @@ impl TestApp {
     }
 }
 
+/// What the test application keeps per subscription: how many entries it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watched(pub usize);
+
 impl Application for TestApp {
     type Identity = String;
+    type Subscription = Watched;
 
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<String, ErrorCode> {
         match credentials {
@@ -62,10 +69,11 @@ impl Application for TestApp {
             return reply.later();
         }
         // Sequences are read lazily: an element that does not decode is answered here.
-        if let Err(e) = request.command.check() {
+        let command = Command::from(request.command);
+        if let Err(e) = command.check() {
             return reply.decode_error(&e);
         }
-        match request.command {
+        match command {
             Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
             Command::Lookup(p) => match p.primary_key.as_str() {
                 Some("Group 1.Data Point 1") => reply.ok(Response::Lookup(E3EE)),
@@ -84,20 +92,36 @@ impl Application for TestApp {
                 )];
                 reply.ok(Response::Read(Seq::from_slice(&values)))
             }
-            Command::Subscribe(p) if p.maximum_update_rate == Some(13) => {
-                reply.error(ErrorCode::MissingAttribute)
-            }
-            Command::Subscribe(_) => {
-                self.subscriptions.extend(request.subscription);
-                reply.ok(Response::Subscribe(None))
-            }
-            Command::Unsubscribe(_) => reply.ok(Response::Unsubscribe(())),
             Command::Write(_) => reply.ok(Response::Write(())),
             Command::Suspend(_) => reply.ok(Response::Suspend(())),
             Command::Shutdown(_) => reply.ok(Response::Shutdown(())),
             Command::Resume(_) => reply.ok(Response::Resume(())),
             _ => reply.error(ErrorCode::UnknownElement),
         }
+    }
+
+    fn subscribe(
+        &mut self,
+        request: SubscribeRequest<'_>,
+        reply: SubscribeReply<'_, Watched>,
+    ) -> Replied {
+        self.seen.push((request.id, Opcode::Subscribe));
+        self.subscriptions.push(request.subscription);
+        if self.defer.contains(&Opcode::Subscribe) {
+            self.deferred.push(request.slot);
+            return reply.later();
+        }
+        if request.params.maximum_update_rate == Some(13) {
+            return reply.error(ErrorCode::MissingAttribute);
+        }
+        if let Err(e) = Command::Subscribe(request.params.clone()).check() {
+            return reply.decode_error(&e);
+        }
+        reply.accept(Watched(request.params.entries.len()))
+    }
+
+    fn unsubscribed(&mut self, id: Uuid, _: Watched) {
+        self.unsubscribed.push(id);
     }
 }
 
@@ -255,10 +279,13 @@ pub fn packets(message: &[u8]) -> Vec<Got> {
         .collect()
 }
 
+/// The test session.
+pub type Server<'a> = ServerSession<'a, TestApp>;
+
 /// Feeds `message` and returns the reply's responses (empty when none is due).
-pub fn run<const S: usize, const N: usize, const M: usize>(
-    server: &mut ServerSession<'_, String, S, N, M>,
-    app: &mut TestApp,
+pub fn run<A: Application>(
+    server: &mut ServerSession<'_, A>,
+    app: &mut A,
     message: &[u8],
 ) -> Vec<Got> {
     let _ = server.handle_message(message, app).unwrap();
@@ -270,9 +297,9 @@ pub fn run<const S: usize, const N: usize, const M: usize>(
 }
 
 /// Sends one request and returns its response.
-pub fn ask<const S: usize, const N: usize, const M: usize>(
-    server: &mut ServerSession<'_, String, S, N, M>,
-    app: &mut TestApp,
+pub fn ask<A: Application>(
+    server: &mut ServerSession<'_, A>,
+    app: &mut A,
     id: MessageId,
     command: impl Into<Command<'static>>,
 ) -> Got {
@@ -282,31 +309,82 @@ pub fn ask<const S: usize, const N: usize, const M: usize>(
 }
 
 /// Sends `requests` as one message and returns the reply's responses.
-pub fn exchange<const S: usize, const N: usize, const M: usize>(
-    server: &mut ServerSession<'_, String, S, N, M>,
-    app: &mut TestApp,
+pub fn exchange<A: Application>(
+    server: &mut ServerSession<'_, A>,
+    app: &mut A,
     requests: &[Packet<'_>],
 ) -> Vec<Got> {
     run(server, app, &encode(requests))
 }
 
-/// Reply storage for `messages` reply messages of `packets` responses and `bytes` bytes
-/// each, leaked (tests only).
-pub fn storage(messages: usize, packets: usize, bytes: usize) -> ReplyStorage<'static> {
-    let bytes = Box::leak(vec![0u8; messages * bytes].into_boxed_slice());
-    let slots = Box::leak(vec![ReplySlot::EMPTY; messages * packets].into_boxed_slice());
-    ReplyStorage::new(bytes, slots)
+/// A slice of `n` copies of `x`, leaked (tests only).
+fn leak<T: Clone>(x: T, n: usize) -> &'static mut [T] {
+    Box::leak(vec![x; n].into_boxed_slice())
 }
 
-/// A server session with `M` reply messages of `packets` responses and `bytes` bytes.
-pub fn server_with<const S: usize, const N: usize, const M: usize>(
-    packets: usize,
-    bytes: usize,
-) -> ServerSession<'static, String, S, N, M> {
-    ServerSession::new(ServerConfig::default(), storage(M, packets, bytes))
+/// The sizes of a test session's storage.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub sub_sessions: usize,
+    pub subscriptions: usize,
+    /// Reply messages.
+    pub messages: usize,
+    /// Responses per reply message.
+    pub packets: usize,
+    /// Bytes per reply message.
+    pub bytes: usize,
 }
 
-/// A server session at the default capacities (4 reply messages of 32 responses, 8 KiB).
-pub fn server() -> ServerSession<'static, String> {
-    server_with(32, 8192)
+impl Sizes {
+    /// The defaults of `ServerBuffers`: 4 sub-sessions, 16 subscriptions, 4 reply messages
+    /// of 32 responses and 8 KiB.
+    pub const DEFAULT: Sizes = Sizes {
+        sub_sessions: 4,
+        subscriptions: 16,
+        messages: 4,
+        packets: 32,
+        bytes: 8192,
+    };
+
+    /// 2 sub-sessions, 2 subscriptions, 2 reply messages of `packets` responses and
+    /// `bytes` bytes.
+    pub fn small(packets: usize, bytes: usize) -> Sizes {
+        Sizes {
+            sub_sessions: 2,
+            subscriptions: 2,
+            messages: 2,
+            packets,
+            bytes,
+        }
+    }
+}
+
+/// Storage of `sizes`, leaked (tests only).
+pub fn storage<A: Application>(sizes: Sizes) -> ServerStorage<'static, A> {
+    let replies = ReplyStorage::new(
+        leak(ReplyMessage::EMPTY, sizes.messages),
+        leak(ReplySlot::EMPTY, sizes.messages * sizes.packets),
+        leak(0u8, sizes.messages * sizes.bytes),
+    );
+    let sub_sessions = Box::leak(
+        (0..sizes.sub_sessions)
+            .map(|_| SubSessionSlot::EMPTY)
+            .collect::<Box<[_]>>(),
+    );
+    let subscriptions = Box::leak(
+        (0..sizes.subscriptions)
+            .map(|_| SubscriptionSlot::EMPTY)
+            .collect::<Box<[_]>>(),
+    );
+    ServerStorage::new(replies, sub_sessions, subscriptions)
+}
+
+/// A server session of `sizes`.
+pub fn server_with<A: Application>(sizes: Sizes) -> ServerSession<'static, A> {
+    ServerSession::new(ServerConfig::default(), storage(sizes))
+}
+
+/// A server session at the default sizes.
+pub fn server() -> Server<'static> {
+    server_with(Sizes::DEFAULT)
 }

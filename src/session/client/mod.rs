@@ -9,7 +9,7 @@
 
 use uuid::Uuid;
 
-use super::VersionRange;
+use super::shared::VersionRange;
 use super::table::Table;
 use crate::batch::BatchWriter;
 use crate::error::{ErrorCode, MessageId};

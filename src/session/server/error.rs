@@ -4,7 +4,7 @@ use core::fmt;
 
 use uuid::Uuid;
 
-use super::app::Slot;
+use super::reply::Slot;
 use crate::error::{EncodeError, ErrorCode};
 
 /// Why a [`ServerSession`](super::ServerSession) call failed. Nothing changed in the
@@ -16,7 +16,7 @@ pub enum ServerError {
     /// [`poll_transmit`](super::ServerSession::poll_transmit) has or answer pending
     /// requests, then hand it in again.
     Busy {
-        /// The number of reply messages (`MESSAGES`).
+        /// The number of reply messages ([`ReplyStorage::messages`](super::ReplyStorage::messages)).
         capacity: usize,
     },
     /// A message holds more requests than the server can answer even with error packets;
@@ -30,6 +30,11 @@ pub enum ServerError {
     /// No request waits for an answer in that slot: it was answered already, or the slot
     /// belongs to another session.
     UnknownSlot(Slot),
+    /// [`ServerSession::answer`](super::ServerSession::answer) was given a subscribe's
+    /// slot: a subscribe is answered with
+    /// [`answer_subscribe`](super::ServerSession::answer_subscribe), which takes what the
+    /// application keeps for the subscription. Nothing was answered.
+    SubscribeSlot(Slot),
     /// The subscription is not in the table.
     UnknownSubscription(Uuid),
     /// The events the application wrote for one due subscription do not fit the buffer
@@ -70,6 +75,12 @@ impl fmt::Display for ServerError {
             }
             ServerError::Encode(e) => write!(f, "{e}"),
             ServerError::UnknownSlot(slot) => write!(f, "no request waits in {slot:?}"),
+            ServerError::SubscribeSlot(slot) => {
+                write!(
+                    f,
+                    "{slot:?} waits for a subscribe: answer it with answer_subscribe"
+                )
+            }
             ServerError::UnknownSubscription(id) => write!(f, "unknown subscription {id}"),
             ServerError::EventsTooLarge {
                 subscription,

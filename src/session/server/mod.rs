@@ -1,66 +1,189 @@
 //! The server session: one per WebSocket connection.
 //!
-//! Files by concern: [`app`](self) types the application sees (`app.rs`), the caller's
-//! reply storage (`reply.rs`), the protocol rules (`rules.rs`), subscriptions and their
-//! timers (`subscriptions.rs`) and the error type (`error.rs`). See [`ServerSession`] for
-//! the calling order and the [module docs](super) for the rules.
+//! Files by concern, each importing only those before it: the caller's reply storage and
+//! the [`Slot`] (`reply.rs`), the error type (`error.rs`), the sub-session table
+//! (`sub_sessions.rs`), subscriptions with their lifecycle and timers
+//! (`subscriptions.rs`), the answer step (`answer.rs`), what the application sees
+//! (`app.rs`), a received message as a server reads it (`incoming.rs`), the protocol
+//! rules (`rules.rs`) and the session itself (here). See [`ServerSession`] for the
+//! calling order and the [module docs](super) for the rules.
 
 use core::fmt;
 
 use uuid::Uuid;
 
-use super::Text;
-use super::VersionRange;
-use super::table::Table;
-use crate::batch::{Batch, Packets, Step};
-use crate::error::{DecodeError, ErrorCode, MessageId};
+use crate::batch::Batch;
+use crate::error::{DecodeError, ErrorCode};
 use crate::model::{ErrorObject, Text as Message};
-use crate::op::Response;
-use crate::packet::{ErrorResponse, Packet, Request, SERVER};
+use crate::op::{Opcode, Response};
+use crate::packet::ErrorResponse;
 
+mod answer;
 mod app;
 mod error;
+mod incoming;
 mod reply;
 mod rules;
+mod sub_sessions;
 mod subscriptions;
 
-pub use app::{AppRequest, Application, IdKind, Received, Replied, Reply, Slot, SubSession};
+pub use app::{
+    AppCommand, AppRequest, Application, IdKind, Replied, Reply, SubSession, SubscribeReply,
+    SubscribeRequest,
+};
 pub use error::ServerError;
-pub use reply::{RESERVE, ReplyBuffers, ReplySlot, ReplyStorage};
-pub use subscriptions::{Due, Events, Rates, Reason};
+pub use reply::{ReplyMessage, ReplySlot, ReplyStorage, Slot};
+pub use rules::{ServerConfig, ServerState};
+pub use sub_sessions::SubSessionSlot;
+pub use subscriptions::{
+    Due, Events, Rates, Reason, Subscription, SubscriptionMut, SubscriptionSlot,
+};
 
-use reply::Ring;
-use subscriptions::{Sub, SubState, Subs};
+use incoming::Incoming;
+use reply::{ReplyMut, Ring};
+use rules::Rules;
+use sub_sessions::SubSessions;
+use subscriptions::{Subs, SubsRef};
 
-/// The longest error message the machine writes itself; longer ones are cut.
-const TEXT: usize = 96;
-
-/// Where a server session is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerState {
-    /// No client_hello has succeeded: requests other than the hello are answered -32000
-    /// and never reach the application. Next: the client's hello.
-    AwaitingHello,
-    /// The hello succeeded: commands reach the application and events may be sent.
-    Ready {
-        /// The protocol version chosen for the connection.
-        version: u64,
-    },
+/// All the storage a [`ServerSession`] works in, the caller's (smoltcp's
+/// `Socket::new(rx_buffer, tx_buffer)`): the reply messages, and the sub-session and
+/// subscription tables with what the application keeps in them. Their sizes are the
+/// session's limits ([module docs](crate::session#limits)). [`ServerBuffers`] holds all
+/// of it in one value.
+pub struct ServerStorage<'a, A: Application> {
+    replies: ReplyStorage<'a>,
+    sub_sessions: &'a mut [SubSessionSlot<A::Identity>],
+    subscriptions: &'a mut [SubscriptionSlot<A::Subscription>],
 }
 
-/// How a server session behaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ServerConfig {
-    /// The protocol versions the server supports (default: 1 only).
-    pub versions: VersionRange,
+impl<'a, A: Application> ServerStorage<'a, A> {
+    /// Storage over the caller's buffers.
+    pub fn new(
+        replies: ReplyStorage<'a>,
+        sub_sessions: &'a mut [SubSessionSlot<A::Identity>],
+        subscriptions: &'a mut [SubscriptionSlot<A::Subscription>],
+    ) -> Self {
+        ServerStorage {
+            replies,
+            sub_sessions,
+            subscriptions,
+        }
+    }
+}
+
+impl<A: Application> fmt::Debug for ServerStorage<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerStorage")
+            .field("replies", &self.replies)
+            .field("sub_sessions", &self.sub_sessions.len())
+            .field("subscriptions", &self.subscriptions.len())
+            .finish()
+    }
+}
+
+/// A server session's storage in one value, for a caller that wants it inline (in a
+/// `static`, a `Box`, a task's state): `MESSAGES` reply messages sharing `SLOTS` slots
+/// and `BYTES` bytes, `SESSIONS` sub-sessions and `SUBSCRIPTIONS` subscriptions. The
+/// defaults give each of four reply messages 8 KiB and 32 responses, with 4 sub-sessions
+/// and 16 subscriptions.
+pub struct ServerBuffers<
+    A: Application,
+    const BYTES: usize = 32768,
+    const SLOTS: usize = 128,
+    const MESSAGES: usize = 4,
+    const SESSIONS: usize = 4,
+    const SUBSCRIPTIONS: usize = 16,
+> {
+    messages: [ReplyMessage; MESSAGES],
+    slots: [ReplySlot; SLOTS],
+    bytes: [u8; BYTES],
+    sub_sessions: [SubSessionSlot<A::Identity>; SESSIONS],
+    subscriptions: [SubscriptionSlot<A::Subscription>; SUBSCRIPTIONS],
+}
+
+impl<
+    A: Application,
+    const BYTES: usize,
+    const SLOTS: usize,
+    const MESSAGES: usize,
+    const SESSIONS: usize,
+    const SUBSCRIPTIONS: usize,
+> ServerBuffers<A, BYTES, SLOTS, MESSAGES, SESSIONS, SUBSCRIPTIONS>
+{
+    /// Empty buffers.
+    pub const fn new() -> Self {
+        ServerBuffers {
+            messages: [ReplyMessage::EMPTY; MESSAGES],
+            slots: [ReplySlot::EMPTY; SLOTS],
+            bytes: [0; BYTES],
+            sub_sessions: [const { SubSessionSlot::EMPTY }; SESSIONS],
+            subscriptions: [const { SubscriptionSlot::EMPTY }; SUBSCRIPTIONS],
+        }
+    }
+
+    /// The storage to give [`ServerSession::new`].
+    pub fn storage(&mut self) -> ServerStorage<'_, A> {
+        ServerStorage::new(
+            ReplyStorage::new(&mut self.messages, &mut self.slots, &mut self.bytes),
+            &mut self.sub_sessions,
+            &mut self.subscriptions,
+        )
+    }
+}
+
+impl<
+    A: Application,
+    const BYTES: usize,
+    const SLOTS: usize,
+    const MESSAGES: usize,
+    const SESSIONS: usize,
+    const SUBSCRIPTIONS: usize,
+> Default for ServerBuffers<A, BYTES, SLOTS, MESSAGES, SESSIONS, SUBSCRIPTIONS>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<
+    A: Application,
+    const BYTES: usize,
+    const SLOTS: usize,
+    const MESSAGES: usize,
+    const SESSIONS: usize,
+    const SUBSCRIPTIONS: usize,
+> fmt::Debug for ServerBuffers<A, BYTES, SLOTS, MESSAGES, SESSIONS, SUBSCRIPTIONS>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuffers")
+            .field("bytes", &BYTES)
+            .field("slots", &SLOTS)
+            .field("messages", &MESSAGES)
+            .field("sub_sessions", &SESSIONS)
+            .field("subscriptions", &SUBSCRIPTIONS)
+            .finish()
+    }
+}
+
+/// What [`ServerSession::handle_message`] did with a message.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Packets in the message: the reply will hold as many responses (none for `[]`).
+    pub packets: usize,
+    /// How many of them wait for [`ServerSession::answer`].
+    pub waiting: usize,
+    /// True when the message was over the limits: every packet was answered -32603 and
+    /// none reached the application.
+    pub refused: bool,
 }
 
 /// The server side of one connection.
 ///
-/// Storage: the reply messages live in the caller's [`ReplyStorage`] (bytes and slots,
-/// split among `MESSAGES` reply messages); the session itself holds `SESSIONS`
-/// sub-sessions and `SUBSCRIPTIONS` subscriptions with their timers (about 1.4 KiB at the
-/// defaults). `I` is the application's [`Application::Identity`].
+/// Storage: everything lives in the caller's [`ServerStorage`] — the reply messages, the
+/// sub-session table with each one's [`Application::Identity`] and the subscription table
+/// with each one's timers and [`Application::Subscription`]. `A` is the application whose
+/// types those are; the capacities are the storage's sizes, not type parameters.
 ///
 /// Calling order, on a connection:
 ///
@@ -68,8 +191,12 @@ pub struct ServerConfig {
 ///    [`Application`] that answers its commands; then
 /// 2. [`poll_transmit`](Self::poll_transmit) until it gives `None`, sending each reply
 ///    message. A request answered later ([`Reply::later`]) is answered with
-///    [`answer`](Self::answer), then poll again.
-/// 3. When data changes, [`changed`](Self::changed) for each subscription it concerns.
+///    [`answer`](Self::answer) (a subscribe with
+///    [`answer_subscribe`](Self::answer_subscribe)), then poll again.
+/// 3. When data changes, [`changed`](Self::changed) for each subscription it concerns
+///    (or [`changed_at`](Self::changed_at) for a change the application knows is
+///    coming; [`subscriptions_mut`](Self::subscriptions_mut) to go through them with
+///    what it keeps for each).
 /// 4. [`poll_timeout`](Self::poll_timeout): when it is `Some(at)`, wait for the next
 ///    message or for `at`, whichever comes first (a time in the past: at once). At `at`,
 ///    [`handle_timeout(now)`](Self::handle_timeout), then
@@ -78,45 +205,37 @@ pub struct ServerConfig {
 ///
 /// Time is a plain `u64` of milliseconds on the caller's clock (any epoch, never going
 /// back): an `Instant`'s elapsed milliseconds, a tick counter, a virtual clock in tests.
-pub struct ServerSession<
-    'a,
-    I = (),
-    const SESSIONS: usize = 4,
-    const SUBSCRIPTIONS: usize = 16,
-    const MESSAGES: usize = 4,
-> {
+pub struct ServerSession<'a, A: Application> {
     config: ServerConfig,
     state: ServerState,
-    sub_sessions: Table<Uuid, I, SESSIONS>,
-    subscriptions: [Option<Sub>; SUBSCRIPTIONS],
-    replies: Ring<'a, MESSAGES>,
+    sub_sessions: &'a mut [SubSessionSlot<A::Identity>],
+    subscriptions: &'a mut [SubscriptionSlot<A::Subscription>],
+    replies: Ring<'a>,
     /// The time of the last `handle_timeout`.
     now: u64,
 }
 
-impl<I, const S: usize, const N: usize, const M: usize> fmt::Debug
-    for ServerSession<'_, I, S, N, M>
-{
+impl<A: Application> fmt::Debug for ServerSession<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerSession")
             .field("config", &self.config)
             .field("state", &self.state)
-            .field("sub_sessions", &self.sub_sessions.len())
+            .field("sub_sessions", &self.sub_sessions().count())
             .field("subscriptions", &self.subscription_entries())
             .field("open_messages", &self.replies.open())
             .finish()
     }
 }
 
-impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I, S, N, M> {
-    /// A session waiting for the client's hello, replying into `storage`.
-    pub fn new(config: ServerConfig, storage: ReplyStorage<'a>) -> Self {
+impl<'a, A: Application> ServerSession<'a, A> {
+    /// A session waiting for the client's hello, working in `storage`.
+    pub fn new(config: ServerConfig, storage: ServerStorage<'a, A>) -> Self {
         ServerSession {
             config,
             state: ServerState::AwaitingHello,
-            sub_sessions: Table::new(),
-            subscriptions: [None; N],
-            replies: Ring::new(storage),
+            sub_sessions: storage.sub_sessions,
+            subscriptions: storage.subscriptions,
+            replies: Ring::new(storage.replies),
             now: 0,
         }
     }
@@ -142,48 +261,45 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     }
 
     /// The identity of an open sub-session.
-    pub fn sub_session(&self, id: &Uuid) -> Option<&I> {
-        self.sub_sessions.get(id)
+    pub fn sub_session(&self, id: &Uuid) -> Option<&A::Identity> {
+        self.sub_sessions().find(|(k, _)| *k == id).map(|(_, i)| i)
     }
 
     /// The open sub-sessions.
-    pub fn sub_sessions(&self) -> impl Iterator<Item = (&Uuid, &I)> {
-        self.sub_sessions.iter()
+    pub fn sub_sessions(&self) -> impl Iterator<Item = (&Uuid, &A::Identity)> {
+        sub_sessions::entries(self.sub_sessions)
     }
 
     /// True when `subscription` is active: its events are sent.
     pub fn is_subscribed(&self, subscription: &Uuid) -> bool {
-        self.subscriptions
-            .iter()
-            .flatten()
-            .any(|s| s.id == *subscription && s.state == SubState::Active)
+        self.subs().is_active(subscription)
     }
 
-    /// The active subscriptions.
-    pub fn subscriptions(&self) -> impl Iterator<Item = &Uuid> {
-        self.subscriptions
-            .iter()
-            .flatten()
-            .filter(|s| s.state == SubState::Active)
-            .map(|s| &s.id)
+    /// The active subscriptions, with what the application keeps for each.
+    pub fn subscriptions(&self) -> impl Iterator<Item = Subscription<'_, A::Subscription>> {
+        SubsRef(self.subscriptions).active()
+    }
+
+    /// The active subscriptions, to change what the application keeps for each or to note
+    /// a change ([`SubscriptionMut::changed_at`]).
+    pub fn subscriptions_mut(
+        &mut self,
+    ) -> impl Iterator<Item = SubscriptionMut<'_, A::Subscription>> {
+        Subs(self.subscriptions).active_mut()
     }
 
     /// The update rates of a subscription in the table (pending or active).
     pub fn rates(&self, subscription: &Uuid) -> Option<Rates> {
-        let sub = self
-            .subscriptions
-            .iter()
-            .flatten()
-            .find(|s| s.id == *subscription);
-        sub.map(|s| s.rates)
+        self.subs().rates(subscription)
     }
 
-    /// Entries in the subscription table, pending ones included (at most `SUBSCRIPTIONS`).
+    /// Entries in the subscription table, pending ones included (at most its size).
     pub fn subscription_entries(&self) -> usize {
-        self.subscriptions.iter().flatten().count()
+        self.subs().len()
     }
 
-    /// Reply messages being filled or waiting to be sent (at most `MESSAGES`).
+    /// Reply messages being filled or waiting to be sent (at most
+    /// [`ReplyStorage::messages`]).
     pub fn open_messages(&self) -> usize {
         self.replies.open()
     }
@@ -198,6 +314,10 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
         self.replies.transmit_len()
     }
 
+    fn subs(&self) -> SubsRef<'_, A::Subscription> {
+        SubsRef(self.subscriptions)
+    }
+
     // ---- inputs ----
 
     /// Handles one received message: every request is answered (by the machine, or by
@@ -207,16 +327,9 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     ///
     /// Errors leave the session as it was: [`ServerError::Busy`] (retry later) and
     /// [`ServerError::MessageTooLarge`].
-    pub fn handle_message<A: Application<Identity = I>>(
-        &mut self,
-        message: &[u8],
-        app: &mut A,
-    ) -> Result<Received, ServerError> {
+    pub fn handle_message(&mut self, message: &[u8], app: &mut A) -> Result<Received, ServerError> {
         let batch = Batch::new(message);
-        let packets = match &batch {
-            Ok(batch) => batch.iter().remaining_as::<SERVER>(),
-            Err(_) => 1,
-        };
+        let packets = incoming::count(&batch);
         if packets == 0 {
             return Ok(Received {
                 packets,
@@ -224,57 +337,42 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
                 refused: false,
             });
         }
-        let Some(seq) = self.replies.open_back() else {
-            return Err(ServerError::Busy { capacity: M });
-        };
-        let Some(reply) = self.replies.get(seq) else {
-            return Err(ServerError::Busy { capacity: M });
+        let capacity = self.replies.capacity();
+        let ServerSession {
+            config,
+            state,
+            sub_sessions,
+            subscriptions,
+            replies,
+            ..
+        } = self;
+        let Some(mut reply) = replies.open_back() else {
+            return Err(ServerError::Busy { capacity });
         };
         if !reply.fits(packets) {
-            let limit = reply.limit();
-            return self.refuse_all(seq, batch, packets, limit);
+            let refused = refuse_all(reply, &batch, packets);
+            if refused.is_err() {
+                replies.close_back();
+            }
+            return refused;
         }
         // An answer given while the message is read must leave room for the rest of it.
-        reply.head.to_add = packets;
+        reply.expect(packets);
+        let mut rules = Rules::<A> {
+            config,
+            state,
+            sub_sessions: SubSessions(sub_sessions),
+            subs: Subs(subscriptions),
+            reply,
+        };
         for (n, packet) in Incoming::new(&batch).enumerate() {
-            let id = packet.reply_id();
-            let opcode = match &packet {
-                In::Request(r) => Some(r.command.opcode()),
-                _ => None,
-            };
             // `packets` slots fit: the count was checked above. Beyond it only a last fatal
             // error can come (bytes after a definite outer array), answered if it fits.
-            let extra = n >= packets;
-            let Some(index) = self
-                .replies
-                .get(seq)
-                .filter(|r| !extra || r.has_room())
-                .and_then(|mut r| r.add(id, opcode))
-            else {
-                continue;
-            };
-            let slot = Slot {
-                batch: seq,
-                index: index as u32,
-            };
-            match packet {
-                In::Request(request) => self.dispatch(app, slot, request),
-                In::Other(kind, _) => self.fail_with(
-                    slot,
-                    ErrorCode::InvalidRequest,
-                    format_args!("{kind} packet sent to a server"),
-                ),
-                In::Error(e) => self.fail_with(slot, e.code(), format_args!("{e}")),
-            }
+            rules.packet(app, packet, n >= packets);
         }
-        let (packets, waiting) = match self.replies.get(seq) {
-            Some(reply) => {
-                // A malformed message may end early: nothing more is to come.
-                reply.head.to_add = 0;
-                (reply.count(), reply.head.waiting)
-            }
-            None => (0, 0),
-        };
+        // A malformed message may end early: nothing more is to come.
+        rules.reply.expect(0);
+        let (packets, waiting) = rules.reply.counts();
         Ok(Received {
             packets,
             waiting,
@@ -282,13 +380,39 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
         })
     }
 
-    /// Answers a request the application deferred with [`Reply::later`].
+    /// Answers a request the application deferred with [`Reply::later`]. A subscribe's
+    /// slot is refused ([`ServerError::SubscribeSlot`]): it takes
+    /// [`answer_subscribe`](Self::answer_subscribe).
     pub fn answer(
         &mut self,
         slot: Slot,
         result: Result<Response<'_>, ErrorObject<'_>>,
     ) -> Result<(), ServerError> {
-        self.respond(slot, result)
+        let Some((mut reply, place)) = self.replies.find(slot) else {
+            return Err(ServerError::UnknownSlot(slot));
+        };
+        if place.waiting.opcode == Some(Opcode::Subscribe) {
+            return Err(ServerError::SubscribeSlot(slot));
+        }
+        answer::answer(&mut reply, place, result);
+        Ok(())
+    }
+
+    /// Answers a subscribe the application deferred with [`SubscribeReply::later`]: `Ok`
+    /// with what to keep for the subscription (it becomes active), or an error.
+    pub fn answer_subscribe(
+        &mut self,
+        slot: Slot,
+        result: Result<A::Subscription, ErrorObject<'_>>,
+    ) -> Result<(), ServerError> {
+        let Some((mut reply, place)) = self.replies.find(slot) else {
+            return Err(ServerError::UnknownSlot(slot));
+        };
+        if place.waiting.opcode != Some(Opcode::Subscribe) {
+            return Err(ServerError::UnknownSlot(slot));
+        }
+        answer::answer_subscribe(&mut reply, &mut Subs(self.subscriptions), place, result);
+        Ok(())
     }
 
     /// Notes that data a subscription covers changed: its next event, with the latest
@@ -296,7 +420,16 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     /// [`poll_timeout`](Self::poll_timeout). Changes before then are coalesced into that
     /// one event. Fails for a subscription not in the table.
     pub fn changed(&mut self, subscription: &Uuid) -> Result<(), ServerError> {
-        match Subs(&mut self.subscriptions).changed(subscription) {
+        self.changed_at(subscription, 0)
+    }
+
+    /// Notes that data a subscription covers changes at `at`: now or before (as
+    /// [`changed`](Self::changed)), or at a time to come that the application knows (a
+    /// value sampled on a period, say), so that the session's one timer covers it too.
+    /// Of several changes not sent yet, the earliest counts. Fails for a subscription not
+    /// in the table.
+    pub fn changed_at(&mut self, subscription: &Uuid, at: u64) -> Result<(), ServerError> {
+        match Subs(self.subscriptions).changed_at(subscription, at) {
             true => Ok(()),
             false => Err(ServerError::UnknownSubscription(*subscription)),
         }
@@ -308,17 +441,14 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     /// without a call to [`changed`](Self::changed). May be in the past: call at once.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
-        match Subs::any_due_in(&self.subscriptions) {
-            true => Some(self.now),
-            false => Subs::timeout_of(&self.subscriptions),
-        }
+        self.subs().timeout(self.now)
     }
 
     /// Fires what is due at `now`: marks each subscription whose event is due, for
     /// [`poll_events`](Self::poll_events). Returns how many are due.
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         self.now = self.now.max(now);
-        Subs(&mut self.subscriptions).handle_timeout(self.now)
+        Subs(self.subscriptions).handle_timeout(self.now)
     }
 
     // ---- outputs ----
@@ -337,133 +467,59 @@ impl<'a, I, const S: usize, const N: usize, const M: usize> ServerSession<'a, I,
     /// returns its length; `None` when none is due.
     ///
     /// `fill` is called once per due subscription with its [`Due`] (why it is due says
-    /// which attributes to send) and pushes one [`DataChange`](crate::DataChange) per
-    /// element. A subscription whose events do not fit after others goes in the next
-    /// message (call again); one that does not fit alone is dropped with
-    /// [`ServerError::EventsTooLarge`]. A due subscription counts as sent when `fill`
-    /// returns, even if it pushed nothing: its throttle and heartbeat restart.
+    /// which attributes to send) and what the application keeps for it, and pushes one
+    /// [`DataChange`](crate::DataChange) per element. A subscription whose events do not
+    /// fit after others goes in the next message (call again); one that does not fit
+    /// alone is dropped with [`ServerError::EventsTooLarge`]. A due subscription counts as
+    /// sent when `fill` returns, even if it pushed nothing: its throttle and heartbeat
+    /// restart.
     #[must_use = "send the event message it wrote"]
     pub fn poll_events(
         &mut self,
         buf: &mut [u8],
-        mut fill: impl FnMut(Due, &mut Events<'_, '_>),
+        mut fill: impl FnMut(Due, &mut A::Subscription, &mut Events<'_, '_>),
     ) -> Result<Option<usize>, ServerError> {
-        Subs(&mut self.subscriptions).poll_events(self.now, buf, &mut fill)
-    }
-
-    // ---- a message over the limits ----
-
-    /// Answers every packet of a message over the limits with -32603, in order, without
-    /// slots. Gives the reply message back when even that does not fit.
-    fn refuse_all(
-        &mut self,
-        seq: u32,
-        batch: Result<Batch<'_>, DecodeError>,
-        packets: usize,
-        limit: usize,
-    ) -> Result<Received, ServerError> {
-        let text = Text::<TEXT>::format(format_args!(
-            "too many requests in one message (limit {limit})"
-        ));
-        let Some(mut reply) = self.replies.get(seq) else {
-            return Err(ServerError::Busy { capacity: M });
-        };
-        for item in Incoming::new(&batch) {
-            let id = item.reply_id();
-            let error = |message| ErrorResponse {
-                id,
-                error: ErrorObject {
-                    code: ErrorCode::InternalError,
-                    message,
-                },
-            };
-            let written = reply.write_inline(&error(Some(Message::new(text.as_str()))))
-                || reply.write_inline(&error(None));
-            if !written {
-                self.replies.close_back();
-                return Err(ServerError::MessageTooLarge { packets });
-            }
-        }
-        Ok(Received {
-            packets: reply.inline(),
-            waiting: 0,
-            refused: true,
-        })
+        Subs(self.subscriptions).poll_events(self.now, buf, &mut fill)
     }
 }
 
-/// A packet of a received message, as a server reads it.
-enum In<'a> {
-    /// A request (its parameters typed, its sequences read as iterated).
-    Request(Request<'a>),
-    /// A packet of another type (its body stepped over): its type, its id.
-    Other(&'static str, Option<MessageId>),
-    /// A packet that does not decode, or the message that is not one of packets.
-    Error(DecodeError),
-}
-
-impl In<'_> {
-    /// The id a reply to the packet carries: its own, or 0 when it could not be read.
-    fn reply_id(&self) -> MessageId {
-        match self {
-            In::Request(r) => Some(r.id),
-            In::Other(_, id) => *id,
-            In::Error(e) => e.id(),
-        }
-        .unwrap_or(0)
-    }
-}
-
-/// The packets of a message as a server reads them, then the one error that it is not a
-/// message of packets. Malformed bytes in the unread last part of a request already
-/// handed to the application end the message without an answer of their own: the
-/// application read them, as an element error, and answered that request.
-struct Incoming<'a> {
-    packets: Option<Packets<'a>>,
-    error: Option<DecodeError>,
-}
-
-impl<'a> Incoming<'a> {
-    fn new(batch: &'a Result<Batch<'_>, DecodeError>) -> Self {
-        match batch {
-            Ok(batch) => Incoming {
-                packets: Some(batch.iter()),
-                error: None,
+/// Answers every packet of a message over the limits with -32603, in order, without
+/// slots. Gives the reply message back when even that does not fit.
+fn refuse_all(
+    mut reply: ReplyMut<'_>,
+    batch: &Result<Batch<'_>, DecodeError>,
+    packets: usize,
+) -> Result<Received, ServerError> {
+    let limit = reply.limit();
+    let text = answer::format(format_args!(
+        "too many requests in one message (limit {limit})"
+    ));
+    for item in Incoming::new(batch) {
+        let id = item.reply_id();
+        let error = |message| ErrorResponse {
+            id,
+            error: ErrorObject {
+                code: ErrorCode::InternalError,
+                message,
             },
-            Err(e) => Incoming {
-                packets: None,
-                error: Some(*e),
-            },
-        }
-    }
-}
-
-impl<'a> Iterator for Incoming<'a> {
-    type Item = In<'a>;
-
-    fn next(&mut self) -> Option<In<'a>> {
-        let Some(packets) = &mut self.packets else {
-            return self.error.take().map(In::Error);
         };
-        loop {
-            let mut packet = Packet::placeholder();
-            return match (packets.step::<SERVER>(&mut packet), packet) {
-                (Step::Packet, Packet::Request(request)) => Some(In::Request(request)),
-                (Step::Packet | Step::Foreign, other) => Some(In::Other(other.kind(), other.id())),
-                (Step::Error(e), _) => Some(In::Error(e)),
-                (Step::Tail(_), _) => continue,
-                (Step::End, _) => None,
-            };
+        let written = reply.write_inline(&error(Some(Message::new(text.as_str()))))
+            || reply.write_inline(&error(None));
+        if !written {
+            return Err(ServerError::MessageTooLarge { packets });
         }
     }
+    Ok(Received {
+        packets: reply.counts().0,
+        waiting: 0,
+        refused: true,
+    })
 }
 
-defmt_via_debug!(ServerState, ServerConfig);
+defmt_via_debug!(ServerState, ServerConfig, Received);
 
 #[cfg(feature = "defmt")]
-impl<I, const S: usize, const N: usize, const M: usize> defmt::Format
-    for ServerSession<'_, I, S, N, M>
-{
+impl<A: Application> defmt::Format for ServerSession<'_, A> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "{}", defmt::Debug2Format(self))
     }

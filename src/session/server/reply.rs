@@ -1,5 +1,5 @@
-//! Reply storage: the caller's buffers, cut into `MESSAGES` reply messages that fill as
-//! answers come and leave in request order.
+//! Reply storage: the caller's buffers, cut into reply messages that fill as answers come
+//! and leave in request order, and the [`Slot`] that names one request's place.
 //!
 //! Each reply message gets an equal share of the bytes and of the slots. A slot is one
 //! request's place: waiting (with [`RESERVE`] bytes kept for it) or answered (its encoded
@@ -7,6 +7,7 @@
 
 use uuid::Uuid;
 
+use crate::batch::{BatchWriter, message_len};
 use crate::cbor::Writer;
 use crate::error::{EncodeError, ErrorCode, MessageId};
 use crate::model::{ErrorObject, Text as Message};
@@ -15,12 +16,31 @@ use crate::packet::{ErrorResponse, Success};
 
 /// Bytes of a reply message kept free for each unanswered request: the largest error
 /// packet without a message, `[2, id, {0: code}]` with a 9-byte id and a 9-byte code.
-pub const RESERVE: usize = 22;
+pub(super) const RESERVE: usize = 22;
+
+/// The longest error message the machine writes itself; longer ones are cut.
+pub(super) const TEXT: usize = 96;
+
+/// The place of one request in a reply message: what
+/// [`ServerSession::answer`](super::ServerSession::answer) takes.
+///
+/// A slot belongs to the session that made it and is used once: it carries a tag of the
+/// session's reply storage (which no other live session can share), so another session,
+/// or a second answer, refuses it with [`ServerError::UnknownSlot`](super::ServerError).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Slot {
+    /// The address of the session's reply-message storage.
+    session: usize,
+    /// The request message the slot answers (a count per session).
+    batch: u32,
+    /// The request's place in it.
+    index: u32,
+}
 
 /// One request's place in a reply message: the element type of the slot storage a
-/// [`ServerSession`](super::ServerSession) is given ([`ReplyStorage::new`]). Opaque.
+/// session is given ([`ReplyStorage::new`]). Opaque.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplySlot(pub(super) SlotState);
+pub struct ReplySlot(SlotState);
 
 impl ReplySlot {
     /// An unused slot, to fill arrays with.
@@ -35,122 +55,184 @@ impl Default for ReplySlot {
 
 /// What a slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SlotState {
+enum SlotState {
     /// Not answered: `RESERVE` bytes are kept for it.
-    Waiting {
-        id: MessageId,
-        opcode: Option<Opcode>,
-        subscription: Option<Uuid>,
-    },
+    Waiting(Waiting),
     /// The encoded response packet is `bytes[start..start + len]`.
     Done { start: u32, len: u32 },
 }
 
+/// A request waiting for its answer, as its slot remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Waiting {
+    /// The request's id, for the response.
+    pub(super) id: MessageId,
+    /// Its opcode (`None` for a packet that is not a request), to check the answer by.
+    pub(super) opcode: Option<Opcode>,
+    /// subscribe: the subscription's id, the success item.
+    pub(super) subscription: Option<Uuid>,
+}
+
+/// A waiting request's place, found once: the slot, its index in the reply message and
+/// what the slot remembers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Place {
+    pub(super) index: usize,
+    pub(super) slot: Slot,
+    pub(super) waiting: Waiting,
+}
+
+/// One reply message's bookkeeping: the element type of the message storage a session is
+/// given ([`ReplyStorage::new`]); as many as there are, so many reply messages may be open
+/// at once. Opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyMessage(Head);
+
+impl ReplyMessage {
+    /// An unused message, to fill arrays with.
+    pub const EMPTY: ReplyMessage = ReplyMessage(Head {
+        seq: 0,
+        used: 0,
+        slots: 0,
+        waiting: 0,
+        to_add: 0,
+        inline: 0,
+    });
+}
+
+impl Default for ReplyMessage {
+    fn default() -> Self {
+        ReplyMessage::EMPTY
+    }
+}
+
 /// The caller's storage for a server session's reply messages (smoltcp's
-/// `Socket::new(rx_buffer, tx_buffer)`): `bytes` for the encoded responses and `slots` for
-/// the requests' places, both split evenly among the session's `MESSAGES` reply messages.
+/// `PacketBuffer::new(metadata, payload)`): one [`ReplyMessage`] per reply message that
+/// may be open at once, and `slots` for the requests' places and `bytes` for the encoded
+/// responses, both split evenly among the messages.
 ///
-/// A reply message holds at most `slots.len() / MESSAGES` responses and
-/// `bytes.len() / MESSAGES` bytes (less the array head); a request message with more
-/// requests than that is answered -32603 packet by packet
+/// A reply message holds at most `slots.len() / messages.len()` responses and
+/// `bytes.len() / messages.len()` bytes (less the array head); a request message with
+/// more requests than that is answered -32603 packet by packet
 /// ([module docs](crate::session#limits)).
 #[derive(Debug)]
 pub struct ReplyStorage<'a> {
-    bytes: &'a mut [u8],
+    messages: &'a mut [ReplyMessage],
     slots: &'a mut [ReplySlot],
+    bytes: &'a mut [u8],
 }
 
 impl<'a> ReplyStorage<'a> {
     /// Storage over the caller's buffers.
-    pub fn new(bytes: &'a mut [u8], slots: &'a mut [ReplySlot]) -> Self {
-        ReplyStorage { bytes, slots }
+    pub fn new(
+        messages: &'a mut [ReplyMessage],
+        slots: &'a mut [ReplySlot],
+        bytes: &'a mut [u8],
+    ) -> Self {
+        ReplyStorage {
+            messages,
+            slots,
+            bytes,
+        }
     }
 
-    /// Bytes in all.
-    pub fn bytes(&self) -> usize {
-        self.bytes.len()
+    /// Reply messages that may be open at once.
+    pub fn messages(&self) -> usize {
+        self.messages.len()
     }
 
     /// Slots in all.
     pub fn slots(&self) -> usize {
         self.slots.len()
     }
-}
 
-/// Reply storage in one value, for a caller that wants it inline (in a `static`, a `Box`,
-/// a task's state): `BYTES` bytes and `SLOTS` slots. The defaults give each of a session's
-/// four reply messages 8 KiB and 32 responses.
-#[derive(Debug, Clone)]
-pub struct ReplyBuffers<const BYTES: usize = 32768, const SLOTS: usize = 128> {
-    bytes: [u8; BYTES],
-    slots: [ReplySlot; SLOTS],
-}
-
-impl<const BYTES: usize, const SLOTS: usize> ReplyBuffers<BYTES, SLOTS> {
-    /// Zeroed buffers.
-    pub const fn new() -> Self {
-        ReplyBuffers {
-            bytes: [0; BYTES],
-            slots: [ReplySlot::EMPTY; SLOTS],
-        }
-    }
-
-    /// The storage to give [`ServerSession::new`](super::ServerSession::new).
-    pub fn storage(&mut self) -> ReplyStorage<'_> {
-        ReplyStorage::new(&mut self.bytes, &mut self.slots)
-    }
-}
-
-impl<const BYTES: usize, const SLOTS: usize> Default for ReplyBuffers<BYTES, SLOTS> {
-    fn default() -> Self {
-        Self::new()
+    /// Bytes in all.
+    pub fn bytes(&self) -> usize {
+        self.bytes.len()
     }
 }
 
 /// The bookkeeping of one reply message.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Head {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
     /// Which request message it answers (slots carry it).
-    pub(super) seq: u32,
+    seq: u32,
     /// Bytes of encoded responses.
     used: usize,
     /// Slots taken.
     slots: usize,
     /// Slots waiting for an answer.
-    pub(super) waiting: usize,
+    waiting: usize,
     /// Slots the message being handled has still to add: their `RESERVE` is kept too.
-    pub(super) to_add: usize,
+    to_add: usize,
     /// Packets written in request order without slots (a message over the limits).
     inline: usize,
 }
 
+impl Head {
+    fn count(&self) -> usize {
+        self.slots + self.inline
+    }
+}
+
+/// What goes into a reply message.
+#[derive(Clone, Copy)]
+pub(super) enum Answer<'a, 'b> {
+    /// A success.
+    Success(&'a Success<'b>),
+    /// An error.
+    Error(&'a ErrorResponse<'b>),
+}
+
 /// One reply message: its head and its share of the storage. Non-generic, so the code that
-/// fills replies exists once whatever the session's capacities.
+/// fills replies exists once whatever the session's types.
 pub(super) struct ReplyMut<'r> {
-    pub(super) head: &'r mut Head,
+    head: &'r mut Head,
     bytes: &'r mut [u8],
     slots: &'r mut [ReplySlot],
+    /// The session's tag, for the slots it makes.
+    session: usize,
 }
 
 impl ReplyMut<'_> {
-    /// The slot at `index`, when it is taken.
-    pub(super) fn slot(&mut self, index: usize) -> Option<&mut SlotState> {
-        let taken = self.head.slots;
-        self.slots[..taken].get_mut(index).map(|s| &mut s.0)
+    /// A shorter borrow of the same message.
+    pub(super) fn reborrow(&mut self) -> ReplyMut<'_> {
+        ReplyMut {
+            head: self.head,
+            bytes: self.bytes,
+            slots: self.slots,
+            session: self.session,
+        }
     }
 
-    /// Adds a waiting slot; `None` when the slots are used up (checked before).
-    pub(super) fn add(&mut self, id: MessageId, opcode: Option<Opcode>) -> Option<usize> {
+    /// Expects `to_add` more slots from the message being handled: an answer given
+    /// meanwhile leaves room for them.
+    pub(super) fn expect(&mut self, to_add: usize) {
+        self.head.to_add = to_add;
+    }
+
+    /// Adds a waiting slot, set up whole; `None` when no slot is left, or (`extra`: one
+    /// beyond what the message was checked for) when it would take a waiting one's
+    /// reserve.
+    pub(super) fn add(&mut self, waiting: Waiting, extra: bool) -> Option<Place> {
+        if extra && !self.has_room() {
+            return None;
+        }
         let index = self.head.slots;
-        *self.slots.get_mut(index)? = ReplySlot(SlotState::Waiting {
-            id,
-            opcode,
-            subscription: None,
-        });
+        *self.slots.get_mut(index)? = ReplySlot(SlotState::Waiting(waiting));
         self.head.slots += 1;
         self.head.waiting += 1;
         self.head.to_add = self.head.to_add.saturating_sub(1);
-        Some(index)
+        let slot = Slot {
+            session: self.session,
+            batch: self.head.seq,
+            index: index as u32,
+        };
+        Some(Place {
+            index,
+            slot,
+            waiting,
+        })
     }
 
     /// True when a message of `packets` requests can be answered within the limits.
@@ -179,8 +261,8 @@ impl ReplyMut<'_> {
         Some((start, n))
     }
 
-    /// Writes the answer for slot `index`, keeping `RESERVE` bytes for every other
-    /// waiting slot and every slot still to come. What does not fit becomes an error
+    /// Writes the answer for the waiting slot `index`, keeping `RESERVE` bytes for every
+    /// other waiting slot and every slot still to come. What does not fit becomes an error
     /// packet that does.
     pub(super) fn write(&mut self, index: usize, answer: Answer<'_, '_>) {
         let others = self.head.waiting.saturating_sub(1) + self.head.to_add;
@@ -205,11 +287,11 @@ impl ReplyMut<'_> {
             })
             // At most RESERVE bytes, which `room` always has.
             .or_else(|| self.append(Answer::Error(&too_large(None)), room));
-        if let (Some((start, len)), Some(slot)) = (written, self.slot(index)) {
-            *slot = SlotState::Done {
+        if let Some((start, len)) = written {
+            self.slots[index] = ReplySlot(SlotState::Done {
                 start: start as u32,
                 len: len as u32,
-            };
+            });
             self.head.waiting = self.head.waiting.saturating_sub(1);
         }
     }
@@ -222,55 +304,22 @@ impl ReplyMut<'_> {
         written
     }
 
-    /// Packets written without slots.
-    pub(super) fn inline(&self) -> usize {
-        self.head.inline
-    }
-
     /// True when one more slot keeps every waiting one its `RESERVE` bytes.
-    pub(super) fn has_room(&self) -> bool {
+    fn has_room(&self) -> bool {
         let reserved = RESERVE * (self.head.waiting + self.head.to_add + 1);
         self.head.slots < self.slots.len()
             && self.bytes.len().saturating_sub(self.head.used) >= reserved
     }
 
-    /// The packet count of the reply message.
-    pub(super) fn count(&self) -> usize {
-        self.head.slots + self.head.inline
+    /// The packet count of the reply message, and how many of them wait for an answer.
+    pub(super) fn counts(&self) -> (usize, usize) {
+        (self.head.count(), self.head.waiting)
     }
 }
 
-impl Head {
-    fn count(&self) -> usize {
-        self.slots + self.inline
-    }
-
-    /// The reply message's length.
-    fn message_len(&self) -> usize {
-        array_head(self.count(), &mut [0; 9]) + self.used
-    }
-}
-
-/// Writes the head of an array of `n` items into `head`; returns its length.
-fn array_head(n: usize, head: &mut [u8; 9]) -> usize {
-    let mut w = Writer::new(head);
-    w.array(n as u64);
-    w.len()
-}
-
-/// What goes into a reply message.
-#[derive(Clone, Copy)]
-pub(super) enum Answer<'a, 'b> {
-    /// A success.
-    Success(&'a Success<'b>),
-    /// An error.
-    Error(&'a ErrorResponse<'b>),
-}
-
-/// The ring of `M` reply messages over the caller's storage.
-pub(super) struct Ring<'a, const M: usize> {
+/// The ring of reply messages over the caller's storage.
+pub(super) struct Ring<'a> {
     storage: ReplyStorage<'a>,
-    heads: [Head; M],
     /// The oldest open message.
     front: usize,
     /// Open messages, from `front` on (ring order is arrival order).
@@ -278,16 +327,19 @@ pub(super) struct Ring<'a, const M: usize> {
     next_seq: u32,
 }
 
-impl<'a, const M: usize> Ring<'a, M> {
+impl<'a> Ring<'a> {
     pub(super) fn new(storage: ReplyStorage<'a>) -> Self {
-        const { assert!(M > 0, "a server session needs at least one reply message") };
         Ring {
             storage,
-            heads: [Head::default(); M],
             front: 0,
             open: 0,
             next_seq: 0,
         }
+    }
+
+    /// Reply messages that may be open at once.
+    pub(super) fn capacity(&self) -> usize {
+        self.storage.messages.len()
     }
 
     /// Reply messages being filled or waiting to be sent.
@@ -295,29 +347,37 @@ impl<'a, const M: usize> Ring<'a, M> {
         self.open
     }
 
-    fn open_indices(&self) -> impl Iterator<Item = usize> + use<M> {
-        let front = self.front;
-        (0..self.open).map(move |k| (front + k) % M)
+    /// The session's tag: where its message storage is.
+    fn tag(&self) -> usize {
+        self.storage.messages.as_ptr().addr()
+    }
+
+    fn open_indices(&self) -> impl Iterator<Item = usize> + use<> {
+        let (front, m) = (self.front, self.capacity());
+        (0..self.open).map(move |k| (front + k) % m)
     }
 
     /// Requests waiting for an answer, in every open message.
     pub(super) fn waiting(&self) -> usize {
-        self.open_indices().map(|i| self.heads[i].waiting).sum()
+        let heads = &self.storage.messages;
+        self.open_indices().map(|i| heads[i].0.waiting).sum()
     }
 
     /// Opens a reply message at the back; `None` when all are in use.
-    pub(super) fn open_back(&mut self) -> Option<u32> {
-        if self.open >= M {
+    pub(super) fn open_back(&mut self) -> Option<ReplyMut<'_>> {
+        let m = self.capacity();
+        if self.open >= m {
             return None;
         }
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
-        self.heads[(self.front + self.open) % M] = Head {
+        let index = (self.front + self.open) % m;
+        self.storage.messages[index] = ReplyMessage(Head {
             seq,
-            ..Head::default()
-        };
+            ..ReplyMessage::EMPTY.0
+        });
         self.open += 1;
-        Some(seq)
+        Some(self.at(index))
     }
 
     /// Closes the message opened last, unsent (its request message was refused).
@@ -325,24 +385,56 @@ impl<'a, const M: usize> Ring<'a, M> {
         self.open -= 1;
     }
 
-    /// The open reply message answering request message `seq`.
-    pub(super) fn get(&mut self, seq: u32) -> Option<ReplyMut<'_>> {
-        let index = self.open_indices().find(|&i| self.heads[i].seq == seq)?;
-        let bytes_each = self.storage.bytes.len() / M;
-        let slots_each = self.storage.slots.len() / M;
-        let bytes = &mut self.storage.bytes[index * bytes_each..][..bytes_each];
-        let slots = &mut self.storage.slots[index * slots_each..][..slots_each];
-        Some(ReplyMut {
-            head: &mut self.heads[index],
-            bytes,
-            slots,
-        })
+    /// The open reply message at ring index `index`.
+    fn at(&mut self, index: usize) -> ReplyMut<'_> {
+        let session = self.tag();
+        let m = self.capacity();
+        let bytes_each = self.storage.bytes.len() / m;
+        let slots_each = self.storage.slots.len() / m;
+        ReplyMut {
+            head: &mut self.storage.messages[index].0,
+            bytes: &mut self.storage.bytes[index * bytes_each..][..bytes_each],
+            slots: &mut self.storage.slots[index * slots_each..][..slots_each],
+            session,
+        }
+    }
+
+    /// The open reply message `slot` is in, and the request waiting there: looked up
+    /// once, for one answer. `None` for a slot of another session, of a message sent
+    /// already, or answered already.
+    pub(super) fn find(&mut self, slot: Slot) -> Option<(ReplyMut<'_>, Place)> {
+        if slot.session != self.tag() {
+            return None;
+        }
+        let heads = &self.storage.messages;
+        let at = self
+            .open_indices()
+            .find(|&i| heads[i].0.seq == slot.batch)?;
+        let reply = self.at(at);
+        let index = slot.index as usize;
+        let waiting = match reply.slots[..reply.head.slots].get(index)?.0 {
+            SlotState::Waiting(w) => w,
+            SlotState::Done { .. } => return None,
+        };
+        Some((
+            reply,
+            Place {
+                index,
+                slot,
+                waiting,
+            },
+        ))
     }
 
     /// The length of the front message when it is complete.
     pub(super) fn transmit_len(&self) -> Option<usize> {
-        let front = self.heads.get(self.front).filter(|_| self.open > 0)?;
-        (front.waiting == 0).then(|| front.message_len())
+        let front = &self
+            .storage
+            .messages
+            .get(self.front)
+            .filter(|_| self.open > 0)?
+            .0;
+        (front.waiting == 0).then(|| message_len(front.count() as u64, front.used))
     }
 
     /// Writes the front message (request order) into `out` when it is complete, and
@@ -355,27 +447,22 @@ impl<'a, const M: usize> Ring<'a, M> {
             return Err(EncodeError::BufferTooSmall { required });
         };
         let index = self.front;
-        let head = self.heads[index];
-        let bytes_each = self.storage.bytes.len() / M;
-        let slots_each = self.storage.slots.len() / M;
-        let bytes = &self.storage.bytes[index * bytes_each..][..head.used];
-        let slots = &self.storage.slots[index * slots_each..][..head.slots];
-        let mut array = [0u8; 9];
-        let mut at = array_head(head.count(), &mut array);
-        out[..at].copy_from_slice(&array[..at]);
-        if head.inline > 0 {
-            out[at..].copy_from_slice(bytes);
+        let reply = self.at(index);
+        let bytes = &reply.bytes[..reply.head.used];
+        let mut message = BatchWriter::new(out);
+        if reply.head.inline > 0 {
+            message.push_encoded(bytes, reply.head.inline as u64)?;
         } else {
-            for slot in slots {
+            for slot in &reply.slots[..reply.head.slots] {
                 if let SlotState::Done { start, len } = slot.0 {
                     let (start, len) = (start as usize, len as usize);
-                    out[at..at + len].copy_from_slice(&bytes[start..start + len]);
-                    at += len;
+                    message.push_encoded(&bytes[start..start + len], 1)?;
                 }
             }
         }
-        self.front = (self.front + 1) % M;
+        let n = message.finish()?.len();
+        self.front = (self.front + 1) % self.capacity();
         self.open -= 1;
-        Ok(Some(required))
+        Ok(Some(n))
     }
 }

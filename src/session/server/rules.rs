@@ -1,21 +1,47 @@
-//! The protocol rules: hello first, version negotiation, sub-sessions, subscriptions, and
-//! checking what the application answers.
+//! The protocol rules, applied to each packet of a received message: hello first,
+//! version negotiation, the sub-session table, subscribe and unsubscribe, and handing the
+//! other commands to the application.
 
 use core::fmt;
 
 use uuid::Uuid;
 
-use super::app::{AppRequest, Application, IdKind, Replied, Reply, Slot, SubSession};
-use super::reply::{Answer, ReplyMut, SlotState};
-use super::subscriptions::{Rates, Sub, SubState, Subs};
-use super::{ServerError, ServerSession, ServerState, TEXT};
+use super::answer::{answer, error_text, format};
+use super::app::{
+    AppCommand, AppRequest, Application, IdKind, Replied, Reply, SubSession, SubscribeReply,
+    SubscribeRequest,
+};
+use super::incoming::In;
+use super::reply::{Place, ReplyMut, Waiting};
+use super::sub_sessions::SubSessions;
+use super::subscriptions::{Rates, Subs};
 use crate::error::{ErrorCode, MessageId};
-use crate::model::{ErrorObject, Text as Message};
+use crate::model::ErrorObject;
 use crate::op::items::ServerHello;
-use crate::op::params::{ClientHello, CreateSubSession};
+use crate::op::params::{ClientHello, CreateSubSession, Subscribe};
 use crate::op::{Command, Opcode, Response};
-use crate::packet::{ErrorResponse, Request, Success};
-use crate::session::{Text, VersionRange};
+use crate::packet::Request;
+use crate::session::shared::VersionRange;
+
+/// Where a server session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerState {
+    /// No client_hello has succeeded: requests other than the hello are answered -32000
+    /// and never reach the application. Next: the client's hello.
+    AwaitingHello,
+    /// The hello succeeded: commands reach the application and events may be sent.
+    Ready {
+        /// The protocol version chosen for the connection.
+        version: u64,
+    },
+}
+
+/// How a server session behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerConfig {
+    /// The protocol versions the server supports (default: 1 only).
+    pub versions: VersionRange,
+}
 
 /// Why the machine refused an id.
 enum Refusal {
@@ -63,285 +89,237 @@ fn pick(
     }
 }
 
-impl<I, const S: usize, const N: usize, const M: usize> ServerSession<'_, I, S, N, M> {
-    pub(super) fn dispatch<A: Application<Identity = I>>(
-        &mut self,
-        app: &mut A,
-        slot: Slot,
-        request: Request<'_>,
-    ) {
-        match (self.state, request.command) {
-            (_, Command::ClientHello(hello)) => self.hello(slot, hello),
-            (ServerState::AwaitingHello, _) => self.fail(slot, ErrorCode::MissingClientHello),
-            (_, Command::CreateSubSession(params)) => self.create_sub_session(app, slot, params),
-            (_, Command::CloseSubSession(params)) => {
-                match self.sub_sessions.remove(&params.session_id) {
-                    Some(_) => self.succeed(slot, Response::CloseSubSession(())),
-                    None => self.fail(slot, ErrorCode::UnknownSessionId),
+/// The session's state for one received message, borrowed field by field: the rules
+/// read and change it packet by packet, answering into the message's reply.
+pub(super) struct Rules<'s, A: Application> {
+    pub(super) config: &'s ServerConfig,
+    pub(super) state: &'s mut ServerState,
+    pub(super) sub_sessions: SubSessions<'s, A::Identity>,
+    pub(super) subs: Subs<'s, A::Subscription>,
+    pub(super) reply: ReplyMut<'s>,
+}
+
+impl<A: Application> Rules<'_, A> {
+    /// Answers one packet (`extra`: beyond the count the message was checked for, a last
+    /// fatal error, answered only if it fits).
+    pub(super) fn packet(&mut self, app: &mut A, packet: In<'_>, extra: bool) {
+        let id = packet.reply_id();
+        match packet {
+            In::Request(request) => self.request(app, request, extra),
+            In::Other(kind, _) => {
+                if let Some(place) = self.add(id, None, None, extra) {
+                    let text = format(format_args!("{kind} packet sent to a server"));
+                    self.respond(
+                        place,
+                        Err(error_text(ErrorCode::InvalidRequest, text.as_str())),
+                    );
                 }
             }
-            (_, command) => self.forward(app, slot, request.id, command),
+            In::Error(e) => {
+                if let Some(place) = self.add(id, None, None, extra) {
+                    let text = format(format_args!("{e}"));
+                    self.respond(place, Err(error_text(e.code(), text.as_str())));
+                }
+            }
         }
     }
 
-    fn hello(&mut self, slot: Slot, hello: ClientHello) {
-        if self.state != ServerState::AwaitingHello {
-            return self.fail(slot, ErrorCode::DuplicateClientHello);
+    /// Adds the request's slot, set up whole.
+    fn add(
+        &mut self,
+        id: MessageId,
+        opcode: Option<Opcode>,
+        subscription: Option<Uuid>,
+        extra: bool,
+    ) -> Option<Place> {
+        let waiting = Waiting {
+            id,
+            opcode,
+            subscription,
+        };
+        self.reply.add(waiting, extra)
+    }
+
+    fn request(&mut self, app: &mut A, request: Request<'_>, extra: bool) {
+        let (id, opcode) = (request.id, request.command.opcode());
+        if let Command::Subscribe(params) = request.command {
+            if *self.state != ServerState::AwaitingHello {
+                return self.subscribe(app, id, params, extra);
+            }
+            return self.refuse_before_hello(id, opcode, extra);
+        }
+        let Some(place) = self.add(id, Some(opcode), None, extra) else {
+            return;
+        };
+        match (*self.state, request.command) {
+            (_, Command::ClientHello(hello)) => self.hello(place, hello),
+            (ServerState::AwaitingHello, _) => self.fail(place, ErrorCode::MissingClientHello),
+            (_, Command::CreateSubSession(params)) => self.create_sub_session(app, place, params),
+            (_, Command::CloseSubSession(params)) => {
+                match self.sub_sessions.remove(&params.session_id) {
+                    Some(_) => self.respond(place, Ok(Response::CloseSubSession(()))),
+                    None => self.fail(place, ErrorCode::UnknownSessionId),
+                }
+            }
+            (_, Command::Unsubscribe(params)) => {
+                let sid = params.subscription_id;
+                match self.subs.remove_active(&sid) {
+                    Some(data) => {
+                        self.respond(place, Ok(Response::Unsubscribe(())));
+                        app.unsubscribed(sid, data);
+                    }
+                    None => self.fail(place, ErrorCode::UnknownSubscriptionId),
+                }
+            }
+            (_, command) => self.forward(app, place, command),
+        }
+    }
+
+    fn refuse_before_hello(&mut self, id: MessageId, opcode: Opcode, extra: bool) {
+        if let Some(place) = self.add(id, Some(opcode), None, extra) {
+            self.fail(place, ErrorCode::MissingClientHello);
+        }
+    }
+
+    fn hello(&mut self, place: Place, hello: ClientHello) {
+        if *self.state != ServerState::AwaitingHello {
+            return self.fail(place, ErrorCode::DuplicateClientHello);
         }
         let client = VersionRange::from(hello);
         let server = self.config.versions;
         if client.min > client.max {
-            return self.fail_with(
-                slot,
-                ErrorCode::InvalidParameter,
-                format_args!(
-                    "minimum protocol version {} is greater than maximum {}",
-                    client.min, client.max
-                ),
+            let text = format(format_args!(
+                "minimum protocol version {} is greater than maximum {}",
+                client.min, client.max
+            ));
+            return self.respond(
+                place,
+                Err(error_text(ErrorCode::InvalidParameter, text.as_str())),
             );
         }
         match server.highest_common(&client) {
             Some(version) => {
-                self.state = ServerState::Ready { version };
+                *self.state = ServerState::Ready { version };
                 let item = ServerHello {
                     current_version: version,
                 };
-                self.succeed(slot, Response::ClientHello(item));
+                self.respond(place, Ok(Response::ClientHello(item)));
             }
-            None => self.fail_with(
-                slot,
-                ErrorCode::InvalidParameter,
-                format_args!(
+            None => {
+                let text = format(format_args!(
                     "no common protocol version: the client supports {client}, the server {server}"
-                ),
-            ),
+                ));
+                self.respond(
+                    place,
+                    Err(error_text(ErrorCode::InvalidParameter, text.as_str())),
+                );
+            }
         }
     }
 
-    fn create_sub_session<A: Application<Identity = I>>(
-        &mut self,
-        app: &mut A,
-        slot: Slot,
-        params: CreateSubSession<'_>,
-    ) {
+    fn create_sub_session(&mut self, app: &mut A, place: Place, params: CreateSubSession<'_>) {
         let desired = params.desired_session_id;
         if desired.is_some_and(|id| id.is_nil()) {
-            return self.refuse(slot, Refusal::NilDesired(IdKind::SubSession));
+            return self.refuse(place, Refusal::NilDesired(IdKind::SubSession));
         }
         let identity = match app.authenticate(&params.credentials) {
             Ok(identity) => identity,
-            Err(code) => return self.fail(slot, code),
+            Err(code) => return self.fail(place, code),
         };
         let fresh = || app.fresh_id(IdKind::SubSession);
-        let id = match pick(IdKind::SubSession, desired, fresh, |id| {
-            self.sub_sessions.contains(id)
-        }) {
+        let taken = |id: &Uuid| self.sub_sessions.contains(id);
+        let id = match pick(IdKind::SubSession, desired, fresh, taken) {
             Ok(id) => id,
-            Err(refusal) => return self.refuse(slot, refusal),
+            Err(refusal) => return self.refuse(place, refusal),
         };
         match self.sub_sessions.insert(id, identity) {
-            Ok(_) => self.succeed(slot, Response::CreateSubSession(id)),
-            Err(full) => self.refuse(slot, Refusal::Full(IdKind::SubSession, full.capacity)),
+            true => self.respond(place, Ok(Response::CreateSubSession(id))),
+            false => {
+                let full = Refusal::Full(IdKind::SubSession, self.sub_sessions.0.len());
+                self.refuse(place, full)
+            }
         }
     }
 
-    fn forward<A: Application<Identity = I>>(
-        &mut self,
-        app: &mut A,
-        slot: Slot,
-        id: MessageId,
-        command: Command<'_>,
-    ) {
-        let sub_session = match command.sub_session() {
-            None => None,
-            Some(sid) if self.sub_sessions.contains(&sid) => Some(sid),
-            Some(_) => return self.fail(slot, ErrorCode::UnknownSessionId),
-        };
-        let subscription = match &command {
-            Command::Subscribe(params) => {
-                let fresh = || app.fresh_id(IdKind::Subscription);
-                let subs = Subs(&mut self.subscriptions);
-                let kind = IdKind::Subscription;
-                let desired = params.desired_subscription_id;
-                let sid = match pick(kind, desired, fresh, |id| subs.contains(id)) {
-                    Ok(sid) => sid,
-                    Err(refusal) => return self.refuse(slot, refusal),
-                };
-                let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
-                if !Subs(&mut self.subscriptions).insert(Sub::pending(sid, slot, rates)) {
-                    return self.refuse(slot, Refusal::Full(kind, N));
-                }
-                Some(sid)
-            }
-            Command::Unsubscribe(params) => {
-                if !self.is_subscribed(&params.subscription_id) {
-                    return self.fail(slot, ErrorCode::UnknownSubscriptionId);
-                }
-                Some(params.subscription_id)
-            }
-            _ => None,
-        };
-        let ServerSession {
-            sub_sessions,
-            subscriptions,
-            replies,
-            ..
-        } = self;
-        let Some(mut reply) = replies.get(slot.batch) else {
+    fn subscribe(&mut self, app: &mut A, id: MessageId, params: Subscribe<'_>, extra: bool) {
+        let kind = IdKind::Subscription;
+        let fresh = || app.fresh_id(kind);
+        let subs = self.subs.view();
+        let picked = pick(kind, params.desired_subscription_id, fresh, |id| {
+            subs.contains(id)
+        });
+        let Some(place) = self.add(
+            id,
+            Some(Opcode::Subscribe),
+            picked.as_ref().ok().copied(),
+            extra,
+        ) else {
             return;
         };
-        if let Some(SlotState::Waiting {
-            subscription: s, ..
-        }) = reply.slot(slot.index as usize)
-        {
-            *s = subscription;
+        let subscription = match picked {
+            Ok(sid) => sid,
+            Err(refusal) => return self.refuse(place, refusal),
+        };
+        let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
+        if !self.subs.reserve(subscription, place.slot, rates) {
+            return self.refuse(place, Refusal::Full(kind, self.subs.0.len()));
         }
-        let request = AppRequest {
+        let request = SubscribeRequest {
             id,
-            command,
-            sub_session: sub_session.and_then(|id| {
-                let identity = sub_sessions.get(&id)?;
-                Some(SubSession { id, identity })
-            }),
+            params,
             subscription,
-            slot,
+            rates,
+            slot: place.slot,
+        };
+        let reply = SubscribeReply {
+            reply: self.reply.reborrow(),
+            subs: self.subs.reborrow(),
+            place,
+        };
+        let _replied: Replied = app.subscribe(request, reply);
+    }
+
+    fn forward(&mut self, app: &mut A, place: Place, command: Command<'_>) {
+        let sub_session = match command.sub_session() {
+            None => None,
+            Some(sid) => match self.sub_sessions.get(&sid) {
+                Some(identity) => Some(SubSession { id: sid, identity }),
+                None => return self.fail(place, ErrorCode::UnknownSessionId),
+            },
+        };
+        let Ok(command) = AppCommand::from_command(command) else {
+            // Every other command was answered above.
+            return answer(
+                &mut self.reply,
+                place,
+                Err(ErrorObject::new(ErrorCode::InternalError)),
+            );
+        };
+        let request = AppRequest {
+            id: place.waiting.id,
+            command,
+            sub_session,
+            slot: place.slot,
         };
         let reply = Reply {
-            reply,
-            subs: Subs(subscriptions),
-            slot,
+            reply: self.reply.reborrow(),
+            place,
         };
         let _replied: Replied = app.handle(request, reply);
     }
 
-    // ---- answers ----
+    // ---- the machine's own answers ----
 
-    /// Answers the request in `slot`.
-    pub(super) fn respond(
-        &mut self,
-        slot: Slot,
-        result: Result<Response<'_>, ErrorObject<'_>>,
-    ) -> Result<(), ServerError> {
-        let Some(mut reply) = self.replies.get(slot.batch) else {
-            return Err(ServerError::UnknownSlot(slot));
-        };
-        complete(&mut reply, &mut Subs(&mut self.subscriptions), slot, result)
+    fn respond(&mut self, place: Place, result: Result<Response<'_>, ErrorObject<'_>>) {
+        answer(&mut self.reply, place, result);
     }
 
-    fn succeed(&mut self, slot: Slot, response: Response<'_>) {
-        let _ = self.respond(slot, Ok(response));
+    fn fail(&mut self, place: Place, code: ErrorCode) {
+        self.respond(place, Err(ErrorObject::new(code)));
     }
 
-    fn fail(&mut self, slot: Slot, code: ErrorCode) {
-        let _ = self.respond(slot, Err(ErrorObject::new(code)));
-    }
-
-    pub(super) fn fail_with(&mut self, slot: Slot, code: ErrorCode, message: fmt::Arguments<'_>) {
-        let text = Text::<TEXT>::format(message);
-        let error = ErrorObject {
-            code,
-            message: Some(Message::new(text.as_str())),
-        };
-        let _ = self.respond(slot, Err(error));
-    }
-
-    fn refuse(&mut self, slot: Slot, refusal: Refusal) {
-        self.fail_with(slot, refusal.code(), format_args!("{refusal}"))
-    }
-}
-
-/// Answers the request in `slot` of `reply`: checks the item's opcode against the
-/// request's, settles the subscription table for subscribe and unsubscribe, and encodes
-/// the response packet. Non-generic: the one copy serves every session type.
-pub(super) fn complete(
-    reply: &mut ReplyMut<'_>,
-    subs: &mut Subs<'_>,
-    slot: Slot,
-    result: Result<Response<'_>, ErrorObject<'_>>,
-) -> Result<(), ServerError> {
-    let index = slot.index as usize;
-    let Some(&mut SlotState::Waiting {
-        id,
-        opcode,
-        subscription,
-    }) = reply.slot(index)
-    else {
-        return Err(ServerError::UnknownSlot(slot));
-    };
-    let text = match (&result, opcode) {
-        (Ok(response), Some(expected)) if response.opcode() != expected => {
-            Some(Text::<TEXT>::format(format_args!(
-                "the server answered {expected} with a {} item",
-                response.opcode()
-            )))
-        }
-        _ => None,
-    };
-    let result = match &text {
-        Some(text) => Err(ErrorObject {
-            code: ErrorCode::InternalError,
-            message: Some(Message::new(text.as_str())),
-        }),
-        None => result,
-    };
-    let result = match (opcode, subscription) {
-        (Some(op @ (Opcode::Subscribe | Opcode::Unsubscribe)), Some(sid)) => {
-            settle_subscription(subs, slot, op, sid, result)
-        }
-        _ => result,
-    };
-    match result {
-        Ok(response) => reply.write(index, Answer::Success(&Success::new(id, response))),
-        Err(error) => reply.write(index, Answer::Error(&ErrorResponse { id, error })),
-    }
-    Ok(())
-}
-
-/// Updates the subscription table for an answered subscribe or unsubscribe; a
-/// subscribe's success item becomes the subscription's id (D10).
-fn settle_subscription<'r>(
-    subs: &mut Subs<'_>,
-    slot: Slot,
-    opcode: Opcode,
-    sid: Uuid,
-    result: Result<Response<'r>, ErrorObject<'r>>,
-) -> Result<Response<'r>, ErrorObject<'r>> {
-    let pending = subs
-        .get(&sid)
-        .is_some_and(|s| s.state == SubState::Pending(slot));
-    match (opcode, result) {
-        (Opcode::Subscribe, Ok(_)) => {
-            // Normally the entry made when the request came; it may have been replaced by
-            // a later subscribe with the same desired id, or removed by its failure.
-            let activated = match subs.get_mut(&sid) {
-                Some(sub) => {
-                    sub.state = SubState::Active;
-                    true
-                }
-                None => {
-                    let mut sub = Sub::pending(sid, slot, Rates::default());
-                    sub.state = SubState::Active;
-                    subs.insert(sub)
-                }
-            };
-            match activated {
-                true => Ok(Response::Subscribe(Some(sid))),
-                false => Err(ErrorObject {
-                    code: ErrorCode::InternalError,
-                    message: Some(Message::new("too many subscriptions")),
-                }),
-            }
-        }
-        (Opcode::Subscribe, Err(error)) => {
-            if pending {
-                subs.remove(&sid);
-            }
-            Err(error)
-        }
-        (_, Ok(response)) => {
-            subs.remove(&sid);
-            Ok(response)
-        }
-        (_, error) => error,
+    fn refuse(&mut self, place: Place, refusal: Refusal) {
+        let text = format(format_args!("{refusal}"));
+        self.respond(place, Err(error_text(refusal.code(), text.as_str())));
     }
 }

@@ -1,7 +1,9 @@
-//! Subscriptions and their update-rate timers (spec 6.6, discrepancies D9), with no clock
-//! inside: the caller passes `now` in, [`ServerSession::poll_timeout`] says when to call
-//! back, [`ServerSession::handle_timeout`] marks what is due and
-//! [`ServerSession::poll_events`] writes it, the application supplying the values.
+//! Subscriptions: the table in the caller's storage, each entry's lifecycle (reserved when
+//! subscribe comes, settled when it is answered) and its update-rate timers (spec 6.6,
+//! spec notes D9), with no clock inside: the caller passes `now` in,
+//! [`ServerSession::poll_timeout`] says when to call back,
+//! [`ServerSession::handle_timeout`] marks what is due and [`ServerSession::poll_events`]
+//! writes it, the application supplying the values.
 //!
 //! [`ServerSession::poll_timeout`]: super::ServerSession::poll_timeout
 //! [`ServerSession::handle_timeout`]: super::ServerSession::handle_timeout
@@ -11,7 +13,8 @@ use core::fmt;
 
 use uuid::Uuid;
 
-use super::app::Slot;
+use super::error::ServerError;
+use super::reply::Slot;
 use crate::batch::BatchWriter;
 use crate::error::EncodeError;
 use crate::packet::DataChange;
@@ -76,46 +79,67 @@ pub struct Due {
     pub reason: Reason,
 }
 
+/// One entry of a session's subscription table: the element type of the subscription
+/// storage ([`ServerStorage::new`](super::ServerStorage::new)), holding the machine's
+/// timers and what the application keeps for the subscription
+/// ([`Application::Subscription`](super::Application::Subscription)). Opaque.
+pub struct SubscriptionSlot<W>(Option<Entry<W>>);
+
+impl<W> SubscriptionSlot<W> {
+    /// An unused entry, to fill arrays with.
+    pub const EMPTY: Self = SubscriptionSlot(None);
+}
+
+impl<W> Default for SubscriptionSlot<W> {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+impl<W> fmt::Debug for SubscriptionSlot<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(e) => f.debug_tuple("SubscriptionSlot").field(&e.timer).finish(),
+            None => f.write_str("SubscriptionSlot(free)"),
+        }
+    }
+}
+
+/// A subscription in the table: its timers, and the application's data once active.
+struct Entry<W> {
+    timer: Timer,
+    /// Set when subscribe succeeds.
+    data: Option<W>,
+}
+
 /// Where an entry of the subscription table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SubState {
+enum State {
     /// subscribe was handed to the application, which has not answered yet.
     Pending(Slot),
     /// Events may be sent.
     Active,
 }
 
-/// An entry of the subscription table.
+/// An entry's id, state and timers: non-generic, so the timer code exists once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Sub {
-    pub(super) id: Uuid,
-    pub(super) state: SubState,
-    pub(super) rates: Rates,
+struct Timer {
+    id: Uuid,
+    state: State,
+    rates: Rates,
     /// When its last event went out; `None` before the first.
     last_sent: Option<u64>,
-    /// A change was reported since the last event.
-    changed: bool,
+    /// The earliest change not sent yet (a time to come, when the application knows it).
+    change_at: Option<u64>,
     /// Marked by `handle_timeout`, cleared when its event is written.
     due: Option<Reason>,
 }
 
-impl Sub {
-    /// A new entry, pending until subscribe is answered.
-    pub(super) fn pending(id: Uuid, slot: Slot, rates: Rates) -> Self {
-        Sub {
-            id,
-            state: SubState::Pending(slot),
-            rates,
-            last_sent: None,
-            changed: false,
-            due: None,
-        }
-    }
-
+impl Timer {
     /// When its next event is due, and why; `None` while no event will be due (pending, or
     /// no change and no heartbeat).
     fn next_due(&self) -> Option<(u64, Reason)> {
-        if self.state != SubState::Active {
+        if self.state != State::Active {
             return None;
         }
         let Some(last) = self.last_sent else {
@@ -123,8 +147,8 @@ impl Sub {
         };
         let throttle = u64::from(self.rates.throttle.unwrap_or(0));
         let change = self
-            .changed
-            .then(|| (last.saturating_add(throttle), Reason::Change));
+            .change_at
+            .map(|at| (at.max(last.saturating_add(throttle)), Reason::Change));
         // The throttle wins over a heartbeat shorter than it.
         let beat = self.rates.heartbeat.map(|h| {
             let period = u64::from(h).max(throttle);
@@ -135,71 +159,253 @@ impl Sub {
             (c, b) => c.or(b),
         }
     }
+
+    /// Its event went out at `now`: the changes up to then are in it.
+    fn sent(&mut self, now: u64) {
+        self.due = None;
+        self.change_at = self.change_at.filter(|&at| at > now);
+        self.last_sent = Some(now);
+    }
 }
 
-/// The subscription table: a slice, so that its code exists once whatever the capacity.
-pub(super) struct Subs<'t>(pub(super) &'t mut [Option<Sub>]);
+/// An active subscription, as [`ServerSession::subscriptions`](super::ServerSession::subscriptions)
+/// shows it.
+#[derive(Debug)]
+pub struct Subscription<'s, W> {
+    /// Its id.
+    pub id: Uuid,
+    /// Its update rates.
+    pub rates: Rates,
+    /// What the application keeps for it.
+    pub data: &'s W,
+}
 
-impl Subs<'_> {
-    pub(super) fn get(&self, id: &Uuid) -> Option<&Sub> {
-        self.0.iter().flatten().find(|s| s.id == *id)
+/// An active subscription to change, from
+/// [`ServerSession::subscriptions_mut`](super::ServerSession::subscriptions_mut).
+pub struct SubscriptionMut<'s, W> {
+    timer: &'s mut Timer,
+    data: &'s mut W,
+}
+
+impl<W> fmt::Debug for SubscriptionMut<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubscriptionMut")
+            .field("id", &self.timer.id)
+            .finish()
+    }
+}
+
+impl<W> SubscriptionMut<'_, W> {
+    /// Its id.
+    pub fn id(&self) -> Uuid {
+        self.timer.id
     }
 
-    pub(super) fn get_mut(&mut self, id: &Uuid) -> Option<&mut Sub> {
-        self.0.iter_mut().flatten().find(|s| s.id == *id)
+    /// Its update rates.
+    pub fn rates(&self) -> Rates {
+        self.timer.rates
     }
 
-    /// Inserts `sub`, replacing the entry with its id; `false` when the table is full.
-    pub(super) fn insert(&mut self, sub: Sub) -> bool {
-        if let Some(old) = self.get_mut(&sub.id) {
-            *old = sub;
+    /// What the application keeps for it.
+    pub fn data(&self) -> &W {
+        self.data
+    }
+
+    /// What the application keeps for it, to change.
+    pub fn data_mut(&mut self) -> &mut W {
+        self.data
+    }
+
+    /// Notes that the data it covers changed, or will change, at `at` (see
+    /// [`ServerSession::changed_at`](super::ServerSession::changed_at)).
+    pub fn changed_at(&mut self, at: u64) {
+        let earliest = self.timer.change_at.map_or(at, |c| c.min(at));
+        self.timer.change_at = Some(earliest);
+    }
+}
+
+/// The subscription table over the caller's storage, to read.
+pub(super) struct SubsRef<'t, W>(pub(super) &'t [SubscriptionSlot<W>]);
+
+impl<'t, W> SubsRef<'t, W> {
+    fn entries(&self) -> impl Iterator<Item = &'t Entry<W>> + use<'t, W> {
+        self.0.iter().filter_map(|s| s.0.as_ref())
+    }
+
+    /// Entries, pending ones included.
+    pub(super) fn len(&self) -> usize {
+        self.entries().count()
+    }
+
+    /// True when `id` has an entry, pending or active.
+    pub(super) fn contains(&self, id: &Uuid) -> bool {
+        self.entries().any(|e| e.timer.id == *id)
+    }
+
+    /// True when `id` is active.
+    pub(super) fn is_active(&self, id: &Uuid) -> bool {
+        self.entries()
+            .any(|e| e.timer.id == *id && e.timer.state == State::Active)
+    }
+
+    /// The active subscriptions.
+    pub(super) fn active(&self) -> impl Iterator<Item = Subscription<'t, W>> + use<'t, W> {
+        self.entries().filter_map(|e| {
+            let data = e.data.as_ref().filter(|_| e.timer.state == State::Active)?;
+            Some(Subscription {
+                id: e.timer.id,
+                rates: e.timer.rates,
+                data,
+            })
+        })
+    }
+
+    /// The rates of an entry, pending or active.
+    pub(super) fn rates(&self, id: &Uuid) -> Option<Rates> {
+        let e = self.entries().find(|e| e.timer.id == *id)?;
+        Some(e.timer.rates)
+    }
+
+    /// The earliest time an event falls due: `now` when one is marked already.
+    pub(super) fn timeout(&self, now: u64) -> Option<u64> {
+        if self.entries().any(|e| e.timer.due.is_some()) {
+            return Some(now);
+        }
+        self.entries()
+            .filter_map(|e| e.timer.next_due().map(|(at, _)| at))
+            .min()
+    }
+}
+
+/// The subscription table over the caller's storage, to change.
+pub(super) struct Subs<'t, W>(pub(super) &'t mut [SubscriptionSlot<W>]);
+
+impl<'t, W> Subs<'t, W> {
+    pub(super) fn reborrow(&mut self) -> Subs<'_, W> {
+        Subs(self.0)
+    }
+
+    /// The table, to read.
+    pub(super) fn view(&self) -> SubsRef<'_, W> {
+        SubsRef(self.0)
+    }
+
+    fn entries_mut(&mut self) -> impl Iterator<Item = &mut Entry<W>> {
+        self.0.iter_mut().filter_map(|s| s.0.as_mut())
+    }
+
+    fn get_mut(&mut self, id: &Uuid) -> Option<&mut Entry<W>> {
+        self.entries_mut().find(|e| e.timer.id == *id)
+    }
+
+    /// The active subscriptions, to change.
+    pub(super) fn active_mut(self) -> impl Iterator<Item = SubscriptionMut<'t, W>> {
+        self.0.iter_mut().filter_map(|s| {
+            let e = s.0.as_mut()?;
+            let data = e.data.as_mut().filter(|_| e.timer.state == State::Active)?;
+            Some(SubscriptionMut {
+                timer: &mut e.timer,
+                data,
+            })
+        })
+    }
+
+    /// Reserves the entry of a subscribe handed to the application (`slot`): a new one,
+    /// or the entry with the same id, pending until the answer; `false` when the table is
+    /// full.
+    pub(super) fn reserve(&mut self, id: Uuid, slot: Slot, rates: Rates) -> bool {
+        let timer = Timer {
+            id,
+            state: State::Pending(slot),
+            rates,
+            last_sent: None,
+            change_at: None,
+            due: None,
+        };
+        if let Some(old) = self.get_mut(&id) {
+            old.timer = timer;
             return true;
         }
-        match self.0.iter_mut().find(|s| s.is_none()) {
+        match self.0.iter_mut().find(|s| s.0.is_none()) {
             Some(free) => {
-                *free = Some(sub);
+                free.0 = Some(Entry { timer, data: None });
                 true
             }
             None => false,
         }
     }
 
-    pub(super) fn remove(&mut self, id: &Uuid) -> Option<Sub> {
-        let entry = self.0.iter_mut().find(|s| s.is_some_and(|s| s.id == *id))?;
-        entry.take()
+    /// Settles the entry of the subscribe in `slot` with its answer: active with the
+    /// application's data (`Some`), or gone (`None`, a failure). `false` when a success
+    /// finds no room (the entry was taken out meanwhile and the table filled up).
+    pub(super) fn settle(&mut self, id: Uuid, slot: Slot, answer: Option<W>) -> bool {
+        let pending = State::Pending(slot);
+        match answer {
+            Some(data) => match self.get_mut(&id) {
+                // Normally the entry made when the request came. A later subscribe with
+                // the same id may have taken it over (pending): that one settles it.
+                Some(e) if e.timer.state == pending => {
+                    e.timer.state = State::Active;
+                    e.data = Some(data);
+                    true
+                }
+                Some(_) => true,
+                // Taken out by a later subscribe's failure: made again.
+                None => {
+                    let active = self.reserve(id, slot, Rates::default());
+                    if let Some(e) = self.get_mut(&id) {
+                        e.timer.state = State::Active;
+                        e.data = Some(data);
+                    }
+                    active
+                }
+            },
+            None => {
+                if let Some(entry) = self.0.iter_mut().find(|s| {
+                    s.0.as_ref()
+                        .is_some_and(|e| e.timer.id == id && e.timer.state == pending)
+                }) {
+                    entry.0 = None;
+                }
+                true
+            }
+        }
     }
 
-    pub(super) fn contains(&self, id: &Uuid) -> bool {
-        self.get(id).is_some()
+    /// Ends an active subscription; its data, or `None` when it is not active.
+    pub(super) fn remove_active(&mut self, id: &Uuid) -> Option<W> {
+        let slot = self.0.iter_mut().find(|s| {
+            s.0.as_ref()
+                .is_some_and(|e| e.timer.id == *id && e.timer.state == State::Active)
+        })?;
+        slot.0.take()?.data
     }
 
-    /// The earliest time an event falls due.
-    pub(super) fn timeout_of(subs: &[Option<Sub>]) -> Option<u64> {
-        subs.iter()
-            .flatten()
-            .filter(|s| s.due.is_none())
-            .filter_map(|s| s.next_due().map(|(at, _)| at))
-            .min()
+    /// Notes a change at `at`; `false` when there is no such subscription.
+    pub(super) fn changed_at(&mut self, id: &Uuid, at: u64) -> bool {
+        match self.get_mut(id) {
+            Some(e) => {
+                e.timer.change_at = Some(e.timer.change_at.map_or(at, |c| c.min(at)));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Marks every subscription due at `now`; returns how many are due.
     pub(super) fn handle_timeout(&mut self, now: u64) -> usize {
         let mut due = 0;
-        for sub in self.0.iter_mut().flatten() {
-            if sub.due.is_none()
-                && let Some((at, reason)) = sub.next_due()
+        for e in self.entries_mut() {
+            let timer = &mut e.timer;
+            if timer.due.is_none()
+                && let Some((at, reason)) = timer.next_due()
                 && at <= now
             {
-                sub.due = Some(reason);
+                timer.due = Some(reason);
             }
-            due += usize::from(sub.due.is_some());
+            due += usize::from(timer.due.is_some());
         }
         due
-    }
-
-    /// True when some subscription is marked due.
-    pub(super) fn any_due_in(subs: &[Option<Sub>]) -> bool {
-        subs.iter().flatten().any(|s| s.due.is_some())
     }
 
     /// Writes the events of the due subscriptions, as one message, into `buf`; see
@@ -208,23 +414,25 @@ impl Subs<'_> {
         &mut self,
         now: u64,
         buf: &mut [u8],
-        fill: &mut dyn FnMut(Due, &mut Events<'_, '_>),
-    ) -> Result<Option<usize>, super::ServerError> {
+        fill: &mut dyn FnMut(Due, &mut W, &mut Events<'_, '_>),
+    ) -> Result<Option<usize>, ServerError> {
         let mut writer = BatchWriter::new(buf);
-        for sub in self.0.iter_mut().flatten() {
-            let Some(reason) = sub.due else { continue };
+        for e in self.entries_mut() {
+            let Some(reason) = e.timer.due else { continue };
+            let Some(data) = e.data.as_mut() else {
+                e.timer.due = None;
+                continue;
+            };
             let mark = writer.mark();
             let mut events = Events {
                 writer: &mut writer,
                 failed: None,
             };
-            fill(
-                Due {
-                    subscription: sub.id,
-                    reason,
-                },
-                &mut events,
-            );
+            let due = Due {
+                subscription: e.timer.id,
+                reason,
+            };
+            fill(due, data, &mut events);
             let failed = events.failed;
             if failed.is_some() {
                 writer.reset(mark);
@@ -233,12 +441,10 @@ impl Subs<'_> {
                     break;
                 }
             }
-            sub.due = None;
-            sub.changed = false;
-            sub.last_sent = Some(now);
+            e.timer.sent(now);
             if let Some(required) = failed {
-                return Err(super::ServerError::EventsTooLarge {
-                    subscription: sub.id,
+                return Err(ServerError::EventsTooLarge {
+                    subscription: e.timer.id,
                     required,
                 });
             }
@@ -249,17 +455,6 @@ impl Subs<'_> {
         match writer.finish() {
             Ok(message) => Ok(Some(message.len())),
             Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Notes a change; `false` when there is no such subscription.
-    pub(super) fn changed(&mut self, id: &Uuid) -> bool {
-        match self.get_mut(id) {
-            Some(sub) => {
-                sub.changed = true;
-                true
-            }
-            None => false,
         }
     }
 }
