@@ -22,8 +22,8 @@ use std::fmt::Debug;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem};
-use xentara_ws::op::params::SubscriptionEntry;
+use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem};
+use xentara_ws::params::SubscriptionEntry;
 use xentara_ws::{
     AttrResult, AttributeId, Batch, Command, DecodeError, Event, Opcode, Packet, Raw, Response,
 };
@@ -194,7 +194,27 @@ fn command(l: &mut Lines, command: &Command<'_>) {
             l.optional("desired_subscription_id", p.desired_subscription_id);
         }
         // No sequences in these: every field as it was decoded.
-        other => other.for_each_field(&mut |name, value| l.field(name, value)),
+        Command::Lookup(p) => l.field("primary_key", p.primary_key),
+        Command::Write(p) => {
+            l.field("element", p.element);
+            l.field("attribute", p.attribute);
+            l.field("value", p.value);
+            l.optional("sub_session_id", p.sub_session_id);
+        }
+        Command::Unsubscribe(p) => l.field("subscription_id", p.subscription_id),
+        Command::GetStage(_) => {}
+        Command::Resume(p) => l.optional("params", p.params),
+        Command::Suspend(p) => l.optional("session_id", p.session_id),
+        Command::Shutdown(p) => l.optional("session_id", p.session_id),
+        Command::CreateSubSession(p) => {
+            l.field("credentials", &p.credentials);
+            l.optional("desired_session_id", p.desired_session_id);
+        }
+        Command::CloseSubSession(p) => l.field("session_id", p.session_id),
+        Command::ClientHello(p) => {
+            l.field("min_version", p.min_version);
+            l.field("max_version", p.max_version);
+        }
     }
 }
 

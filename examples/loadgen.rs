@@ -53,7 +53,7 @@ use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use xentara_ws::op::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
+use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{
     Attribute, AttributeId, Batch, Command, MessageId, Response, Seq, Text, Uuid, Value,

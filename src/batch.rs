@@ -9,7 +9,7 @@ use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
 use crate::packet::{ANY, Packet, Role, read_packet};
 
 /// The longest message the codec reads: offsets are kept in 32 bits.
-pub const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
+pub(crate) const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 
 /// One received message: an array of packets, decoded as they are iterated.
 ///
@@ -45,7 +45,7 @@ impl<'b> Batch<'b> {
     /// Starts decoding `message`: reads the outer array's head.
     ///
     /// Fails with [`K::NotABatch`] (-32600) when the message is not an array, and with
-    /// [`K::TrailingBytes`] at [`MAX_MESSAGE_LEN`] for a longer message.
+    /// [`K::TrailingBytes`] at 4 GiB for a longer message (offsets are 32-bit).
     #[inline]
     pub fn new(message: &'b [u8]) -> Result<Self, DecodeError> {
         if message.len() > MAX_MESSAGE_LEN {

@@ -7,29 +7,33 @@
 //!
 //! ## Layers
 //!
-//! Data flows one way; no module reaches back up:
+//! Data flows one way; no module reaches back up (the modules are internal; what they
+//! make is re-exported here, once):
 //!
 //! ```text
 //! bytes ─► cbor ─► model ─► op ─► packet ─► batch ─► session ─► your server or client
 //! ```
 //!
-//! - `cbor` (internal): the reader with its fast path for minimal encodings, the
-//!   structural skip, the one table-driven loop every parameter and item map goes through,
-//!   the canonical writer.
-//! - [`model`]: the protocol's data — [`Value`], [`AttributeId`], [`AttrResult`],
+//! - `cbor`: the reader with its fast path for minimal encodings, the structural skip, the
+//!   one table-driven loop every parameter and item map goes through, the canonical
+//!   writer.
+//! - `model`: the protocol's data — [`Value`], [`AttributeId`], [`AttrResult`],
 //!   [`ErrorObject`], [`TimePoint`], tag-37 UUIDs, the spec's numbered tables, [`Text`] and
 //!   [`Bytes`] that may come in chunks, lazily read [`Seq`]s, [`Raw`] items — and the one
-//!   table of every leniency rule. Re-exported here.
-//! - [`op`]: one table of the fifteen opcodes: each opcode's typed parameters
-//!   ([`op::params`]) and typed response item ([`op::items`]).
-//! - [`packet`]: the four packets — request, success, error, event.
-//! - [`batch`]: the outer array: [`Batch`] holds a received message and [`Packets`]
+//!   table of every leniency rule ([below](#leniency-decode-and-canonical-form-encode)).
+//! - `op`: one table of the fifteen opcodes ([`Opcode`], [`Command`], [`Response`]): each
+//!   opcode's typed parameters ([`params`]) and typed response item ([`items`]).
+//! - `packet`: the four packets — [`Request`], [`Success`], [`ErrorResponse`], [`Event`].
+//! - `batch`: the outer array: [`Batch`] holds a received message and [`Packets`]
 //!   iterates it; [`encode_batch`] and [`BatchWriter`] write one.
 //! - [`session`]: sans-I/O server and client machines that enforce the protocol's rules —
 //!   client_hello first (-32000 / -32001), version negotiation, one reply per request
 //!   message in request order, the sub-session and subscription tables, message ids.
-//! - [`error`]: the spec's [`ErrorCode`]s, [`DecodeError`] (what, where, in which field and
+//! - `error`: the spec's [`ErrorCode`]s, [`DecodeError`] (what, where, in which field and
 //!   packet, which code to answer with — 16 bytes) and [`EncodeError`].
+//!
+//! Where the spec's documents and the clients that speak it disagree, the crate's choice
+//! and why are in `docs/spec-notes.md` (cited in these docs as D1–D20).
 //!
 //! ## A server answering the seed command
 //!
@@ -81,7 +85,7 @@
 //! ## A client sending client_hello and reading the reply
 //!
 //! ```
-//! use xentara_ws::op::params::ClientHello;
+//! use xentara_ws::params::ClientHello;
 //! use xentara_ws::{Batch, Opcode, Packet, Request, Response};
 //!
 //! let hello = Packet::Request(Request { id: 1, command: ClientHello::default().into() });
@@ -112,11 +116,60 @@
 //!   sequences are read lazily as they are iterated, success items when typed, and a
 //!   packet's last sequence or item is not even stepped over before you read it (the
 //!   [`Batch`] learns where it ended from your reading); what no one reads is stepped over
-//!   (see [`model`] for what is read when).
+//!   (see [what is read when](#what-is-read-when)).
 //! - Encoding is canonical: shortest integers and floats, definite lengths, ascending keys.
 //! - Bounded stack: nesting of generic values is limited to [`MAX_DEPTH`] (16) and skipped
 //!   iteratively, so decoding uses the same stack whatever the input. Measured by
 //!   `tests/firmware` on a Cortex-M4 (see the README).
+//!
+//! ## Leniency (decode) and canonical form (encode)
+//!
+//! Every leniency rule of the crate is listed here:
+//!
+//! | accepted when decoding | written when encoding |
+//! |---|---|
+//! | integers in any width (`18 41`, `19 0041`, …) | the shortest width |
+//! | definite and indefinite arrays and maps | definite lengths |
+//! | strings definite or in chunks (indefinite length, RFC 8949 §3.2.3), everywhere | definite strings |
+//! | floats as f16, f32 or f64 | the shortest width that loses nothing |
+//! | map keys in any order, unknown keys skipped | ascending keys, only known ones |
+//! | UUIDs as `37(h'16 bytes')`, `37("32 hex digits")` or `37("hyphenated")` | `37(h'16 bytes')` |
+//! | time points as `1(int)`, `1(float)`, `1001({4: 4([e, m])})`, `1001({1: n})`, a bare number | as decoded; `1001(…)` for new ones |
+//!
+//! Strict everywhere else: wrong types, truncation, trailing bytes, bad UTF-8, reserved
+//! encodings, duplicate known keys and nesting deeper than [`MAX_DEPTH`] are errors.
+//! Decoding never panics, whatever the input: every malformed input is a
+//! [`DecodeError`].
+//!
+//! ## What is read when
+//!
+//! Decoding a packet reads its header and its parameters or event object field by field;
+//! a [`Seq`]'s elements are decoded as it is iterated, and a success packet's item is kept
+//! as bytes until [`Success::response`] types it by its
+//! request's opcode. What nobody reads (unknown keys, [`Raw`] values) is stepped over.
+//!
+//! A sequence followed by more of its packet (subscribe's entries, before its rates) is
+//! stepped over when the packet is read — checked to be well-formed CBOR and counted — so
+//! that what follows can be read. A sequence or success item that ends its packet (every
+//! container around it definite and ending with it: a read's attributes, an event's
+//! values, a read or browse response, an entry's attributes inside its subscribe) is not:
+//! when the packet comes from iterating `&batch`, it is handed out at once, and reading
+//! that part to its end records in the [`Batch`] where it ended, so the
+//! iteration goes on from there. Those bytes are walked once, by their reader. What was not
+//! read to its end is stepped over when the iteration moves on; only then are bytes there
+//! that are not well-formed CBOR found, and they end the batch with an error carrying that
+//! packet's id (an element that cannot be read is also an element error of its sequence).
+//!
+//! Nesting is limited ([`MAX_DEPTH`]) from where each generic value starts. A last part
+//! read by its typed reader is held to that limit for each generic value in it; stepping
+//! over the part counts from the part, one or two levels more (its container, a tag
+//! 121/122). So a part nested right at the limit reads when you read it before the batch
+//! moves on, and is `TooDeep` when the batch steps over it.
+//!
+//! Errors inside a lazily read part surface when it is read, carrying the same kind,
+//! offset, field, message id and code as if they had been found up front. Stepping over an
+//! item checks that it is well-formed CBOR; the UTF-8 of a text string is checked when it
+//! is read as text.
 //!
 //! ## Features
 //!
@@ -137,17 +190,20 @@ extern crate std;
 
 #[macro_use]
 mod macros;
-pub mod batch;
+mod batch;
 mod cbor;
-pub mod error;
-pub mod model;
-pub mod op;
-pub mod packet;
+mod error;
+mod model;
+mod op;
+mod packet;
 pub mod session;
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 
+// One path per type: the modules above are private and this is the public surface (the
+// operations' parameter and item structs in their own namespaces, the machines in
+// `session`).
 pub use batch::{Batch, BatchWriter, Packets, encode_batch};
 pub use cbor::{decode, encode, encoded_len};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, ErrorCode, Expected, MessageId};
@@ -155,10 +211,11 @@ pub use model::enums::{
     Access, Attribute, DataType, ElementCategory, MetaDataId, Quality, ServerInfo, Stage,
 };
 pub use model::{
-    AttrResult, AttributeId, Bytes, ErrorObject, MAX_DEPTH, Raw, Seq, SeqIter, Text, TimePoint,
-    Uuid, Value,
+    AttrResult, AttributeId, Bytes, BytesChunks, DECIMAL_FRACTION_TAG, EPOCH_TAG,
+    EXTENDED_TIME_TAG, ErrorObject, MAX_DEPTH, Raw, Seq, SeqIter, Text, TextChunks, TimePoint,
+    UUID_TAG, Uuid, Value,
 };
-pub use op::{Command, Opcode, Response};
+pub use op::{Command, Opcode, Response, items, params};
 pub use packet::{DataChange, ErrorResponse, Event, Packet, Request, Success};
 
 defmt_via_debug!(

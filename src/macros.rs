@@ -28,12 +28,6 @@ macro_rules! int_map {
             $( $(#[$fmeta])* pub $field: int_map!(@ty $mode $ty), )*
         }
 
-        impl $(<$lt>)? $crate::model::Fields for $name $(<$lt>)? {
-            fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
-                $( int_map!(@visit $mode f, $field, self.$field); )*
-            }
-        }
-
         impl $(<$lt>)? $name $(<$lt>)? {
             /// The map's layout: field names by key, required keys.
             const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
@@ -93,12 +87,6 @@ macro_rules! int_map {
             }
 
             arbitrary_element!();
-        }
-    };
-    (@visit req $f:ident, $field:ident, $v:expr) => { $f(stringify!($field), &$v) };
-    (@visit opt $f:ident, $field:ident, $v:expr) => {
-        if let Some(v) = &$v {
-            $f(stringify!($field), v)
         }
     };
     (@ty req $ty:ty) => { $ty };

@@ -19,21 +19,21 @@ use crate::model::{AttrResult, AttributeId, ErrorObject, Seq, TimePoint, Uuid};
 use crate::op::{Command, Opcode, Response};
 
 /// Packet type numbers (spec 7.1).
-pub mod packet_type {
+pub(crate) mod packet_type {
     /// A request.
-    pub const REQUEST: u64 = 0;
+    pub(crate) const REQUEST: u64 = 0;
     /// A success response.
-    pub const SUCCESS: u64 = 1;
+    pub(crate) const SUCCESS: u64 = 1;
     /// An error response.
-    pub const ERROR: u64 = 2;
+    pub(crate) const ERROR: u64 = 2;
     /// An event.
-    pub const EVENT: u64 = 8;
+    pub(crate) const EVENT: u64 = 8;
 }
 
 /// Event type numbers (spec 7.1b).
-pub mod event_type {
+pub(crate) mod event_type {
     /// Data change.
-    pub const DATA_CHANGE: u64 = 0;
+    pub(crate) const DATA_CHANGE: u64 = 0;
 }
 
 /// A request: `[0, id, opcode, params?]`.
@@ -150,14 +150,6 @@ impl<'b> Success<'b> {
         match &self.item {
             Item::Wire { start, end, .. } => start != end,
             Item::Typed(response) => response.has_item(),
-        }
-    }
-
-    /// The typed response, for a success built with [`Success::new`].
-    pub fn built_response(&self) -> Option<&Response<'b>> {
-        match &self.item {
-            Item::Typed(response) => Some(response),
-            Item::Wire { .. } => None,
         }
     }
 }

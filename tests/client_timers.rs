@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use session_common::encode;
-use xentara_ws::op::items::ServerHello;
-use xentara_ws::op::params::*;
+use xentara_ws::items::ServerHello;
+use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 

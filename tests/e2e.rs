@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use tungstenite::client::IntoClientRequest;
-use xentara_ws::op::params::{ClientHello, GetStage, Lookup, MetaData};
+use xentara_ws::params::{ClientHello, GetStage, Lookup, MetaData};
 use xentara_ws::*;
 use xentara_ws::{MetaDataId, Seq};
 

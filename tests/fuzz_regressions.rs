@@ -4,8 +4,8 @@
 mod common;
 
 use common::hex;
-use xentara_ws::op::params::Credentials;
-use xentara_ws::op::params::Lookup;
+use xentara_ws::params::Credentials;
+use xentara_ws::params::Lookup;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
     ServerBuffers, ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,

@@ -5,8 +5,8 @@
 mod common;
 
 use common::hex;
-use xentara_ws::op::items::MetaDataItem;
-use xentara_ws::op::params::ClientHello;
+use xentara_ws::items::MetaDataItem;
+use xentara_ws::params::ClientHello;
 use xentara_ws::{
     Batch, Command, DecodeError, DecodeErrorKind as K, MAX_DEPTH, Opcode, Raw, Response, Seq,
     Value, decode,

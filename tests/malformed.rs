@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use xentara_ws::op::params::Write;
+use xentara_ws::params::Write;
 use xentara_ws::{
     Batch, Command, DecodeError, DecodeErrorKind as K, ErrorCode, Expected as E, Opcode, Packet,
     Raw,

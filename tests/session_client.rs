@@ -6,8 +6,8 @@ mod session_common;
 use common::*;
 use session_common::encode;
 use session_common::*;
-use xentara_ws::op::items::ServerHello;
-use xentara_ws::op::params::*;
+use xentara_ws::items::ServerHello;
+use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 

@@ -4,7 +4,7 @@
 
 mod counting_alloc;
 
-use xentara_ws::op::params::*;
+use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 

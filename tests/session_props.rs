@@ -12,8 +12,8 @@ use common::*;
 use proptest::prelude::*;
 use session_common::encode;
 use session_common::*;
-use xentara_ws::op::items::ServerHello;
-use xentara_ws::op::params::*;
+use xentara_ws::items::ServerHello;
+use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 
@@ -246,7 +246,7 @@ fn answer_for(opcode: Opcode) -> Response<'static> {
         Opcode::ServerInformation => Response::ServerInformation(Seq::from_slice(&[])),
         Opcode::Browse => Response::Browse(Seq::from_slice(&[])),
         Opcode::Read => Response::Read(Seq::from_slice(&[])),
-        Opcode::MetaData => Response::MetaData(xentara_ws::op::items::MetaDataItem {
+        Opcode::MetaData => Response::MetaData(xentara_ws::items::MetaDataItem {
             primary_key: None,
             category: None,
             attributes: None,

@@ -8,7 +8,7 @@ mod session_common;
 
 use session_common::encode;
 use session_common::*;
-use xentara_ws::op::params::*;
+use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 

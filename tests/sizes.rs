@@ -5,7 +5,7 @@
 
 use std::mem::size_of;
 
-use xentara_ws::op::params::Credentials;
+use xentara_ws::params::Credentials;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, IdKind, Replied, Reply, ReplyMessage, ReplySlot,
     ServerSession, Slot, SubSessionSlot, SubscribeReply, SubscribeRequest, SubscriptionSlot,

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem, ServerHello};
-use xentara_ws::op::params::*;
+use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem, ServerHello};
+use xentara_ws::params::*;
 use xentara_ws::*;
 
 fn req(id: i64, command: impl Into<Command<'static>>) -> Packet<'static> {

@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use xentara_ws::op::params::*;
+use xentara_ws::params::*;
 use xentara_ws::{
     AttrResult, Attribute, AttributeId, Batch, Bytes, Command, DataChange, ElementCategory,
     ErrorCode, ErrorObject, ErrorResponse, Event, MetaDataId, Opcode, Packet, Raw, Request, Seq,

@@ -15,7 +15,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, Uri};
 use tokio_tungstenite::tungstenite::{self, Message};
-use xentara_ws::op::params::{
+use xentara_ws::params::{
     Browse, CloseSubSession, CreateSubSession, Credentials, Lookup, MetaData, Password, Read,
     Subscribe, SubscriptionEntry, Unsubscribe, Write as WriteCmd,
 };

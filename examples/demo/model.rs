@@ -11,8 +11,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use xentara_ws::op::items::{AttributeInfo, BrowseEntry, MetaDataItem};
-use xentara_ws::op::params::{
+use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem};
+use xentara_ws::params::{
     Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
 };
 use xentara_ws::session::{

@@ -85,13 +85,6 @@ macro_rules! operations {
                 }
             }
 
-            /// Calls `f` with each parameter's name and value, for diagnostics.
-            pub fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn fmt::Debug)) {
-                match self {
-                    $( Command::$variant(p) => crate::model::Fields::for_each_field(p, f), )*
-                }
-            }
-
             /// True when the request packet carries a parameter element.
             pub fn has_params(&self) -> bool {
                 match self {
@@ -101,7 +94,7 @@ macro_rules! operations {
 
             /// Reads every lazily read part of the parameters (each sequence's elements)
             /// and returns the first error: for a caller that wants to refuse a request
-            /// before acting on any of it. (See [`crate::model`] for what is read when.)
+            /// before acting on any of it. (See [what is read when](crate#what-is-read-when).)
             pub fn check(&self) -> Result<(), DecodeError> {
                 match self {
                     $( Command::$variant(p) => p.check_params(), )*

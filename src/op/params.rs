@@ -225,18 +225,6 @@ impl Default for ClientHello {
     }
 }
 
-impl crate::model::Fields for GetStage {
-    fn for_each_field(&self, _: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {}
-}
-
-impl crate::model::Fields for Resume<'_> {
-    fn for_each_field(&self, f: &mut dyn FnMut(&'static str, &dyn core::fmt::Debug)) {
-        if let Some(raw) = &self.params {
-            f("params", raw)
-        }
-    }
-}
-
 /// How a command's parameters sit in a request packet (its optional 4th element).
 pub(crate) trait Params<'b>: Sized {
     /// A placeholder, overwritten by [`Params::read_params`].

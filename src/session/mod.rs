@@ -22,7 +22,7 @@
 //! # Driving a server
 //!
 //! ```
-//! use xentara_ws::op::params::Credentials;
+//! use xentara_ws::params::Credentials;
 //! use xentara_ws::session::{
 //!     AppCommand, AppRequest, Application, Due, Events, IdKind, Replied, Reply, ServerBuffers,
 //!     ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,
@@ -79,7 +79,7 @@
 //! # Driving a client
 //!
 //! ```
-//! use xentara_ws::op::params::Lookup;
+//! use xentara_ws::params::Lookup;
 //! use xentara_ws::session::{ClientSession, Lost, Outcome};
 //! use xentara_ws::{Batch, Opcode, Response, Text};
 //!
@@ -179,7 +179,7 @@
 //! - A success item whose opcode differs from the request's is replaced by -32603.
 //! - A request whose parameters hold a [`Seq`](crate::Seq) reaches the application with
 //!   the sequence unread: an element that does not decode shows up as an `Err` while the
-//!   application iterates (see [`crate::model`]). Answer it with [`Reply::decode_error`],
+//!   application iterates (see [what is read when](crate#what-is-read-when)). Answer it with [`Reply::decode_error`],
 //!   which sends the error's code and text, as the machine does for a packet that does not
 //!   decode.
 //! - create_sub_session's credentials are checked synchronously
@@ -228,8 +228,8 @@
 //!   outcome: `Success`, `Error`, `Invalid` with its id, `Unexpected::BeforeHello`, or
 //!   `Lost`.
 
-pub mod client;
-pub mod server;
+mod client;
+mod server;
 mod shared;
 mod table;
 

@@ -3,8 +3,8 @@
 //! run the same checks.
 #![allow(dead_code)]
 
-use xentara_ws::op::items::MetaDataItem;
-use xentara_ws::op::params::{ClientHello, CreateSubSession, Subscribe, Write};
+use xentara_ws::items::MetaDataItem;
+use xentara_ws::params::{ClientHello, CreateSubSession, Subscribe, Write};
 use xentara_ws::{
     AttrResult, Batch, BatchWriter, Command, DecodeError, DecodeErrorKind, EncodeError, ErrorCode,
     ErrorObject, Event, Opcode, Packet, Packets, Raw, Response, Seq, Success, TimePoint, Uuid,
@@ -319,12 +319,26 @@ pub fn decode<'b>(bytes: &'b [u8], opcodes: &[Option<Opcode>]) -> Vec<Packet<'b>
         .collect()
 }
 
+/// The opcode of a success built with `Success::new` (its response types under that
+/// opcode only); `None` for one without an item of its own. Only for built packets: a
+/// received item may type under several.
+pub fn built_opcode(s: &Success<'_>) -> Option<Opcode> {
+    if s.item_bytes().is_some() {
+        return None;
+    }
+    let mut ops = Opcode::ALL.iter().filter(|&&op| s.response(op).is_ok());
+    match (ops.next(), ops.next()) {
+        (Some(&op), None) => Some(op),
+        _ => None,
+    }
+}
+
 /// The opcode each success packet's item is typed by (`None`: received, or not a success).
 fn opcodes(packets: &[Packet<'_>]) -> Vec<Option<Opcode>> {
     packets
         .iter()
         .map(|p| match p {
-            Packet::Success(s) => s.built_response().map(Response::opcode),
+            Packet::Success(s) => built_opcode(s),
             _ => None,
         })
         .collect()

@@ -28,8 +28,8 @@ use alloc::vec::Vec;
 
 use wasm_bindgen::prelude::*;
 use xentara_ws::MessageId;
-use xentara_ws::op::items::MetaDataItem;
-use xentara_ws::op::params::{
+use xentara_ws::items::MetaDataItem;
+use xentara_ws::params::{
     Browse, CloseSubSession, CreateSubSession, Credentials, Lookup, MetaData, Password, Read,
     Subscribe, SubscriptionEntry, Unsubscribe, Write,
 };

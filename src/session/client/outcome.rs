@@ -111,7 +111,7 @@ impl<const PENDING: usize> ClientSession<PENDING> {
     /// The returned iterator yields one [`Outcome`] per packet, in order, applying each to
     /// the session as it goes; dropping it applies the rest. Each packet is decoded once,
     /// and one that does not decode gives its own outcome without touching its neighbours
-    /// (see [`Outcome`] and the [module docs](super#decisions-where-the-spec-is-silent)).
+    /// (see [`Outcome`] and the [session docs](crate::session#decisions-where-the-spec-is-silent)).
     /// The outcomes borrow the batch: an event's values and a response's sequences are
     /// read from it as they are iterated.
     pub fn handle_message<'s, 'a>(&'s mut self, batch: &'a Batch<'_>) -> Outcomes<'s, 'a, PENDING> {

@@ -15,7 +15,7 @@ mod exit;
 
 use cortex_m_rt::entry;
 use exit::*;
-use xentara_ws::op::params::{Lookup, Subscribe, SubscriptionEntry};
+use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry};
 use xentara_ws::session::{ClientSession, Outcome};
 use xentara_ws::{AttrResult, Attribute, AttributeId, Batch, Response, Seq, Text, Uuid, Value};
 
