@@ -55,9 +55,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
-use xentara_ws::{
-    Attribute, AttributeId, Batch, Command, MessageId, Response, Seq, Text, Uuid, Value,
-};
+use xentara_ws::{Attribute, AttributeId, Batch, Command, MessageId, Text, Uuid, Value};
 
 /// The element every connection works on.
 pub const ELEMENT: &str = "Group 1.Data Point 1";
@@ -381,16 +379,8 @@ impl Connection<'_> {
         let element = self.answers(&ids).await?[1].ok_or("lookup gave no UUID")?;
 
         let attributes = [AttributeId::from(Attribute::Value)];
-        let entries = [SubscriptionEntry {
-            element,
-            attributes: Seq::from_slice(&attributes),
-        }];
-        let subscribe = Subscribe {
-            entries: Seq::from_slice(&entries),
-            maximum_update_rate: Some(1000),
-            minimum_update_rate: Some(1000),
-            desired_subscription_id: None,
-        };
+        let entries = [SubscriptionEntry::new(element, &attributes)];
+        let subscribe = Subscribe::new(&entries).with_rates(Some(1000), Some(1000));
         let ids = self.send(&[subscribe.into()]).await?;
         let subscription = self.answers(&ids).await?[0].ok_or("subscribe gave no UUID")?;
 
@@ -496,19 +486,12 @@ impl Connection<'_> {
                 Outcome::Event(_) => Stats::count(&stats.events),
                 Outcome::Success { id, response } => {
                     answered(id).ok_or(format!("a success for id {id}, not sent"))?;
-                    let uuid = match response {
-                        Response::Lookup(uuid) => Some(uuid),
-                        Response::Subscribe(uuid) => uuid,
-                        _ => None,
-                    };
-                    successes.push((id, uuid));
+                    successes.push((id, response.uuid()));
                 }
                 Outcome::Error { id, opcode, error } => {
                     answered(id);
-                    let text = error.message.unwrap_or(Text::new(error.code.message()));
-                    return Err(
-                        format!("{opcode} (id {id}) failed: {} {text}", error.code.code()).into(),
-                    );
+                    let (code, text) = (error.code.code(), error.text());
+                    return Err(format!("{opcode} (id {id}) failed: {code} {text}").into());
                 }
                 Outcome::Unexpected { id, reason } => {
                     return Err(format!("unexpected packet (id {id}): {reason}").into());

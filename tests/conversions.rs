@@ -1,9 +1,16 @@
-//! What a user expects to find (issue 13): the standard attributes' UUIDs, time points
-//! from and to `Duration` (and `SystemTime` with `std`), and `Value` from Rust values.
+//! What a user expects to find (issues 13 and 21): the standard attributes' UUIDs, time
+//! points from and to `Duration` (and `SystemTime` with `std`), `Value` from Rust values,
+//! and the helpers every client writes otherwise (a subscribe's literal, a response's UUID,
+//! an error's text, an outcome's id).
 
 use core::time::Duration;
 
-use xentara_ws::{Attribute, AttributeId, Text, TimePoint, Uuid, Value};
+use xentara_ws::params::{Subscribe, SubscriptionEntry};
+use xentara_ws::session::{ClientSession, Lost, Outcome, Unexpected};
+use xentara_ws::{
+    Attribute, AttributeId, Batch, Command, DataChange, DecodeError, DecodeErrorKind, ErrorCode,
+    ErrorObject, Opcode, Response, Seq, Text, TimePoint, Uuid, Value, encode,
+};
 
 #[test]
 fn the_four_known_attribute_uuids_map_both_ways() {
@@ -130,4 +137,118 @@ fn values_come_from_rust_values() {
     for (got, want) in cases {
         assert_eq!(got, want);
     }
+}
+
+#[test]
+fn a_subscribe_is_built_in_two_lines_and_encodes_as_the_literal_does() {
+    const E3EE: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
+    let attrs = [AttributeId::Standard(Attribute::Value)];
+    let entries = [SubscriptionEntry::new(E3EE, &attrs)];
+    let built = Subscribe::new(&entries)
+        .with_rates(Some(100), Some(1000))
+        .with_desired_id(Uuid::from_u128(7));
+    let literal_entries = [SubscriptionEntry {
+        element: E3EE,
+        attributes: Seq::from_slice(&attrs),
+    }];
+    let literal = Subscribe {
+        entries: Seq::from_slice(&literal_entries),
+        maximum_update_rate: Some(100),
+        minimum_update_rate: Some(1000),
+        desired_subscription_id: Some(Uuid::from_u128(7)),
+    };
+    assert_eq!(built, literal);
+    let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+    let n = encode(&built, &mut a).unwrap();
+    assert_eq!(encode(&literal, &mut b).unwrap(), n);
+    assert_eq!(a[..n], b[..n]);
+    // Neither rate and no desired id by default.
+    let plain = Subscribe::new(&entries);
+    assert_eq!(
+        (
+            plain.maximum_update_rate,
+            plain.minimum_update_rate,
+            plain.desired_subscription_id
+        ),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn a_response_names_its_uuid_and_an_error_its_text() {
+    let u = Uuid::from_u128(5);
+    assert_eq!(Response::Lookup(u).uuid(), Some(u));
+    assert_eq!(Response::CreateSubSession(u).uuid(), Some(u));
+    assert_eq!(Response::Subscribe(Some(u)).uuid(), Some(u));
+    assert_eq!(Response::Subscribe(None).uuid(), None);
+    assert_eq!(Response::Write(()).uuid(), None);
+
+    let bare = ErrorObject {
+        code: ErrorCode::UnknownElement,
+        message: None,
+    };
+    assert_eq!(bare.text(), ErrorCode::UnknownElement.message());
+    let sent = ErrorObject {
+        code: ErrorCode::UnknownElement,
+        message: Some(Text::new("no such element")),
+    };
+    assert_eq!(sent.text(), "no such element");
+}
+
+#[test]
+fn every_outcome_but_an_event_names_its_id() {
+    // [[1, 5, <cut>]]: the packet's id is read; 5: not a message at all.
+    let error = |bytes: &[u8]| -> DecodeError {
+        match Batch::new(bytes) {
+            Ok(batch) => batch.iter().find_map(Result::err).unwrap(),
+            Err(e) => e,
+        }
+    };
+    let (with_id, without_id) = (error(&[0x81, 0x83, 0x01, 0x05]), error(&[0x05]));
+    assert_eq!(with_id.kind(), DecodeErrorKind::Truncated);
+    let change = DataChange {
+        time: TimePoint::Seconds(1),
+        element: Uuid::nil(),
+        values: Seq::from_slice(&[]),
+    };
+    let outcomes = [
+        Outcome::Success {
+            id: 1,
+            response: Response::Write(()),
+        },
+        Outcome::Error {
+            id: 2,
+            opcode: Opcode::Write,
+            error: ErrorObject::new(ErrorCode::ReadOnly),
+        },
+        Outcome::Unexpected {
+            id: 3,
+            reason: Unexpected::UnknownId,
+        },
+        Outcome::Lost {
+            id: 4,
+            opcode: Opcode::Read,
+            cause: Lost::TimedOut,
+        },
+        Outcome::Invalid(with_id),
+        Outcome::Invalid(without_id),
+        Outcome::Event(change),
+    ];
+    let ids: Vec<_> = outcomes.iter().map(Outcome::id).collect();
+    assert_eq!(
+        ids,
+        [Some(1), Some(2), Some(3), Some(4), Some(5), None, None]
+    );
+    // As the client hands them out: the hello's id.
+    let mut client: ClientSession = ClientSession::default();
+    let mut out = [0u8; 64];
+    let mut batch = client.start_batch(&mut out);
+    let _ = batch
+        .request(Command::from(xentara_ws::params::GetStage))
+        .unwrap();
+    let _ = batch.finish().unwrap();
+    let reply = [0x81, 0x83, 0x01, 0x01, 0xa1, 0x00, 0x01];
+    let reply = Batch::new(&reply).unwrap();
+    let ids: Vec<_> = client.handle_message(&reply).map(|o| o.id()).collect();
+    assert_eq!(ids, [Some(1)]);
 }

@@ -21,8 +21,8 @@ use xentara_ws::params::{
 };
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{
-    Attribute, AttributeId, Batch, Command, DecodeError, MessageId, MetaDataId, Packet, Response,
-    Seq, Text, Uuid, Value,
+    Attribute, AttributeId, Batch, Command, DecodeError, MessageId, MetaDataId, Packet, Seq, Text,
+    Uuid, Value,
 };
 
 use super::model::USER;
@@ -64,11 +64,9 @@ pub fn outcome_line(outcome: &Outcome<'_>) -> String {
             Ok(None) => format!("response {id} ok"),
             Err(e) => invalid(Some(*id), &e),
         },
-        Outcome::Error { id, error, .. } => format!(
-            "response {id} error {} {}",
-            error.code.code(),
-            error.message.unwrap_or(Text::new(error.code.message()))
-        ),
+        Outcome::Error { id, error, .. } => {
+            format!("response {id} error {} {}", error.code.code(), error.text())
+        }
         Outcome::Event(change) => match diag(change) {
             Ok(change) => format!("event {change}"),
             Err(e) => invalid(None, &e),
@@ -329,11 +327,7 @@ impl Connection {
                 Outcome::Success { id, response } => {
                     // An item with a part that does not decode fails its request.
                     let ok = response.check().is_ok();
-                    let uuid = match response {
-                        Response::Lookup(u) | Response::CreateSubSession(u) => Some(u),
-                        Response::Subscribe(u) => u,
-                        _ => None,
-                    };
+                    let uuid = response.uuid();
                     answers.push((
                         id,
                         Answer {
@@ -343,20 +337,9 @@ impl Connection {
                         },
                     ));
                 }
-                Outcome::Error { id, .. }
-                | Outcome::Unexpected { id, .. }
-                | Outcome::Lost { id, .. } => {
-                    answers.push((
-                        id,
-                        Answer {
-                            line,
-                            uuid: None,
-                            ok: false,
-                        },
-                    ));
-                }
-                Outcome::Invalid(e) => {
-                    if let Some(id) = e.id() {
+                // Errors, unexpected and lost requests, invalid packets naming one.
+                other => {
+                    if let Some(id) = other.id() {
                         let answer = Answer {
                             line,
                             uuid: None,
@@ -534,16 +517,8 @@ pub async fn walk(
     };
     step(out, "read", &c.call(Some(read.into())).await?)?;
 
-    let entries = [SubscriptionEntry {
-        element: point,
-        attributes: Seq::from_slice(&attrs[..2]),
-    }];
-    let subscribe = Subscribe {
-        entries: Seq::from_slice(&entries),
-        maximum_update_rate: Some(200),
-        minimum_update_rate: Some(1000),
-        desired_subscription_id: None,
-    };
+    let entries = [SubscriptionEntry::new(point, &attrs[..2])];
+    let subscribe = Subscribe::new(&entries).with_rates(Some(200), Some(1000));
     let answer = c.call(Some(subscribe.into())).await?;
     step(out, "subscribe", &answer)?;
     let subscription = answer.uuid.ok_or("subscribe gave no UUID")?;
@@ -683,16 +658,9 @@ impl Connection {
         out: &mut impl Write,
     ) -> Result<Uuid, Box<dyn Error>> {
         let attrs = [AttributeId::from(Attribute::Value)];
-        let entries = [SubscriptionEntry {
-            element: point,
-            attributes: Seq::from_slice(&attrs),
-        }];
-        let subscribe = Subscribe {
-            entries: Seq::from_slice(&entries),
-            maximum_update_rate: Some(200),
-            minimum_update_rate: Some(1000),
-            desired_subscription_id: desired,
-        };
+        let entries = [SubscriptionEntry::new(point, &attrs)];
+        let mut subscribe = Subscribe::new(&entries).with_rates(Some(200), Some(1000));
+        subscribe.desired_subscription_id = desired;
         let answer = self.call(Some(subscribe.into())).await?;
         step(out, "subscribe", &answer)?;
         Ok(answer.uuid.ok_or("subscribe gave no UUID")?)

@@ -229,12 +229,21 @@ int_map! {
     }
 }
 
-impl ErrorObject<'_> {
+impl<'b> ErrorObject<'b> {
     /// An error object with the code's standard message.
     pub const fn new(code: ErrorCode) -> Self {
         ErrorObject {
             code,
             message: Some(Text::new(code.message())),
+        }
+    }
+
+    /// The message to show: the one sent, or the code's standard message when there is
+    /// none (key 1 is optional, D20).
+    pub const fn text(&self) -> Text<'b> {
+        match self.message {
+            Some(message) => message,
+            None => Text::new(self.code.message()),
         }
     }
 }

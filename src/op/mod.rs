@@ -265,6 +265,18 @@ fn standalone<'b, T>(
     r.result(value)
 }
 
+impl Response<'_> {
+    /// The UUID the item is, for the items that are one: lookup's element,
+    /// create_sub_session's sub-session, subscribe's subscription (when sent).
+    pub const fn uuid(&self) -> Option<Uuid> {
+        match *self {
+            Response::Lookup(u) | Response::CreateSubSession(u) => Some(u),
+            Response::Subscribe(u) => u,
+            _ => None,
+        }
+    }
+}
+
 impl Command<'_> {
     /// The sub-session a command names, if any: write key 3, suspend/shutdown key 0,
     /// opcode 9 key 0 (presumed), close_sub_session key 0.

@@ -94,6 +94,47 @@ int_map! {
     }
 }
 
+impl<'b> SubscriptionEntry<'b> {
+    /// Watch `attributes` of `element`.
+    pub const fn new(element: Uuid, attributes: &'b [AttributeId]) -> Self {
+        SubscriptionEntry {
+            element,
+            attributes: Seq::from_slice(attributes),
+        }
+    }
+}
+
+impl<'b> Subscribe<'b> {
+    /// Subscribe to `entries`, with neither update rate and no desired id (the server
+    /// makes one).
+    pub const fn new(entries: &'b [SubscriptionEntry<'b>]) -> Self {
+        Subscribe {
+            entries: Seq::from_slice(entries),
+            maximum_update_rate: None,
+            minimum_update_rate: None,
+            desired_subscription_id: None,
+        }
+    }
+
+    /// With a throttle (`maximum_update_rate`: the shortest time between events) and a
+    /// heartbeat (`minimum_update_rate`: the longest time without one), in ms.
+    pub const fn with_rates(self, maximum: Option<u64>, minimum: Option<u64>) -> Self {
+        Subscribe {
+            maximum_update_rate: maximum,
+            minimum_update_rate: minimum,
+            ..self
+        }
+    }
+
+    /// With the id the client wants the subscription to have.
+    pub const fn with_desired_id(self, id: Uuid) -> Self {
+        Subscribe {
+            desired_subscription_id: Some(id),
+            ..self
+        }
+    }
+}
+
 int_map! {
     /// unsubscribe (7): end a subscription.
     pub struct Unsubscribe = "unsubscribe" {

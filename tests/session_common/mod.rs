@@ -168,16 +168,10 @@ pub fn create(
 
 pub fn subscribe(desired: Option<Uuid>) -> Command<'static> {
     const ATTRS: &[AttributeId] = &[AttributeId::Standard(Attribute::Value)];
-    let entries: &'static [SubscriptionEntry<'static>] = Box::leak(Box::new([SubscriptionEntry {
-        element: E3EE,
-        attributes: Seq::from_slice(ATTRS),
-    }]));
-    Command::Subscribe(Subscribe {
-        entries: Seq::from_slice(entries),
-        maximum_update_rate: None,
-        minimum_update_rate: Some(100),
-        desired_subscription_id: desired,
-    })
+    const ENTRIES: &[SubscriptionEntry<'static>] = &[SubscriptionEntry::new(E3EE, ATTRS)];
+    let mut subscribe = Subscribe::new(ENTRIES).with_rates(None, Some(100));
+    subscribe.desired_subscription_id = desired;
+    Command::Subscribe(subscribe)
 }
 
 pub fn data_change() -> DataChange<'static> {

@@ -264,23 +264,13 @@ fn read_request(t: &mut Tape<'_>, push: &mut Push<'_>) -> Option<Result<MessageI
                 t.list(|t| Some((t.uuid()?, t.list(Tape::attribute)?)))?;
             let entries: Vec<SubscriptionEntry<'_>> = groups
                 .iter()
-                .map(|(element, attributes)| SubscriptionEntry {
-                    element: *element,
-                    attributes: Seq::from_slice(attributes),
-                })
+                .map(|(element, attributes)| SubscriptionEntry::new(*element, attributes))
                 .collect();
             let rate = |x: f64| (x >= 0.0).then_some(x as u64);
             let (max, min) = (t.f64(), t.f64());
             let desired = t.uuid()?;
-            push(
-                Subscribe {
-                    entries: Seq::from_slice(&entries),
-                    maximum_update_rate: rate(max),
-                    minimum_update_rate: rate(min),
-                    desired_subscription_id: Some(desired),
-                }
-                .into(),
-            )
+            let subscribe = Subscribe::new(&entries).with_rates(rate(max), rate(min));
+            push(subscribe.with_desired_id(desired).into())
         }
         7 => push(
             Unsubscribe {
@@ -601,10 +591,7 @@ impl Out {
     /// `f64` code, then the message (the code's standard one when there is none).
     fn error_object(&mut self, e: &ErrorObject<'_>) {
         self.f64(e.code.code() as f64);
-        match &e.message {
-            Some(m) => self.text(m),
-            None => self.str(e.code.message()),
-        }
+        self.text(&e.text());
     }
     fn invalid(&mut self, id: Option<i64>, e: &DecodeError) {
         self.u8(INVALID);

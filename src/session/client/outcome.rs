@@ -57,6 +57,23 @@ pub enum Outcome<'b> {
     },
 }
 
+impl Outcome<'_> {
+    /// The message id the outcome answers or names: its request's (an
+    /// [`Unexpected`](Outcome::Unexpected) packet's own), the one an
+    /// [`Invalid`](Outcome::Invalid) packet's error carries when it could be read, `None`
+    /// for an event.
+    pub fn id(&self) -> Option<MessageId> {
+        match self {
+            Outcome::Success { id, .. }
+            | Outcome::Error { id, .. }
+            | Outcome::Unexpected { id, .. }
+            | Outcome::Lost { id, .. } => Some(*id),
+            Outcome::Invalid(e) => e.id(),
+            Outcome::Event(_) => None,
+        }
+    }
+}
+
 /// Why a request ended without an answer ([`Outcome::Lost`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lost {
