@@ -241,7 +241,7 @@ fn batch_continues_after_an_invalid_packet() {
 }
 
 /// A bare packet without the outer array is read as a batch of its fields, each rejected,
-/// as the real device does (discrepancies D17).
+/// as the real device does (spec notes D17).
 #[test]
 fn bare_packet_is_a_batch_of_non_packets() {
     let bytes = hex("84001841 0da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8");

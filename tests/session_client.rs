@@ -161,7 +161,7 @@ fn responses_are_typed_by_the_pending_opcode() {
                     error: ErrorObject::new(ErrorCode::InternalError)
                 }
             ),
-            // No item: the desired id is the subscription's (discrepancies D10).
+            // No item: the desired id is the subscription's (spec notes D10).
             format!(
                 "{:?}",
                 Outcome::Success {

@@ -551,7 +551,7 @@ fn messages_that_are_not_batches_get_one_error_with_id_0() {
             "{message:?}"
         );
     }
-    // A bare packet: each field is answered, like the real device (discrepancies D17).
+    // A bare packet: each field is answered, like the real device (spec notes D17).
     let reply = run(&mut server, &mut app, &[0x84, 0x00, 0x01, 0x0e, 0xa0]);
     assert_eq!(reply.len(), 4);
     assert!(reply.iter().all(|r| r.code() == Some(-32600)));

@@ -671,7 +671,7 @@ fn captured_peer_messages() {
 }
 
 /// The seed: close_sub_session as the spec's page writes it, with the UUID as text
-/// (`37('E3EE…')`, discrepancies D1), decodes to the same command and re-encodes as bytes.
+/// (`37('E3EE…')`, spec notes D1), decodes to the same command and re-encodes as bytes.
 #[test]
 fn seed_close_sub_session_in_both_uuid_forms() {
     let canonical = hex("81840018410da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8");

@@ -1,5 +1,5 @@
 //! The spec's numbered tables (section 7). Each keeps numbers it does not list as
-//! `Unknown(n)`, so a newer peer never breaks decoding (discrepancies D15).
+//! `Unknown(n)`, so a newer peer never breaks decoding (spec notes D15).
 
 protocol_enum! {
     /// Element category (spec 7.2), in browse entries, browse filters and metadata.
@@ -115,7 +115,7 @@ protocol_enum! {
 
 protocol_enum! {
     /// Operational stage (spec 7.7), answered by get_stage. 4 and 5 are likely but
-    /// unconfirmed (discrepancies D15).
+    /// unconfirmed (spec notes D15).
     pub enum Stage {
         /// Starting up.
         StartUp = 0, "Start Up";

@@ -1,4 +1,4 @@
-//! Time points (spec 9.3, discrepancies D11).
+//! Time points (spec 9.3, spec notes D11).
 //!
 //! The documented form is `1001({4: 4([exponent, mantissa])})` (RFC 9581 extended time with
 //! a decimal fraction); real peers also use `1(seconds)` with an integer or a float. All of

@@ -2,7 +2,7 @@
 //!
 //! Decoding also accepts the text form the spec's own examples write,
 //! `37('E3EE10714D884BA18E5D0F1E4CE25EE8')` — 32 hex digits, or 36 characters hyphenated —
-//! (discrepancies D1), and either string in chunks. Anything else under tag 37, an untagged
+//! (spec notes D1), and either string in chunks. Anything else under tag 37, an untagged
 //! string, or another tag is [`InvalidUuid`](crate::DecodeErrorKind::InvalidUuid).
 //! Encoding always writes `d8 25 50` + 16 bytes.
 

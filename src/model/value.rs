@@ -220,7 +220,7 @@ int_map! {
     /// An error object `{0: code, 1: message}`: the body of an error packet and of `122(…)`.
     ///
     /// Key 1 is optional when decoding (the vendor client accepts `{0: code}`); extra keys
-    /// are ignored (discrepancies D20).
+    /// are ignored (spec notes D20).
     pub struct ErrorObject<'b> = "error" {
         /// The error code.
         0 req code: ErrorCode,

@@ -104,7 +104,7 @@ fn missing(r: &mut Reader<'_>, at: usize) {
     r.field = outer;
 }
 
-/// An item that may be absent (subscribe's: unconfirmed in the docs, discrepancies D10).
+/// An item that may be absent (subscribe's: unconfirmed in the docs, spec notes D10).
 impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
     const EMPTY_ITEM: Self = None;
     fn read_item(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {

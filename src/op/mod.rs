@@ -208,7 +208,7 @@ operations! {
     7 Unsubscribe "unsubscribe" (Unsubscribe) -> (());
     /// The operational stage.
     8 GetStage "get_stage" (GetStage) -> (Stage);
-    /// Provisionally resume (unconfirmed, discrepancies D14).
+    /// Provisionally resume (unconfirmed, spec notes D14).
     9 Resume "resume" (Resume<'b>) -> (());
     /// Suspend Xentara.
     10 Suspend "suspend" (Suspend) -> (());

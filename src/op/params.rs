@@ -63,7 +63,7 @@ int_map! {
         1 req attribute: AttributeId,
         /// The new value.
         2 req value: Value<'b>,
-        /// A sub-session whose credentials are checked as well (note: key 3, discrepancies D8).
+        /// A sub-session whose credentials are checked as well (note: key 3, spec notes D8).
         3 opt sub_session_id: Uuid,
     }
 }
@@ -81,7 +81,7 @@ int_map! {
 int_map! {
     /// subscribe (6): watch attributes and receive data-change events.
     ///
-    /// Both rates are periods in milliseconds despite their names (discrepancies D9).
+    /// Both rates are periods in milliseconds despite their names (spec notes D9).
     pub struct Subscribe<'b> = "subscribe" {
         /// What to watch.
         0 req entries: Seq<'b, SubscriptionEntry<'b>>,
@@ -143,12 +143,12 @@ int_map! {
     }
 }
 
-/// get_stage (8): takes no parameters; a map sent anyway is ignored (discrepancies D5).
+/// get_stage (8): takes no parameters; a map sent anyway is ignored (spec notes D5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct GetStage;
 
-/// Opcode 9, provisionally `resume` (discrepancies D14): its parameters are unconfirmed, so
+/// Opcode 9, provisionally `resume` (spec notes D14): its parameters are unconfirmed, so
 /// they are kept as a raw map and never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -257,7 +257,7 @@ int_map! {
 }
 
 impl Default for ClientHello {
-    /// What the vendor client sends: `{0: 1, 1: 1}` (discrepancies D2).
+    /// What the vendor client sends: `{0: 1, 1: 1}` (spec notes D2).
     fn default() -> Self {
         ClientHello {
             min_version: 1,

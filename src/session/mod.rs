@@ -162,7 +162,7 @@
 //! - Packets in a request message that are not requests (success, error, event) are
 //!   answered -32600 with their id (0 for events).
 //! - An empty request message `[]` gets no reply: it has no request to answer.
-//! - Unknown opcodes: -32601 "unknown opcode N" with the request's id (discrepancies D13).
+//! - Unknown opcodes: -32601 "unknown opcode N" with the request's id (spec notes D13).
 //! - client_hello: `min > max` or no common version is -32602 with a message saying why; the
 //!   chosen version is the highest both support. A failed hello may be retried.
 //! - A desired sub-session or subscription id that exists replaces the old entry; a nil

@@ -15,7 +15,7 @@ pub struct VersionRange {
 }
 
 impl VersionRange {
-    /// Version 1 only: the protocol of API 2.0.x (discrepancies D19).
+    /// Version 1 only: the protocol of API 2.0.x (spec notes D19).
     pub const V1: VersionRange = VersionRange { min: 1, max: 1 };
 
     /// The range `min..=max`.

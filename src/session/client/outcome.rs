@@ -13,7 +13,7 @@ use crate::packet::{CLIENT, DataChange, Event, Packet, Request, Success};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome<'b> {
     /// A request succeeded; the item is typed by the request's opcode (subscribe's item is
-    /// the desired id when the server sent none, discrepancies D10).
+    /// the desired id when the server sent none, spec notes D10).
     Success {
         /// The request's message id.
         id: MessageId,
