@@ -218,14 +218,6 @@ pub use model::{
 pub use op::{Command, Opcode, Response, items, params};
 pub use packet::{DataChange, ErrorResponse, Event, Packet, Request, Success};
 
-defmt_via_debug!(
-    ErrorCode,
-    DecodeErrorKind,
-    DecodeError,
-    EncodeError,
-    Expected
-);
-
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

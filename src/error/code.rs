@@ -77,9 +77,9 @@ error_codes! {
     MissingAttribute = -32101, "Missing Attribute", "missing attribute";
     /// Authorisation failed (connection or sub-session).
     AccessDenied = -32102, "Access Denied", "access denied";
-    /// Write to a read-only attribute (see discrepancies D3).
+    /// Write to a read-only attribute (see spec notes D3).
     ReadOnly = -32103, "Read Only", "value is read only";
-    /// Read of a write-only attribute (see discrepancies D3).
+    /// Read of a write-only attribute (see spec notes D3).
     WriteOnly = -32104, "Write Only", "value is write only";
     /// The written value is out of range.
     ValueOutOfRange = -32105, "Value Out Of Range", "value is out of range";
@@ -114,5 +114,13 @@ impl From<ErrorCode> for i64 {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.code(), self.name())
+    }
+}
+
+/// The number and the spec's name (`-32111 Unknown Session Id`), formatted on the host.
+#[cfg(feature = "defmt")]
+impl defmt::Format for ErrorCode {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=i64} {=str}", self.code(), self.name())
     }
 }

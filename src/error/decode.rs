@@ -11,6 +11,7 @@ pub type MessageId = i64;
 
 /// What a value of the wrong type should have been ([`DecodeErrorKind::WrongType`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Expected {
     /// An unsigned integer (major type 0).
@@ -94,6 +95,7 @@ impl fmt::Display for Expected {
 
 /// What went wrong while decoding. [`DecodeErrorKind::code`] gives the spec code for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum DecodeErrorKind {
     /// The input ended inside a data item. (-32700)
@@ -511,3 +513,18 @@ impl fmt::Display for DecodeError {
 
 /// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
 impl core::error::Error for DecodeError {}
+
+/// The fields as `Debug` shows them, formatted on the host (no `core::fmt` on the target).
+#[cfg(feature = "defmt")]
+impl defmt::Format for DecodeError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "DecodeError {{ kind: {}, offset: {=usize}, field: {=str:?}, id: {} }}",
+            self.kind(),
+            self.offset(),
+            self.field(),
+            self.id()
+        )
+    }
+}

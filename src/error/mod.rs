@@ -14,6 +14,7 @@ pub use decode::{DecodeError, DecodeErrorKind, Expected, MessageId};
 
 /// Why encoding failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum EncodeError {
     /// The buffer is too small; `required` bytes would have fitted the whole output.

@@ -12,6 +12,7 @@ use heapless::LinearMap;
 
 /// A table was full: the new entry was not inserted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct TableFull {
     /// The table's capacity.
     pub(crate) capacity: usize,
@@ -93,5 +94,3 @@ impl<K: Eq, V, const N: usize> Table<K, V, N> {
         self.map.remove(key)
     }
 }
-
-defmt_via_debug!(TableFull);

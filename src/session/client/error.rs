@@ -6,6 +6,7 @@ use crate::error::{DecodeError, EncodeError, ErrorCode};
 
 /// Why a [`ClientSession`](super::ClientSession) call failed. Nothing changed in the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ClientError {
     /// A received message is not an array of packets ([`Batch::new`](crate::Batch::new)
@@ -70,5 +71,3 @@ impl fmt::Display for ClientError {
 
 /// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
 impl core::error::Error for ClientError {}
-
-defmt_via_debug!(ClientError);

@@ -332,7 +332,7 @@ impl<W> SubscribeReply<'_, W> {
     }
 }
 
-defmt_via_debug!(IdKind, Slot, Replied, Reply<'_>);
+defmt_via_debug!(IdKind, Replied, Reply<'_>);
 
 #[cfg(feature = "defmt")]
 impl<I: fmt::Debug> defmt::Format for AppRequest<'_, I> {

@@ -96,4 +96,33 @@ impl fmt::Display for ServerError {
 /// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
 impl core::error::Error for ServerError {}
 
-defmt_via_debug!(ServerError);
+/// As `Debug` shows it, formatted on the host (no `core::fmt` on the target); UUIDs as
+/// 32 hex digits.
+#[cfg(feature = "defmt")]
+impl defmt::Format for ServerError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            ServerError::Busy { capacity } => {
+                defmt::write!(f, "Busy {{ capacity: {=usize} }}", capacity)
+            }
+            ServerError::MessageTooLarge { packets } => {
+                defmt::write!(f, "MessageTooLarge {{ packets: {=usize} }}", packets)
+            }
+            ServerError::Encode(e) => defmt::write!(f, "Encode({})", e),
+            ServerError::UnknownSlot(slot) => defmt::write!(f, "UnknownSlot({})", slot),
+            ServerError::SubscribeSlot(slot) => defmt::write!(f, "SubscribeSlot({})", slot),
+            ServerError::UnknownSubscription(id) => {
+                defmt::write!(f, "UnknownSubscription({=u128:032x})", id.as_u128())
+            }
+            ServerError::EventsTooLarge {
+                subscription,
+                required,
+            } => defmt::write!(
+                f,
+                "EventsTooLarge {{ subscription: {=u128:032x}, required: {=usize} }}",
+                subscription.as_u128(),
+                required
+            ),
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub(super) const TEXT: usize = 96;
 /// session's reply storage (which no other live session can share), so another session,
 /// or a second answer, refuses it with [`ServerError::UnknownSlot`](super::ServerError).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Slot {
     /// The address of the session's reply-message storage.
     session: usize,
