@@ -1,8 +1,9 @@
 //! A sequence of arbitrary steps — request messages (structured or raw bytes), hellos,
-//! polls with buffers of any size, late answers, stale answers, events — fed to a server
-//! session with small tables and an application whose every decision comes from the input.
-//! After each step the session's invariants hold, and every reply message is checked
-//! against a model of what its requests must get:
+//! subscribes and unsubscribes with ids that collide, polls with buffers of any size, late
+//! answers (through the wrong call too), stale answers, answers with another session's
+//! slots, changes now and at other times, events — fed to a server session with small
+//! tables and an application whose every decision comes from the input. After each step the session's invariants hold, and every reply message
+//! is checked against a model of what its requests must get:
 //!
 //! - every request gets exactly one response, with its id, in request order;
 //! - no command is accepted before the hello (each is answered -32000, and the application
@@ -10,29 +11,45 @@
 //! - a refused message (over the limits) is answered -32603 throughout; a decode error is
 //!   answered with its code; a packet that is not a request with -32600;
 //! - a success item always types as the answer to its request's opcode, and reads to its
-//!   end (every sequence element decodes);
+//!   end (every sequence element decodes); a subscribe's is the id the application was
+//!   handed;
+//! - unsubscribe never reaches the application: the machine answers it, a success exactly
+//!   when it ended an active subscription (and `Application::unsubscribed` got that
+//!   subscription's data back), -32110 otherwise;
 //! - an application that answers a sequence element that does not decode with
-//!   `Reply::decode_error` sends that error's code;
-//! - the sub-session, subscription and reply tables never exceed their capacities;
-//! - the update-rate timers, on a clock the input moves: only active subscriptions fall
-//!   due, each at most once per message; a change goes out no sooner than its throttle
-//!   after the previous event, a heartbeat no sooner than its period (or the throttle); a
-//!   subscription's first event is its first; `poll_timeout` is never later than a time at
-//!   which something falls due; every event message decodes to the events written;
+//!   `Reply::decode_error` (or `SubscribeReply::decode_error`) sends that error's code;
+//! - a deferred request waits until answered; `answer` refuses a subscribe's slot
+//!   (`SubscribeSlot`), `answer_subscribe` any other, a slot answered already is
+//!   `UnknownSlot`, and so is a slot of another session, both ways; a refused answer
+//!   changes nothing;
+//! - the sub-session, subscription and reply tables never exceed their capacities; what
+//!   the application keeps per subscription is handed back with its own subscription
+//!   (events, `subscriptions`, `subscriptions_mut`, `unsubscribed`), with the changes made
+//!   through `subscriptions_mut`;
+//! - the update-rate timers, on a clock the input moves, against a model of each
+//!   subscription's last event and earliest pending change (`changed`, `changed_at` in the
+//!   past or the future, `SubscriptionMut::changed_at`): `poll_timeout` is exactly the
+//!   model's next due time; `handle_timeout` marks exactly the active subscriptions due,
+//!   each for the model's reason; only active subscriptions fall due, each at most once
+//!   per message; a change goes out no sooner than its throttle after the previous event
+//!   (and never before the time it was noted for), a heartbeat no sooner than its period
+//!   (or the throttle); a subscription's first event is its first; a subscription whose
+//!   events do not fit after others' stays due for the next message; every event message
+//!   decodes to the events written, in order;
 //! - at the end, once every deferred request is answered, every reply has been sent.
 #![no_main]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use arbitrary::{Arbitrary, Unstructured};
-use xentara_ws::op::params::{ClientHello, Credentials};
+use xentara_ws::params::{ClientHello, Credentials, GetStage, Subscribe, Unsubscribe};
 use xentara_ws::session::{
-    AppRequest, Application, Due, IdKind, Reason, Replied, Reply, ReplyBuffers, ServerConfig,
-    ServerError, ServerSession, ServerState, Slot,
+    AppRequest, Application, Due, IdKind, Rates, Reason, Replied, Reply, ServerBuffers,
+    ServerConfig, ServerError, ServerSession, ServerState, Slot, SubscribeReply, SubscribeRequest,
 };
 use xentara_ws::{
-    Batch, DataChange, ErrorCode, ErrorObject, Opcode, Packet, Request, Response, Seq, TimePoint,
-    Uuid,
+    Batch, Command, DataChange, ErrorCode, ErrorObject, Event, Opcode, Packet, Request, Response,
+    Seq, TimePoint, Uuid,
 };
 
 #[path = "../../tests/common/checks.rs"]
@@ -45,8 +62,18 @@ const BATCHES: usize = 2;
 const PACKETS: usize = 4;
 const BYTES: usize = 512;
 
-type Server<'a> = ServerSession<'a, u8, SESSIONS, SUBSCRIPTIONS, BATCHES>;
-type Buffers = ReplyBuffers<{ BATCHES * BYTES }, { BATCHES * PACKETS }>;
+type Server<'s, 'u> = ServerSession<'s, App<'u>>;
+type Buffers<'u> = ServerBuffers<
+    App<'u>,
+    { BATCHES * BYTES },
+    { BATCHES * PACKETS },
+    BATCHES,
+    SESSIONS,
+    SUBSCRIPTIONS,
+>;
+/// The storage of the other session, whose slots the main one must refuse (and the other
+/// way round): one reply message of 4 requests, 1 sub-session, 1 subscription.
+type OtherBuffers = ServerBuffers<App<'static>, 128, 4, 1, 1, 1>;
 
 /// One thing that happens to the session.
 #[derive(Arbitrary, Debug)]
@@ -57,14 +84,39 @@ enum Step<'a> {
     Raw(&'a [u8]),
     /// A client_hello asking for `min..=max`.
     Hello { id: i64, min: u8, max: u8 },
+    /// A subscribe with small rates and ids (`desired` as `Uuid::from_u128`, as fresh ids
+    /// are): subscriptions that fall due, collide and replace each other.
+    Subscribe {
+        id: i64,
+        desired: Option<u8>,
+        throttle: Option<u16>,
+        heartbeat: Option<u16>,
+    },
+    /// An unsubscribe of the `pick`-th active subscription, or of an unknown one.
+    Unsubscribe {
+        id: i64,
+        pick: u8,
+        unknown: Option<u8>,
+    },
     /// `poll_transmit` into a buffer of `room` bytes.
     Poll { room: u16 },
-    /// Answers the `pick`-th deferred request.
-    Answer { pick: u8 },
-    /// Answers a request that was answered already.
-    Stale { pick: u8 },
-    /// A change for the `pick`-th subscription in the table, or an unknown one.
-    Changed { pick: u8, unknown: Uuid },
+    /// Answers the `pick`-th deferred request; `wrong`: through the other call first
+    /// (`answer_subscribe` for a command, `answer` for a subscribe), which must refuse it.
+    Answer { pick: u8, wrong: bool },
+    /// Answers a request that was answered already (`answer`, or `answer_subscribe`).
+    Stale { pick: u8, subscribe: bool },
+    /// Answers with the other session's slots, and the other session with the `pick`-th
+    /// deferred slot of this one: each must refuse.
+    Foreign { pick: u8 },
+    /// A change for the `pick`-th active subscription, or an unknown one: now (`at`
+    /// `None`) or `at` ms from now (past or future); `via_mut`: through
+    /// `subscriptions_mut`, which also changes what the application keeps for it.
+    Changed {
+        pick: u8,
+        unknown: Uuid,
+        at: Option<i16>,
+        via_mut: bool,
+    },
     /// The clock moves `advance` ms; the timers fire and events are written into a buffer
     /// of `room` bytes, `events` data changes per due subscription.
     Time { advance: u16, room: u16, events: u8 },
@@ -82,23 +134,83 @@ enum Decision<'a> {
     Later,
 }
 
+/// What the application does with a subscribe.
+#[derive(Arbitrary, Debug)]
+enum SubscribeDecision<'a> {
+    Accept,
+    Error(ErrorCode),
+    Message(ErrorCode, &'a str),
+    /// Reads the entries first: an entry that does not decode is answered with
+    /// `SubscribeReply::decode_error`, else the subscription is accepted.
+    Check,
+    Later,
+}
+
+/// What the application keeps per subscription: whose it is, and how many times it was
+/// changed through `subscriptions_mut`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Watch {
+    id: Uuid,
+    touched: u32,
+}
+
+impl Watch {
+    fn new(id: Uuid) -> Self {
+        Watch { id, touched: 0 }
+    }
+}
+
+/// A request the application deferred: its slot, and for a subscribe the subscription.
+#[derive(Debug, Clone, Copy)]
+struct Deferred {
+    slot: Slot,
+    subscription: Option<Uuid>,
+}
+
 /// The application: every answer, credential check and fresh id comes from the input.
 struct App<'a> {
     u: Unstructured<'a>,
-    /// Commands handed to `handle`.
+    /// Defers every command and subscribe (the other session's application).
+    defer_all: bool,
+    /// Calls of `handle`, `subscribe` and `unsubscribed`.
     calls: usize,
-    /// The slots of the commands it deferred and of those it answered.
-    deferred: Vec<Slot>,
+    /// The requests it deferred, and the slots of those it answered.
+    deferred: Vec<Deferred>,
     answered: Vec<Slot>,
-    /// Requests of the message being handled that it answered with `Reply::decode_error`:
-    /// id and the code the reply must carry.
+    /// Requests of the message being handled that it answered with `decode_error`: id and
+    /// the code the reply must carry.
     decode_errors: Vec<(i64, ErrorCode)>,
+    /// The subscribes of the message being handled: id and the subscription's id.
+    subscribes: Vec<(i64, Uuid)>,
+    /// `unsubscribed` calls while the message was handled.
+    unsubscribed: usize,
+    /// Subscriptions whose timers the session restarted (subscribe) or dropped
+    /// (unsubscribe), for the clock's model.
+    resets: Vec<Uuid>,
     /// The length of the message being handled (errors point inside it).
     message_len: usize,
 }
 
+impl<'a> App<'a> {
+    fn new(u: Unstructured<'a>, defer_all: bool) -> Self {
+        App {
+            u,
+            defer_all,
+            calls: 0,
+            deferred: Vec::new(),
+            answered: Vec::new(),
+            decode_errors: Vec::new(),
+            subscribes: Vec::new(),
+            unsubscribed: 0,
+            resets: Vec::new(),
+            message_len: 0,
+        }
+    }
+}
+
 impl<'a> Application for App<'a> {
     type Identity = u8;
+    type Subscription = Watch;
 
     fn authenticate(&mut self, _: &Credentials<'_>) -> Result<u8, ErrorCode> {
         match self.u.arbitrary::<Option<u8>>() {
@@ -113,22 +225,28 @@ impl<'a> Application for App<'a> {
     }
 
     fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
+        // The commands the machine answers itself, subscribe and unsubscribe have no
+        // `AppCommand`: they cannot reach this.
         self.calls += 1;
-        assert!(
-            !matches!(
-                request.command.opcode(),
-                Opcode::ClientHello | Opcode::CreateSubSession | Opcode::CloseSubSession
-            ),
-            "the machine handles {} itself",
-            request.command.opcode()
-        );
         assert_eq!(reply.slot(), request.slot);
-        self.answered.push(request.slot);
-        match self.u.arbitrary().unwrap_or(Decision::Later) {
+        let command = Command::from(request.command);
+        assert_eq!(
+            request.sub_session.map(|s| s.id),
+            command.sub_session(),
+            "the sub-session handed over is the one the command names"
+        );
+        let decision = match self.defer_all {
+            true => Decision::Later,
+            false => self.u.arbitrary().unwrap_or(Decision::Later),
+        };
+        if !matches!(decision, Decision::Later) {
+            self.answered.push(request.slot);
+        }
+        match decision {
             Decision::Ok(response) => reply.ok(response),
             Decision::Error(code) => reply.error(code),
             Decision::Message(code, text) => reply.error_message(code, text),
-            Decision::Check(code) => match request.command.check() {
+            Decision::Check(code) => match command.check() {
                 Err(e) => {
                     checks::check_error(&e, self.message_len);
                     self.decode_errors.push((request.id, e.code()));
@@ -137,11 +255,69 @@ impl<'a> Application for App<'a> {
                 Ok(()) => reply.error(code),
             },
             Decision::Later => {
-                self.answered.pop();
-                self.deferred.push(request.slot);
+                self.deferred.push(Deferred {
+                    slot: request.slot,
+                    subscription: None,
+                });
                 reply.later()
             }
         }
+    }
+
+    fn subscribe(
+        &mut self,
+        request: SubscribeRequest<'_>,
+        reply: SubscribeReply<'_, Watch>,
+    ) -> Replied {
+        self.calls += 1;
+        assert_eq!(reply.slot(), request.slot);
+        let params = &request.params;
+        let sid = request.subscription;
+        assert!(
+            !sid.is_nil(),
+            "a nil subscription id reached the application"
+        );
+        if let Some(desired) = params.desired_subscription_id {
+            assert_eq!(sid, desired, "the desired subscription id is the one used");
+        }
+        let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
+        assert_eq!(request.rates, rates);
+        self.subscribes.push((request.id, sid));
+        self.resets.push(sid);
+        let decision = match self.defer_all {
+            true => SubscribeDecision::Later,
+            false => self.u.arbitrary().unwrap_or(SubscribeDecision::Later),
+        };
+        if !matches!(decision, SubscribeDecision::Later) {
+            self.answered.push(request.slot);
+        }
+        match decision {
+            SubscribeDecision::Accept => reply.accept(Watch::new(sid)),
+            SubscribeDecision::Error(code) => reply.error(code),
+            SubscribeDecision::Message(code, text) => reply.error_message(code, text),
+            SubscribeDecision::Check => match Command::Subscribe(request.params).check() {
+                Err(e) => {
+                    checks::check_error(&e, self.message_len);
+                    self.decode_errors.push((request.id, e.code()));
+                    reply.decode_error(&e)
+                }
+                Ok(()) => reply.accept(Watch::new(sid)),
+            },
+            SubscribeDecision::Later => {
+                self.deferred.push(Deferred {
+                    slot: request.slot,
+                    subscription: Some(sid),
+                });
+                reply.later()
+            }
+        }
+    }
+
+    fn unsubscribed(&mut self, id: Uuid, data: Watch) {
+        self.calls += 1;
+        assert_eq!(data.id, id, "unsubscribed got another subscription's data");
+        self.unsubscribed += 1;
+        self.resets.push(id);
     }
 }
 
@@ -161,8 +337,12 @@ enum Expect {
 struct Pending {
     responses: Vec<(i64, Expect)>,
     refused: bool,
-    /// Responses the application gave with `Reply::decode_error`: index and code.
+    /// Responses the application gave with `decode_error`: index and code.
     decode_errors: Vec<(usize, ErrorCode)>,
+    /// Subscribes handed to the application: index and the subscription's id.
+    subscribes: Vec<(usize, Uuid)>,
+    /// Subscriptions its unsubscribes ended (`Application::unsubscribed` calls).
+    unsubscribed: usize,
 }
 
 /// What each request of `message` must get, as the server reads it, and how many packets
@@ -183,6 +363,15 @@ fn expectations(message: &[u8]) -> (Vec<(i64, Expect)>, usize) {
         })
         .collect();
     (responses, counted)
+}
+
+/// The index of the response with id `id`, where it is the only one of its message.
+fn locate(responses: &[(i64, Expect)], id: i64) -> Option<usize> {
+    let mut at = responses.iter().enumerate().filter(|(_, r)| r.0 == id);
+    match (at.next(), at.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
 }
 
 /// The model: replies still due, and whether a hello has succeeded in the replies so far.
@@ -206,14 +395,12 @@ impl Model {
         );
         for &(at, code) in &pending.decode_errors {
             let Packet::Error(e) = &packets[at] else {
-                panic!(
-                    "a request answered with Reply::decode_error got {:?}",
-                    packets[at]
-                );
+                panic!("a request answered with decode_error got {:?}", packets[at]);
             };
-            assert_eq!(e.error.code, code, "Reply::decode_error sent another code");
+            assert_eq!(e.error.code, code, "decode_error sent another code");
         }
-        for (packet, (id, expect)) in packets.iter().zip(&pending.responses) {
+        let mut unsubscribed = 0;
+        for (at, (packet, (id, expect))) in packets.iter().zip(&pending.responses).enumerate() {
             assert_eq!(packet.id(), Some(*id), "responses come in request order");
             let outcome: Result<(), ErrorCode> = match packet {
                 Packet::Success(_) => Ok(()),
@@ -245,6 +432,10 @@ impl Model {
                 Expect::Request(_) if !self.hello_done => {
                     assert_eq!(outcome.err(), Some(ErrorCode::MissingClientHello));
                 }
+                Expect::Request(Opcode::Unsubscribe) => match outcome {
+                    Ok(()) => unsubscribed += 1,
+                    Err(code) => assert_eq!(code, ErrorCode::UnknownSubscriptionId),
+                },
                 Expect::Request(op) => {
                     if let Packet::Success(s) = packet {
                         let response = s.response(*op).unwrap_or_else(|e| {
@@ -253,18 +444,40 @@ impl Model {
                         if let Err(e) = response.check() {
                             panic!("a {op} success item does not read to its end: {e}");
                         }
+                        if let Response::Subscribe(item) = response {
+                            let item = item.expect("a subscribe's success item is its id");
+                            if let Some(&(_, sid)) =
+                                pending.subscribes.iter().find(|(i, _)| *i == at)
+                            {
+                                assert_eq!(item, sid, "subscribe answered with another id");
+                            }
+                        }
                     }
                 }
             }
         }
+        assert_eq!(
+            unsubscribed, pending.unsubscribed,
+            "unsubscribe succeeded iff it ended an active subscription"
+        );
     }
 }
 
 /// The session's own invariants, at any time.
-fn invariants(server: &Server<'_>, app: &App<'_>) {
+fn invariants(server: &Server<'_, '_>, app: &App<'_>, clock: &Clock) {
     assert!(server.sub_sessions().count() <= SESSIONS);
     assert!(server.subscription_entries() <= SUBSCRIPTIONS);
     assert!(server.subscriptions().count() <= server.subscription_entries());
+    for s in server.subscriptions() {
+        assert_eq!(s.data.id, s.id, "a subscription holds another's data");
+        assert_eq!(
+            s.data.touched,
+            clock.touched(&s.id),
+            "subscriptions_mut's changes"
+        );
+        assert!(server.is_subscribed(&s.id));
+        assert_eq!(server.rates(&s.id), Some(s.rates));
+    }
     assert!(server.open_messages() <= BATCHES);
     assert_eq!(
         server.waiting(),
@@ -279,14 +492,43 @@ fn invariants(server: &Server<'_>, app: &App<'_>) {
         assert_eq!(server.sub_sessions().count(), 0);
         assert_eq!(server.subscription_entries(), 0);
     }
+    assert_eq!(
+        server.poll_timeout(),
+        clock.timeout(server),
+        "poll_timeout is the earliest time an event falls due"
+    );
 }
 
 /// Hands `message` to the server and records what its reply must hold.
-fn feed(server: &mut Server<'_>, app: &mut App<'_>, model: &mut Model, message: &[u8]) {
+fn feed<'u>(
+    server: &mut Server<'_, 'u>,
+    app: &mut App<'u>,
+    clock: &mut Clock,
+    model: &mut Model,
+    message: &[u8],
+) {
     app.decode_errors.clear();
+    app.subscribes.clear();
+    app.unsubscribed = 0;
     app.message_len = message.len();
-    match server.handle_message(message, app) {
+    let (calls, deferred) = (app.calls, app.deferred.len());
+    let result = server.handle_message(message, app);
+    for id in app.resets.drain(..) {
+        clock.reset(&id);
+    }
+    match result {
         Ok(received) => {
+            assert_eq!(
+                received.waiting,
+                app.deferred.len() - deferred,
+                "waiting: the requests deferred"
+            );
+            if received.refused || received.packets == 0 {
+                assert_eq!(
+                    app.calls, calls,
+                    "a refused message reached the application"
+                );
+            }
             let (mut responses, counted) = expectations(message);
             // The error after a definite outer array's last packet (bytes after it, or the
             // end of the input where more packets were declared) is found only once the
@@ -305,30 +547,37 @@ fn feed(server: &mut Server<'_>, app: &mut App<'_>, model: &mut Model, message: 
             let decode_errors = app
                 .decode_errors
                 .iter()
-                .filter_map(|&(id, code)| {
-                    let mut at = responses.iter().enumerate().filter(|(_, r)| r.0 == id);
-                    match (at.next(), at.next()) {
-                        (Some((i, _)), None) => Some((i, code)),
-                        _ => None,
-                    }
-                })
+                .filter_map(|&(id, code)| Some((locate(&responses, id)?, code)))
+                .collect();
+            let subscribes = app
+                .subscribes
+                .iter()
+                .filter_map(|&(id, sid)| Some((locate(&responses, id)?, sid)))
                 .collect();
             if received.packets > 0 {
                 model.due.push_back(Pending {
                     responses,
                     refused: received.refused,
                     decode_errors,
+                    subscribes,
+                    unsubscribed: app.unsubscribed,
                 });
             }
         }
-        Err(ServerError::Busy { capacity }) => assert_eq!(capacity, BATCHES),
-        Err(ServerError::MessageTooLarge { packets }) => assert!(packets > PACKETS),
-        Err(e) => panic!("handle_message failed: {e}"),
+        Err(e) => {
+            // Nothing was consumed: the application saw nothing.
+            assert_eq!(app.calls, calls, "{e}: the message reached the application");
+            match e {
+                ServerError::Busy { capacity } => assert_eq!(capacity, BATCHES),
+                ServerError::MessageTooLarge { packets } => assert!(packets > PACKETS),
+                e => panic!("handle_message failed: {e}"),
+            }
+        }
     }
 }
 
 /// Takes every reply that is due (checking it) until none is.
-fn poll(server: &mut Server<'_>, model: &mut Model, room: usize) {
+fn poll(server: &mut Server<'_, '_>, model: &mut Model, room: usize) {
     let mut buf = vec![0u8; room];
     loop {
         let due = server.transmit_len();
@@ -351,97 +600,203 @@ fn poll(server: &mut Server<'_>, model: &mut Model, room: usize) {
     }
 }
 
-/// The input's clock and what the timers have sent.
+/// The input's clock, and a model of each subscription's timers: when its last event
+/// went out and its earliest change not sent yet (as the session documents: of several,
+/// the earliest counts), and what `subscriptions_mut` changed in the application's data.
 #[derive(Default)]
 struct Clock {
     now: u64,
-    /// When each subscription's last event went out.
-    last: std::collections::HashMap<Uuid, u64>,
+    last: HashMap<Uuid, u64>,
+    change: HashMap<Uuid, u64>,
+    touched: HashMap<Uuid, u32>,
 }
 
 impl Clock {
+    /// The session restarted (or dropped) `id`'s timers, and the application's data is new.
+    fn reset(&mut self, id: &Uuid) {
+        self.last.remove(id);
+        self.change.remove(id);
+        self.touched.remove(id);
+    }
+
+    /// A change for `id` at `at`.
+    fn changed(&mut self, id: Uuid, at: u64) {
+        let earliest = self.change.entry(id).or_insert(at);
+        *earliest = (*earliest).min(at);
+    }
+
+    fn touched(&self, id: &Uuid) -> u32 {
+        self.touched.get(id).copied().unwrap_or(0)
+    }
+
+    /// When an active subscription's next event is due, and why (spec notes D9): its first
+    /// at once; a change once its throttle has passed since the last event; a heartbeat a
+    /// period (at least the throttle) after it, the change winning a tie.
+    fn next_due(&self, id: &Uuid, rates: Rates) -> Option<(u64, Reason)> {
+        let Some(&last) = self.last.get(id) else {
+            return Some((0, Reason::Initial));
+        };
+        let throttle = u64::from(rates.throttle.unwrap_or(0));
+        let change = self
+            .change
+            .get(id)
+            .map(|&at| (at.max(last.saturating_add(throttle)), Reason::Change));
+        let beat = rates.heartbeat.map(|h| {
+            let period = u64::from(h).max(throttle);
+            (last.saturating_add(period), Reason::Heartbeat)
+        });
+        match (change, beat) {
+            (Some(c), Some(b)) => Some(if b.0 < c.0 { b } else { c }),
+            (c, b) => c.or(b),
+        }
+    }
+
+    /// The earliest time an active subscription falls due.
+    fn timeout(&self, server: &Server<'_, '_>) -> Option<u64> {
+        server
+            .subscriptions()
+            .filter_map(|s| self.next_due(&s.id, s.rates).map(|(at, _)| at))
+            .min()
+    }
+
     /// Moves the clock, fires the timers and checks every event message written.
-    fn tick(&mut self, server: &mut Server<'_>, advance: u16, room: u16, events: u8) {
+    fn tick(&mut self, server: &mut Server<'_, '_>, advance: u16, room: u16, events: u8) {
         let timeout = server.poll_timeout();
         self.now += u64::from(advance);
         let now = self.now;
+        let expected = server
+            .subscriptions()
+            .filter(|s| {
+                self.next_due(&s.id, s.rates)
+                    .is_some_and(|(at, _)| at <= now)
+            })
+            .count();
         let due = server.handle_timeout(now);
+        assert_eq!(
+            due, expected,
+            "handle_timeout marks what the rates make due"
+        );
         // Nothing falls due before the time poll_timeout gave.
         if due > 0 {
             assert!(timeout.is_some_and(|t| t <= now), "due before {timeout:?}");
         }
-        let time = TimePoint::Seconds(1);
-        let change = DataChange {
-            time,
-            element: Uuid::from_u128(1),
-            values: Seq::from_slice(&[]),
-        };
         let mut buf = vec![0u8; usize::from(room)];
+        let mut done = false;
         for _ in 0..=SUBSCRIPTIONS {
-            let mut seen: Vec<Due> = Vec::new();
-            let mut pushed = 0;
-            let written = server.poll_events(&mut buf, |due, out| {
-                seen.push(due);
+            // Each due subscription seen: its data, the events it pushed, and whether it
+            // counts as sent (not when its events did not fit after others').
+            let mut seen: Vec<(Due, Watch, usize, bool)> = Vec::new();
+            let mut in_message = 0;
+            let written = server.poll_events(&mut buf, |due, data, out| {
+                let change = DataChange {
+                    time: TimePoint::Seconds(1),
+                    // The subscription, to check the message's order by.
+                    element: due.subscription,
+                    values: Seq::from_slice(&[]),
+                };
+                let mut pushed = 0;
+                let mut failed = false;
                 for _ in 0..events % 4 {
-                    if out.push(change.clone()).is_ok() {
-                        pushed += 1;
+                    match out.push(change.clone()) {
+                        Ok(()) => pushed += 1,
+                        Err(_) => failed = true,
                     }
                 }
+                let sent = !(failed && in_message > 0);
+                if sent {
+                    in_message += pushed;
+                }
+                seen.push((due, *data, pushed, sent));
             });
-            for due in &seen {
-                assert!(
-                    server.is_subscribed(&due.subscription),
-                    "{due:?} not active"
-                );
+            for (k, (due, data, _, sent)) in seen.iter().enumerate() {
+                let id = due.subscription;
+                assert!(server.is_subscribed(&id), "{due:?} not active");
+                assert_eq!(data.id, id, "{due:?} handed another subscription's data");
                 assert_eq!(
-                    seen.iter()
-                        .filter(|d| d.subscription == due.subscription)
-                        .count(),
-                    1
+                    data.touched,
+                    self.touched(&id),
+                    "subscriptions_mut's changes"
                 );
+                assert_eq!(seen.iter().filter(|d| d.0.subscription == id).count(), 1);
+                if !sent {
+                    assert_eq!(k, seen.len() - 1, "the message ends where one did not fit");
+                    assert!(matches!(written, Ok(Some(_))), "{written:?}");
+                }
             }
             match written {
                 Ok(Some(n)) => {
-                    let packets = Batch::new(&buf[..n]).unwrap();
-                    assert!(
-                        packets
-                            .iter()
-                            .map(Result::unwrap)
-                            .all(|p| matches!(p, Packet::Event(_)))
-                    );
+                    let elements: Vec<Uuid> = Batch::new(&buf[..n])
+                        .unwrap()
+                        .iter()
+                        .map(|p| match p.unwrap() {
+                            Packet::Event(Event::DataChange(c)) => c.element,
+                            other => panic!("an event message holds {other:?}"),
+                        })
+                        .collect();
+                    let want: Vec<Uuid> = seen
+                        .iter()
+                        .filter(|s| s.3)
+                        .flat_map(|s| std::iter::repeat_n(s.0.subscription, s.2))
+                        .collect();
+                    assert_eq!(elements, want, "the event message holds the events written");
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    assert!(seen.iter().all(|s| s.2 == 0), "events written, no message");
+                }
                 Err(ServerError::EventsTooLarge { subscription, .. }) => {
-                    assert!(seen.iter().any(|d| d.subscription == subscription));
+                    let last = seen.last().expect("a subscription was too large");
+                    assert_eq!(last.0.subscription, subscription);
+                    assert!(last.3, "a subscription too large alone counts as sent");
                 }
                 Err(e) => panic!("poll_events failed: {e}"),
             }
-            let sent = seen.len();
-            for due in seen {
-                self.check(server, due);
+            let sent = seen.iter().filter(|s| s.3).count();
+            for (due, _, _, was_sent) in seen {
+                if was_sent {
+                    self.sent(server, due);
+                }
             }
-            let _ = pushed;
-            if sent == 0 || matches!(written, Ok(None)) {
+            if sent == 0 {
+                done = true;
                 break;
             }
         }
+        assert!(done, "subscriptions still due after every one was written");
     }
 
-    /// A due subscription went out at `now`: no sooner than its rates allow.
-    fn check(&mut self, server: &Server<'_>, due: Due) {
-        let rates = server
-            .rates(&due.subscription)
-            .expect("a due subscription exists");
+    /// A due subscription went out at `now`: when and why the model says, no sooner than
+    /// its rates allow.
+    fn sent(&mut self, server: &Server<'_, '_>, due: Due) {
+        let id = due.subscription;
+        let rates = server.rates(&id).expect("a due subscription exists");
+        let next = self.next_due(&id, rates);
+        assert!(
+            next.is_some_and(|(at, reason)| at <= self.now && reason == due.reason),
+            "{due:?} at {}, the model says {next:?}",
+            self.now
+        );
         let throttle = u64::from(rates.throttle.unwrap_or(0));
-        let last = self.last.insert(due.subscription, self.now);
+        let last = self.last.insert(id, self.now);
         match (due.reason, last) {
-            (Reason::Initial, _) => {}
-            (Reason::Change, Some(last)) => assert!(self.now >= last + throttle),
+            (Reason::Initial, None) => {}
+            (Reason::Initial, Some(_)) => panic!("a second initial event"),
+            (Reason::Change, Some(last)) => {
+                assert!(self.now >= last + throttle);
+                let at = self
+                    .change
+                    .get(&id)
+                    .expect("a change event without a change");
+                assert!(self.now >= *at, "a change sent before its time");
+            }
             (Reason::Heartbeat, Some(last)) => {
                 let period = u64::from(rates.heartbeat.expect("a heartbeat has a period"));
                 assert!(self.now >= last + period.max(throttle));
             }
             (reason, None) => panic!("{reason:?} before the first event"),
+        }
+        // The changes up to now are in the event.
+        if self.change.get(&id).is_some_and(|&at| at <= self.now) {
+            self.change.remove(&id);
         }
     }
 }
@@ -456,30 +811,84 @@ fn late_answer<'a>(u: &mut Unstructured<'a>) -> Result<Response<'a>, ErrorObject
     }
 }
 
+/// A result for a deferred subscribe: accepted, or an arbitrary error.
+fn late_subscribe(u: &mut Unstructured<'_>, id: Uuid) -> Result<Watch, ErrorObject<'static>> {
+    match u.arbitrary::<bool>() {
+        Ok(true) => Ok(Watch::new(id)),
+        _ => Err(ErrorObject::new(
+            u.arbitrary().unwrap_or(ErrorCode::WriteError),
+        )),
+    }
+}
+
+/// Answers a deferred subscribe with `result`, keeping the clock's model: a success for a
+/// subscription taken out meanwhile (by a later subscribe with its id that failed) makes
+/// it again, with new timers.
+fn answer_subscribe(
+    server: &mut Server<'_, '_>,
+    clock: &mut Clock,
+    slot: Slot,
+    id: Uuid,
+    result: Result<Watch, ErrorObject<'_>>,
+) {
+    if result.is_ok() && server.rates(&id).is_none() {
+        clock.reset(&id);
+    }
+    server
+        .answer_subscribe(slot, result)
+        .expect("a deferred subscribe is answerable");
+}
+
+/// A session whose application defers everything, holding two deferred slots (a
+/// get_stage and a subscribe) that no other session may accept.
+fn other_session<'s>(buffers: &'s mut OtherBuffers, app: &mut App<'static>) -> Server<'s, 'static> {
+    let mut other = Server::new(ServerConfig::default(), buffers.storage());
+    let subscribe = Subscribe {
+        entries: Seq::from_slice(&[]),
+        maximum_update_rate: None,
+        minimum_update_rate: None,
+        desired_subscription_id: Some(Uuid::from_u128(1)),
+    };
+    let message = checks::encode(&[
+        Packet::Request(Request {
+            id: 1,
+            command: ClientHello::default().into(),
+        }),
+        Packet::Request(Request {
+            id: 2,
+            command: GetStage {}.into(),
+        }),
+        Packet::Request(Request {
+            id: 3,
+            command: subscribe.into(),
+        }),
+    ]);
+    let received = other.handle_message(&message, app).unwrap();
+    assert_eq!((received.packets, received.waiting), (3, 2));
+    other
+}
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let Ok(app_data) = u.arbitrary::<&[u8]>() else {
         return;
     };
-    let mut app = App {
-        u: Unstructured::new(app_data),
-        calls: 0,
-        deferred: Vec::new(),
-        answered: Vec::new(),
-        decode_errors: Vec::new(),
-        message_len: 0,
-    };
+    let mut app = App::new(Unstructured::new(app_data), false);
     let mut buffers = Box::new(Buffers::new());
     let mut server = Server::new(ServerConfig::default(), buffers.storage());
+    let mut other_buffers = Box::new(OtherBuffers::new());
+    let mut other_app = App::new(Unstructured::new(&[]), true);
+    let mut other = other_session(&mut other_buffers, &mut other_app);
+    let foreign: Vec<Slot> = other_app.deferred.iter().map(|d| d.slot).collect();
     let mut clock = Clock::default();
     let mut model = Model::default();
     for step in steps::steps(&mut u) {
         match step {
             Step::Message(packets) => {
                 let bytes = checks::encode(&packets);
-                feed(&mut server, &mut app, &mut model, &bytes);
+                feed(&mut server, &mut app, &mut clock, &mut model, &bytes);
             }
-            Step::Raw(bytes) => feed(&mut server, &mut app, &mut model, bytes),
+            Step::Raw(bytes) => feed(&mut server, &mut app, &mut clock, &mut model, bytes),
             Step::Hello { id, min, max } => {
                 let hello = Packet::Request(Request {
                     id,
@@ -490,37 +899,146 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                     .into(),
                 });
                 let bytes = checks::encode(&[hello]);
-                feed(&mut server, &mut app, &mut model, &bytes);
+                feed(&mut server, &mut app, &mut clock, &mut model, &bytes);
+            }
+            Step::Subscribe {
+                id,
+                desired,
+                throttle,
+                heartbeat,
+            } => {
+                let subscribe = Subscribe {
+                    entries: Seq::from_slice(&[]),
+                    maximum_update_rate: throttle.map(u64::from),
+                    minimum_update_rate: heartbeat.map(u64::from),
+                    desired_subscription_id: desired.map(|d| Uuid::from_u128(d.into())),
+                };
+                let bytes = checks::encode(&[Packet::Request(Request {
+                    id,
+                    command: subscribe.into(),
+                })]);
+                feed(&mut server, &mut app, &mut clock, &mut model, &bytes);
+            }
+            Step::Unsubscribe { id, pick, unknown } => {
+                let active: Vec<Uuid> = server.subscriptions().map(|s| s.id).collect();
+                let subscription_id = match (unknown, active.len()) {
+                    (Some(n), _) => Uuid::from_u128(n.into()),
+                    (None, 0) => Uuid::nil(),
+                    (None, n) => active[usize::from(pick) % n],
+                };
+                let bytes = checks::encode(&[Packet::Request(Request {
+                    id,
+                    command: Unsubscribe { subscription_id }.into(),
+                })]);
+                feed(&mut server, &mut app, &mut clock, &mut model, &bytes);
             }
             Step::Poll { room } => poll(&mut server, &mut model, usize::from(room)),
-            Step::Answer { pick } => {
+            Step::Answer { pick, wrong } => {
                 if !app.deferred.is_empty() {
-                    let slot = app.deferred.remove(usize::from(pick) % app.deferred.len());
-                    let result = late_answer(&mut app.u);
-                    server
-                        .answer(slot, result)
-                        .expect("a deferred slot is answerable");
-                    app.answered.push(slot);
+                    let d = app.deferred.remove(usize::from(pick) % app.deferred.len());
+                    let waiting = server.waiting();
+                    match d.subscription {
+                        None => {
+                            if wrong {
+                                let refused =
+                                    server.answer_subscribe(d.slot, Ok(Watch::new(Uuid::nil())));
+                                assert_eq!(refused, Err(ServerError::UnknownSlot(d.slot)));
+                                assert_eq!(server.waiting(), waiting);
+                            }
+                            let result = late_answer(&mut app.u);
+                            server
+                                .answer(d.slot, result)
+                                .expect("a deferred slot is answerable");
+                        }
+                        Some(id) => {
+                            if wrong {
+                                let result = late_answer(&mut app.u);
+                                let refused = server.answer(d.slot, result);
+                                assert_eq!(refused, Err(ServerError::SubscribeSlot(d.slot)));
+                                assert_eq!(server.waiting(), waiting);
+                            }
+                            let result = late_subscribe(&mut app.u, id);
+                            answer_subscribe(&mut server, &mut clock, d.slot, id, result);
+                        }
+                    }
+                    assert_eq!(server.waiting(), waiting - 1);
+                    app.answered.push(d.slot);
                 }
             }
-            Step::Stale { pick } => {
+            Step::Stale { pick, subscribe } => {
                 if !app.answered.is_empty() {
                     let slot = app.answered[usize::from(pick) % app.answered.len()];
-                    let stale = server.answer(slot, Err(ErrorObject::new(ErrorCode::ReadError)));
+                    let stale = match subscribe {
+                        true => server.answer_subscribe(slot, Ok(Watch::new(Uuid::nil()))),
+                        false => server.answer(slot, Err(ErrorObject::new(ErrorCode::ReadError))),
+                    };
                     assert_eq!(stale, Err(ServerError::UnknownSlot(slot)));
                 }
             }
-            Step::Changed { pick, unknown } => {
-                let all: Vec<Uuid> = server.subscriptions().copied().collect();
-                let subscription = match all.len() {
-                    0 => unknown,
-                    n => all[usize::from(pick) % n],
-                };
-                let result = server.changed(&subscription);
-                match server.rates(&subscription) {
-                    Some(_) => assert_eq!(result, Ok(())),
-                    None => {
-                        assert_eq!(result, Err(ServerError::UnknownSubscription(subscription)))
+            Step::Foreign { pick } => {
+                let (waiting, other_waiting) = (server.waiting(), other.waiting());
+                for &slot in &foreign {
+                    let unknown = Err(ServerError::UnknownSlot(slot));
+                    let error = Err(ErrorObject::new(ErrorCode::ReadError));
+                    assert_eq!(
+                        server.answer(slot, error),
+                        unknown,
+                        "another session's slot"
+                    );
+                    let watch = Ok(Watch::new(Uuid::from_u128(1)));
+                    assert_eq!(server.answer_subscribe(slot, watch), unknown);
+                }
+                if !app.deferred.is_empty() {
+                    let slot = app.deferred[usize::from(pick) % app.deferred.len()].slot;
+                    let unknown = Err(ServerError::UnknownSlot(slot));
+                    let error = Err(ErrorObject::new(ErrorCode::ReadError));
+                    assert_eq!(other.answer(slot, error), unknown, "another session's slot");
+                    let watch = Ok(Watch::new(Uuid::from_u128(1)));
+                    assert_eq!(other.answer_subscribe(slot, watch), unknown);
+                }
+                assert_eq!(server.waiting(), waiting);
+                assert_eq!(other.waiting(), other_waiting);
+            }
+            Step::Changed {
+                pick,
+                unknown,
+                at,
+                via_mut,
+            } => {
+                let now = clock.now;
+                let at = at.map(|d| now.saturating_add_signed(i64::from(d)));
+                let active: Vec<(Uuid, Rates)> =
+                    server.subscriptions().map(|s| (s.id, s.rates)).collect();
+                if via_mut && !active.is_empty() {
+                    let n = usize::from(pick) % active.len();
+                    let (id, rates) = active[n];
+                    let mut all = server.subscriptions_mut();
+                    let mut sub = all.nth(n).expect("subscriptions_mut: the active ones");
+                    assert_eq!((sub.id(), sub.rates()), (id, rates));
+                    assert_eq!(sub.data().id, id);
+                    sub.data_mut().touched += 1;
+                    sub.changed_at(at.unwrap_or(0));
+                    drop(all);
+                    assert_eq!(server.subscriptions_mut().count(), active.len());
+                    *clock.touched.entry(id).or_insert(0) += 1;
+                    clock.changed(id, at.unwrap_or(0));
+                } else {
+                    let subscription = match active.len() {
+                        0 => unknown,
+                        n => active[usize::from(pick) % n].0,
+                    };
+                    let result = match at {
+                        None => server.changed(&subscription),
+                        Some(at) => server.changed_at(&subscription, at),
+                    };
+                    match server.rates(&subscription) {
+                        Some(_) => {
+                            assert_eq!(result, Ok(()));
+                            clock.changed(subscription, at.unwrap_or(0));
+                        }
+                        None => {
+                            assert_eq!(result, Err(ServerError::UnknownSubscription(subscription)))
+                        }
                     }
                 }
             }
@@ -530,15 +1048,23 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 events,
             } => clock.tick(&mut server, advance, room, events),
         }
-        invariants(&server, &app);
+        invariants(&server, &app, &clock);
     }
 
     // The end: answer everything deferred; every reply must then be sent, each once.
-    for slot in std::mem::take(&mut app.deferred) {
-        let result = late_answer(&mut app.u);
-        server
-            .answer(slot, result)
-            .expect("a deferred slot is answerable");
+    for d in std::mem::take(&mut app.deferred) {
+        match d.subscription {
+            None => {
+                let result = late_answer(&mut app.u);
+                server
+                    .answer(d.slot, result)
+                    .expect("a deferred slot is answerable");
+            }
+            Some(id) => {
+                let result = late_subscribe(&mut app.u, id);
+                answer_subscribe(&mut server, &mut clock, d.slot, id, result);
+            }
+        }
     }
     assert_eq!(server.waiting(), 0);
     poll(&mut server, &mut model, BYTES * 2);
@@ -552,5 +1078,6 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         model.hello_done,
         matches!(server.state(), ServerState::Ready { .. })
     );
-    invariants(&server, &app);
+    invariants(&server, &app, &clock);
+    assert_eq!(other.waiting(), 2, "the other session's slots still wait");
 });

@@ -1,14 +1,15 @@
 //! The server-session script: each step hands one message to a `ServerSession` and
 //! compares the reply message byte for byte, mostly with the spec's own example replies.
 
-use xentara_ws::op::params::Credentials;
+use xentara_ws::params::Credentials;
 use xentara_ws::session::{
-    AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ReplyBuffers,
-    ServerConfig, ServerSession,
+    AppCommand, AppRequest, Application, Due, Events, IdKind, Rates, Reason, Replied, Reply,
+    ServerBuffers, ServerConfig, ServerSession, SubSessionSlot, SubscribeReply, SubscribeRequest,
+    SubscriptionSlot,
 };
 use xentara_ws::{
-    AttrResult, Attribute, AttributeId, Command, DataChange, ErrorCode, Response, Seq, Stage,
-    TimePoint, Uuid, Value,
+    AttrResult, Attribute, AttributeId, DataChange, ErrorCode, Response, Seq, Stage, TimePoint,
+    Uuid, Value,
 };
 
 use crate::Tally;
@@ -20,10 +21,22 @@ const E3EE: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
 const B4E1: Uuid = Uuid::from_u128(0xb4e1c552_e3c7_406b_95a2_aa09c553f277);
 
 /// Answers like the spec's examples.
-struct App;
+#[derive(Default)]
+struct App {
+    /// The subscription the last unsubscribe ended, as the session handed it back.
+    unsubscribed: Option<(Uuid, Watched)>,
+}
+
+/// What the application keeps per subscription (the session stores it): the element its
+/// events are about, its first entry's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Watched {
+    element: Uuid,
+}
 
 impl Application for App {
     type Identity = ();
+    type Subscription = Watched;
 
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<(), ErrorCode> {
         match credentials {
@@ -38,24 +51,41 @@ impl Application for App {
 
     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
         match request.command {
-            Command::Lookup(p) if p.primary_key == "Group 1.Data Point 1" => {
+            AppCommand::Lookup(p) if p.primary_key == "Group 1.Data Point 1" => {
                 reply.ok(Response::Lookup(E3EE))
             }
-            Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
-            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
-            Command::Unsubscribe(_) => reply.ok(Response::Unsubscribe(())),
-            Command::MetaData(_) => {
+            AppCommand::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            AppCommand::MetaData(_) => {
                 reply.error_message(ErrorCode::InvalidParameter, "invalid meta data identifier")
             }
             _ => reply.error(ErrorCode::UnknownElement),
         }
     }
+
+    fn subscribe(
+        &mut self,
+        request: SubscribeRequest<'_>,
+        reply: SubscribeReply<'_, Watched>,
+    ) -> Replied {
+        // The entries are read as they are iterated: the first one decodes here.
+        match request.params.entries.iter().next() {
+            Some(Ok(entry)) => reply.accept(Watched {
+                element: entry.element,
+            }),
+            Some(Err(e)) => reply.decode_error(&e),
+            None => reply.error(ErrorCode::InvalidParameter),
+        }
+    }
+
+    fn unsubscribed(&mut self, id: Uuid, subscription: Watched) {
+        self.unsubscribed = Some((id, subscription));
+    }
 }
 
-/// 2 sub-sessions, 2 subscriptions, 1 reply message (of 4 packets and 512 bytes).
-type Server<'a> = ServerSession<'a, (), 2, 2, 1>;
-/// Its reply storage.
-type Buffers = ReplyBuffers<512, 4>;
+type Server<'a> = ServerSession<'a, App>;
+/// Its storage: 1 reply message (of 4 packets and 512 bytes), 2 sub-sessions, 2
+/// subscriptions.
+type Buffers = ServerBuffers<App, 512, 4, 1, 2, 2>;
 
 /// `[[0, 1, 14, {0: 1, 1: 1}]]`
 const HELLO: &[u8] = &[0x81, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01];
@@ -66,13 +96,22 @@ const HELLO_AGAIN: &[u8] = &[
     0x81, 0x84, 0x00, 0x18, 0x42, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01,
 ];
 
-/// The RAM of the script's session and its storage, and of a session with the default
-/// capacities (without its storage).
+/// The RAM of the script's session with its tables (2 sub-sessions, 2 subscriptions with
+/// their timers and the application's data), of its reply storage, and of a session with
+/// the default tables (4 sub-sessions, 16 subscriptions) without reply storage. The
+/// session now keeps its tables in the caller's storage too ([`Buffers`] holds all of it):
+/// they are counted from there, so the numbers compare with a session that held them.
 pub const SIZES: (usize, usize, usize) = (
-    size_of::<Server<'_>>(),
-    size_of::<Buffers>(),
-    size_of::<ServerSession<'_>>(),
+    size_of::<Server<'_>>() + tables(2, 2),
+    size_of::<ServerBuffers<App, 512, 4, 1, 0, 0>>(),
+    size_of::<Server<'_>>() + tables(4, 16),
 );
+
+/// The RAM of a sub-session table and a subscription table of these sizes.
+const fn tables(sub_sessions: usize, subscriptions: usize) -> usize {
+    sub_sessions * size_of::<SubSessionSlot<()>>()
+        + subscriptions * size_of::<SubscriptionSlot<Watched>>()
+}
 
 /// The values of the spec's data-change event: `{11: 121(42), 9: 121(0)}`.
 const VALUES: [(AttributeId, AttrResult<'static>); 2] = [
@@ -86,11 +125,12 @@ const VALUES: [(AttributeId, AttrResult<'static>); 2] = [
     ),
 ];
 
-/// Writes the spec's data-change event for a due subscription.
-fn fill(_: Due, events: &mut Events<'_, '_>) {
+/// Writes the spec's data-change event for a due subscription, about the element the
+/// application keeps for it.
+fn fill(_: Due, watched: &mut Watched, events: &mut Events<'_, '_>) {
     let _ = events.push(DataChange {
         time: TimePoint::Seconds(1_700_000_000),
-        element: E3EE,
+        element: watched.element,
         values: Seq::from_slice(&VALUES),
     });
 }
@@ -133,24 +173,38 @@ pub fn run(t: &mut Tally) -> usize {
     ];
     let mut buffers = Buffers::new();
     let mut server = Server::new(ServerConfig::default(), buffers.storage());
+    let mut app = App::default();
     crate::measure::stack_of(&mut || {
         for (what, message, want) in steps {
-            step(t, &mut server, what, message, want);
+            step(t, &mut server, &mut app, what, message, want);
         }
-        timers(t, &mut server);
+        timers(t, &mut server, &mut app);
     })
 }
 
 /// A subscription with the spec's rates (throttle 10 ms, heartbeat 1000 ms) on a virtual
 /// clock: its first event at once, the heartbeat, a throttled change, unsubscribe.
-fn timers(t: &mut Tally, server: &mut Server<'_>) {
+fn timers(t: &mut Tally, server: &mut Server<'_>, app: &mut App) {
     let v = |name| named(name).bytes;
     step(
         t,
         server,
+        app,
         "subscribe: its id",
         v("subscribe.request"),
         v("subscribe.response"),
+    );
+    let kept = server.subscriptions().next();
+    let rates = Rates {
+        throttle: Some(10),
+        heartbeat: Some(1000),
+    };
+    t.check(
+        kept.as_ref()
+            .is_some_and(|s| s.id == B4E1 && s.rates == rates && s.data.element == E3EE)
+            && server.subscriptions().count() == 1,
+        "timers: the session keeps the subscription, its rates and the application's data",
+        format_args!("{kept:?}"),
     );
     let steps: [(&str, Option<Reason>, u64, Option<u64>); 5] = [
         (
@@ -173,15 +227,22 @@ fn timers(t: &mut Tally, server: &mut Server<'_>) {
     step(
         t,
         server,
-        "unsubscribe: [1, id]",
+        app,
+        "unsubscribe (the machine's): [1, id]",
         v("unsubscribe.request"),
         v("unsubscribe.response"),
     );
     let timeout = server.poll_timeout();
     t.check(
-        timeout.is_none(),
+        timeout.is_none() && server.subscription_entries() == 0,
         "timers: no timer after unsubscribe",
         format_args!("poll_timeout {timeout:?}"),
+    );
+    let back = app.unsubscribed.take();
+    t.check(
+        back == Some((B4E1, Watched { element: E3EE })),
+        "timers: unsubscribe hands the application's data back",
+        format_args!("unsubscribed {back:?}"),
     );
 }
 
@@ -200,9 +261,9 @@ fn fire(
     let _ = server.handle_timeout(now);
     let mut out = [0u8; 128];
     let mut seen = None;
-    let written = server.poll_events(&mut out, |due, events| {
+    let written = server.poll_events(&mut out, |due, watched, events| {
         seen = Some(due.reason);
-        fill(due, events)
+        fill(due, watched, events)
     });
     let bytes_ok = match (reason, written) {
         (Some(_), Ok(Some(n))) => &out[..n] == named("event.data_change").bytes,
@@ -217,12 +278,19 @@ fn fire(
     );
 }
 
-fn step(t: &mut Tally, server: &mut Server<'_>, what: &str, message: &[u8], want: &[u8]) {
+fn step(
+    t: &mut Tally,
+    server: &mut Server<'_>,
+    app: &mut App,
+    what: &str,
+    message: &[u8],
+    want: &[u8],
+) {
     let label = crate::Label::new("session", what);
     let what = label.as_str();
     // The requests in the message (small arrays: the count is in the head byte).
     let packets = message.first().map_or(0, |b| usize::from(b & 0x1f));
-    match server.handle_message(message, &mut App) {
+    match server.handle_message(message, app) {
         Ok(r) if r.packets == packets && r.waiting == 0 => {}
         other => return t.fail(what, format_args!("handle_message: {other:?}")),
     }
