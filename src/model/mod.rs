@@ -16,5 +16,7 @@ pub use raw::Raw;
 pub use seq::{Seq, SeqIter};
 pub use text::{Bytes, BytesChunks, Text, TextChunks};
 pub use time::{DECIMAL_FRACTION_TAG, EPOCH_TAG, EXTENDED_TIME_TAG, TimePoint};
+#[cfg(feature = "defmt")]
+pub(crate) use uuid::DefmtUuid;
 pub use uuid::{UUID_TAG, Uuid};
 pub use value::{AttrResult, AttributeId, ErrorObject, Value};

@@ -97,3 +97,25 @@ fn structural(r: &mut Reader<'_>, at: usize) -> Uuid {
     }
     Uuid::nil()
 }
+
+/// A UUID in defmt output, hyphenated as `Debug` and `Display` write it, formatted on the
+/// host: no `core::fmt` on the target.
+#[cfg(feature = "defmt")]
+pub(crate) struct DefmtUuid(pub(crate) Uuid);
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for DefmtUuid {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let (a, b, c, d) = self.0.as_fields();
+        let rest = u64::from_be_bytes(*d);
+        defmt::write!(
+            f,
+            "{=u32:08x}-{=u16:04x}-{=u16:04x}-{=u16:04x}-{=u64:012x}",
+            a,
+            b,
+            c,
+            (rest >> 48) as u16,
+            rest & 0xffff_ffff_ffff
+        )
+    }
+}

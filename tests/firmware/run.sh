@@ -7,9 +7,10 @@
 #      vectors, malformed cases, MAX_DEPTH nesting, the server-session script, stack
 #      high-water marks, instructions per decode/encode;
 #   2. builds the same firmware with the crate's `defmt` feature and defmt-semihosting,
-#      runs it, decodes its output with defmt-print and checks it;
+#      runs it, decodes its output with defmt-print and checks it; the same for
+#      size-server, which then logs its errors through defmt (`size-server+defmt`);
 #   3. runs the size binaries and prints .text/.data/.bss: runtime alone, codec alone,
-#      codec + server session, codec + client session.
+#      codec + server session (without and with defmt), codec + client session.
 # Exits non-zero when a build, a run, or a check fails.
 #
 #   bash tests/firmware/run.sh
@@ -94,19 +95,39 @@ if ! grep -qE '^[0-9]+ passed, 0 failed$' target/elf/defmt.log; then
 fi
 echo "defmt output decoded by defmt-print and checked"
 
+# The server as a firmware server logs: its errors through the crate's defmt::Format impls.
+cargo build --release --bin size-server --features defmt
+cp "$OUT/size-server" target/elf/size-server+defmt
+run target/elf/size-server+defmt >target/elf/size-server-defmt.frames
+defmt-print -e target/elf/size-server+defmt <target/elf/size-server-defmt.frames \
+    >target/elf/size-server-defmt.log 2>&1 || true
+cat target/elf/size-server-defmt.log
+expect=(
+    'changed: UnknownSubscription(00000000-0000-0000-0000-000000000003)'
+    'decode: DecodeError { kind: Truncated, offset: 9, field: "client_hello.max_version", id: Some(1) }'
+)
+for line in "${expect[@]}"; do
+    if ! grep -qF -- "$line" target/elf/size-server-defmt.log; then
+        echo "size-server+defmt output lacks: $line" >&2
+        exit 1
+    fi
+done
+echo "size-server+defmt: ran, its defmt output decoded and checked"
+
 step "sizes"
 # Berkeley `text` is .vector_table + .text + .rodata (what goes to flash).
 sizes() { arm-none-eabi-size "target/elf/$1" | awk 'NR == 2 { print $1, $2, $3 }'; }
 read -r base_text _ _ < <(sizes size-baseline)
-printf '%-15s %8s %6s %7s %22s\n' binary text data bss 'text over the runtime'
-for bin in size-baseline size-codec size-server size-client firmware; do
+printf '%-17s %8s %6s %7s %22s\n' binary text data bss 'text over the runtime'
+for bin in size-baseline size-codec size-server size-server+defmt size-client firmware; do
     read -r text data bss < <(sizes "$bin")
     delta=$((text - base_text))
     kib=$(awk -v d="$delta" 'BEGIN { printf "%.1f", d / 1024 }')
-    printf '%-15s %8d %6d %7d %13d (%s KiB)\n' "$bin" "$text" "$data" "$bss" "$delta" "$kib"
+    printf '%-17s %8d %6d %7d %13d (%s KiB)\n' "$bin" "$text" "$data" "$bss" "$delta" "$kib"
 done
 echo "size-codec: the codec alone (target: text over the runtime <= 24 KiB, then <= 16 KiB)"
-echo "size-server: codec + ServerSession with default capacities and timers (bss: the session and its default ReplyBuffers); decodes requests, encodes responses, errors and events"
+echo "size-server: codec + ServerSession with default capacities and timers (bss: the session and its default ServerBuffers); decodes requests, encodes responses, errors and events"
+echo "size-server+defmt: the same, logging a ServerError and a DecodeError through defmt (the flash the crate's defmt::Format impls and defmt-semihosting cost)"
 echo "size-client: codec + ClientSession (bss: the session); encodes requests, decodes responses and events"
 echo "firmware: the checks themselves (vectors, Debug and float formatting)"
 

@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use super::reply::Slot;
 use crate::error::{EncodeError, ErrorCode};
+#[cfg(feature = "defmt")]
+use crate::model::DefmtUuid;
 
 /// Why a [`ServerSession`](super::ServerSession) call failed. Nothing changed in the
 /// session unless the variant says so.
@@ -96,8 +98,7 @@ impl fmt::Display for ServerError {
 /// `core::error::Error` is `std::error::Error`: works with `?` into `Box<dyn Error>`.
 impl core::error::Error for ServerError {}
 
-/// As `Debug` shows it, formatted on the host (no `core::fmt` on the target); UUIDs as
-/// 32 hex digits.
+/// As `Debug` shows it, formatted on the host (no `core::fmt` on the target).
 #[cfg(feature = "defmt")]
 impl defmt::Format for ServerError {
     fn format(&self, f: defmt::Formatter<'_>) {
@@ -112,15 +113,15 @@ impl defmt::Format for ServerError {
             ServerError::UnknownSlot(slot) => defmt::write!(f, "UnknownSlot({})", slot),
             ServerError::SubscribeSlot(slot) => defmt::write!(f, "SubscribeSlot({})", slot),
             ServerError::UnknownSubscription(id) => {
-                defmt::write!(f, "UnknownSubscription({=u128:032x})", id.as_u128())
+                defmt::write!(f, "UnknownSubscription({})", DefmtUuid(*id))
             }
             ServerError::EventsTooLarge {
                 subscription,
                 required,
             } => defmt::write!(
                 f,
-                "EventsTooLarge {{ subscription: {=u128:032x}, required: {=usize} }}",
-                subscription.as_u128(),
+                "EventsTooLarge {{ subscription: {}, required: {=usize} }}",
+                DefmtUuid(*subscription),
                 required
             ),
         }

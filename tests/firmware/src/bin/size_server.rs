@@ -1,9 +1,15 @@
 //! The codec and the server session, as a firmware server uses them: `handle_message`
-//! with an application that answers from the typed command, `poll_transmit`, and the
-//! subscription timers (`changed`, `poll_timeout`, `handle_timeout`, `poll_events`). The
-//! session (default capacities) and its reply storage (default `ReplyBuffers`) live in
-//! statics, so `.bss` shows their RAM. Answers a hello and a close_sub_session and exits with success when the reply
-//! is the expected bytes.
+//! with an application that answers from the typed command (and accepts subscribes),
+//! `poll_transmit`, and the subscription timers (`changed`, `poll_timeout`,
+//! `handle_timeout`, `poll_events`). The session and its storage (the default
+//! `ServerBuffers`: reply messages, sub-session and subscription tables) live in statics,
+//! so `.bss` shows their RAM. Answers a hello and a close_sub_session and exits with
+//! success when the reply is the expected bytes.
+//!
+//! With the `defmt` feature it also logs what a firmware server logs, through the crate's
+//! `defmt::Format` impls: the error of a failed call (`ServerError`, here the change for an
+//! unknown subscription) and the `DecodeError` of a message that does not decode. `run.sh`
+//! prints its size as `size-server+defmt`: the flash those impls cost.
 
 #![no_std]
 #![no_main]
@@ -14,17 +20,21 @@ use core::hint::black_box;
 mod exit;
 
 use cortex_m_rt::entry;
+#[cfg(feature = "defmt")]
+use defmt_semihosting as _;
 use exit::*;
-use xentara_ws::op::params::Credentials;
+use xentara_ws::params::Credentials;
 use xentara_ws::session::{
-    AppRequest, Application, IdKind, Replied, Reply, ReplyBuffers, ServerConfig, ServerSession,
+    AppCommand, AppRequest, Application, IdKind, Replied, Reply, ServerBuffers, ServerConfig,
+    ServerSession, SubscribeReply, SubscribeRequest,
 };
-use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
+use xentara_ws::{ErrorCode, Response, Stage, Uuid};
 
 struct App;
 
 impl Application for App {
     type Identity = ();
+    type Subscription = ();
 
     fn authenticate(&mut self, credentials: &Credentials<'_>) -> Result<(), ErrorCode> {
         match credentials {
@@ -39,11 +49,14 @@ impl Application for App {
 
     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
         match request.command {
-            Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
-            Command::Lookup(_) => reply.ok(Response::Lookup(Uuid::from_u128(black_box(2)))),
-            Command::Subscribe(_) => reply.ok(Response::Subscribe(None)),
+            AppCommand::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            AppCommand::Lookup(_) => reply.ok(Response::Lookup(Uuid::from_u128(black_box(2)))),
             _ => reply.error(ErrorCode::UnknownElement),
         }
+    }
+
+    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
+        reply.accept(())
     }
 }
 
@@ -63,10 +76,10 @@ static REPLY: [u8; 36] = [
 
 #[entry]
 fn main() -> ! {
-    let Some(buffers) = cortex_m::singleton!(: ReplyBuffers = ReplyBuffers::new()) else {
+    let Some(buffers) = cortex_m::singleton!(: ServerBuffers<App> = ServerBuffers::new()) else {
         fail()
     };
-    let Some(server) = cortex_m::singleton!(: ServerSession<'static> =
+    let Some(server) = cortex_m::singleton!(: ServerSession<'static, App> =
         ServerSession::new(ServerConfig::default(), buffers.storage()))
     else {
         fail()
@@ -76,7 +89,21 @@ fn main() -> ! {
     let sent = server.poll_transmit(&mut out);
     let changed = server.changed(&Uuid::from_u128(black_box(3)));
     let _ = server.handle_timeout(black_box(5));
-    let events = server.poll_events(&mut out[256..], |_, _| ());
+    let events = server.poll_events(&mut out[256..], |_, _, _| ());
+    #[cfg(feature = "defmt")]
+    {
+        if let Err(e) = &changed {
+            defmt::error!("changed: {}", e);
+        }
+        // The message cut inside its first request.
+        let error = match xentara_ws::Batch::new(black_box(&MESSAGE[..9])) {
+            Ok(batch) => batch.into_iter().find_map(Result::err),
+            Err(e) => Some(e),
+        };
+        if let Some(e) = error {
+            defmt::error!("decode: {}", e);
+        }
+    }
     let ok = matches!(received, Ok(r) if r.packets == 2)
         && matches!(sent, Ok(Some(n)) if black_box(&out[..n]) == &REPLY[..])
         && changed.is_err()
