@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CI piece for fuzzing and miri (issue #5), called by .ci/run as `bash fuzz/ci.sh`.
 #
-# 1. Builds every fuzz target (cargo-fuzz, nightly) and runs each for a bounded time from
-#    the committed seeds (fuzz/seeds) with the protocol dictionary (fuzz/cbor.dict).
+# 1. Builds every fuzz target (cargo-fuzz, nightly), replays each over its committed corpus
+#    (fuzz/corpus/<target>, every input once), then runs it for a bounded time from that
+#    corpus and the seeds (fuzz/seeds) with the protocol dictionary (fuzz/cbor.dict); new
+#    finds go to fuzz/target/new-corpus/<target>.
 # 2. Runs the library's unit and integration tests under miri.
 #
 # Needs a nightly toolchain; on a machine without one it says so and exits 0. Installs
@@ -41,11 +43,28 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     step "build every fuzz target (sanitizer: $sanitizer)"
     cargo +nightly fuzz build --sanitizer "$sanitizer"
 
+    mkdir -p logs
     for target in $(cargo +nightly fuzz list); do
+        # The committed corpus first, every input once: a change that breaks an old find
+        # fails here, whatever the timed run below happens to try.
+        corpus="corpus/$target"
+        mkdir -p "$corpus"
+        step "replay $target over its corpus ($(find "$corpus" -type f | wc -l) inputs)"
+        log="logs/$target.replay.log"
+        if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "$corpus" -- \
+            -runs=0 >"$log" 2>&1; then
+            tail -n 60 "$log"
+            echo "fuzz/ci.sh: $target failed on its corpus; the input is in fuzz/artifacts/$target/"
+            exit 1
+        fi
+        grep -E '^Done [0-9]+ runs' "$log" || tail -n 3 "$log"
+
         step "run $target for ${seconds}s"
-        mkdir -p "corpus/$target" logs
+        # New finds go to a scratch directory, not into the committed corpus.
+        work="target/new-corpus/$target"
+        mkdir -p "$work"
         log="logs/$target.log"
-        if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "corpus/$target" seeds -- \
+        if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "$work" "$corpus" seeds -- \
             -dict=cbor.dict -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
             tail -n 60 "$log"
             echo "fuzz/ci.sh: $target failed; the input is in fuzz/artifacts/$target/"
