@@ -10,6 +10,13 @@
 //! `--cert` is a PEM certificate chain (the server's own first), `--key` its PEM private
 //! key (PKCS#8, PKCS#1 RSA or SEC1 EC).
 //!
+//! What a client can make it spend (defaults in brackets): `--max-message BYTES` [1048576],
+//! the largest WebSocket message or frame (a larger one closes with 1009);
+//! `--max-connections N` [20000], connections served at once (beyond, HTTP 503);
+//! `--handshake-timeout SECS` [10], each of the TLS and WebSocket handshakes;
+//! `--idle-timeout SECS` [300], silence before the server closes. A text frame closes the
+//! connection with 1003 (the API is binary).
+//!
 //! The model: the root (nil UUID) → "Group 1" → "Group 1.Data Point 1" (UUID
 //! e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8, an f64 that changes every 100 ms, writable) and
 //! "Group 1.Data Point 2" (a read-only integer). Sub-sessions log in as admin/admin; so may
@@ -21,9 +28,13 @@ use std::io;
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-const USAGE: &str =
-    "usage: server [--listen ADDR] [--cert FILE --key FILE]\n       server --replay";
+use demo::server::Limits;
+
+const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
+              [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
+       server --replay";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,23 +43,44 @@ fn main() -> ExitCode {
         return demo::exit_code("server", result);
     }
     let (mut addr, mut cert, mut key) = ("127.0.0.1:8080", None, None);
+    let mut limits = Limits::default();
     let mut rest = args.iter().map(String::as_str);
     while let Some(arg) = rest.next() {
-        let slot = match arg {
-            "--listen" => &mut addr,
-            "--cert" => cert.insert(""),
-            "--key" => key.insert(""),
+        let Some(value) = rest.next() else {
+            return usage();
+        };
+        let number = || match value.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{arg} wants a positive number, not {value:?}")),
+        };
+        let parsed = match arg {
+            "--listen" => {
+                addr = value;
+                Ok(())
+            }
+            "--cert" => {
+                cert = Some(value);
+                Ok(())
+            }
+            "--key" => {
+                key = Some(value);
+                Ok(())
+            }
+            "--max-message" => number().map(|n| limits.max_message = n as usize),
+            "--max-connections" => number().map(|n| limits.max_connections = n as usize),
+            "--handshake-timeout" => number().map(|n| limits.handshake = Duration::from_secs(n)),
+            "--idle-timeout" => number().map(|n| limits.idle = Duration::from_secs(n)),
             _ => return usage(),
         };
-        match rest.next() {
-            Some(value) => *slot = value,
-            None => return usage(),
+        if let Err(e) = parsed {
+            eprintln!("server: {e}");
+            return ExitCode::from(2);
         }
     }
     let result = match (cert, key) {
-        (None, None) => listen(addr, None),
+        (None, None) => listen(addr, None, limits),
         (Some(cert), Some(key)) => match demo::tls::server_config(cert.as_ref(), key.as_ref()) {
-            Ok(tls) => listen(addr, Some(tls)),
+            Ok(tls) => listen(addr, Some(tls), limits),
             Err(e) => Err(io::Error::other(e)),
         },
         _ => return usage(),
@@ -61,13 +93,10 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-fn listen(addr: &str, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<()> {
+fn listen(addr: &str, tls: Option<Arc<rustls::ServerConfig>>, limits: Limits) -> io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     let local = listener.local_addr()?;
     eprintln!("serving {scheme}://{local}{}", demo::server::PATH);
-    match tls {
-        None => demo::server::serve(listener, None),
-        Some(tls) => demo::server::serve_tls(listener, None, tls),
-    }
+    demo::server::serve_with(listener, None, tls, limits)
 }

@@ -8,6 +8,7 @@ use std::error::Error;
 use std::io::{self, BufRead, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -16,9 +17,12 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use xentara_ws::session::{ServerBuffers, ServerConfig, ServerError, ServerSession};
 
@@ -33,10 +37,33 @@ pub type Buffers = ServerBuffers<DemoApp, 16384, 128, 4, 8, 16>;
 
 /// The WebSocket path.
 pub const PATH: &str = "/api/ws";
-/// How long a connection may stay silent before the server closes it.
-const IDLE: Duration = Duration::from_secs(300);
-/// How long the WebSocket handshake may take.
-const HANDSHAKE: Duration = Duration::from_secs(10);
+/// What a client can make the server spend; the example server's flags set them.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The largest WebSocket message (and frame) taken, in bytes: a larger one closes the
+    /// connection with 1009 (message too big). `--max-message`.
+    pub max_message: usize,
+    /// How long the TLS and WebSocket handshakes may take, each. `--handshake-timeout`.
+    pub handshake: Duration,
+    /// How long a connection may stay silent before the server closes it.
+    /// `--idle-timeout`.
+    pub idle: Duration,
+    /// Connections served at once: beyond them, an upgrade is answered with HTTP 503.
+    /// `--max-connections`.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    /// 1 MiB messages, 10 s handshakes, 300 s of silence, 20,000 connections.
+    fn default() -> Self {
+        Limits {
+            max_message: 1 << 20,
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(300),
+            max_connections: 20_000,
+        }
+    }
+}
 /// The first size of a connection's output buffer (it grows when a message needs more).
 const OUT: usize = 4096;
 
@@ -79,7 +106,7 @@ pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
 /// shared model, on a tokio runtime of its own. Returns after `limit` connections have
 /// ended (never when `None`).
 pub fn serve(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
-    run(listener, limit, None)
+    run(listener, limit, None, Limits::default())
 }
 
 /// [`serve`] over TLS (`wss://`): each connection's TLS handshake, then the same upgrade
@@ -89,26 +116,49 @@ pub fn serve_tls(
     limit: Option<usize>,
     tls: Arc<rustls::ServerConfig>,
 ) -> io::Result<()> {
-    run(listener, limit, Some(TlsAcceptor::from(tls)))
+    run(
+        listener,
+        limit,
+        Some(TlsAcceptor::from(tls)),
+        Limits::default(),
+    )
 }
 
-fn run(listener: TcpListener, limit: Option<usize>, tls: Option<TlsAcceptor>) -> io::Result<()> {
+/// [`serve`] or [`serve_tls`] (when `tls` is given) within `limits`.
+pub fn serve_with(
+    listener: TcpListener,
+    limit: Option<usize>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    limits: Limits,
+) -> io::Result<()> {
+    run(listener, limit, tls.map(TlsAcceptor::from), limits)
+}
+
+fn run(
+    listener: TcpListener,
+    limit: Option<usize>,
+    tls: Option<TlsAcceptor>,
+    limits: Limits,
+) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(accept(listener, limit, tls))
+        .block_on(accept(listener, limit, tls, limits))
 }
 
 async fn accept(
     listener: TcpListener,
     limit: Option<usize>,
     tls: Option<TlsAcceptor>,
+    limits: Limits,
 ) -> io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let (model, clock) = Model::running();
     let mut tasks = tokio::task::JoinSet::new();
     let mut accepted = 0;
+    // Connections being served (their tasks), for `max_connections`.
+    let live = Arc::new(AtomicUsize::new(0));
     while limit.is_none_or(|limit| accepted < limit) {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -122,11 +172,20 @@ async fn accept(
         accepted += 1;
         let model = model.clone();
         let tls = tls.clone();
+        let live = Arc::clone(&live);
+        let full = live.fetch_add(1, Ordering::Relaxed) >= limits.max_connections;
         tasks.spawn(async move {
-            match secure(stream, tls, model, clock).await {
+            let open = Open {
+                model,
+                clock,
+                limits,
+                full,
+            };
+            match secure(stream, tls, open).await {
                 Ok(()) => {}
                 Err(e) => eprintln!("{peer}: {e}"),
             }
+            live.fetch_sub(1, Ordering::Relaxed);
         });
         // Reap what has ended, so the set does not grow with every connection.
         while tasks.try_join_next().is_some() {}
@@ -135,15 +194,27 @@ async fn accept(
     Ok(())
 }
 
+/// What a connection's task gets.
+struct Open {
+    model: Shared,
+    clock: Clock,
+    limits: Limits,
+    /// `max_connections` were being served when it was accepted: its upgrade gets 503.
+    full: bool,
+}
+
 /// Accepts the upgrade to WebSocket at [`PATH`]; a Basic `Authorization` header, when sent,
-/// must carry `admin:admin`.
+/// must carry `admin:admin`. When the server is `full`, 503.
 #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
-fn upgrade(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
+fn upgrade(full: bool, request: &Request, response: Response) -> Result<Response, ErrorResponse> {
     let refuse = |status, text: &str| {
         let mut r = ErrorResponse::new(Some(text.to_owned()));
         *r.status_mut() = status;
         Err(r)
     };
+    if full {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many connections");
+    }
     if request.uri().path() != PATH {
         return refuse(StatusCode::NOT_FOUND, "the API is at /api/ws");
     }
@@ -156,41 +227,50 @@ fn upgrade(request: &Request, response: Response) -> Result<Response, ErrorRespo
 }
 
 /// Small WebSocket buffers: a server of many connections pays for them per connection.
-fn ws_config() -> WebSocketConfig {
+/// Messages and frames up to `max_message` bytes.
+fn ws_config(max_message: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0)
-        .max_message_size(Some(1 << 20))
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
 }
 
 /// Serves one TCP connection: over TLS first when `tls` is given.
-async fn secure(
-    stream: TcpStream,
-    tls: Option<TlsAcceptor>,
-    model: Shared,
-    clock: Clock,
-) -> Result<(), BoxError> {
+async fn secure(stream: TcpStream, tls: Option<TlsAcceptor>, open: Open) -> Result<(), BoxError> {
     stream.set_nodelay(true)?;
     let Some(tls) = tls else {
-        return connection(stream, model, clock).await;
+        return connection(stream, open).await;
     };
-    let stream = tokio::time::timeout(HANDSHAKE, tls.accept(stream))
+    let stream = tokio::time::timeout(open.limits.handshake, tls.accept(stream))
         .await
         .map_err(|_| "TLS handshake timed out")?
         .map_err(|e| format!("TLS: {e}"))?;
     // Boxed: the TLS connection's future is larger, and a plain one need not carry its size.
-    Box::pin(connection(stream, model, clock)).await
+    Box::pin(connection(stream, open)).await
 }
 
 /// Serves one connection, TCP or TLS, until the client closes it or stays silent for
-/// [`IDLE`].
-async fn connection<S>(stream: S, model: Shared, clock: Clock) -> Result<(), BoxError>
+/// [`Limits::idle`]. A text frame closes it with 1003, a message over
+/// [`Limits::max_message`] with 1009.
+async fn connection<S>(stream: S, open: Open) -> Result<(), BoxError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let handshake =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, upgrade, Some(ws_config()));
-    let mut ws = tokio::time::timeout(HANDSHAKE, handshake)
+    let Open {
+        model,
+        clock,
+        limits,
+        full,
+    } = open;
+    #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
+    let callback = move |request: &Request, response| upgrade(full, request, response);
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(ws_config(limits.max_message)),
+    );
+    let mut ws = tokio::time::timeout(limits.handshake, handshake)
         .await
         .map_err(|_| "handshake timed out")??;
     let mut app = DemoApp::new(model, clock, false);
@@ -205,7 +285,7 @@ where
         let timer = session
             .poll_timeout()
             .map(|ms| start + Duration::from_millis(ms));
-        let idle = last_heard + IDLE;
+        let idle = last_heard + limits.idle;
         let wake = timer.map_or(idle, |t| t.min(idle));
         tokio::select! {
             message = ws.next() => match message {
@@ -219,7 +299,16 @@ where
                     return Ok(());
                 }
                 None => return Ok(()),
+                // The API is binary CBOR (spec 2): a text message is refused.
+                Some(Ok(Message::Text(_))) => {
+                    return refuse(&mut ws, CloseCode::Unsupported, "binary messages only").await;
+                }
                 Some(Ok(_)) => last_heard = Instant::now(),
+                Some(Err(tungstenite::Error::Capacity(
+                    CapacityError::MessageTooLong { .. },
+                ))) => {
+                    return refuse(&mut ws, CloseCode::Size, "message too big").await;
+                }
                 Some(Err(tungstenite::Error::ConnectionClosed)) => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
             },
@@ -241,6 +330,23 @@ where
         app.note_changes(&mut session);
         ws.flush().await?;
     }
+}
+
+/// Closes the connection with `code` and `reason`, waiting for the client's close at most
+/// a second.
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    code: CloseCode,
+    reason: &'static str,
+) -> Result<(), BoxError> {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = ws.close(Some(frame)).await;
+    let drain = async { while let Some(Ok(_)) = ws.next().await {} };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+    Ok(())
 }
 
 /// Hands a message to the session and sends its reply.
