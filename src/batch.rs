@@ -214,7 +214,10 @@ impl<'a> Packets<'a> {
     /// is the declared count (at most one per byte left), read without decoding — except
     /// that bytes after the array's last packet are found only when the iteration gets
     /// there (one result more), and malformed CBOR in a packet can end it early (fewer).
-    /// For an indefinite one it is exact: the rest is decoded, once more, to count it.
+    /// For an indefinite one it is exact: the rest is decoded, once more, to count it, each
+    /// packet's last part stepped over — if the caller reads a last part with its typed
+    /// reader, which counts nesting from each generic value in it rather than from the
+    /// part, a part too deep to step over can read, and the iteration goes on past it.
     pub fn remaining(&self) -> usize {
         self.remaining_as::<ANY>()
     }

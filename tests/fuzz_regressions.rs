@@ -430,3 +430,55 @@ fn regression_iterating_a_walked_sequence_keeps_the_items_end() {
     );
     assert!(packets.next().is_none());
 }
+
+/// Found by `roundtrip` and `decode_message` in the first 20-minute campaign: the fuzz
+/// check held `Batch::remaining` to the count of an iteration by reference that had read
+/// every packet's last part under every opcode. Stepping over a last part counts nesting
+/// from the part, its typed reader from each generic value in it, so a part too deep to
+/// step over can read as a meta-data item, and the iteration then goes on past the
+/// `TooDeep` that `remaining` counted as the end. The library keeps that (documented on
+/// `remaining`); the check now compares `remaining` with iterations that step over.
+#[test]
+fn regression_remaining_counts_last_parts_as_stepped_over() {
+    // [_ 22(22(22(22(0)))), 0, 8, 0, [1, 1, 0], [1, 1, {22(…): 0}], 8, 0,
+    //    [1, 1, {22(18(22(… 16 tags …(12)))): 12, …}], …]
+    let message = hex(concat!(
+        "9fd6d6d6d60000080083010100830101a1d6d6d6d600000800830101",
+        "a1d6d2d6d6d6d6d6d6d6d6d6d6d6d6d6d60c0cd603e9810129008302",
+        "1801000000d6d60c0cd603e98101290083021801000000ff",
+    ));
+    let kinds = |packets: xentara_ws::Packets<'_>| -> Vec<_> {
+        packets
+            .map(|p| p.map(|p| p.id()).map_err(|e| (e.kind(), e.offset())))
+            .collect()
+    };
+    let not_a_packet = |at| Err((DecodeErrorKind::NotAPacket, at));
+    let mut expected = vec![not_a_packet(1), not_a_packet(6), not_a_packet(7)];
+    expected.extend([not_a_packet(8), Ok(Some(1)), Ok(Some(1))]);
+    expected.extend([not_a_packet(23), not_a_packet(24)]);
+    let too_deep = Err((DecodeErrorKind::TooDeep, 44));
+
+    // By value the packet at 25 is the error: nine results, as `remaining` says.
+    let batch = Batch::new(&message).unwrap();
+    assert_eq!(Batch::new(&message).unwrap().into_iter().remaining(), 9);
+    let mut by_value = expected.clone();
+    by_value.push(too_deep);
+    assert_eq!(kinds(Batch::new(&message).unwrap().into_iter()), by_value);
+
+    // By reference, stepping over: the packet, then its last part's error; ten.
+    assert_eq!(batch.iter().remaining(), 10);
+    let mut by_reference = expected.clone();
+    by_reference.extend([Ok(Some(1)), too_deep]);
+    assert_eq!(kinds(batch.iter()), by_reference);
+
+    // Typed as a meta-data item, the last part reads, and the iteration goes on.
+    let mut packets = batch.iter();
+    let Some(Ok(Packet::Success(success))) = packets.nth(8) else {
+        panic!("the ninth result is a success")
+    };
+    let item = success.response(Opcode::MetaData);
+    assert!(item.is_ok(), "{item:?}");
+    let rest = kinds(packets);
+    assert_eq!((rest.len(), rest[0]), (18, not_a_packet(47)), "{rest:?}");
+    common::checks::check_batch(&message);
+}
