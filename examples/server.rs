@@ -14,8 +14,11 @@
 //! the largest WebSocket message or frame (a larger one closes with 1009);
 //! `--max-connections N` [20000], connections served at once (beyond, HTTP 503);
 //! `--handshake-timeout SECS` [10], each of the TLS and WebSocket handshakes;
-//! `--idle-timeout SECS` [300], silence before the server closes. A text frame closes the
-//! connection with 1003 (the API is binary).
+//! `--idle-timeout SECS` [300], silence before the server closes; `--send-timeout SECS`
+//! [30], how long one message may wait for a client that does not read (then the
+//! connection closes, 1008). A text frame closes the connection with 1003 (the API is
+//! binary), bytes that are not WebSocket frames with 1002; a binary message that is not
+//! CBOR packets is answered with the spec's error (id 0), and the connection goes on.
 //!
 //! The model: the root (nil UUID) → "Group 1" → "Group 1.Data Point 1" (UUID
 //! e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8, an f64 that changes every 100 ms, writable) and
@@ -34,6 +37,7 @@ use demo::server::Limits;
 
 const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
               [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
+              [--send-timeout SECS]
        server --replay";
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
             "--max-connections" => number().map(|n| limits.max_connections = n as usize),
             "--handshake-timeout" => number().map(|n| limits.handshake = Duration::from_secs(n)),
             "--idle-timeout" => number().map(|n| limits.idle = Duration::from_secs(n)),
+            "--send-timeout" => number().map(|n| limits.send = Duration::from_secs(n)),
             _ => return usage(),
         };
         if let Err(e) = parsed {

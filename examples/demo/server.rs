@@ -51,16 +51,22 @@ pub struct Limits {
     /// Connections served at once: beyond them, an upgrade is answered with HTTP 503.
     /// `--max-connections`.
     pub max_connections: usize,
+    /// How long sending one message (or flushing) may wait for a client that does not read:
+    /// then the connection is closed (1008, when the close frame still gets through) and
+    /// its memory freed. `--send-timeout`.
+    pub send: Duration,
 }
 
 impl Default for Limits {
-    /// 1 MiB messages, 10 s handshakes, 300 s of silence, 20,000 connections.
+    /// 1 MiB messages, 10 s handshakes, 300 s of silence, 20,000 connections, 30 s to
+    /// send a message.
     fn default() -> Self {
         Limits {
             max_message: 1 << 20,
             handshake: Duration::from_secs(10),
             idle: Duration::from_secs(300),
             max_connections: 20_000,
+            send: Duration::from_secs(30),
         }
     }
 }
@@ -291,7 +297,11 @@ where
             message = ws.next() => match message {
                 Some(Ok(Message::Binary(message))) => {
                     last_heard = Instant::now();
-                    take(&mut ws, &mut session, &mut app, &message, &mut out).await?;
+                    let taken = take(&mut ws, &mut session, &mut app, &message, &mut out);
+                    match tokio::time::timeout(limits.send, taken).await {
+                        Ok(taken) => taken?,
+                        Err(_) => return stalled(&mut ws).await,
+                    }
                 }
                 // tungstenite has queued the closing handshake's answer: send it.
                 Some(Ok(Message::Close(_))) => {
@@ -310,6 +320,15 @@ where
                     return refuse(&mut ws, CloseCode::Size, "message too big").await;
                 }
                 Some(Err(tungstenite::Error::ConnectionClosed)) => return Ok(()),
+                // Gone without a close frame: nothing to answer.
+                Some(Err(tungstenite::Error::Protocol(
+                    tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+                ))) => return Ok(()),
+                // Bytes that are not WebSocket frames (RFC 6455 7.4.1).
+                Some(Err(tungstenite::Error::Protocol(e))) => {
+                    refuse(&mut ws, CloseCode::Protocol, "not a WebSocket frame").await?;
+                    return Err(format!("closed with 1002: {e}").into());
+                }
                 Some(Err(e)) => return Err(e.into()),
             },
             () = tokio::time::sleep_until(wake) => {
@@ -319,17 +338,49 @@ where
             }
         }
         let _due = session.handle_timeout(app.now_ms());
-        loop {
-            match session.poll_events(&mut out, |due, watch, events| app.fill(due, watch, events)) {
-                Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
-                Ok(None) => break,
-                Err(e) => eprintln!("events not sent: {e}"),
-            }
+        let sent = send_events(&mut ws, &mut session, &mut app, &mut out);
+        match tokio::time::timeout(limits.send, sent).await {
+            Ok(sent) => sent?,
+            Err(_) => return stalled(&mut ws).await,
         }
-        // The next change of what the subscriptions cover (see `DemoApp::note_changes`).
-        app.note_changes(&mut session);
-        ws.flush().await?;
     }
+}
+
+/// Sends the events that are due, notes the next change to watch, flushes.
+async fn send_events<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    session: &mut Session<'_>,
+    app: &mut DemoApp,
+    out: &mut [u8],
+) -> Result<(), BoxError> {
+    loop {
+        match session.poll_events(out, |due, watch, events| app.fill(due, watch, events)) {
+            Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
+            Ok(None) => break,
+            Err(e) => eprintln!("events not sent: {e}"),
+        }
+    }
+    // The next change of what the subscriptions cover (see `DemoApp::note_changes`).
+    app.note_changes(session);
+    ws.flush().await?;
+    Ok(())
+}
+
+/// A client that has taken nothing for [`Limits::send`]: the connection closes. Its
+/// events do not queue meanwhile — the session sends a subscription's latest values when
+/// it is next due, and at most one message waits in tungstenite — so what it holds is
+/// bounded (its session storage, one message, the kernel's socket buffers); the close
+/// frees it. The 1008 close frame is tried for a second: a client that reads nothing
+/// will not see it.
+async fn stalled<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+) -> Result<(), BoxError> {
+    let frame = CloseFrame {
+        code: CloseCode::Policy,
+        reason: "not reading".into(),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
+    Err("the client takes nothing: closed (1008)".into())
 }
 
 /// Closes the connection with `code` and `reason`, waiting for the client's close at most
@@ -363,8 +414,14 @@ async fn take<S: AsyncRead + AsyncWrite + Unpin>(
         transmit(ws, session, out).await?;
         taken = session.handle_message(message, app);
     }
-    if let Err(e) = taken {
-        eprintln!("message not taken: {e}");
+    match taken {
+        // More packets than one reply can answer: refused whole, as too big (1009).
+        Err(e @ ServerError::MessageTooLarge { .. }) => {
+            refuse(ws, CloseCode::Size, "too many packets in one message").await?;
+            return Err(format!("closed with 1009: {e}").into());
+        }
+        Err(e) => eprintln!("message not taken: {e}"),
+        Ok(_) => {}
     }
     transmit(ws, session, out).await
 }
