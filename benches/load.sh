@@ -6,6 +6,11 @@
 #   bash benches/load.sh [CONNECTIONS [SECONDS [RAMP]]]     # defaults: 1000 10 50
 #   ADDR=127.0.0.1:9000 bash benches/load.sh 2000 10
 #   NO_BUILD=1 bash benches/load.sh 100 3                    # use the binaries as built
+#   HOSTILE=stall HOSTILE_CONNECTIONS=1000 bash benches/load.sh 5000 10   # beside hostile clients
+#
+# HOSTILE is one of slowloris, oversize, garbage, stall, churn (loadgen's --hostile), each
+# client pausing HOSTILE_PAUSE_MS (default 1000; 0 floods) between attempts;
+# SERVER_ARGS are passed to the server (e.g. "--send-timeout 5").
 #
 # Output (stdout): the JSON object, then `server_vmhwm_kb: N`. Progress lines of the load
 # generator go to stderr; the server's log is kept (its path printed) when the run fails,
@@ -63,7 +68,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$server_bin" --listen "$addr" 2>"$log" &
+# shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
+"$server_bin" --listen "$addr" ${SERVER_ARGS:-} 2>"$log" &
 server_pid=$!
 
 # Wait for the server's "serving ws://…" line (it prints it once it listens).
@@ -86,8 +92,13 @@ url="$(grep -m1 -o 'ws://[^ ]*' "$log")"
 echo "load.sh: server pid $server_pid at $url" >&2
 
 status=0
+hostile=()
+if [[ -n "${HOSTILE:-}" ]]; then
+    hostile=(--hostile "$HOSTILE" --hostile-connections "${HOSTILE_CONNECTIONS:-1000}"
+        --hostile-pause "${HOSTILE_PAUSE_MS:-1000}")
+fi
 "$loadgen_bin" "$url" --connections "$connections" --seconds "$seconds" --ramp "$ramp" \
-    >"$work/loadgen.out" || status=$?
+    --server-pid "$server_pid" "${hostile[@]}" >"$work/loadgen.out" || status=$?
 
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || true)
 if ! kill -0 "$server_pid" 2>/dev/null; then

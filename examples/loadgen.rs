@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example loadgen -- URL [--connections N] [--seconds S] [--ramp R]
+//!     [--hostile KIND [--hostile-connections M] [--hostile-pause MS] [--oversize BYTES]]
+//!     [--server-pid PID]
 //! cargo run --release --example loadgen -- ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
 //! ```
 //!
@@ -35,6 +37,20 @@
 //! requests; `p50_ms`/`p99_ms` are over every request's latency (`null` when no request
 //! was answered). Exit status: 0 when every connection completed and every response came,
 //! 1 otherwise, 2 for a usage error.
+//!
+//! Hostile clients beside the walk: `--hostile KIND --hostile-connections M` (default 100)
+//! starts M more tasks that each misbehave one way, again and again (pausing
+//! `--hostile-pause MS`, default 1000, between attempts; 0 floods) until the normal
+//! connections are done — `slowloris` (the upgrade request a byte a second), `oversize`
+//! (after the hello, a message of `--oversize BYTES`, default 2 MiB), `garbage` (after the
+//! hello, four binary frames of random bytes, then a lookup that must be answered),
+//! `stall` (the hello and a subscribe without throttle, then never read), `churn` (connect,
+//! hello, drop without a close). The JSON line then gains `hostile`, `hostile_connections`,
+//! `hostile_attempts`, `hostile_closed` (slowloris and oversize: closed by the server, as
+//! they should be; churn: the hello answered; garbage: closed by the server, which it
+//! should not be) and `hostile_answered` (garbage followed by an answered lookup); with `--server-pid PID`
+//! also `server_peak_rss_kb` (VmHWM, Linux). The exit status is about the normal
+//! connections only.
 //!
 //! Each connection is a file descriptor on both sides: 10,000 connections need
 //! `ulimit -n 65536` in the shells of both the load generator and the server (this program
@@ -77,6 +93,17 @@ pub struct Config {
     pub patience: Duration,
     /// Print a progress line to stderr every second.
     pub progress: bool,
+    /// Hostile clients beside the normal ones (`--hostile KIND`).
+    pub hostile: Option<hostile::Kind>,
+    /// How many (`--hostile-connections`, default 100).
+    pub hostile_connections: usize,
+    /// How long each hostile client waits between attempts (`--hostile-pause MS`,
+    /// default 1000; 0 floods).
+    pub hostile_pause: Duration,
+    /// The size of an oversize client's message (`--oversize`, default 2 MiB).
+    pub oversize: usize,
+    /// The server's process, for its peak RSS (`--server-pid`, Linux).
+    pub server_pid: Option<u32>,
 }
 
 impl Config {
@@ -89,11 +116,18 @@ impl Config {
             ramp: 50,
             patience: Duration::from_secs(30),
             progress: true,
+            hostile: None,
+            hostile_connections: 100,
+            hostile_pause: Duration::from_secs(1),
+            oversize: 2 << 20,
+            server_pid: None,
         }
     }
 }
 
-const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]";
+const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]
+               [--hostile slowloris|oversize|garbage|stall|churn] [--hostile-connections M]
+               [--hostile-pause MS] [--oversize BYTES] [--server-pid PID]";
 
 /// Reads the command line (without the program name); `Err` is the usage error to print.
 pub fn parse_args(args: &[String]) -> Result<Config, String> {
@@ -111,6 +145,14 @@ pub fn parse_args(args: &[String]) -> Result<Config, String> {
             "--connections" => config.connections = number(arg)? as usize,
             "--seconds" => config.hold = Duration::from_secs(number(arg)?),
             "--ramp" => config.ramp = (number(arg)? as usize).max(1),
+            "--hostile" => {
+                let kind = args.next().ok_or("--hostile needs a value")?;
+                config.hostile = Some(hostile::Kind::parse(kind)?);
+            }
+            "--hostile-connections" => config.hostile_connections = number(arg)? as usize,
+            "--hostile-pause" => config.hostile_pause = Duration::from_millis(number(arg)?),
+            "--oversize" => config.oversize = number(arg)? as usize,
+            "--server-pid" => config.server_pid = Some(number(arg)? as u32),
             a if a.starts_with("--") => return Err(format!("unknown option {a}")),
             a if url.is_none() => url = Some(a.to_owned()),
             a => return Err(format!("unexpected argument {a:?}")),
@@ -202,6 +244,20 @@ pub struct Report {
     pub connect_error: Option<String>,
     /// The first failure of a connection after it connected.
     pub failure: Option<String>,
+    /// The hostile clients' kind and counts (see [`hostile::Counts`]), when there were any.
+    pub hostile: Option<HostileReport>,
+    /// The server's peak RSS (VmHWM) in KiB, with `--server-pid`.
+    pub server_peak_rss_kb: Option<u64>,
+}
+
+/// What the hostile clients did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostileReport {
+    pub kind: &'static str,
+    pub connections: u64,
+    pub attempts: u64,
+    pub closed: u64,
+    pub answered: u64,
 }
 
 impl Report {
@@ -213,9 +269,20 @@ impl Report {
     /// The one-line JSON object (latencies in ms, two decimals, `null` when none).
     pub fn json(&self) -> String {
         let ms = |v: Option<f64>| v.map_or("null".to_owned(), |v| format!("{v:.2}"));
+        let mut extra = String::new();
+        if let Some(h) = &self.hostile {
+            extra += &format!(
+                ", \"hostile\": \"{}\", \"hostile_connections\": {}, \"hostile_attempts\": {}, \
+                 \"hostile_closed\": {}, \"hostile_answered\": {}",
+                h.kind, h.connections, h.attempts, h.closed, h.answered
+            );
+        }
+        if let Some(kb) = self.server_peak_rss_kb {
+            extra += &format!(", \"server_peak_rss_kb\": {kb}");
+        }
         format!(
             "{{\"connections\": {}, \"completed\": {}, \"responses_expected\": {}, \
-             \"responses_received\": {}, \"events\": {}, \"p50_ms\": {}, \"p99_ms\": {}}}",
+             \"responses_received\": {}, \"events\": {}, \"p50_ms\": {}, \"p99_ms\": {}{extra}}}",
             self.connections,
             self.completed,
             self.responses_expected,
@@ -255,6 +322,20 @@ pub async fn run(config: Config) -> Report {
         })
     });
 
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counts = Arc::new(hostile::Counts::default());
+    let hostiles: Vec<_> = match config.hostile {
+        None => Vec::new(),
+        Some(kind) => (0..config.hostile_connections)
+            .map(|_| {
+                let (config, counts, done) = (config.clone(), counts.clone(), done.clone());
+                tokio::spawn(async move {
+                    let pause = config.hostile_pause;
+                    hostile::client(kind, &config.url, config.oversize, pause, &counts, &done).await
+                })
+            })
+            .collect(),
+    };
     let tasks: Vec<_> = (0..config.connections)
         .map(|_| {
             let (config, stats, ramp) = (config.clone(), stats.clone(), ramp.clone());
@@ -267,6 +348,10 @@ pub async fn run(config: Config) -> Report {
             Stats::count(&stats.failed);
             Stats::keep_first(&stats.first_failure, format!("task: {e}"));
         }
+    }
+    done.store(true, Ordering::Relaxed);
+    for task in hostiles {
+        let _ = task.await;
     }
     if let Some(progress) = progress {
         progress.abort();
@@ -303,7 +388,22 @@ pub async fn run(config: Config) -> Report {
         steady_p99_ms: percentile(&steady, 99.0),
         connect_error: take(&stats.first_connect_error),
         failure: take(&stats.first_failure),
+        hostile: config.hostile.map(|kind| HostileReport {
+            kind: kind.name(),
+            connections: config.hostile_connections as u64,
+            attempts: get(&counts.attempts),
+            closed: get(&counts.closed),
+            answered: get(&counts.answered),
+        }),
+        server_peak_rss_kb: config.server_pid.and_then(peak_rss_kb),
     }
+}
+
+/// VmHWM of process `pid` in KiB, from `/proc/PID/status` (Linux).
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -573,5 +673,257 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The hostile clients (`--hostile KIND`), beside the normal walk: each of
+/// `--hostile-connections` tasks misbehaves the one way, again and again, until the normal
+/// connections are done.
+pub mod hostile {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::time::timeout;
+    use tokio_tungstenite::tungstenite::Message;
+    use xentara_ws::{Batch, Packet};
+
+    /// How a hostile client misbehaves.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        /// The WebSocket upgrade request, a byte a second.
+        Slowloris,
+        /// After the hello, a message above the server's limit (`--oversize` bytes).
+        Oversize,
+        /// After the hello, binary frames of random bytes, then a lookup that must be
+        /// answered.
+        Garbage,
+        /// Subscribes to the data point at the fastest rate, never reads.
+        Stall,
+        /// Connect, hello, drop without a close; again.
+        Churn,
+    }
+
+    impl Kind {
+        /// Parses the `--hostile` value.
+        pub fn parse(name: &str) -> Result<Kind, String> {
+            Ok(match name {
+                "slowloris" => Kind::Slowloris,
+                "oversize" => Kind::Oversize,
+                "garbage" => Kind::Garbage,
+                "stall" => Kind::Stall,
+                "churn" => Kind::Churn,
+                other => {
+                    return Err(format!(
+                        "--hostile: unknown kind {other:?} \
+                         (slowloris, oversize, garbage, stall, churn)"
+                    ));
+                }
+            })
+        }
+
+        /// The name on the command line and in the JSON line.
+        pub fn name(self) -> &'static str {
+            match self {
+                Kind::Slowloris => "slowloris",
+                Kind::Oversize => "oversize",
+                Kind::Garbage => "garbage",
+                Kind::Stall => "stall",
+                Kind::Churn => "churn",
+            }
+        }
+    }
+
+    /// What the hostile clients saw.
+    #[derive(Debug, Default)]
+    pub struct Counts {
+        /// Connections tried.
+        pub attempts: AtomicU64,
+        /// Slowloris and oversize: closed by the server (as they should be); churn: the
+        /// hello answered; garbage: closed by the server (which it should not be).
+        pub closed: AtomicU64,
+        /// Garbage followed by a lookup that was answered.
+        pub answered: AtomicU64,
+    }
+
+    /// `[[0, 1, 14, {0: 1, 1: 1}]]`: the hello.
+    const HELLO: [u8; 10] = [0x81, 0x84, 0x00, 0x01, 0x0e, 0xa2, 0x00, 0x01, 0x01, 0x01];
+    /// `[[0, 23130, 3, {0: "Group 1.Data Point 1"}]]`: a lookup, id 0x5a5a.
+    const LOOKUP_ID: i64 = 0x5a5a;
+
+    fn lookup() -> Vec<u8> {
+        let mut m = vec![0x81, 0x84, 0x00, 0x19, 0x5a, 0x5a, 0x03, 0xa1, 0x00, 0x74];
+        m.extend(super::ELEMENT.as_bytes());
+        m
+    }
+
+    /// The hello and a subscribe to the value of "Group 1.Data Point 1" (the demo's UUID),
+    /// no throttle: every change, as it comes.
+    fn subscribe() -> Vec<u8> {
+        use xentara_ws::params::{Subscribe, SubscriptionEntry};
+        use xentara_ws::session::{ClientSession, VersionRange};
+        use xentara_ws::{Attribute, AttributeId, Command, Uuid};
+        let element = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
+        let attributes = [AttributeId::from(Attribute::Value)];
+        let entries = [SubscriptionEntry::new(element, &attributes)];
+        let mut session = ClientSession::<2>::default();
+        let mut buf = [0u8; 256];
+        let mut batch = session.start_batch(&mut buf);
+        let hello = Command::ClientHello(VersionRange::V1.into());
+        let subscribe = Subscribe::new(&entries).with_rates(Some(0), None);
+        let sent = batch
+            .request(hello)
+            .and_then(|_| batch.request(Command::from(subscribe)));
+        sent.expect("two requests fit 256 bytes");
+        batch.finish().expect("two requests fit 256 bytes").to_vec()
+    }
+
+    /// Runs one hostile client until `done`.
+    pub async fn client(
+        kind: Kind,
+        url: &str,
+        oversize: usize,
+        pause: Duration,
+        counts: &Counts,
+        done: &AtomicBool,
+    ) {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ (counts as *const Counts as u64);
+        while !done.load(Ordering::Relaxed) {
+            counts.attempts.fetch_add(1, Ordering::Relaxed);
+            let closed = match kind {
+                Kind::Slowloris => slowloris(url, done).await,
+                Kind::Oversize => oversized(url, oversize).await,
+                Kind::Garbage => garbage(url, &mut seed, counts).await,
+                Kind::Stall => stall(url, done).await,
+                Kind::Churn => churn(url).await,
+            };
+            if closed {
+                counts.closed.fetch_add(1, Ordering::Relaxed);
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+    /// Connects and says hello (answer read).
+    async fn hello(url: &str) -> Option<Ws> {
+        let connect = tokio_tungstenite::connect_async(url);
+        let (mut ws, _) = timeout(Duration::from_secs(30), connect).await.ok()?.ok()?;
+        ws.send(Message::binary(HELLO.to_vec())).await.ok()?;
+        timeout(Duration::from_secs(30), ws.next())
+            .await
+            .ok()??
+            .ok()?;
+        Some(ws)
+    }
+
+    /// True when the server ends the WebSocket (a close frame or the end) within 30 s.
+    async fn ends(ws: &mut Ws) -> bool {
+        loop {
+            match timeout(Duration::from_secs(30), ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
+    async fn slowloris(url: &str, done: &AtomicBool) -> bool {
+        let Some(rest) = url.strip_prefix("ws://") else {
+            return false;
+        };
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let Ok(mut tcp) = TcpStream::connect(host).await else {
+            return false;
+        };
+        let request = format!(
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        );
+        let mut byte = [0u8; 1];
+        for b in request.bytes() {
+            if done.load(Ordering::Relaxed) || tcp.write_all(&[b]).await.is_err() {
+                return false;
+            }
+            // The server's end (0 bytes, an error, an answer) within the second.
+            if let Ok(read) = timeout(Duration::from_secs(1), tcp.read(&mut byte)).await {
+                return matches!(read, Ok(0) | Err(_));
+            }
+        }
+        false
+    }
+
+    async fn oversized(url: &str, size: usize) -> bool {
+        let Some(mut ws) = hello(url).await else {
+            return false;
+        };
+        match ws.send(Message::binary(vec![0x80; size])).await {
+            Ok(()) => ends(&mut ws).await,
+            Err(_) => true,
+        }
+    }
+
+    async fn garbage(url: &str, seed: &mut u64, counts: &Counts) -> bool {
+        let Some(mut ws) = hello(url).await else {
+            return false;
+        };
+        let mut random = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        for _ in 0..4 {
+            let len = 1 + (random() % 256) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| random() as u8).collect();
+            if ws.send(Message::binary(bytes)).await.is_err() {
+                return true;
+            }
+        }
+        if ws.send(Message::binary(lookup())).await.is_err() {
+            return true;
+        }
+        loop {
+            match timeout(Duration::from_secs(30), ws.next()).await {
+                Ok(Some(Ok(Message::Binary(reply)))) => {
+                    let answered = Batch::new(&reply).is_ok_and(|b| {
+                        b.iter()
+                            .any(|p| matches!(p, Ok(Packet::Success(s)) if s.id == LOOKUP_ID))
+                    });
+                    if answered {
+                        counts.answered.fetch_add(1, Ordering::Relaxed);
+                        let _ = ws.close(None).await;
+                        return false;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                Err(_) => return false,
+                Ok(None | Some(Err(_))) => return true,
+            }
+        }
+    }
+
+    async fn stall(url: &str, done: &AtomicBool) -> bool {
+        let connect = tokio_tungstenite::connect_async(url);
+        let Ok(Ok((mut ws, _))) = timeout(Duration::from_secs(30), connect).await else {
+            return false;
+        };
+        if ws.send(Message::binary(subscribe())).await.is_err() {
+            return true;
+        }
+        // Never read: the server's events pile up in its socket until done.
+        while !done.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    }
+
+    async fn churn(url: &str) -> bool {
+        // Dropped without a close frame.
+        hello(url).await.is_some()
     }
 }

@@ -118,6 +118,19 @@ fn the_command_line_is_checked() {
     assert_eq!(config.ramp, 3);
     let config = loadgen::parse_args(&args("--seconds 1 ws://h:1/")).unwrap();
     assert_eq!((config.connections, config.ramp), (100, 50));
+    assert_eq!((config.hostile, config.hostile_connections), (None, 100));
+    assert_eq!((config.oversize, config.server_pid), (2 << 20, None));
+    let config = loadgen::parse_args(&args(
+        "ws://h:1/ --hostile churn --hostile-connections 9 --oversize 10 --server-pid 42",
+    ))
+    .unwrap();
+    assert_eq!(config.hostile, Some(loadgen::hostile::Kind::Churn));
+    assert_eq!((config.hostile_connections, config.oversize), (9, 10));
+    assert_eq!(config.server_pid, Some(42));
+    for kind in ["slowloris", "oversize", "garbage", "stall", "churn"] {
+        let config = loadgen::parse_args(&args(&format!("ws://h:1/ --hostile {kind}"))).unwrap();
+        assert_eq!(config.hostile.map(|k| k.name()), Some(kind));
+    }
     for bad in [
         "",
         "http://h:1/api/ws",
@@ -126,7 +139,56 @@ fn the_command_line_is_checked() {
         "ws://h:1/ --connections 0",
         "ws://h:1/ --threads 4",
         "ws://h:1/ ws://h:2/",
+        "ws://h:1/ --hostile",
+        "ws://h:1/ --hostile polite",
+        "ws://h:1/ --server-pid me",
     ] {
         assert!(loadgen::parse_args(&args(bad)).is_err(), "{bad:?}");
     }
+}
+
+/// Normal connections beside `kind` hostile ones: every normal response comes, and the
+/// hostile counts, in the JSON line.
+fn beside(kind: loadgen::hostile::Kind) -> loadgen::Report {
+    let mut config = loadgen::Config::new(start_server());
+    config.connections = 20;
+    config.hold = Duration::from_secs(1);
+    config.progress = false;
+    config.hostile = Some(kind);
+    config.hostile_connections = 5;
+    config.server_pid = Some(std::process::id());
+    let report = runtime().block_on(loadgen::run(config));
+    assert!(report.ok(), "{report:?}");
+    let parsed: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+    assert_eq!(parsed["hostile"], kind.name());
+    assert_eq!(parsed["hostile_connections"], 5);
+    assert!(parsed["server_peak_rss_kb"].as_u64().unwrap() > 0);
+    report
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn garbage_clients_are_answered_beside_normal_ones() {
+    let hostile = beside(loadgen::hostile::Kind::Garbage).hostile.unwrap();
+    assert!(hostile.answered >= 5, "{hostile:?}");
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn oversize_and_churn_clients_end_as_they_should_beside_normal_ones() {
+    for kind in [
+        loadgen::hostile::Kind::Oversize,
+        loadgen::hostile::Kind::Churn,
+    ] {
+        let hostile = beside(kind).hostile.unwrap();
+        assert!(hostile.attempts >= 5, "{hostile:?}");
+        assert_eq!(hostile.closed, hostile.attempts, "{hostile:?}");
+    }
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn stalled_clients_do_not_stop_normal_ones() {
+    let hostile = beside(loadgen::hostile::Kind::Stall).hostile.unwrap();
+    assert_eq!(hostile.attempts, 5, "{hostile:?}");
 }
