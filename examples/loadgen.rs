@@ -4,11 +4,13 @@
 //! ```text
 //! cargo run --release --example loadgen -- URL [--connections N] [--seconds S] [--ramp R]
 //!     [--hostile KIND [--hostile-connections M] [--hostile-pause MS] [--oversize BYTES]]
-//!     [--server-pid PID]
+//!     [--server-pid PID] [--insecure]
 //! cargo run --release --example loadgen -- ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
 //! ```
 //!
-//! Defaults: 100 connections, 10 seconds, ramp 50. Each connection, one tokio task:
+//! The URL is `ws://` or `wss://` (rustls; the public CA roots, or any certificate with
+//! `--insecure`, as for a Xentara server's self-signed one). Defaults: 100 connections,
+//! 10 seconds, ramp 50. Each connection, one tokio task:
 //!
 //! 1. WebSocket connect (at most `--ramp` TCP + WebSocket handshakes in progress at once,
 //!    so that thousands of connections do not overflow the server's accept backlog);
@@ -64,14 +66,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout, timeout_at};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Write};
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{Attribute, AttributeId, Batch, Command, MessageId, Text, Uuid, Value};
+
+#[path = "demo/tls.rs"]
+#[allow(dead_code)]
+mod tls;
 
 /// The element every connection works on.
 pub const ELEMENT: &str = "Group 1.Data Point 1";
@@ -104,6 +112,8 @@ pub struct Config {
     pub oversize: usize,
     /// The server's process, for its peak RSS (`--server-pid`, Linux).
     pub server_pid: Option<u32>,
+    /// For `wss://`: trust any certificate (`--insecure`), else the public CA roots.
+    pub insecure: bool,
 }
 
 impl Config {
@@ -121,13 +131,14 @@ impl Config {
             hostile_pause: Duration::from_secs(1),
             oversize: 2 << 20,
             server_pid: None,
+            insecure: false,
         }
     }
 }
 
 const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]
                [--hostile slowloris|oversize|garbage|stall|churn] [--hostile-connections M]
-               [--hostile-pause MS] [--oversize BYTES] [--server-pid PID]";
+               [--hostile-pause MS] [--oversize BYTES] [--server-pid PID] [--insecure]";
 
 /// Reads the command line (without the program name); `Err` is the usage error to print.
 pub fn parse_args(args: &[String]) -> Result<Config, String> {
@@ -153,15 +164,16 @@ pub fn parse_args(args: &[String]) -> Result<Config, String> {
             "--hostile-pause" => config.hostile_pause = Duration::from_millis(number(arg)?),
             "--oversize" => config.oversize = number(arg)? as usize,
             "--server-pid" => config.server_pid = Some(number(arg)? as u32),
+            "--insecure" => config.insecure = true,
             a if a.starts_with("--") => return Err(format!("unknown option {a}")),
             a if url.is_none() => url = Some(a.to_owned()),
             a => return Err(format!("unexpected argument {a:?}")),
         }
     }
     config.url = url.ok_or("no URL")?;
-    if !config.url.starts_with("ws://") {
+    if !config.url.starts_with("ws://") && !config.url.starts_with("wss://") {
         return Err(format!(
-            "bad URL {:?}: expected ws://HOST:PORT/PATH",
+            "bad URL {:?}: expected ws://HOST:PORT/PATH or wss://…",
             config.url
         ));
     }
@@ -306,6 +318,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
 pub async fn run(config: Config) -> Report {
     let config = Arc::new(config);
     let stats = Arc::new(Stats::default());
+    let trust = match config.insecure {
+        true => tls::Trust::Insecure,
+        false => tls::Trust::PublicRoots,
+    };
+    let tls = config
+        .url
+        .starts_with("wss://")
+        .then(|| tls::client_config(&trust).map(tokio_rustls::TlsConnector::from));
     let ramp = Arc::new(Semaphore::new(config.ramp.max(1)));
     let start = Instant::now();
 
@@ -339,7 +359,8 @@ pub async fn run(config: Config) -> Report {
     let tasks: Vec<_> = (0..config.connections)
         .map(|_| {
             let (config, stats, ramp) = (config.clone(), stats.clone(), ramp.clone());
-            tokio::spawn(async move { connection(&config, &stats, &ramp).await })
+            let tls = tls.clone();
+            tokio::spawn(async move { connection(&config, tls, &stats, &ramp).await })
         })
         .collect();
     for task in tasks {
@@ -406,16 +427,53 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A TCP or TLS stream.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Io for S {}
+
+type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// The TLS connector for `wss://` (or why there is none); `None` for `ws://`.
+type Tls = Option<Result<tokio_rustls::TlsConnector, String>>;
+
+/// TCP (no Nagle), TLS for `wss://`, the WebSocket handshake.
+async fn open(url: &str, tls: Tls) -> Result<Ws, String> {
+    let request = url.into_client_request().map_err(|e| e.to_string())?;
+    let host = request.uri().host().ok_or("no host in the URL")?.to_owned();
+    let port = request
+        .uri()
+        .port_u16()
+        .unwrap_or(if tls.is_some() { 443 } else { 80 });
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    let stream: Box<dyn Io> = match tls {
+        None => Box::new(tcp),
+        Some(connector) => {
+            let name = rustls::pki_types::ServerName::try_from(host.clone())
+                .map_err(|e| format!("{host}: {e}"))?;
+            let tls = connector?.connect(name, tcp).await;
+            Box::new(tls.map_err(|e| format!("TLS: {e}"))?)
+        }
+    };
+    match tokio_tungstenite::client_async(request, stream).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 /// One connection from connect to close; the outcome goes into `stats`.
-async fn connection(config: &Config, stats: &Stats, ramp: &Semaphore) {
+async fn connection(config: &Config, tls: Tls, stats: &Stats, ramp: &Semaphore) {
     let ws = {
         let _permit = ramp.acquire().await;
-        let connect = tokio_tungstenite::connect_async_with_config(config.url.as_str(), None, true);
-        match timeout(config.patience, connect).await {
-            Ok(Ok((ws, _))) => ws,
-            Ok(Err(e)) => return connect_failed(stats, e.to_string()),
+        match timeout(config.patience, open(&config.url, tls)).await {
+            Ok(Ok(ws)) => ws,
+            Ok(Err(e)) => return connect_failed(stats, e),
             Err(_) => return connect_failed(stats, "handshake timed out".to_owned()),
         }
     };

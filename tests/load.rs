@@ -16,6 +16,9 @@
 //! about one a second). So each connection gets at least one event, long before its write
 //! 3 s later: `events >= 200` is guaranteed, the usual 3 or 4 per connection is not.
 
+// The load generator includes `demo/tls.rs` itself, as the program it also is.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/demo/mod.rs"]
 mod demo;
 #[allow(dead_code)]
@@ -127,6 +130,8 @@ fn the_command_line_is_checked() {
     assert_eq!(config.hostile, Some(loadgen::hostile::Kind::Churn));
     assert_eq!((config.hostile_connections, config.oversize), (9, 10));
     assert_eq!(config.server_pid, Some(42));
+    let config = loadgen::parse_args(&args("wss://h:1/ --insecure")).unwrap();
+    assert!(config.insecure);
     for kind in ["slowloris", "oversize", "garbage", "stall", "churn"] {
         let config = loadgen::parse_args(&args(&format!("ws://h:1/ --hostile {kind}"))).unwrap();
         assert_eq!(config.hostile.map(|k| k.name()), Some(kind));
@@ -134,6 +139,7 @@ fn the_command_line_is_checked() {
     for bad in [
         "",
         "http://h:1/api/ws",
+        "wss:h",
         "ws://h:1/ --connections",
         "ws://h:1/ --connections many",
         "ws://h:1/ --connections 0",
@@ -191,4 +197,39 @@ fn oversize_and_churn_clients_end_as_they_should_beside_normal_ones() {
 fn stalled_clients_do_not_stop_normal_ones() {
     let hostile = beside(loadgen::hostile::Kind::Stall).hostile.unwrap();
     assert_eq!(hostile.attempts, 5, "{hostile:?}");
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn wss_connections_get_every_response_with_insecure_and_none_without() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("xentara-ws-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let tls = demo::tls::server_config(&cert, &key).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || demo::server::serve_tls(listener, None, tls));
+
+    let mut config = loadgen::Config::new(format!("wss://{addr}{}", demo::server::PATH));
+    config.connections = 20;
+    config.hold = Duration::from_secs(1);
+    config.progress = false;
+    config.insecure = true;
+    let report = runtime().block_on(loadgen::run(config.clone()));
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(report.responses_received, 100);
+
+    // Without --insecure a self-signed certificate is refused: nothing connects.
+    config.insecure = false;
+    let report = runtime().block_on(loadgen::run(config));
+    assert_eq!(report.connected, 0, "{report:?}");
+    let error = report.connect_error.unwrap();
+    assert!(
+        error.starts_with("TLS: invalid peer certificate"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
