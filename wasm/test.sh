@@ -19,27 +19,44 @@ step "npm ci (test/: ws)"
 step "the example server (release)"
 (cd .. && cargo build --release --quiet --example server) || fail "cargo build --release --example server failed"
 log=$(mktemp)
+tls_log=$(mktemp)
 server=
+tls_server=
 cleanup() {
     [[ -n $server ]] && kill "$server" 2>/dev/null || true
-    rm -f "$log"
+    [[ -n $tls_server ]] && kill "$tls_server" 2>/dev/null || true
+    rm -f "$log" "$tls_log" "$log.pid" "$tls_log.pid"
 }
 trap cleanup EXIT
-# Port 0: the server binds a free port and says which ("serving ws://127.0.0.1:PORT/api/ws").
-../target/release/examples/server --listen 127.0.0.1:0 2>"$log" &
-server=$!
-for _ in $(seq 100); do
-    grep -q '^serving ws://' "$log" && break
-    kill -0 "$server" 2>/dev/null || fail "the example server exited: $(cat "$log")"
-    sleep 0.1
-done
-XENTARA_URL=$(sed -n 's/^serving \(ws:[^ ]*\)$/\1/p' "$log")
+# Starts the server with "$@" on a free port (port 0: it says which, "serving
+# ws[s]://127.0.0.1:PORT/api/ws", on stderr into $1's log); prints its URL.
+start() {
+    local out=$1
+    shift
+    ../target/release/examples/server --listen 127.0.0.1:0 "$@" >/dev/null 2>"$out" &
+    echo $! >"$out.pid"
+    for _ in $(seq 100); do
+        grep -q '^serving ws' "$out" && break
+        sleep 0.1
+    done
+    sed -n 's/^serving \(wss\{0,1\}:[^ ]*\)$/\1/p' "$out"
+}
+XENTARA_URL=$(start "$log")
+server=$(cat "$log.pid")
 [[ -n $XENTARA_URL ]] || fail "the example server did not say where it listens: $(cat "$log")"
 export XENTARA_URL
 echo "example server at $XENTARA_URL (pid $server)"
+# The same over TLS, with the test certificate (test/tls: self-signed for 127.0.0.1 and
+# localhost, valid to 2126, made for these tests), which Node is told to trust.
+XENTARA_WSS_URL=$(start "$tls_log" --cert test/tls/cert.pem --key test/tls/key.pem)
+tls_server=$(cat "$tls_log.pid")
+[[ -n $XENTARA_WSS_URL ]] || fail "the wss example server did not start: $(cat "$tls_log")"
+export XENTARA_WSS_URL
+export NODE_EXTRA_CA_CERTS="$PWD/test/tls/cert.pem"
+echo "example server at $XENTARA_WSS_URL (pid $tls_server)"
 
 step "node tests"
-(cd test && node --test --test-timeout=60000 --test-reporter=spec client.test.mjs malformed.test.mjs) \
+(cd test && node --test --test-timeout=60000 --test-reporter=spec client.test.mjs malformed.test.mjs wss.test.mjs) \
     || fail "the Node tests failed (see above)"
 
 step "page check (headless Chromium)"
