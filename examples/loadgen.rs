@@ -347,12 +347,9 @@ pub async fn run(config: Config) -> Report {
     let hostiles: Vec<_> = match config.hostile {
         None => Vec::new(),
         Some(kind) => (0..config.hostile_connections)
-            .map(|_| {
+            .map(|n| {
                 let (config, counts, done) = (config.clone(), counts.clone(), done.clone());
-                tokio::spawn(async move {
-                    let pause = config.hostile_pause;
-                    hostile::client(kind, &config.url, config.oversize, pause, &counts, &done).await
-                })
+                tokio::spawn(async move { hostile::client(kind, n, &config, &counts, &done).await })
             })
             .collect(),
     };
@@ -838,16 +835,16 @@ pub mod hostile {
         batch.finish().expect("two requests fit 256 bytes").to_vec()
     }
 
-    /// Runs one hostile client until `done`.
+    /// Runs hostile client `n` (its garbage seeded by `n`) until `done`.
     pub async fn client(
         kind: Kind,
-        url: &str,
-        oversize: usize,
-        pause: Duration,
+        n: usize,
+        config: &super::Config,
         counts: &Counts,
         done: &AtomicBool,
     ) {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ (counts as *const Counts as u64);
+        let (url, oversize) = (config.url.as_str(), config.oversize);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
         while !done.load(Ordering::Relaxed) {
             counts.attempts.fetch_add(1, Ordering::Relaxed);
             let closed = match kind {
@@ -860,7 +857,7 @@ pub mod hostile {
             if closed {
                 counts.closed.fetch_add(1, Ordering::Relaxed);
             }
-            tokio::time::sleep(pause).await;
+            tokio::time::sleep(config.hostile_pause).await;
         }
     }
 
