@@ -141,6 +141,38 @@ fn the_heartbeat_sends_an_event_without_a_change() {
     assert_eq!(server.poll_timeout(), Some(2500));
 }
 
+/// Found by the conformance runner: the demo reported a change every 100 ms for a
+/// subscription to an attribute that never changed, and each empty change restarted the
+/// heartbeat, so none ever came.
+#[test]
+fn a_change_that_pushes_nothing_does_not_restart_the_heartbeat() {
+    let (mut server, _) = session_with(&[(A, None, Some(500))]);
+    assert_eq!(fire(&mut server, 0).1, 1);
+    let mut out = [0u8; 256];
+    let mut heartbeats = Vec::new();
+    for now in (100..=1000).step_by(100) {
+        server.changed_at(&A, now).unwrap();
+        let _ = server.handle_timeout(now);
+        let written = server
+            .poll_events(&mut out, |due, _, events| {
+                // Only a heartbeat has something to say: the change was none.
+                if due.reason == Reason::Heartbeat {
+                    heartbeats.push(now);
+                    events.push(data_change()).unwrap();
+                }
+            })
+            .unwrap();
+        assert_eq!(
+            written.is_some(),
+            heartbeats.last() == Some(&now),
+            "at {now}"
+        );
+    }
+    assert_eq!(heartbeats, [500, 1000]);
+    // An empty change keeps the throttle's window, too: the next change is not held back.
+    assert_eq!(server.poll_timeout(), Some(1500));
+}
+
 #[test]
 fn a_heartbeat_shorter_than_the_throttle_waits_for_the_throttle() {
     let (mut server, _) = session_with(&[(A, Some(500), Some(100))]);

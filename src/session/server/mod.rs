@@ -471,8 +471,10 @@ impl<'a, A: Application> ServerSession<'a, A> {
     /// [`DataChange`](crate::DataChange) per element. A subscription whose events do not
     /// fit after others goes in the next message (call again); one that does not fit
     /// alone is dropped with [`ServerError::EventsTooLarge`]. A due subscription counts as
-    /// sent when `fill` returns, even if it pushed nothing: its throttle and heartbeat
-    /// restart.
+    /// sent when `fill` returns, even if it pushed nothing — its throttle and heartbeat
+    /// restart — except for a change ([`Reason::Change`]) that turned out to be none: with
+    /// nothing pushed, the heartbeat still counts from the last event, so it comes on time
+    /// however often the application reports changes that are not.
     #[must_use = "send the event message it wrote"]
     pub fn poll_events(
         &mut self,

@@ -155,9 +155,17 @@ impl Timer {
             (last.saturating_add(period), Reason::Heartbeat)
         });
         match (change, beat) {
-            (Some(c), Some(b)) => Some(if b.0 < c.0 { b } else { c }),
+            // A tie is the heartbeat's: it is due whatever changed.
+            (Some(c), Some(b)) => Some(if b.0 <= c.0 { b } else { c }),
             (c, b) => c.or(b),
         }
+    }
+
+    /// Its change was due at `now` but nothing had changed: the changes up to then are
+    /// taken, the throttle and heartbeat run on from the last event.
+    fn no_change(&mut self, now: u64) {
+        self.due = None;
+        self.change_at = self.change_at.filter(|&at| at > now);
     }
 
     /// Its event went out at `now`: the changes up to then are in it.
@@ -424,6 +432,7 @@ impl<'t, W> Subs<'t, W> {
                 continue;
             };
             let mark = writer.mark();
+            let before = writer.len();
             let mut events = Events {
                 writer: &mut writer,
                 failed: None,
@@ -440,6 +449,12 @@ impl<'t, W> Subs<'t, W> {
                     // The rest stays due, for the next message.
                     break;
                 }
+            }
+            if reason == Reason::Change && failed.is_none() && writer.len() == before {
+                // A change that was none: no event went out, so the heartbeat still
+                // counts from the last one.
+                e.timer.no_change(now);
+                continue;
             }
             e.timer.sent(now);
             if let Some(required) = failed {
