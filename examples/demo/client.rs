@@ -170,19 +170,24 @@ trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 
 /// A URL taken apart: where to connect, and the upgrade request to send there.
-struct Target {
-    host: String,
-    port: u16,
-    tls: bool,
+pub struct Target {
+    /// The host to connect to (an IPv6 address without its brackets).
+    pub host: String,
+    /// The port (443 or 80 when the URL names none).
+    pub port: u16,
+    /// Whether it is `wss://`.
+    pub tls: bool,
     /// The URL without its `user:password@`, to show.
-    shown: String,
-    request: tungstenite::handshake::client::Request,
+    pub shown: String,
+    /// The upgrade request, with its `Authorization` header when credentials were given.
+    pub request: tungstenite::handshake::client::Request,
     /// Whether the request has an `Authorization` header.
-    authorized: bool,
+    pub authorized: bool,
 }
 
 impl Target {
-    fn parse(url: &str, options: &Options) -> Result<Self, Box<dyn Error>> {
+    /// Takes `url` apart; credentials from `options` win over the URL's `user:password@`.
+    pub fn parse(url: &str, options: &Options) -> Result<Self, Box<dyn Error>> {
         let uri: Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
         let tls = match uri.scheme_str() {
             Some("ws") => false,
@@ -228,7 +233,7 @@ impl Target {
 }
 
 /// The one-line text of a failed upgrade to WebSocket at `path`.
-fn refusal(e: tungstenite::Error, path: &str, authorized: bool) -> String {
+pub fn refusal(e: tungstenite::Error, path: &str, authorized: bool) -> String {
     let tungstenite::Error::Http(response) = e else {
         return format!("the WebSocket upgrade failed: {e}");
     };

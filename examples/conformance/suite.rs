@@ -1,0 +1,272 @@
+//! The suite: what a case is, what it may conclude, the context it runs in, and the
+//! checks most cases share.
+
+use std::time::Instant;
+
+use super::conn::{Conn, Exchange, Log};
+use super::demo::client::Options;
+use super::model::Tree;
+use super::wire::{self, C, Reply};
+
+/// What a case concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The server did what the spec says; what it did.
+    Pass(String),
+    /// It did not; what it did instead.
+    Fail(String),
+    /// The server's data cannot exercise the case (or the runner was told not to); why.
+    Skip(String),
+}
+
+impl Verdict {
+    /// `pass`, `FAIL` or `skip`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Pass(_) => "pass",
+            Verdict::Fail(_) => "FAIL",
+            Verdict::Skip(_) => "skip",
+        }
+    }
+
+    /// The short why.
+    pub fn why(&self) -> &str {
+        match self {
+            Verdict::Pass(s) | Verdict::Fail(s) | Verdict::Skip(s) => s,
+        }
+    }
+}
+
+/// A case's body: `Err` is a failure the runner could not get past (no answer, the
+/// connection closed), reported as `FAIL`.
+pub type Body = fn(&mut Ctx) -> Result<Verdict, String>;
+
+/// One case of the suite.
+pub struct Case {
+    /// The spec's section it checks (`2`, `5.1`, `6.3`, …).
+    pub section: &'static str,
+    /// A short, stable name (`hello.missing`).
+    pub id: &'static str,
+    /// The rule, in the spec's words (with its section).
+    pub spec: &'static str,
+    /// What the case does.
+    pub run: Body,
+}
+
+/// What the runner was told.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The server's URL.
+    pub url: String,
+    /// Credentials (the `Authorization` header) and TLS trust, as the example client's.
+    pub options: Options,
+    /// Only the cases whose section or id starts with this.
+    pub only: Option<String>,
+    /// Send suspend, shutdown and resume with wrong-typed parameters (`--stage-commands`).
+    pub stage_commands: bool,
+}
+
+/// What a case runs in: the settings, its log, and the server's tree once read.
+pub struct Ctx {
+    /// What the runner was told.
+    pub settings: Settings,
+    /// The log of the case being run.
+    pub log: Log,
+    tree: Option<Result<Tree, String>>,
+}
+
+/// One case's result.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The spec section.
+    pub section: &'static str,
+    /// The case's id.
+    pub id: &'static str,
+    /// The rule checked.
+    pub spec: &'static str,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Every message sent and received.
+    pub exchanges: Vec<Exchange>,
+    /// How long it took, in milliseconds.
+    pub ms: u64,
+}
+
+impl Ctx {
+    /// A context for `settings`.
+    pub fn new(settings: Settings) -> Self {
+        Ctx {
+            settings,
+            log: Log::new(),
+            tree: None,
+        }
+    }
+
+    /// A new connection, no hello yet.
+    pub fn open(&self) -> Result<Conn, String> {
+        Conn::open(&self.settings.url, &self.settings.options, &self.log)
+    }
+
+    /// A new connection that has said hello.
+    pub fn ready(&self) -> Result<Conn, String> {
+        let mut conn = self.open()?;
+        conn.hello()?;
+        Ok(conn)
+    }
+
+    /// The server's tree, read on first use (its exchanges land in that case's log).
+    pub fn tree(&mut self) -> Result<&Tree, String> {
+        if self.tree.is_none() {
+            return self.read_tree();
+        }
+        self.known_tree()
+    }
+
+    /// Reads the server's tree again (into this case's log), and keeps it.
+    pub fn read_tree(&mut self) -> Result<&Tree, String> {
+        self.tree = Some(Tree::read(self));
+        self.known_tree()
+    }
+
+    fn known_tree(&self) -> Result<&Tree, String> {
+        match self.tree.as_ref().expect("read before") {
+            Ok(tree) => Ok(tree),
+            Err(e) => Err(format!("the server's tree could not be read ({e})")),
+        }
+    }
+
+    /// Runs `case`.
+    pub fn run(&mut self, case: &Case) -> Outcome {
+        self.log = Log::new();
+        let start = Instant::now();
+        let verdict = (case.run)(self).unwrap_or_else(Verdict::Fail);
+        Outcome {
+            section: case.section,
+            id: case.id,
+            spec: case.spec,
+            verdict,
+            exchanges: self.log.take(),
+            ms: start.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// Runs every case of `cases` that `settings.only` selects, calling `each` with each
+/// outcome as it is known.
+pub fn run(settings: Settings, cases: &[&Case], mut each: impl FnMut(&Outcome)) -> Vec<Outcome> {
+    let only = settings.only.clone();
+    let mut ctx = Ctx::new(settings);
+    let selected = cases.iter().filter(|c| {
+        only.as_deref()
+            .is_none_or(|o| selects(o, c.section) || c.id.starts_with(o))
+    });
+    selected
+        .map(|case| {
+            let outcome = ctx.run(case);
+            each(&outcome);
+            outcome
+        })
+        .collect()
+}
+
+/// Whether `--only` `only` names `section` or a section it is in (`6` holds `6.3`).
+fn selects(only: &str, section: &str) -> bool {
+    section == only || section.starts_with(&format!("{only}."))
+}
+
+/// The request every probe sends after a bad message: get_stage, id 900.
+pub const PROBE: i64 = 900;
+
+/// Fails a case with a formatted why.
+macro_rules! fail {
+    ($($arg:tt)*) => {
+        return Ok(Verdict::Fail(format!($($arg)*)))
+    };
+}
+pub(crate) use fail;
+
+/// Sends `bad` (one message) on a connection that said hello, then a get_stage in the
+/// next message; the responses that came before the get_stage's, once its success came
+/// (`Err` with why when it did not succeed).
+pub fn then_probe(ctx: &Ctx, bad: &[u8]) -> Result<Result<Vec<Reply>, String>, String> {
+    let mut conn = ctx.ready()?;
+    conn.send(bad)?;
+    let probe = wire::message(vec![wire::request(PROBE, 8, None)]);
+    let mut before = conn.call(&probe, &[PROBE])?;
+    let answer = before.pop().expect("the probe's answer comes last");
+    Ok(match answer {
+        Reply::Success { .. } => Ok(before),
+        other => Err(format!(
+            "the next request (get_stage) got {} — the connection did not go on",
+            other.brief()
+        )),
+    })
+}
+
+/// The common check: `bad` is answered with one error whose code is one of `codes` and
+/// whose id is `id` (any id when `None`; 0 is the id of a packet whose own cannot be read),
+/// and the server answers the next request on the same connection.
+pub fn refused(ctx: &Ctx, bad: &[u8], id: Option<i64>, codes: &[i64]) -> Result<Verdict, String> {
+    let replies = match then_probe(ctx, bad)? {
+        Ok(replies) => replies,
+        Err(why) => fail!("{why}"),
+    };
+    Ok(errors(&replies, id, codes, 1))
+}
+
+/// Whether `replies` are exactly `n` errors with a code in `codes` (and id `id`).
+pub fn errors(replies: &[Reply], id: Option<i64>, codes: &[i64], n: usize) -> Verdict {
+    let want = codes_text(codes);
+    if replies.len() != n {
+        let got: Vec<String> = replies.iter().map(Reply::brief).collect();
+        return Verdict::Fail(format!(
+            "{} answers, not {n} (error {want}): [{}]",
+            replies.len(),
+            got.join(", ")
+        ));
+    }
+    for reply in replies {
+        match reply {
+            Reply::Error { id: got, code, .. }
+                if codes.contains(code) && id.is_none_or(|id| id == *got) => {}
+            Reply::Error { id: got, code, .. } if codes.contains(code) => {
+                return Verdict::Fail(format!(
+                    "error {code} with id {got}, not {}",
+                    id.unwrap_or_default()
+                ));
+            }
+            other => return Verdict::Fail(format!("{}, not error {want}", other.brief())),
+        }
+    }
+    let first = &replies[0];
+    Verdict::Pass(format!("{}; the next request answered", first.brief()))
+}
+
+/// `-32602` or `-32600 or -32700`.
+pub fn codes_text(codes: &[i64]) -> String {
+    let codes: Vec<String> = codes.iter().map(i64::to_string).collect();
+    codes.join(" or ")
+}
+
+/// The one answer to a request that must be an error with a code in `codes`.
+pub fn expect_error(reply: &Reply, codes: &[i64]) -> Verdict {
+    match reply {
+        Reply::Error { code, .. } if codes.contains(code) => Verdict::Pass(reply.brief()),
+        other => Verdict::Fail(format!(
+            "{}, not error {}",
+            other.brief(),
+            codes_text(codes)
+        )),
+    }
+}
+
+/// A request that must fail with one of `codes`, on a connection that said hello.
+pub fn ask_error(
+    ctx: &Ctx,
+    opcode: u64,
+    params: Option<C>,
+    codes: &[i64],
+) -> Result<Verdict, String> {
+    let reply = ctx.ready()?.ask(2, opcode, params)?;
+    Ok(expect_error(&reply, codes))
+}
