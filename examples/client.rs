@@ -32,7 +32,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use demo::client::Options;
-use demo::tls::Trust;
 
 const USAGE: &str = "usage: client [--user U [--password P]] [--ca FILE | --insecure] \
                      [--watch SECONDS] [URL]\n       client --replay";
@@ -62,13 +61,10 @@ fn parse(args: &[String]) -> Option<(String, Options, Option<Duration>)> {
     let mut watch = None;
     let mut args = args.iter().map(String::as_str);
     while let Some(arg) = args.next() {
+        if options.take(arg, &mut args)? {
+            continue;
+        }
         match arg {
-            "--user" => options.user = Some(args.next()?.to_owned()),
-            "--password" => options.password = Some(args.next()?.to_owned()),
-            "--ca" if options.trust == Trust::PublicRoots => {
-                options.trust = Trust::Ca(args.next()?.into());
-            }
-            "--insecure" if options.trust == Trust::PublicRoots => options.trust = Trust::Insecure,
             "--watch" => {
                 let seconds: f64 = args.next()?.parse().ok()?;
                 watch = Some(Duration::try_from_secs_f64(seconds).ok()?);
@@ -77,7 +73,7 @@ fn parse(args: &[String]) -> Option<(String, Options, Option<Duration>)> {
             _ => url = Some(arg.to_owned()),
         }
     }
-    if options.password.is_some() && options.user.is_none() {
+    if !options.complete() {
         return None;
     }
     let url = url.unwrap_or_else(|| "ws://127.0.0.1:8080/api/ws".to_owned());

@@ -38,7 +38,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use demo::client::Options;
-use demo::tls::Trust;
 use suite::{Case, Outcome, Settings, Verdict};
 
 const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
@@ -152,13 +151,10 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
     let (mut url, mut json, mut only, mut stage_commands) = (None, None, None, false);
     let mut args = args.iter().map(String::as_str);
     while let Some(arg) = args.next() {
+        if options.take(arg, &mut args)? {
+            continue;
+        }
         match arg {
-            "--user" => options.user = Some(args.next()?.to_owned()),
-            "--password" => options.password = Some(args.next()?.to_owned()),
-            "--ca" if options.trust == Trust::PublicRoots => {
-                options.trust = Trust::Ca(args.next()?.into())
-            }
-            "--insecure" if options.trust == Trust::PublicRoots => options.trust = Trust::Insecure,
             "--json" => json = Some(PathBuf::from(args.next()?)),
             "--only" => only = Some(args.next()?.to_owned()),
             "--stage-commands" => stage_commands = true,
@@ -166,7 +162,7 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
             _ => url = Some(arg.to_owned()),
         }
     }
-    if options.password.is_some() && options.user.is_none() {
+    if !options.complete() {
         return None;
     }
     let settings = Settings {

@@ -8,7 +8,7 @@ use xentara_ws::{
 };
 
 use super::protocol::{NOBODY, unknown};
-use super::suite::{Case, Ctx, Verdict, fail};
+use super::suite::{Case, Ctx, Verdict, fail, take};
 use super::wire::{self, C, Reply, map, t, uuid};
 
 /// How many data points' metadata the runner reads.
@@ -227,14 +227,30 @@ pub fn read_one(
     }
 }
 
-/// What the tree cases need, or a skip.
-macro_rules! need {
-    ($opt:expr, $why:literal) => {
-        match $opt {
-            Some(v) => v,
-            None => return Ok(Verdict::Skip($why.into())),
-        }
-    };
+/// The first data point with an attribute `usable` accepts (see [`Tree::find`]), and
+/// that attribute; a skip saying `why` when there is none.
+pub fn attribute_where(
+    c: &mut Ctx,
+    why: &str,
+    usable: impl Fn(&Attr) -> bool,
+) -> Result<(Point, Attr), Verdict> {
+    c.pick(why, |t| t.find(usable).map(|(p, a)| (p.clone(), a.clone())))
+}
+
+/// `{0: element, 1: attribute, 2: value}` and `rest`: a write.
+pub fn write_params<const N: usize>(
+    point: &Point,
+    attr: &Attr,
+    value: C,
+    rest: [(u64, C); N],
+) -> C {
+    let mut params = vec![
+        (0, uuid(point.element.uuid)),
+        (1, wire::attribute(&attr.id)),
+        (2, value),
+    ];
+    params.extend(rest);
+    C::M(params)
 }
 
 /// A writable attribute the runner can write its own value back to: read and write, of a
@@ -307,10 +323,8 @@ pub const CASES: &[Case] = &[
         id: "browse.depth",
         spec: "6.1: key 1 (depth) limits the levels: depth 1 gives some of what all levels give",
         run: |c| {
-            let all: Vec<Uuid> = match c.tree() {
-                Ok(tree) => tree.elements.iter().map(|e| e.uuid).collect(),
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let all: Vec<Uuid> =
+                take!(c.pick("", |t| Some(t.elements.iter().map(|e| e.uuid).collect())));
             let reply = c
                 .ready()?
                 .ask(2, 1, Some(map([(0, uuid(Uuid::nil())), (1, C::U(1))])))?;
@@ -336,14 +350,14 @@ pub const CASES: &[Case] = &[
         id: "browse.categories",
         spec: "6.1: key 2 returns only elements of those categories ([2]: data points)",
         run: |c| {
-            let want = match c.tree() {
-                Ok(tree) => tree
-                    .elements
-                    .iter()
-                    .filter(|e| e.category == ElementCategory::DataPoint)
-                    .count(),
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let want = take!(c.pick("", |t| {
+                Some(
+                    t.elements
+                        .iter()
+                        .filter(|e| e.category == ElementCategory::DataPoint)
+                        .count(),
+                )
+            }));
             let params = map([(0, uuid(Uuid::nil())), (2, wire::uints(&[2]))]);
             let reply = c.ready()?.ask(2, 1, Some(params))?;
             let points = match browse_entries(&reply) {
@@ -376,13 +390,10 @@ pub const CASES: &[Case] = &[
         id: "lookup.known",
         spec: "6.3: lookup of a primary key gives the element's UUID (the first 8 elements browse gave)",
         run: |c| {
-            let elements: Vec<Element> = match c.tree() {
-                Ok(tree) => tree.elements.iter().take(8).cloned().collect(),
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
-            let first = need!(elements.first(), "browse gave no element to look up")
-                .key
-                .clone();
+            let elements: Vec<Element> = take!(c.pick("browse gave no element to look up", |t| {
+                (!t.elements.is_empty()).then(|| t.elements.iter().take(8).cloned().collect())
+            }));
+            let first = elements[0].key.clone();
             let mut conn = c.ready()?;
             for (n, e) in elements.iter().enumerate() {
                 let reply = conn.ask(2 + n as i64, 3, Some(map([(0, t(&e.key))])))?;
@@ -418,10 +429,9 @@ pub const CASES: &[Case] = &[
         id: "meta_data.point",
         spec: "6.2: a map keyed by the requested ids: 0 primary key, 1 category, 2 attribute maps, 3 has children",
         run: |c| {
-            let point = match c.tree() {
-                Ok(tree) => need!(tree.points.first(), "the server has no data point").clone(),
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let point = take!(c.pick("the server has no data point", |t| {
+                t.points.first().cloned()
+            }));
             let reply = c
                 .ready()?
                 .ask(2, 2, Some(meta_request(point.element.uuid)))?;
@@ -453,10 +463,9 @@ pub const CASES: &[Case] = &[
         id: "meta_data.unknown-id",
         spec: "2 (the docs' batch), 6.2: an unknown metadata id (83) is -32602",
         run: |c| {
-            let element = match c.tree() {
-                Ok(tree) => need!(tree.elements.first(), "browse gave no element").uuid,
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let element = take!(c.pick("browse gave no element", |t| {
+                t.elements.first().map(|e| e.uuid)
+            }));
             super::suite::ask_error(
                 c,
                 2,
@@ -476,23 +485,18 @@ pub const CASES: &[Case] = &[
         id: "read.point",
         spec: "6.4: a map keyed by the attribute ids exactly as requested, each 121(value) or 122(error)",
         run: |c| {
-            let (point, ids) = match c.tree() {
-                Ok(tree) => {
-                    let (point, _) = need!(
-                        tree.find(readable),
-                        "no data point has a readable attribute"
-                    );
-                    let ids: Vec<AttributeId> = point
-                        .attrs
-                        .iter()
-                        .filter(|a| readable(a))
-                        .take(8)
-                        .map(|a| a.id)
-                        .collect();
-                    (point.clone(), ids)
-                }
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let (point, _) = take!(attribute_where(
+                c,
+                "no data point has a readable attribute",
+                readable
+            ));
+            let ids: Vec<AttributeId> = point
+                .attrs
+                .iter()
+                .filter(|a| readable(a))
+                .take(8)
+                .map(|a| a.id)
+                .collect();
             let params = map([
                 (0, uuid(point.element.uuid)),
                 (1, C::A(ids.iter().map(wire::attribute).collect())),
@@ -519,12 +523,9 @@ pub const CASES: &[Case] = &[
         id: "read.missing-attribute",
         spec: "6.4: an attribute the element lacks: -32101, as the whole answer or inside 122(…)",
         run: |c| {
-            let point = match c.tree() {
-                Ok(tree) => need!(tree.points.first(), "the server has no data point")
-                    .element
-                    .clone(),
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let point = take!(c.pick("the server has no data point", |t| {
+                t.points.first().map(|p| p.element.clone())
+            }));
             let params = map([(0, uuid(point.uuid)), (1, C::A(vec![uuid(NOBODY)]))]);
             let reply = c.ready()?.ask(2, 4, Some(params))?;
             if let Reply::Error { code: -32101, .. } = reply {
@@ -556,23 +557,14 @@ pub const CASES: &[Case] = &[
         id: "write.same-value",
         spec: "6.5: a write answers [1, id] with no item (the attribute's own value, read first, written back)",
         run: |c| {
-            let (point, attr) = match c.tree() {
-                Ok(tree) => {
-                    let (p, a) = need!(
-                        tree.find(rewritable),
-                        "no attribute is readable and writable with a plain data type"
-                    );
-                    (p.clone(), a.clone())
-                }
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let (point, attr) = take!(attribute_where(
+                c,
+                "no attribute is readable and writable with a plain data type",
+                rewritable
+            ));
             let mut conn = c.ready()?;
             let value = read_one(&mut conn, 2, &point, &attr)?;
-            let params = map([
-                (0, uuid(point.element.uuid)),
-                (1, wire::attribute(&attr.id)),
-                (2, C::Raw(value.clone())),
-            ]);
+            let params = write_params(&point, &attr, C::Raw(value.clone()), []);
             let reply = conn.ask(3, 5, Some(params))?;
             match reply {
                 Reply::Success { item: None, .. } => Ok(Verdict::Pass(format!(
@@ -590,23 +582,12 @@ pub const CASES: &[Case] = &[
         id: "write.read-only",
         spec: "6.5, 8: a write to a read-only attribute: -32103",
         run: |c| {
-            let (point, attr) = match c.tree() {
-                Ok(tree) => {
-                    let (p, a) = need!(
-                        tree.find(|a| a.access == Access::ReadOnly && plain(a.data_type)),
-                        "no read-only attribute"
-                    );
-                    (p.clone(), a.clone())
-                }
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let (point, attr) = take!(attribute_where(c, "no read-only attribute", |a| a.access
+                == Access::ReadOnly
+                && plain(a.data_type)));
             let mut conn = c.ready()?;
             let value = read_one(&mut conn, 2, &point, &attr)?;
-            let params = map([
-                (0, uuid(point.element.uuid)),
-                (1, wire::attribute(&attr.id)),
-                (2, C::Raw(value)),
-            ]);
+            let params = write_params(&point, &attr, C::Raw(value), []);
             let reply = conn.ask(3, 5, Some(params))?;
             Ok(super::suite::expect_error(&reply, &[-32103]))
         },
@@ -616,25 +597,14 @@ pub const CASES: &[Case] = &[
         id: "write.type-mismatch",
         spec: "6.5, 8: a text written to a numeric attribute: -32106 (cannot be converted) or -32107 (not valid)",
         run: |c| {
-            let (point, attr) = match c.tree() {
-                Ok(tree) => {
-                    let (p, a) = need!(
-                        tree.find(|a| rewritable(a) && numeric(a.data_type)),
-                        "no numeric attribute is readable and writable"
-                    );
-                    (p.clone(), a.clone())
-                }
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let (point, attr) = take!(attribute_where(
+                c,
+                "no numeric attribute is readable and writable",
+                |a| rewritable(a) && numeric(a.data_type)
+            ));
             let mut conn = c.ready()?;
             let before = read_one(&mut conn, 2, &point, &attr)?;
-            let write = |value: C| {
-                map([
-                    (0, uuid(point.element.uuid)),
-                    (1, wire::attribute(&attr.id)),
-                    (2, value),
-                ])
-            };
+            let write = |value| write_params(&point, &attr, value, []);
             let reply = conn.ask(3, 5, Some(write(t("xentara-ws conformance"))))?;
             if let Reply::Success { .. } = reply {
                 // Put the value back before failing.

@@ -4,10 +4,10 @@
 use xentara_ws::{Opcode, Response, Uuid};
 
 use super::conn::Conn;
-use super::model::read_one;
+use super::model::{attribute_where, read_one, write_params};
 use super::protocol::{NOBODY, unknown};
-use super::suite::{Case, Ctx, Verdict, expect_error, fail};
-use super::wire::{self, C, Reply, map, t, uuid};
+use super::suite::{Case, Ctx, Verdict, expect_error, fail, take};
+use super::wire::{C, Reply, map, t, uuid};
 
 /// The session id the cases ask for.
 const DESIRED: Uuid = Uuid::from_u128(0x78656e74_6172_4177_b373_736573000001);
@@ -49,15 +49,6 @@ fn close(conn: &mut Conn, id: i64, session: Uuid) -> Result<Reply, String> {
     conn.ask(id, 13, Some(map([(0, uuid(session))])))
 }
 
-macro_rules! need {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(verdict) => return Ok(verdict),
-        }
-    };
-}
-
 macro_rules! ok {
     ($e:expr) => {
         match $e? {
@@ -74,7 +65,7 @@ pub const CASES: &[Case] = &[
         id: "sub_session.create-close",
         spec: "6.12: create_sub_session answers the session UUID; 6.13: close_sub_session [1, id], and -32111 for it once closed",
         run: |c| {
-            let (user, password) = need!(credentials(c));
+            let (user, password) = take!(credentials(c));
             let mut conn = c.ready()?;
             let session = ok!(open(&mut conn, 2, create(&user, &password, None)));
             match close(&mut conn, 3, session)? {
@@ -97,7 +88,7 @@ pub const CASES: &[Case] = &[
         id: "sub_session.desired-id",
         spec: "5.2, 6.12: the desired id is the session's; asked for again, the session is replaced (same id)",
         run: |c| {
-            let (user, password) = need!(credentials(c));
+            let (user, password) = take!(credentials(c));
             let mut conn = c.ready()?;
             for id in [2, 3] {
                 let session = ok!(open(&mut conn, id, create(&user, &password, Some(DESIRED))));
@@ -118,7 +109,7 @@ pub const CASES: &[Case] = &[
         id: "sub_session.bad-credentials",
         spec: "6.12: -32102 access denied (bad credentials)",
         run: |c| {
-            let (user, password) = need!(credentials(c));
+            let (user, password) = take!(credentials(c));
             let reply = c.ready()?.ask(
                 2,
                 12,
@@ -132,7 +123,7 @@ pub const CASES: &[Case] = &[
         id: "sub_session.nil-desired-id",
         spec: "5.2: the desired id must not be the nil UUID (-32602, presumed)",
         run: |c| {
-            let (user, password) = need!(credentials(c));
+            let (user, password) = take!(credentials(c));
             let reply = c
                 .ready()?
                 .ask(2, 12, Some(create(&user, &password, Some(Uuid::nil()))))?;
@@ -150,27 +141,16 @@ pub const CASES: &[Case] = &[
         id: "sub_session.write",
         spec: "5.2, 6.5: a write naming a sub-session (key 3) is checked for both identities: the runner's own, so it succeeds",
         run: |c| {
-            let (user, password) = need!(credentials(c));
-            let (point, attr) = match c.tree() {
-                Ok(tree) => match tree.find(|a| a.access == xentara_ws::Access::ReadWrite) {
-                    Some((p, a)) => (p.clone(), a.clone()),
-                    None => {
-                        return Ok(Verdict::Skip(
-                            "no attribute is readable and writable".into(),
-                        ));
-                    }
-                },
-                Err(e) => return Ok(Verdict::Skip(e)),
-            };
+            let (user, password) = take!(credentials(c));
+            let (point, attr) = take!(attribute_where(
+                c,
+                "no attribute is readable and writable",
+                |a| { a.access == xentara_ws::Access::ReadWrite }
+            ));
             let mut conn = c.ready()?;
             let session = ok!(open(&mut conn, 2, create(&user, &password, None)));
             let value = read_one(&mut conn, 3, &point, &attr)?;
-            let params = map([
-                (0, uuid(point.element.uuid)),
-                (1, wire::attribute(&attr.id)),
-                (2, C::Raw(value)),
-                (3, uuid(session)),
-            ]);
+            let params = write_params(&point, &attr, C::Raw(value), [(3, uuid(session))]);
             let reply = conn.ask(4, 5, Some(params))?;
             let _ = close(&mut conn, 5, session);
             match reply {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use xentara_ws::{Attribute, Opcode, Response, Uuid};
 
 use super::conn::Conn;
-use super::model::{Attr, Point, readable};
+use super::model::{Attr, Point, attribute_where, readable};
 use super::protocol::{NOBODY, unknown};
 use super::suite::{Case, Ctx, Verdict, fail};
 use super::wire::{self, C, Reply, map, uuid};
@@ -30,16 +30,15 @@ const fn desired(n: u128) -> Uuid {
 /// likeliest to change), or with `quiet`, another attribute (quality, say: a heartbeat is
 /// then seen without changes in between).
 fn target(c: &mut Ctx, quiet: bool) -> Result<(Point, Attr), Verdict> {
-    let tree = c.tree().map_err(Verdict::Skip)?;
-    let found = if quiet {
-        tree.find(|a| readable(a) && a.id.standard() != Some(Attribute::Value))
-            .or_else(|| tree.find(readable))
-    } else {
-        tree.find(readable)
-    };
-    let (point, attr) =
-        found.ok_or_else(|| Verdict::Skip("no data point has a readable attribute".into()))?;
-    Ok((point.clone(), attr.clone()))
+    let why = "no data point has a readable attribute";
+    if quiet
+        && let Ok(found) = attribute_where(c, why, |a| {
+            readable(a) && a.id.standard() != Some(Attribute::Value)
+        })
+    {
+        return Ok(found);
+    }
+    attribute_where(c, why, readable)
 }
 
 /// Subscribes to `attr` of `point` with `rates` (keys 1 and 2) as `id`; the time the

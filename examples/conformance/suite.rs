@@ -128,6 +128,17 @@ impl Ctx {
         self.known_tree()
     }
 
+    /// What `pick` takes from the server's tree; a skip when the tree cannot be read, or
+    /// saying `why` when `pick` finds nothing.
+    pub fn pick<T>(
+        &mut self,
+        why: &str,
+        pick: impl FnOnce(&Tree) -> Option<T>,
+    ) -> Result<T, Verdict> {
+        let tree = self.tree().map_err(Verdict::Skip)?;
+        pick(tree).ok_or_else(|| Verdict::Skip(why.to_owned()))
+    }
+
     fn known_tree(&self) -> Result<&Tree, String> {
         match self.tree.as_ref().expect("read before") {
             Ok(tree) => Ok(tree),
@@ -184,6 +195,17 @@ macro_rules! fail {
     };
 }
 pub(crate) use fail;
+
+/// The value of a `Result<T, Verdict>`, or the case ends with that verdict.
+macro_rules! take {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(verdict) => return Ok(verdict),
+        }
+    };
+}
+pub(crate) use take;
 
 /// Sends `bad` (one message) on a connection that said hello, then a get_stage in the
 /// next message; the responses that came before the get_stage's, once its success came

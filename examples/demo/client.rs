@@ -49,6 +49,33 @@ pub struct Options {
     pub trust: Trust,
 }
 
+impl Options {
+    /// Takes `arg` when it is one of the connection options (`--user U`, `--password P`,
+    /// `--ca FILE`, `--insecure`), its value from `rest`: `Some(true)` when it was one,
+    /// `Some(false)` when it is not, `None` when it cannot be (a value missing, or a second
+    /// `--ca`/`--insecure`).
+    pub fn take<'a>(
+        &mut self,
+        arg: &str,
+        rest: &mut impl Iterator<Item = &'a str>,
+    ) -> Option<bool> {
+        match arg {
+            "--user" => self.user = Some(rest.next()?.to_owned()),
+            "--password" => self.password = Some(rest.next()?.to_owned()),
+            "--ca" | "--insecure" if self.trust != Trust::PublicRoots => return None,
+            "--ca" => self.trust = Trust::Ca(rest.next()?.into()),
+            "--insecure" => self.trust = Trust::Insecure,
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+
+    /// Whether they go together: a password needs a user.
+    pub fn complete(&self) -> bool {
+        self.user.is_some() || self.password.is_none()
+    }
+}
+
 /// One outcome as a line of text: `response <id> ok <diagnostic>`,
 /// `response <id> error <code> <message>`, `event <diagnostic>`,
 /// `unexpected <id> <reason>`, `invalid [<id>] <code>: <what>` or
