@@ -750,7 +750,8 @@ pub mod hostile {
     pub enum Kind {
         /// The WebSocket upgrade request, a byte a second.
         Slowloris,
-        /// After the hello, a message above the server's limit (`--oversize` bytes).
+        /// After the hello, a message above the server's limit (`--oversize` bytes): its
+        /// frame's header, then its payload as long as the server reads it.
         Oversize,
         /// After the hello, binary frames of random bytes, then a lookup that must be
         /// answered.
@@ -912,14 +913,34 @@ pub mod hostile {
         false
     }
 
+    /// One binary frame announcing `size` bytes, its payload written in pieces of a shared
+    /// buffer (masked with key 0, so the bytes go as they are), as long as the server
+    /// takes them: on the wire, what a client sending a `size`-byte message sends, without
+    /// a `size`-byte buffer to fill and mask per attempt (which cost the load generator's
+    /// own clients more than the server).
     async fn oversized(url: &str, size: usize) -> bool {
+        static PIECE: [u8; 16 << 10] = [0x80; 16 << 10];
         let Some(mut ws) = hello(url).await else {
             return false;
         };
-        match ws.send(Message::binary(vec![0x80; size])).await {
-            Ok(()) => ends(&mut ws).await,
-            Err(_) => true,
+        let mut header = vec![0x82, 0x80 | 127];
+        header.extend((size as u64).to_be_bytes());
+        header.extend([0; 4]);
+        let stream = ws.get_mut();
+        if stream.write_all(&header).await.is_err() {
+            return true;
         }
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(PIECE.len());
+            match timeout(Duration::from_secs(30), stream.write_all(&PIECE[..n])).await {
+                Ok(Ok(())) => left -= n,
+                Ok(Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+        let _ = stream.flush().await;
+        ends(&mut ws).await
     }
 
     async fn garbage(url: &str, seed: &mut u64, counts: &Counts) -> bool {
