@@ -271,3 +271,23 @@ fn a_server_that_cannot_be_reached_is_one_error_not_every_case() {
     assert_eq!(run(&["--password", "p", &url(server)]).0, 2);
     assert_eq!(run(&[]).0, 2);
 }
+
+#[test]
+fn every_case_has_its_own_id_a_section_and_a_spec_line() {
+    let cases = conformance::cases();
+    // README.md's "Checking a server" gives the count.
+    assert_eq!(cases.len(), 83);
+    let mut ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), cases.len(), "duplicate case ids");
+    for case in &cases {
+        let section = case.section;
+        assert!(
+            section.split('.').all(|n| n.parse::<u32>().is_ok()),
+            "{}: section {section:?}",
+            case.id
+        );
+        assert!(!case.spec.is_empty(), "{}", case.id);
+    }
+}
