@@ -482,3 +482,52 @@ fn regression_remaining_counts_last_parts_as_stepped_over() {
     assert_eq!((rest.len(), rest[0]), (18, not_a_packet(47)), "{rest:?}");
     common::checks::check_batch(&message);
 }
+
+/// Found by `typed_api`: `TimePoint::to_duration` gave `None` for `0 × 10^e` with `e`
+/// above 29 (the scale overflowed before the zero mantissa was looked at) and for a
+/// positive mantissa with an exponent below -2³² (the exponent did not fit a `u32`),
+/// though both are in range: zero, and less than a nanosecond after the epoch. `None` is
+/// documented for before the epoch, the infinite points and beyond `Duration` only.
+#[test]
+fn regression_to_duration_of_zero_and_of_less_than_a_nanosecond() {
+    use std::time::Duration;
+    use xentara_ws::TimePoint;
+    for exponent in [46, 400, i64::MAX, i64::MIN, -5_000_000_000] {
+        let zero = TimePoint::Decimal {
+            exponent,
+            mantissa: 0,
+        };
+        assert_eq!(zero.to_duration(), Some(Duration::ZERO), "{zero:?}");
+    }
+    for exponent in [-100, -5_000_000_000, i64::MIN] {
+        let tiny = TimePoint::Decimal {
+            exponent,
+            mantissa: 5,
+        };
+        assert_eq!(tiny.to_duration(), Some(Duration::ZERO), "{tiny:?}");
+    }
+    // Still beyond the range, and before the epoch.
+    for (exponent, mantissa) in [(i64::MAX, 1), (400, 1), (-3, -1), (i64::MIN, -1)] {
+        let t = TimePoint::Decimal { exponent, mantissa };
+        assert_eq!(t.to_duration(), None, "{t:?}");
+    }
+}
+
+/// Found by `typed_api`: a text that came in several chunks printed a single quote as
+/// `\'` (`char::escape_debug`), where `str`'s `Debug`, which `Text`'s documents it follows,
+/// leaves it as it is; so did a `Value::Text`'s `Display`.
+#[test]
+fn regression_chunked_text_debug_prints_quotes_as_str_does() {
+    use xentara_ws::Value;
+    // 0x7f "it'" "s \"x\"\n" 0xff: the text `it's "x"` and a newline, in two chunks.
+    let mut bytes = vec![0x7f, 0x63];
+    bytes.extend(b"it'");
+    bytes.push(0x66);
+    bytes.extend(b"s \"x\"\n");
+    bytes.push(0xff);
+    let text: Text<'_> = xentara_ws::decode(&bytes).unwrap();
+    assert_eq!(text.as_str(), None, "kept in chunks");
+    let whole = "it's \"x\"\n";
+    assert_eq!(format!("{text:?}"), format!("{whole:?}"));
+    assert_eq!(Value::Text(text).to_string(), format!("{whole:?}"));
+}

@@ -309,7 +309,11 @@ impl fmt::Debug for Text<'_> {
                 f.write_str("\"")?;
                 for part in self.chunks() {
                     for c in part.chars() {
-                        write!(f, "{}", c.escape_debug())?;
+                        // As in a `str`: a single quote is not escaped.
+                        match c {
+                            '\'' => f.write_str("'")?,
+                            c => write!(f, "{}", c.escape_debug())?,
+                        }
                     }
                 }
                 f.write_str("\"")

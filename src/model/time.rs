@@ -69,13 +69,21 @@ impl TimePoint {
             TimePoint::Infinite { .. } => None,
             TimePoint::Decimal { exponent, mantissa } => {
                 let mantissa = u128::try_from(mantissa).ok()?;
+                // Zero whatever the exponent.
+                if mantissa == 0 {
+                    return Some(Duration::ZERO);
+                }
                 // Nanoseconds: mantissa × 10^(exponent + 9).
                 let shift = exponent.checked_add(9)?;
                 let nanos = if shift >= 0 {
                     let scale = 10u128.checked_pow(u32::try_from(shift).ok()?)?;
                     mantissa.checked_mul(scale)?
                 } else {
-                    match 10u128.checked_pow(u32::try_from(-shift).ok()?) {
+                    // A divisor past u128 (or u32 digits): less than a nanosecond.
+                    match u32::try_from(-shift)
+                        .ok()
+                        .and_then(|s| 10u128.checked_pow(s))
+                    {
                         Some(scale) => mantissa / scale,
                         None => 0,
                     }
