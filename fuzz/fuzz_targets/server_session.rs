@@ -33,9 +33,10 @@
 //!   each for the model's reason; only active subscriptions fall due, each at most once
 //!   per message; a change goes out no sooner than its throttle after the previous event
 //!   (and never before the time it was noted for), a heartbeat no sooner than its period
-//!   (or the throttle); a subscription's first event is its first; a subscription whose
-//!   events do not fit after others' stays due for the next message; every event message
-//!   decodes to the events written, in order;
+//!   (or the throttle), winning a tie with a change; a change that pushes nothing sends
+//!   nothing and leaves the timers running from the last event; a subscription's first
+//!   event is its first; a subscription whose events do not fit after others' stays due
+//!   for the next message; every event message decodes to the events written, in order;
 //! - at the end, once every deferred request is answered, every reply has been sent.
 #![no_main]
 
@@ -631,7 +632,7 @@ impl Clock {
 
     /// When an active subscription's next event is due, and why (spec notes D9): its first
     /// at once; a change once its throttle has passed since the last event; a heartbeat a
-    /// period (at least the throttle) after it, the change winning a tie.
+    /// period (at least the throttle) after it, the heartbeat winning a tie.
     fn next_due(&self, id: &Uuid, rates: Rates) -> Option<(u64, Reason)> {
         let Some(&last) = self.last.get(id) else {
             return Some((0, Reason::Initial));
@@ -646,7 +647,7 @@ impl Clock {
             (last.saturating_add(period), Reason::Heartbeat)
         });
         match (change, beat) {
-            (Some(c), Some(b)) => Some(if b.0 < c.0 { b } else { c }),
+            (Some(c), Some(b)) => Some(if b.0 <= c.0 { b } else { c }),
             (c, b) => c.or(b),
         }
     }
@@ -683,9 +684,9 @@ impl Clock {
         let mut buf = vec![0u8; usize::from(room)];
         let mut done = false;
         for _ in 0..=SUBSCRIPTIONS {
-            // Each due subscription seen: its data, the events it pushed, and whether it
-            // counts as sent (not when its events did not fit after others').
-            let mut seen: Vec<(Due, Watch, usize, bool)> = Vec::new();
+            // Each due subscription seen: its data, the events it pushed, whether it is done
+            // with (not when its events did not fit after others'), and whether one failed.
+            let mut seen: Vec<(Due, Watch, usize, bool, bool)> = Vec::new();
             let mut in_message = 0;
             let written = server.poll_events(&mut buf, |due, data, out| {
                 let change = DataChange {
@@ -706,9 +707,9 @@ impl Clock {
                 if sent {
                     in_message += pushed;
                 }
-                seen.push((due, *data, pushed, sent));
+                seen.push((due, *data, pushed, sent, failed));
             });
-            for (k, (due, data, _, sent)) in seen.iter().enumerate() {
+            for (k, (due, data, _, sent, _)) in seen.iter().enumerate() {
                 let id = due.subscription;
                 assert!(server.is_subscribed(&id), "{due:?} not active");
                 assert_eq!(data.id, id, "{due:?} handed another subscription's data");
@@ -751,9 +752,12 @@ impl Clock {
                 Err(e) => panic!("poll_events failed: {e}"),
             }
             let sent = seen.iter().filter(|s| s.3).count();
-            for (due, _, _, was_sent) in seen {
-                if was_sent {
-                    self.sent(server, due);
+            for (due, _, pushed, done_with, failed) in seen {
+                match (done_with, due.reason, pushed, failed) {
+                    (false, ..) => {}
+                    // A change that turned out to be none: no event, the timers run on.
+                    (true, Reason::Change, 0, false) => self.no_change(server, due),
+                    (true, ..) => self.sent(server, due),
                 }
             }
             if sent == 0 {
@@ -762,6 +766,22 @@ impl Clock {
             }
         }
         assert!(done, "subscriptions still due after every one was written");
+    }
+
+    /// A due change pushed nothing (poll_events' docs): it was due when the model says,
+    /// the changes up to now are taken, and the last event stays the last.
+    fn no_change(&mut self, server: &Server<'_, '_>, due: Due) {
+        let id = due.subscription;
+        let rates = server.rates(&id).expect("a due subscription exists");
+        let next = self.next_due(&id, rates);
+        assert!(
+            next.is_some_and(|(at, reason)| at <= self.now && reason == due.reason),
+            "{due:?} at {}, the model says {next:?}",
+            self.now
+        );
+        if self.change.get(&id).is_some_and(|&at| at <= self.now) {
+            self.change.remove(&id);
+        }
     }
 
     /// A due subscription went out at `now`: when and why the model says, no sooner than
