@@ -43,8 +43,10 @@
 //! Hostile clients beside the walk: `--hostile KIND --hostile-connections M` (default 100)
 //! starts M more tasks that each misbehave one way, again and again (pausing
 //! `--hostile-pause MS`, default 1000, between attempts; 0 floods) until the normal
-//! connections are done — `slowloris` (the upgrade request a byte a second), `oversize`
-//! (after the hello, a message of `--oversize BYTES`, default 2 MiB), `garbage` (after the
+//! connections are done, on a tokio runtime of their own (so that their work waits for the
+//! cores, not in the normal clients' task queue) — `slowloris` (the upgrade request a byte
+//! a second), `oversize` (after the hello, a message of `--oversize BYTES`, default 2 MiB,
+//! written until the server refuses it), `garbage` (after the
 //! hello, four binary frames of random bytes, then a lookup that must be answered),
 //! `stall` (the hello and a subscribe without throttle, then never read), `churn` (connect,
 //! hello, drop without a close). The JSON line then gains `hostile`, `hostile_connections`,
@@ -314,7 +316,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
 }
 
 /// Runs the load: one task per connection, on the current tokio runtime (use a
-/// multi-thread one).
+/// multi-thread one); hostile clients on a runtime of their own, in a thread.
 pub async fn run(config: Config) -> Report {
     let config = Arc::new(config);
     let stats = Arc::new(Stats::default());
@@ -344,15 +346,32 @@ pub async fn run(config: Config) -> Report {
 
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let counts = Arc::new(hostile::Counts::default());
-    let hostiles: Vec<_> = match config.hostile {
-        None => Vec::new(),
-        Some(kind) => (0..config.hostile_connections)
-            .map(|n| {
-                let (config, counts, done) = (config.clone(), counts.clone(), done.clone());
-                tokio::spawn(async move { hostile::client(kind, n, &config, &counts, &done).await })
-            })
-            .collect(),
-    };
+    // The hostile clients on a runtime of their own: their work (an oversize client's
+    // writes, say) then waits for the cores, as the server's does, not in the normal
+    // clients' task queue, where it would measure as the server's latency.
+    let hostiles = config.hostile.map(|kind| {
+        let (config, counts, done) = (config.clone(), counts.clone(), done.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .thread_name("hostile")
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let clients: Vec<_> = (0..config.hostile_connections)
+                    .map(|n| {
+                        let (config, counts, done) = (config.clone(), counts.clone(), done.clone());
+                        tokio::spawn(async move {
+                            hostile::client(kind, n, &config, &counts, &done).await
+                        })
+                    })
+                    .collect();
+                for client in clients {
+                    let _ = client.await;
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        })
+    });
     let tasks: Vec<_> = (0..config.connections)
         .map(|_| {
             let (config, stats, ramp) = (config.clone(), stats.clone(), ramp.clone());
@@ -368,8 +387,12 @@ pub async fn run(config: Config) -> Report {
         }
     }
     done.store(true, Ordering::Relaxed);
-    for task in hostiles {
-        let _ = task.await;
+    if let Some(hostiles) = hostiles {
+        match tokio::task::spawn_blocking(move || hostiles.join()).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => eprintln!("loadgen: no runtime for the hostile clients: {e}"),
+            _ => eprintln!("loadgen: the hostile clients' thread failed"),
+        }
     }
     if let Some(progress) = progress {
         progress.abort();
@@ -738,7 +761,7 @@ pub mod hostile {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::time::Duration;
 
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::{FutureExt, SinkExt, StreamExt};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
     use tokio::time::timeout;
@@ -914,10 +937,12 @@ pub mod hostile {
     }
 
     /// One binary frame announcing `size` bytes, its payload written in pieces of a shared
-    /// buffer (masked with key 0, so the bytes go as they are), as long as the server
-    /// takes them: on the wire, what a client sending a `size`-byte message sends, without
-    /// a `size`-byte buffer to fill and mask per attempt (which cost the load generator's
-    /// own clients more than the server).
+    /// buffer (masked with key 0, so the bytes go as they are) until the server's refusal
+    /// comes: on the wire, what a client sending a `size`-byte message sends until it is
+    /// told no, without a `size`-byte buffer to fill and mask per attempt (which cost the
+    /// load generator's own clients more than the server). Past the refusal the bytes
+    /// would only fill the kernel's socket buffers on the shared cores, which no server
+    /// limit can prevent.
     async fn oversized(url: &str, size: usize) -> bool {
         static PIECE: [u8; 16 << 10] = [0x80; 16 << 10];
         let Some(mut ws) = hello(url).await else {
@@ -926,20 +951,24 @@ pub mod hostile {
         let mut header = vec![0x82, 0x80 | 127];
         header.extend((size as u64).to_be_bytes());
         header.extend([0; 4]);
-        let stream = ws.get_mut();
-        if stream.write_all(&header).await.is_err() {
+        if ws.get_mut().write_all(&header).await.is_err() {
             return true;
         }
         let mut left = size;
         while left > 0 {
             let n = left.min(PIECE.len());
-            match timeout(Duration::from_secs(30), stream.write_all(&PIECE[..n])).await {
+            match timeout(Duration::from_secs(30), ws.get_mut().write_all(&PIECE[..n])).await {
                 Ok(Ok(())) => left -= n,
                 Ok(Err(_)) => return true,
                 Err(_) => return false,
             }
+            // The server's close (or the end) already here: refused.
+            if let Some(said) = ws.next().now_or_never() {
+                return matches!(said, None | Some(Err(_)) | Some(Ok(Message::Close(_))))
+                    || ends(&mut ws).await;
+            }
         }
-        let _ = stream.flush().await;
+        let _ = ws.get_mut().flush().await;
         ends(&mut ws).await
     }
 
