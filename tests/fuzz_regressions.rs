@@ -531,3 +531,39 @@ fn regression_chunked_text_debug_prints_quotes_as_str_does() {
     assert_eq!(format!("{text:?}"), format!("{whole:?}"));
     assert_eq!(Value::Text(text).to_string(), format!("{whole:?}"));
 }
+
+/// Found by `typed_api`'s campaign: an indefinite sequence whose element was not
+/// well-formed moved the reader one byte past the end of the message (it stepped over the
+/// break it had not seen), so `Packets::position` after that packet's error was past the
+/// message too.
+#[test]
+fn regression_a_failed_indefinite_sequence_leaves_the_position_in_the_message() {
+    // [[…], [0, 2, 0, {0: [_ 0, -14, {…}]…: the second packet's ids: an indefinite array
+    // whose third element, a map of 2, is cut by a break.
+    let message: &[u8] = &[
+        0x88, 0x39, 0x7f, 0x59, 0x88, 0x00, 0x18, 0x02, 0x00, 0xb8, 0x14, 0x00, 0x9f, 0x00, 0x2d,
+        0xa2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x50, 0x79, 0x02,
+    ];
+    let batch = Batch::new(message).unwrap();
+    let mut packets = batch.iter();
+    let mut seen = Vec::new();
+    while let Some(packet) = packets.next() {
+        let e = packet.unwrap_err();
+        let field = e.to_string();
+        seen.push((e.kind(), e.offset(), e.id(), packets.position(), field));
+    }
+    assert_eq!(
+        seen,
+        [
+            (DecodeErrorKind::NotAPacket, 1, None, 4, seen[0].4.clone()),
+            (
+                DecodeErrorKind::InvalidCbor,
+                16,
+                Some(2),
+                27,
+                "malformed CBOR in server_information.ids at byte 16".to_owned()
+            ),
+        ]
+    );
+    common::checks::check_batch(message);
+}

@@ -1083,7 +1083,10 @@ fn check_message(bytes: &[u8]) {
             while packets.next().is_some() {
                 n += 1;
                 let at = packets.position();
-                assert!(at <= bytes.len(), "position {at} past the message");
+                assert!(
+                    at <= bytes.len(),
+                    "position {at} past the message {bytes:02x?}"
+                );
             }
             // Exact for an indefinite array (no last part read here); for a definite one
             // the declared count, plus the error of bytes after it, or fewer.

@@ -373,11 +373,15 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
             let mut n = 0u64;
             loop {
                 match r.peek() {
-                    Some(crate::cbor::BREAK) => break,
+                    Some(crate::cbor::BREAK) => {
+                        r.set_position(r.position() + 1);
+                        break;
+                    }
                     Some(_) if !r.failed() => {
                         r.skip_items(per);
                         n += 1;
                     }
+                    // A failed reader stays at the end of its input.
                     _ => {
                         if !r.failed() {
                             r.fail(crate::error::DecodeErrorKind::Truncated, r.position());
@@ -386,7 +390,6 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
                     }
                 }
             }
-            r.set_position(r.position() + 1);
             (n, false)
         }
     };
