@@ -170,8 +170,7 @@ impl Timer {
 
     /// Its event went out at `now`: the changes up to then are in it.
     fn sent(&mut self, now: u64) {
-        self.due = None;
-        self.change_at = self.change_at.filter(|&at| at > now);
+        self.no_change(now);
         self.last_sent = Some(now);
     }
 }
