@@ -768,17 +768,25 @@ impl Clock {
         assert!(done, "subscriptions still due after every one was written");
     }
 
-    /// A due change pushed nothing (poll_events' docs): it was due when the model says,
-    /// the changes up to now are taken, and the last event stays the last.
-    fn no_change(&mut self, server: &Server<'_, '_>, due: Due) {
-        let id = due.subscription;
-        let rates = server.rates(&id).expect("a due subscription exists");
-        let next = self.next_due(&id, rates);
+    /// `due` came when and why the model says; the subscription's rates.
+    fn check_due(&self, server: &Server<'_, '_>, due: Due) -> Rates {
+        let rates = server
+            .rates(&due.subscription)
+            .expect("a due subscription exists");
+        let next = self.next_due(&due.subscription, rates);
         assert!(
             next.is_some_and(|(at, reason)| at <= self.now && reason == due.reason),
             "{due:?} at {}, the model says {next:?}",
             self.now
         );
+        rates
+    }
+
+    /// A due change pushed nothing (poll_events' docs): it was due when the model says,
+    /// the changes up to now are taken, and the last event stays the last.
+    fn no_change(&mut self, server: &Server<'_, '_>, due: Due) {
+        let id = due.subscription;
+        self.check_due(server, due);
         if self.change.get(&id).is_some_and(|&at| at <= self.now) {
             self.change.remove(&id);
         }
@@ -788,13 +796,7 @@ impl Clock {
     /// its rates allow.
     fn sent(&mut self, server: &Server<'_, '_>, due: Due) {
         let id = due.subscription;
-        let rates = server.rates(&id).expect("a due subscription exists");
-        let next = self.next_due(&id, rates);
-        assert!(
-            next.is_some_and(|(at, reason)| at <= self.now && reason == due.reason),
-            "{due:?} at {}, the model says {next:?}",
-            self.now
-        );
+        let rates = self.check_due(server, due);
         let throttle = u64::from(rates.throttle.unwrap_or(0));
         let last = self.last.insert(id, self.now);
         match (due.reason, last) {
