@@ -13,8 +13,9 @@ use rustls::{ClientConnection, StreamOwned};
 use tungstenite::{HandshakeError, Message, WebSocket};
 
 use super::demo::client::{Options, Target, refusal};
+use super::demo::text::to_hex;
 use super::demo::tls;
-use super::wire::{self, Reply, diag, hex};
+use super::wire::{self, Reply, diag};
 
 /// How long a case waits for an answer (and to connect).
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -52,7 +53,7 @@ impl Log {
         self.entries.borrow_mut().push(Exchange {
             at_ms: self.start.elapsed().as_millis() as u64,
             dir,
-            hex: hex(bytes),
+            hex: to_hex(bytes),
             diag: text,
         });
     }

@@ -186,10 +186,7 @@ pub fn read_values(reply: &Reply) -> Result<Vec<ReadResult>, String> {
         .map(|entry| {
             entry.map(|(id, result)| {
                 let result = match result {
-                    AttrResult::Value(v) => match wire::value(&v) {
-                        C::Raw(bytes) => Ok(bytes),
-                        _ => unreachable!("wire::value gives bytes"),
-                    },
+                    AttrResult::Value(v) => Ok(wire::value_bytes(&v)),
                     AttrResult::Error(e) => Err(e.code.code()),
                 };
                 (id, result)

@@ -3,6 +3,7 @@
 //! runner does not share its encoder with the servers it checks. What comes back is read
 //! by the crate's decoder, and only what it accepts counts as an answer.
 
+use super::demo::text::to_hex;
 use xentara_ws::{AttributeId, Batch, Event, Packet, Raw, Uuid, Value};
 
 /// A CBOR item to send.
@@ -72,18 +73,18 @@ macro_rules! encoded {
         let mut buf = vec![0; xentara_ws::encoded_len(value)];
         let n = xentara_ws::encode(value, &mut buf).expect("sized by encoded_len");
         buf.truncate(n);
-        C::Raw(buf)
+        buf
     }};
 }
 
-/// A value the server gave, to send back.
-pub fn value(value: &Value<'_>) -> C {
+/// A value the server gave, as the crate encodes it (to send back).
+pub fn value_bytes(value: &Value<'_>) -> Vec<u8> {
     encoded!(value)
 }
 
 /// An attribute id the server gave, to send back.
 pub fn attribute(id: &AttributeId) -> C {
-    encoded!(id)
+    C::Raw(encoded!(id))
 }
 
 impl C {
@@ -225,11 +226,6 @@ fn reply(packet: Result<Packet<'_>, xentara_ws::DecodeError>) -> Reply {
 pub fn diag(bytes: &[u8]) -> String {
     match Raw::new(bytes) {
         Ok(raw) => raw.to_string(),
-        Err(e) => format!("h'{}' ({e})", hex(bytes)),
+        Err(e) => format!("h'{}' ({e})", to_hex(bytes)),
     }
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
