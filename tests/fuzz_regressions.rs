@@ -8,9 +8,11 @@ use xentara_ws::params::Credentials;
 use xentara_ws::params::Lookup;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, ClientState, IdKind, Outcome, Replied, Reply,
-    ServerBuffers, ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,
+    ServerBuffers, ServerConfig, ServerSession,
 };
-use xentara_ws::{Batch, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid};
+use xentara_ws::{
+    Batch, Command, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid,
+};
 
 /// How the test application answers every command.
 enum App {
@@ -29,14 +31,12 @@ impl Application for App {
     fn fresh_id(&mut self, _: IdKind) -> Uuid {
         Uuid::from_u128(7)
     }
-    fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
-        match self {
-            App::Answer(response) => reply.ok(response.clone()),
-            App::Error(text) => reply.error_message(ErrorCode::ReadError, text),
+    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_, ()>) -> Replied {
+        match (self, request.command) {
+            (_, Command::Subscribe(_)) => reply.accept(()),
+            (App::Answer(response), _) => reply.ok(response.clone()),
+            (App::Error(text), _) => reply.error_message(ErrorCode::ReadError, text),
         }
-    }
-    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
-        reply.accept(())
     }
 }
 

@@ -444,7 +444,7 @@ fn the_client_machine_talks_to_the_server_machine() {
     let change = data_change();
     assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .poll_events(&mut out, |_, _, events| {
+        .poll_events(0, &mut out, |_, _, events| {
             events.push(change.clone()).unwrap()
         })
         .unwrap()

@@ -14,7 +14,7 @@ const POINT: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
 
 /// Answers from the stack; defers get_stage.
 struct App {
-    deferred: Option<Slot>,
+    deferred: Option<Ticket>,
 }
 
 impl Application for App {
@@ -29,13 +29,13 @@ impl Application for App {
     fn fresh_id(&mut self, _: IdKind) -> Uuid {
         Uuid::from_u128(7)
     }
-    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_, ()>) -> Replied {
         match request.command {
-            AppCommand::GetStage(_) => {
-                self.deferred = Some(request.slot);
+            Command::GetStage(_) => {
+                self.deferred = Some(request.ticket);
                 reply.later()
             }
-            AppCommand::Read(p) => {
+            Command::Read(p) => {
                 let mut values: heapless::Vec<(AttributeId, AttrResult<'_>), 4> =
                     heapless::Vec::new();
                 for a in p.attributes.iter().take(4) {
@@ -46,12 +46,10 @@ impl Application for App {
                 }
                 reply.ok(Response::Read(Seq::from_slice(&values)))
             }
-            AppCommand::Write(_) => reply.ok(Response::Write(())),
+            Command::Write(_) => reply.ok(Response::Write(())),
+            Command::Subscribe(_) => reply.accept(()),
             _ => reply.error(ErrorCode::UnknownElement),
         }
-    }
-    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
-        reply.accept(())
     }
 }
 
@@ -69,9 +67,9 @@ fn round<const N: usize>(
     }
     let message = batch.finish().unwrap();
     let _ = server.handle_message(message, app).unwrap();
-    if let Some(slot) = app.deferred.take() {
+    if let Some(ticket) = app.deferred.take() {
         server
-            .answer(slot, Ok(Response::GetStage(Stage::Operational)))
+            .answer(ticket, Ok(Response::GetStage(Stage::Operational).into()))
             .unwrap();
     }
     let mut out = [0u8; 1024];
@@ -144,7 +142,7 @@ fn a_whole_exchange_allocates_nothing() {
     let mut out = [0u8; 256];
     assert_eq!(server.handle_timeout(0), 1);
     let n = server
-        .poll_events(&mut out, |_, _, events| {
+        .poll_events(0, &mut out, |_, _, events| {
             events.push(change.clone()).unwrap()
         })
         .unwrap()

@@ -185,7 +185,7 @@ struct PropApp {
     inner: TestApp,
     mask: Vec<bool>,
     handled: usize,
-    deferred: Vec<(Slot, Opcode)>,
+    deferred: Vec<(Ticket, Opcode)>,
 }
 
 impl Application for PropApp {
@@ -197,7 +197,7 @@ impl Application for PropApp {
     fn fresh_id(&mut self, kind: IdKind) -> Uuid {
         self.inner.fresh_id(kind)
     }
-    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_, Watched>) -> Replied {
         let defer = self
             .mask
             .get(self.handled % self.mask.len().max(1))
@@ -205,27 +205,11 @@ impl Application for PropApp {
         self.handled += 1;
         if defer == Some(true) {
             self.inner.seen.push((request.id, request.command.opcode()));
-            self.deferred.push((request.slot, request.command.opcode()));
+            self.deferred
+                .push((request.ticket, request.command.opcode()));
             return reply.later();
         }
         self.inner.handle(request, reply)
-    }
-    fn subscribe(
-        &mut self,
-        request: SubscribeRequest<'_>,
-        reply: SubscribeReply<'_, Watched>,
-    ) -> Replied {
-        let defer = self
-            .mask
-            .get(self.handled % self.mask.len().max(1))
-            .copied();
-        self.handled += 1;
-        if defer == Some(true) {
-            self.inner.seen.push((request.id, Opcode::Subscribe));
-            self.deferred.push((request.slot, Opcode::Subscribe));
-            return reply.later();
-        }
-        self.inner.subscribe(request, reply)
     }
 }
 
@@ -276,21 +260,17 @@ impl Harness {
     }
 
     fn answer(&mut self, count: usize) -> Result<(), TestCaseError> {
-        for (slot, opcode) in self
+        for (ticket, opcode) in self
             .app
             .deferred
             .drain(..count.min(self.app.deferred.len()))
         {
-            let answered = match opcode {
-                // A subscribe is answered with what the application keeps for it; the
-                // general path refuses its slot.
-                Opcode::Subscribe => {
-                    let general = self.server.answer(slot, Ok(answer_for(opcode)));
-                    prop_assert_eq!(general, Err(ServerError::SubscribeSlot(slot)));
-                    self.server.answer_subscribe(slot, Ok(Watched(1)))
-                }
-                _ => self.server.answer(slot, Ok(answer_for(opcode))),
+            let answer = match opcode {
+                // A subscribe is accepted with what the application keeps for it.
+                Opcode::Subscribe => Answer::Subscribed(Watched(1)),
+                _ => answer_for(opcode).into(),
             };
+            let answered = self.server.answer(ticket, Ok(answer));
             prop_assert_eq!(answered, Ok(()));
         }
         self.drain()

@@ -38,15 +38,14 @@ fn session_with(subs: &[(Uuid, Option<u64>, Option<u64>)]) -> (Server<'static>, 
     (server, app)
 }
 
-/// Fires the timers at `now` and writes the due events, one data change per due
-/// subscription; returns what was due (in order) and the number of event packets.
+/// Writes the events due at `now`, one data change per due subscription; returns what
+/// was due (in order) and the number of event packets.
 fn fire(server: &mut Server<'_>, now: u64) -> (Vec<Due>, usize) {
-    let _ = server.handle_timeout(now);
     let mut seen = Vec::new();
     let mut out = [0u8; 1024];
     let change = data_change();
     let written = server
-        .poll_events(&mut out, |due, _, events| {
+        .poll_events(now, &mut out, |due, _, events| {
             seen.push(due);
             events.push(change.clone()).unwrap();
         })
@@ -79,10 +78,11 @@ fn the_first_event_is_due_as_soon_as_the_subscription_is_active() {
 #[test]
 fn the_event_message_is_exact() {
     let (mut server, _) = session_with(&[(A, None, None)]);
-    let _ = server.handle_timeout(0);
     let mut out = [0u8; 128];
     let n = server
-        .poll_events(&mut out, |_, _, events| events.push(data_change()).unwrap())
+        .poll_events(0, &mut out, |_, _, events| {
+            events.push(data_change()).unwrap()
+        })
         .unwrap()
         .unwrap();
     // [[8, 0, {0: 1(1700000000), 1: 37(h'e3ee…'), 2: {11: 121(1.5)}}]]
@@ -152,9 +152,8 @@ fn a_change_that_pushes_nothing_does_not_restart_the_heartbeat() {
     let mut heartbeats = Vec::new();
     for now in (100..=1000).step_by(100) {
         server.changed_at(&A, now).unwrap();
-        let _ = server.handle_timeout(now);
         let written = server
-            .poll_events(&mut out, |due, _, events| {
+            .poll_events(now, &mut out, |due, _, events| {
                 // Only a heartbeat has something to say: the change was none.
                 if due.reason == Reason::Heartbeat {
                     heartbeats.push(now);
@@ -216,7 +215,7 @@ fn unsubscribing_while_due_sends_nothing_for_it() {
     let mut seen = Vec::new();
     let mut out = [0u8; 256];
     let written = server
-        .poll_events(&mut out, |due, _, events| {
+        .poll_events(100, &mut out, |due, _, events| {
             seen.push(due);
             events.push(data_change()).unwrap();
         })
@@ -273,13 +272,11 @@ fn a_subscription_has_no_timer_until_its_subscribe_is_answered() {
     assert_eq!(server.handle_timeout(1000), 0);
     // A change before the answer is folded into the first event.
     server.changed(&A).unwrap();
-    let slot = app.deferred.pop().unwrap();
-    assert_eq!(
-        server.answer(slot, Ok(Response::Subscribe(None))),
-        Err(ServerError::SubscribeSlot(slot))
-    );
+    let ticket = app.deferred.pop().unwrap();
     assert_eq!(server.poll_timeout(), None);
-    server.answer_subscribe(slot, Ok(Watched(1))).unwrap();
+    server
+        .answer(ticket, Ok(Answer::Subscribed(Watched(1))))
+        .unwrap();
     assert_eq!(server.poll_timeout(), Some(0));
     assert_eq!(fire(&mut server, 1001), (vec![due(A, Reason::Initial)], 1));
     assert_eq!(server.poll_timeout(), Some(1011));
@@ -288,7 +285,6 @@ fn a_subscription_has_no_timer_until_its_subscribe_is_answered() {
 #[test]
 fn events_that_do_not_fit_wait_for_the_next_message_or_are_dropped_when_alone() {
     let (mut server, _) = session_with(&[(A, None, Some(100)), (B, None, Some(100))]);
-    let _ = server.handle_timeout(0);
     let one = encode(&[Packet::Event(Event::DataChange(data_change()))]).len();
     // Room for one subscription's event: A goes now, B in the next message.
     let mut out = vec![0u8; one + 1];
@@ -297,17 +293,16 @@ fn events_that_do_not_fit_wait_for_the_next_message_or_are_dropped_when_alone() 
         seen.push(due.subscription);
         let _ = events.push(data_change());
     };
-    let n = server.poll_events(&mut out, &mut fill).unwrap().unwrap();
+    let n = server.poll_events(0, &mut out, &mut fill).unwrap().unwrap();
     assert_eq!(n, one);
-    let n = server.poll_events(&mut out, &mut fill).unwrap().unwrap();
+    let n = server.poll_events(0, &mut out, &mut fill).unwrap().unwrap();
     assert_eq!(n, one);
-    assert_eq!(server.poll_events(&mut out, &mut fill), Ok(None));
+    assert_eq!(server.poll_events(0, &mut out, &mut fill), Ok(None));
     assert_eq!(seen, vec![A, B, B]);
 
     // Too large even alone: dropped and reported, its timers restart.
-    let _ = server.handle_timeout(100);
     let mut small = [0u8; 8];
-    let first = server.poll_events(&mut small, |_, _, events| {
+    let first = server.poll_events(100, &mut small, |_, _, events| {
         let _ = events.push(data_change());
     });
     assert!(

@@ -162,13 +162,13 @@ fn deferred_answers_hold_their_slot_and_the_reply_waits() {
     let _ = server.handle_message(&second, &mut app).unwrap();
     assert_eq!(server.poll_transmit(&mut out).unwrap(), None);
 
-    let slot = app.deferred.pop().unwrap();
+    let ticket = app.deferred.pop().unwrap();
     server
-        .answer(slot, Ok(Response::Lookup(E3EE)))
-        .expect("the slot waits");
+        .answer(ticket, Ok(Response::Lookup(E3EE).into()))
+        .expect("the request waits");
     assert_eq!(
-        server.answer(slot, Ok(Response::Lookup(E3EE))),
-        Err(ServerError::UnknownSlot(slot))
+        server.answer(ticket, Ok(Response::Lookup(E3EE).into())),
+        Err(ServerError::UnknownTicket(ticket))
     );
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
     assert_eq!(
@@ -238,7 +238,7 @@ fn all_reply_buffers_taken_is_busy_and_consumes_nothing() {
     assert_eq!(app.seen.len(), 2);
     let first = app.deferred.remove(0);
     server
-        .answer(first, Ok(Response::GetStage(Stage::Operational)))
+        .answer(first, Ok(Response::GetStage(Stage::Operational).into()))
         .unwrap();
     let mut out = [0u8; 64];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
@@ -423,10 +423,9 @@ fn subscriptions_are_tracked_and_events_checked() {
 
     // Both are due at once with their first event, which leaves in one message.
     assert_eq!(server.poll_timeout(), Some(0));
-    assert_eq!(server.handle_timeout(5), 2);
     let mut seen = Vec::new();
     let n = server
-        .poll_events(&mut out, |due, _, events| {
+        .poll_events(5, &mut out, |due, _, events| {
             seen.push(due);
             let copies = if due.subscription == B4E1 { 2 } else { 1 };
             for _ in 0..copies {
@@ -447,7 +446,7 @@ fn subscriptions_are_tracked_and_events_checked() {
         reason: Reason::Initial,
     };
     assert_eq!(seen, vec![initial(B4E1), initial(fresh)]);
-    assert_eq!(server.poll_events(&mut out, |_, _, _| ()), Ok(None));
+    assert_eq!(server.poll_events(5, &mut out, |_, _, _| ()), Ok(None));
 
     let reply = exchange(
         &mut server,
@@ -603,9 +602,9 @@ fn time_points_and_values_pass_through_answers() {
 }
 
 #[test]
-fn a_slot_belongs_to_its_session() {
+fn a_ticket_belongs_to_its_session() {
     // Two live sessions whose first request waits in the same place of their first reply
-    // message: each slot answers only its own session.
+    // message: each ticket answers only its own session.
     let defer = || TestApp {
         defer: vec![Opcode::GetStage],
         ..TestApp::default()
@@ -615,20 +614,20 @@ fn a_slot_belongs_to_its_session() {
     let message = encode(&[req(2, GetStage)]);
     let _ = a.handle_message(&message, &mut app_a).unwrap();
     let _ = b.handle_message(&message, &mut app_b).unwrap();
-    let (slot_a, slot_b) = (app_a.deferred[0], app_b.deferred[0]);
-    assert_ne!(slot_a, slot_b);
-    let stage = || Ok(Response::GetStage(Stage::Operational));
+    let (ticket_a, ticket_b) = (app_a.deferred[0], app_b.deferred[0]);
+    assert_ne!(ticket_a, ticket_b);
+    let stage = || Ok(Response::GetStage(Stage::Operational).into());
     assert_eq!(
-        b.answer(slot_a, stage()),
-        Err(ServerError::UnknownSlot(slot_a))
+        b.answer(ticket_a, stage()),
+        Err(ServerError::UnknownTicket(ticket_a))
     );
     assert_eq!(
-        a.answer(slot_b, stage()),
-        Err(ServerError::UnknownSlot(slot_b))
+        a.answer(ticket_b, stage()),
+        Err(ServerError::UnknownTicket(ticket_b))
     );
     assert_eq!(b.waiting(), 1);
-    a.answer(slot_a, stage()).unwrap();
-    b.answer(slot_b, stage()).unwrap();
+    a.answer(ticket_a, stage()).unwrap();
+    b.answer(ticket_b, stage()).unwrap();
     let mut out = [0u8; 64];
     for server in [&mut a, &mut b] {
         let n = server.poll_transmit(&mut out).unwrap().unwrap();
@@ -640,50 +639,183 @@ fn a_slot_belongs_to_its_session() {
 fn a_deferred_subscribe_is_answered_with_what_the_application_keeps() {
     let mut server = ready();
     let mut app = TestApp {
-        defer: vec![Opcode::Subscribe],
+        defer: vec![Opcode::Subscribe, Opcode::GetStage],
         ..TestApp::default()
     };
-    let message = encode(&[req(2, subscribe(Some(B4E1))), req(3, subscribe(None))]);
+    let message = encode(&[
+        req(2, subscribe(Some(B4E1))),
+        req(3, subscribe(None)),
+        req(4, subscribe(None)),
+        req(5, GetStage),
+    ]);
     let received = server.handle_message(&message, &mut app).unwrap();
-    assert_eq!(received.waiting, 2);
-    let fresh = app.fresh(1);
-    assert_eq!(app.subscriptions, vec![B4E1, fresh]);
-    // Reserved, not active: no events, no change to note... but in the table.
-    assert_eq!(server.subscription_entries(), 2);
+    assert_eq!(received.waiting, 4);
+    let (fresh, fresh2) = (app.fresh(1), app.fresh(2));
+    assert_eq!(app.subscriptions, vec![B4E1, fresh, fresh2]);
+    // Reserved, not active: no events, but in the table.
+    assert_eq!(server.subscription_entries(), 3);
     assert!(!server.is_subscribed(&B4E1));
-    let (first, second) = (app.deferred[0], app.deferred[1]);
-    // The general answer cannot carry what the application keeps: refused, nothing sent.
-    assert_eq!(
-        server.answer(first, Ok(Response::Subscribe(Some(B4E1)))),
-        Err(ServerError::SubscribeSlot(first))
-    );
-    assert_eq!(server.waiting(), 2);
-    server.answer_subscribe(first, Ok(Watched(7))).unwrap();
+    let [first, second, third, stage] = app.deferred[..] else {
+        panic!("four deferred: {:?}", app.deferred)
+    };
+    server
+        .answer(first, Ok(Answer::Subscribed(Watched(7))))
+        .unwrap();
     let refused = ErrorObject::new(ErrorCode::MissingAttribute);
-    server.answer_subscribe(second, Err(refused)).unwrap();
+    server.answer(second, Err(refused)).unwrap();
     assert_eq!(
-        server.answer_subscribe(second, Ok(Watched(8))),
-        Err(ServerError::UnknownSlot(second))
+        server.answer(second, Ok(Answer::Subscribed(Watched(8)))),
+        Err(ServerError::UnknownTicket(second))
     );
-    let mut out = [0u8; 128];
+    // The wrong kind of success: an item for a subscribe, a subscription for a get_stage.
+    let item = Response::Subscribe(Some(fresh2));
+    server.answer(third, Ok(item.into())).unwrap();
+    server
+        .answer(stage, Ok(Answer::Subscribed(Watched(9))))
+        .unwrap();
+    let mut out = [0u8; 512];
     let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    let got = packets(&out[..n]);
     assert_eq!(
-        packets(&out[..n]),
-        vec![ok(2, &uuid_diag(B4E1)), err(3, -32101)]
+        got,
+        vec![
+            ok(2, &uuid_diag(B4E1)),
+            err(3, -32101),
+            err(4, -32603),
+            err(5, -32603)
+        ]
+    );
+    assert_eq!(
+        got[2].text(),
+        "the server answered subscribe without accepting it"
+    );
+    assert_eq!(
+        got[3].text(),
+        "the server accepted a subscription for what is not a subscribe"
     );
     let active: Vec<_> = server.subscriptions().map(|s| (s.id, *s.data)).collect();
     assert_eq!(active, vec![(B4E1, Watched(7))]);
     assert_eq!(server.subscription_entries(), 1);
-    // A get_stage slot is not a subscribe's.
-    app.defer = vec![Opcode::GetStage];
+}
+
+/// Rates of `throttle` ms and a desired id.
+fn subscribe_at(desired: Uuid, throttle: u64) -> Command<'static> {
+    let mut command = subscribe(Some(desired));
+    if let Command::Subscribe(params) = &mut command {
+        params.maximum_update_rate = Some(throttle);
+    }
+    command
+}
+
+#[test]
+fn a_subscribe_with_a_subscriptions_id_replaces_it_when_accepted() {
+    let mut server = ready();
+    let mut app = TestApp::default();
+    let _ = exchange(&mut server, &mut app, &[req(2, subscribe_at(B4E1, 100))]);
+    app.defer = vec![Opcode::Subscribe];
     let _ = server
-        .handle_message(&encode(&[req(4, GetStage)]), &mut app)
+        .handle_message(&encode(&[req(3, subscribe_at(B4E1, 200))]), &mut app)
         .unwrap();
-    let stage = *app.deferred.last().unwrap();
+    // The old one goes on while its replacement waits.
+    assert!(server.is_subscribed(&B4E1));
+    assert_eq!(server.rates(&B4E1).unwrap().throttle, Some(100));
+    assert_eq!(server.subscription_entries(), 2);
+    let replacement = app.deferred.pop().unwrap();
+    server
+        .answer(replacement, Ok(Answer::Subscribed(Watched(2))))
+        .unwrap();
+    assert_eq!(server.rates(&B4E1).unwrap().throttle, Some(200));
+    let active: Vec<_> = server.subscriptions().map(|s| (s.id, *s.data)).collect();
+    assert_eq!(active, vec![(B4E1, Watched(2))]);
+    // Refused, a replacement leaves the subscription as it was.
+    let _ = server
+        .handle_message(&encode(&[req(4, subscribe_at(B4E1, 300))]), &mut app)
+        .unwrap();
+    let refused = app.deferred.pop().unwrap();
+    let error = ErrorObject::new(ErrorCode::MissingAttribute);
+    server.answer(refused, Err(error)).unwrap();
+    assert_eq!(server.rates(&B4E1).unwrap().throttle, Some(200));
+    assert_eq!(server.subscription_entries(), 1);
+}
+
+#[test]
+fn a_subscribe_accepted_after_a_later_one_failed_keeps_its_own_rates() {
+    let mut server = ready();
+    let mut app = TestApp {
+        defer: vec![Opcode::Subscribe],
+        ..TestApp::default()
+    };
+    let message = encode(&[
+        req(2, subscribe_at(B4E1, 100)),
+        req(3, subscribe_at(B4E1, 200)),
+    ]);
+    let _ = server.handle_message(&message, &mut app).unwrap();
+    let [earlier, later] = app.deferred[..] else {
+        panic!("two deferred")
+    };
+    let error = ErrorObject::new(ErrorCode::MissingAttribute);
+    server.answer(later, Err(error)).unwrap();
+    server
+        .answer(earlier, Ok(Answer::Subscribed(Watched(1))))
+        .unwrap();
+    assert!(server.is_subscribed(&B4E1));
+    assert_eq!(server.rates(&B4E1).unwrap().throttle, Some(100));
+}
+
+#[test]
+fn of_two_subscribes_with_one_id_the_later_wins_whatever_the_answer_order() {
+    let mut server = ready();
+    let mut app = TestApp {
+        defer: vec![Opcode::Subscribe],
+        ..TestApp::default()
+    };
+    let message = encode(&[
+        req(2, subscribe_at(B4E1, 100)),
+        req(3, subscribe_at(B4E1, 200)),
+    ]);
+    let _ = server.handle_message(&message, &mut app).unwrap();
+    let [earlier, later] = app.deferred[..] else {
+        panic!("two deferred")
+    };
+    server
+        .answer(later, Ok(Answer::Subscribed(Watched(2))))
+        .unwrap();
+    server
+        .answer(earlier, Ok(Answer::Subscribed(Watched(1))))
+        .unwrap();
+    let active: Vec<_> = server.subscriptions().map(|s| (s.id, *s.data)).collect();
+    assert_eq!(active, vec![(B4E1, Watched(2))]);
+    assert_eq!(server.rates(&B4E1).unwrap().throttle, Some(200));
+    let mut out = [0u8; 128];
+    let n = server.poll_transmit(&mut out).unwrap().unwrap();
+    let b4e1 = uuid_diag(B4E1);
+    assert_eq!(packets(&out[..n]), vec![ok(2, &b4e1), ok(3, &b4e1)]);
+}
+
+#[test]
+fn a_subscriptions_first_event_needs_no_timer_call() {
+    let mut server = ready();
+    let mut app = TestApp::default();
+    let _ = exchange(&mut server, &mut app, &[req(2, subscribe(Some(B4E1)))]);
+    assert_eq!(server.poll_timeout(), Some(0));
+    let mut out = [0u8; 128];
+    let mut seen = Vec::new();
+    let n = server
+        .poll_events(7, &mut out, |due, _, events| {
+            seen.push(due);
+            events.push(data_change()).unwrap();
+        })
+        .unwrap();
+    assert!(n.is_some());
     assert_eq!(
-        server.answer_subscribe(stage, Ok(Watched(9))),
-        Err(ServerError::UnknownSlot(stage))
+        seen,
+        vec![Due {
+            subscription: B4E1,
+            reason: Reason::Initial
+        }]
     );
+    // Next: the heartbeat, 100 ms after the event.
+    assert_eq!(server.poll_timeout(), Some(107));
 }
 
 #[test]

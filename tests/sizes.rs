@@ -8,7 +8,7 @@ use std::mem::size_of;
 use xentara_ws::params::Credentials;
 use xentara_ws::session::{
     AppRequest, Application, ClientSession, IdKind, Replied, Reply, ReplyMessage, ReplySlot,
-    ServerSession, Slot, SubSessionSlot, SubscribeReply, SubscribeRequest, SubscriptionSlot,
+    ServerSession, SubSessionSlot, SubscriptionSlot, Ticket,
 };
 use xentara_ws::{
     AttributeId, Command, DecodeError, ErrorCode, Packet, Response, Seq, Success, Text, Uuid, Value,
@@ -26,11 +26,8 @@ impl Application for App {
     fn fresh_id(&mut self, _: IdKind) -> Uuid {
         Uuid::from_u128(1)
     }
-    fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, _: AppRequest<'_, ()>, reply: Reply<'_, ()>) -> Replied {
         reply.error(ErrorCode::UnknownElement)
-    }
-    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
-        reply.accept(())
     }
 }
 
@@ -75,7 +72,7 @@ fn main_types_are_small() {
         // subscription tables inline at the default capacities).
         ("ServerSession", size_of::<ServerSession<'_, App>>(), 144),
         // One request's place in the caller's reply storage.
-        ("ReplySlot", size_of::<ReplySlot>(), 32),
+        ("ReplySlot", size_of::<ReplySlot>(), 16),
         // One reply message's bookkeeping.
         ("ReplyMessage", size_of::<ReplyMessage>(), 48),
         // A subscription's entry: its id, state, rates and timers (with `()` kept).
@@ -86,7 +83,7 @@ fn main_types_are_small() {
         ),
         ("SubSessionSlot<()>", size_of::<SubSessionSlot<()>>(), 17),
         // A session tag, the request message, the place in it.
-        ("Slot", size_of::<Slot>(), 16),
+        ("Ticket", size_of::<Ticket>(), 16),
     ];
     let mut over = Vec::new();
     for (name, size, bound) in sizes {

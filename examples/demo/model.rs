@@ -16,13 +16,12 @@ use xentara_ws::params::{
     Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
 };
 use xentara_ws::session::{
-    AppCommand, AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply,
-    ServerSession, SubSession, SubscribeReply, SubscribeRequest,
+    AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ServerSession, SubSession,
 };
 use xentara_ws::{
-    Access, AttrResult, Attribute, AttributeId, DataChange, DataType, DecodeError, ElementCategory,
-    ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq, ServerInfo, Stage, Text,
-    TimePoint, Uuid, Value,
+    Access, AttrResult, Attribute, AttributeId, Command, DataChange, DataType, DecodeError,
+    ElementCategory, ErrorCode, ErrorObject, MetaDataId, Opcode, Quality, Response, Seq,
+    ServerInfo, Stage, Text, TimePoint, Uuid, Value,
 };
 
 /// The model's root.
@@ -448,21 +447,21 @@ impl DemoApp {
             .map_err(|_| Fail::from(ErrorCode::InternalError))?;
         let plain = |r| Ok(Owned::Plain(r));
         match &request.command {
-            AppCommand::ServerInformation(p) => server_information(p),
-            AppCommand::Browse(p) => browse(p),
-            AppCommand::MetaData(p) => meta_data(p),
-            AppCommand::Lookup(p) => ELEMENTS
+            Command::ServerInformation(p) => server_information(p),
+            Command::Browse(p) => browse(p),
+            Command::MetaData(p) => meta_data(p),
+            Command::Lookup(p) => ELEMENTS
                 .iter()
                 .find(|e| e.uuid != ROOT && e.primary_key == p.primary_key)
                 .map(|e| Owned::Plain(Response::Lookup(e.uuid)))
                 .ok_or(ErrorCode::UnknownElement.into()),
-            AppCommand::Read(p) => read(&model, p, tick),
-            AppCommand::Write(p) => {
+            Command::Read(p) => read(&model, p, tick),
+            Command::Write(p) => {
                 write(&mut model, p, tick)?;
                 plain(Response::Write(()))
             }
-            AppCommand::GetStage(_) => plain(Response::GetStage(model.stage)),
-            AppCommand::Suspend(_) | AppCommand::Resume(_) | AppCommand::Shutdown(_) => {
+            Command::GetStage(_) => plain(Response::GetStage(model.stage)),
+            Command::Suspend(_) | Command::Resume(_) | Command::Shutdown(_) => {
                 let opcode = request.command.opcode();
                 change_stage(&mut model, opcode, request.sub_session)?;
                 plain(match opcode {
@@ -471,8 +470,16 @@ impl DemoApp {
                     _ => Response::Shutdown(()),
                 })
             }
+            // subscribe is `handle`'s; the machine answers the rest itself.
+            _ => Err(ErrorCode::InternalError.into()),
         }
     }
+}
+
+/// A command's success, before it is borrowed into the reply.
+enum Answered {
+    Item(Owned),
+    Subscribed(Watch),
 }
 
 /// What a subscribe covers: every entry's element and attributes, checked to exist.
@@ -651,22 +658,14 @@ impl Application for DemoApp {
         uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()
     }
 
-    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
-        match self.answer(&request) {
-            Ok(owned) => reply.ok(owned.response()),
-            Err(Fail::Code(code, None)) => reply.error(code),
-            Err(Fail::Code(code, Some(message))) => reply.error_message(code, message),
-            Err(Fail::Decode(e)) => reply.decode_error(&e),
-        }
-    }
-
-    fn subscribe(
-        &mut self,
-        request: SubscribeRequest<'_>,
-        reply: SubscribeReply<'_, Watch>,
-    ) -> Replied {
-        match watch(&request.params) {
-            Ok(watch) => reply.accept(watch),
+    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_, Watch>) -> Replied {
+        let answer = match &request.command {
+            Command::Subscribe(p) => watch(p).map(Answered::Subscribed),
+            _ => self.answer(&request).map(Answered::Item),
+        };
+        match answer {
+            Ok(Answered::Item(owned)) => reply.ok(owned.response()),
+            Ok(Answered::Subscribed(watch)) => reply.accept(watch),
             Err(Fail::Code(code, None)) => reply.error(code),
             Err(Fail::Code(code, Some(message))) => reply.error_message(code, message),
             Err(Fail::Decode(e)) => reply.decode_error(&e),

@@ -337,7 +337,6 @@ where
                 }
             }
         }
-        let _due = session.handle_timeout(app.now_ms());
         let sent = send_events(&mut ws, &mut session, &mut app, &mut out);
         match tokio::time::timeout(limits.send, sent).await {
             Ok(sent) => sent?,
@@ -354,7 +353,8 @@ async fn send_events<S: AsyncRead + AsyncWrite + Unpin>(
     out: &mut [u8],
 ) -> Result<(), BoxError> {
     loop {
-        match session.poll_events(out, |due, watch, events| app.fill(due, watch, events)) {
+        let now = app.now_ms();
+        match session.poll_events(now, out, |due, watch, events| app.fill(due, watch, events)) {
             Ok(Some(n)) => ws.feed(Message::binary(out[..n].to_vec())).await?,
             Ok(None) => break,
             Err(e) => eprintln!("events not sent: {e}"),

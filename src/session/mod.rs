@@ -24,10 +24,10 @@
 //! ```
 //! use xentara_ws::params::Credentials;
 //! use xentara_ws::session::{
-//!     AppCommand, AppRequest, Application, Due, Events, IdKind, Replied, Reply, ServerBuffers,
-//!     ServerConfig, ServerSession, SubscribeReply, SubscribeRequest,
+//!     AppRequest, Application, Due, Events, IdKind, Replied, Reply, ServerBuffers, ServerConfig,
+//!     ServerSession,
 //! };
-//! use xentara_ws::{ErrorCode, Response, Uuid};
+//! use xentara_ws::{Command, ErrorCode, Response, Uuid};
 //!
 //! struct App;
 //! impl Application for App {
@@ -39,14 +39,13 @@
 //!     fn fresh_id(&mut self, _: IdKind) -> Uuid {
 //!         Uuid::from_u128(1)
 //!     }
-//!     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+//!     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_, usize>) -> Replied {
 //!         match request.command {
-//!             AppCommand::GetStage(_) => reply.ok(Response::GetStage(2u64.into())),
+//!             Command::GetStage(_) => reply.ok(Response::GetStage(2u64.into())),
+//!             // The subscription's id and rates are in `request.subscription`.
+//!             Command::Subscribe(params) => reply.accept(params.entries.len()),
 //!             _ => reply.error(ErrorCode::UnknownElement),
 //!         }
-//!     }
-//!     fn subscribe(&mut self, request: SubscribeRequest<'_>, reply: SubscribeReply<'_, usize>) -> Replied {
-//!         reply.accept(request.params.entries.len())
 //!     }
 //! }
 //!
@@ -64,10 +63,9 @@
 //!
 //! // No subscription, so no timer: wait for the next message only.
 //! assert_eq!(server.poll_timeout(), None);
-//! // With subscriptions: at `poll_timeout()`, fire the timers and write what is due.
+//! // With subscriptions: at `poll_timeout()`, write the events due then.
 //! let now = 1_000; // ms on your clock
-//! let _due = server.handle_timeout(now);
-//! let events = server.poll_events(&mut out, |due: Due, covers: &mut usize, events: &mut Events<'_, '_>| {
+//! let events = server.poll_events(now, &mut out, |due: Due, covers: &mut usize, events: &mut Events<'_, '_>| {
 //!     // Push one DataChange per element it covers: all attributes for Reason::Initial and
 //!     // Reason::Heartbeat, the changed ones for Reason::Change.
 //!     let _ = (due, covers, events);
@@ -118,9 +116,8 @@
 //! A reply message is sent only when every request of its batch has been answered. The
 //! application answers a request right away through the [`Reply`] it is handed, or calls
 //! [`Reply::later`] and answers afterwards with [`ServerSession::answer`] and the request's
-//! [`Slot`] (a subscribe: [`SubscribeReply::later`], then
-//! [`ServerSession::answer_subscribe`] with what to keep for it). A slot carries a tag of
-//! its session: another session refuses it. A decoded command borrows from the received
+//! [`Ticket`] (a subscribe with [`Answer::Subscribed`] and what to keep for it). A ticket
+//! carries a tag of its session: another session refuses it. A decoded command borrows from the received
 //! message, which the caller may reuse as soon as [`ServerSession::handle_message`]
 //! returns, so the machine never keeps it: **every answer is encoded the moment it is
 //! given**, into the reply message's share of the caller's [`ReplyStorage`] (one
@@ -165,18 +162,25 @@
 //! - Unknown opcodes: -32601 "unknown opcode N" with the request's id (spec notes D13).
 //! - client_hello: `min > max` or no common version is -32602 with a message saying why; the
 //!   chosen version is the highest both support. A failed hello may be retried.
-//! - A desired sub-session or subscription id that exists replaces the old entry; a nil
-//!   desired id is -32602. An id the application makes that is nil or already taken is
-//!   -32603 (the crate has no RNG, so it cannot pick another).
-//! - subscribe reaches the application's own method ([`Application::subscribe`]): it
-//!   must know what to watch, and answers with what to keep for the subscription, which
-//!   the session holds beside its timers and hands back with each due event. The entry is
-//!   reserved when the request comes and becomes active when the answer is a success,
-//!   whose item is always the subscription UUID (spec notes D10). unsubscribe is the
+//! - A desired sub-session id that exists replaces the old sub-session; a nil desired id
+//!   is -32602. An id the application makes that is nil or already taken is -32603 (the
+//!   crate has no RNG, so it cannot pick another).
+//! - subscribe reaches the application ([`Application::handle`], with the subscription's
+//!   id and rates in [`AppRequest::subscription`]): it must know what to watch, and accepts
+//!   with what to keep for the subscription ([`Reply::accept`]), which the session holds
+//!   beside its timers and hands back with each due event. An entry is reserved when the
+//!   request comes (so a subscribe needs a free entry even when it replaces one) and
+//!   becomes active when the subscribe is accepted, with the rates it asked for; the
+//!   success item is always the subscription UUID (spec notes D10). A subscribe whose
+//!   desired id is that of a subscription replaces it when accepted (the old one's events
+//!   go on until then, and what was kept for it is dropped), unless a later subscribe with
+//!   that id was accepted first; refused, it leaves the old one as it was. unsubscribe is the
 //!   machine's: an active subscription ends, its data goes back to the application
 //!   ([`Application::unsubscribed`]) and the answer is a success; one that is not active
 //!   (unknown, or its subscribe unanswered) is -32110.
-//! - A success item whose opcode differs from the request's is replaced by -32603.
+//! - A success of the wrong kind for its request (an item of another opcode, an accepted
+//!   subscription for what is not a subscribe, an item for a subscribe) is replaced by
+//!   -32603.
 //! - A request whose parameters hold a [`Seq`](crate::Seq) reaches the application with
 //!   the sequence unread: an element that does not decode shows up as an `Err` while the
 //!   application iterates (see [what is read when](crate#what-is-read-when)). Answer it with [`Reply::decode_error`],
@@ -240,8 +244,8 @@ pub use client::{
     Outcome, Outcomes, Unexpected,
 };
 pub use server::{
-    AppCommand, AppRequest, Application, Due, Events, IdKind, Rates, Reason, Received, Replied,
-    Reply, ReplyMessage, ReplySlot, ReplyStorage, ServerBuffers, ServerConfig, ServerError,
-    ServerSession, ServerState, ServerStorage, Slot, SubSession, SubSessionSlot, SubscribeReply,
-    SubscribeRequest, Subscription, SubscriptionMut, SubscriptionSlot,
+    Answer, AppRequest, Application, Due, Events, IdKind, NewSubscription, Rates, Reason, Received,
+    Replied, Reply, ReplyMessage, ReplySlot, ReplyStorage, ServerBuffers, ServerConfig,
+    ServerError, ServerSession, ServerState, ServerStorage, SubSession, SubSessionSlot,
+    Subscription, SubscriptionMut, SubscriptionSlot, Ticket,
 };

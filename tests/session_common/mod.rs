@@ -25,8 +25,8 @@ pub struct TestApp {
     pub subscriptions: Vec<Uuid>,
     /// Opcodes to answer later.
     pub defer: Vec<Opcode>,
-    /// The slots of deferred commands.
-    pub deferred: Vec<Slot>,
+    /// The tickets of deferred commands.
+    pub deferred: Vec<Ticket>,
     /// The subscriptions unsubscribe ended, as the session handed them back.
     pub unsubscribed: Vec<Uuid>,
     pub ids_made: u128,
@@ -59,17 +59,21 @@ impl Application for TestApp {
         self.fresh(self.ids_made)
     }
 
-    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, request: AppRequest<'_, String>, reply: Reply<'_, Watched>) -> Replied {
         let opcode = request.command.opcode();
         self.seen.push((request.id, opcode));
-        self.identities
-            .push(request.sub_session.map(|s| (s.id, s.identity.clone())));
+        match request.subscription {
+            Some(subscription) => self.subscriptions.push(subscription.id),
+            None => self
+                .identities
+                .push(request.sub_session.map(|s| (s.id, s.identity.clone()))),
+        }
         if self.defer.contains(&opcode) {
-            self.deferred.push(request.slot);
+            self.deferred.push(request.ticket);
             return reply.later();
         }
         // Sequences are read lazily: an element that does not decode is answered here.
-        let command = Command::from(request.command);
+        let command = request.command;
         if let Err(e) = command.check() {
             return reply.decode_error(&e);
         }
@@ -96,28 +100,12 @@ impl Application for TestApp {
             Command::Suspend(_) => reply.ok(Response::Suspend(())),
             Command::Shutdown(_) => reply.ok(Response::Shutdown(())),
             Command::Resume(_) => reply.ok(Response::Resume(())),
+            Command::Subscribe(p) if p.maximum_update_rate == Some(13) => {
+                reply.error(ErrorCode::MissingAttribute)
+            }
+            Command::Subscribe(p) => reply.accept(Watched(p.entries.len())),
             _ => reply.error(ErrorCode::UnknownElement),
         }
-    }
-
-    fn subscribe(
-        &mut self,
-        request: SubscribeRequest<'_>,
-        reply: SubscribeReply<'_, Watched>,
-    ) -> Replied {
-        self.seen.push((request.id, Opcode::Subscribe));
-        self.subscriptions.push(request.subscription);
-        if self.defer.contains(&Opcode::Subscribe) {
-            self.deferred.push(request.slot);
-            return reply.later();
-        }
-        if request.params.maximum_update_rate == Some(13) {
-            return reply.error(ErrorCode::MissingAttribute);
-        }
-        if let Err(e) = Command::Subscribe(request.params.clone()).check() {
-            return reply.decode_error(&e);
-        }
-        reply.accept(Watched(request.params.entries.len()))
     }
 
     fn unsubscribed(&mut self, id: Uuid, _: Watched) {

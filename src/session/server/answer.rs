@@ -4,87 +4,106 @@
 
 use core::fmt;
 
-use super::reply::{Answer, Place, ReplyMut, TEXT};
+use super::reply::{Out, Place, ReplyMut, TEXT};
 use super::subscriptions::Subs;
 use crate::error::{DecodeError, ErrorCode};
-use crate::model::{ErrorObject, Text as Message};
-use crate::op::Response;
+use crate::model::{ErrorObject, Text};
+use crate::op::{Opcode, Response};
 use crate::packet::{ErrorResponse, Success};
-use crate::session::shared::Text;
+use crate::session::shared::Text as TextBuf;
 
-/// Answers the request in `place` with a success item or an error object. A success item
-/// of another opcode than the request's is replaced by -32603. Non-generic: one copy
-/// serves every session type.
-pub(super) fn answer(
+/// A success answer to a request: its response item, or for a subscribe what the
+/// application keeps for the new subscription (the success item is then the
+/// subscription's id, spec notes D10).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<'a, W> {
+    /// The response item, of the request's opcode.
+    Response(Response<'a>),
+    /// A subscribe accepted: what to keep for the subscription
+    /// ([`Application::Subscription`](super::Application::Subscription)).
+    Subscribed(W),
+}
+
+impl<'a, W> From<Response<'a>> for Answer<'a, W> {
+    fn from(response: Response<'a>) -> Self {
+        Answer::Response(response)
+    }
+}
+
+/// Answers the request in `place`. An answer of the wrong kind for the request (an item
+/// of another opcode, a subscription for what is not a subscribe, an item for a subscribe)
+/// is replaced by -32603; a subscribe's entry is settled by its answer.
+pub(super) fn answer<W>(
+    reply: &mut ReplyMut<'_>,
+    subs: &mut Subs<'_, W>,
+    place: Place,
+    result: Result<Answer<'_, W>, ErrorObject<'_>>,
+) {
+    let text;
+    let expected = place.waiting.opcode;
+    let result = match (result, expected) {
+        (Ok(Answer::Subscribed(data)), Some(Opcode::Subscribe)) => {
+            match subs.settle(place.ticket, Some(data)) {
+                Some(id) => Ok(Response::Subscribe(Some(id))),
+                None => Err(error_text(ErrorCode::InternalError, "unknown subscription")),
+            }
+        }
+        (result, Some(Opcode::Subscribe)) => {
+            // Nothing to keep for it: the entry goes.
+            let _ = subs.settle(place.ticket, None);
+            match result {
+                Err(error) => Err(error),
+                Ok(_) => Err(error_text(
+                    ErrorCode::InternalError,
+                    "the server answered subscribe without accepting it",
+                )),
+            }
+        }
+        (Ok(Answer::Response(response)), Some(expected)) if response.opcode() != expected => {
+            text = format(format_args!(
+                "the server answered {expected} with a {} item",
+                response.opcode()
+            ));
+            Err(error_text(ErrorCode::InternalError, text.as_str()))
+        }
+        (Ok(Answer::Response(response)), _) => Ok(response),
+        (Ok(Answer::Subscribed(_)), _) => Err(error_text(
+            ErrorCode::InternalError,
+            "the server accepted a subscription for what is not a subscribe",
+        )),
+        (Err(error), _) => Err(error),
+    };
+    write(reply, place, result);
+}
+
+/// Encodes the response to the request in `place`, as it is. Non-generic: one copy serves
+/// every session type.
+pub(super) fn write(
     reply: &mut ReplyMut<'_>,
     place: Place,
     result: Result<Response<'_>, ErrorObject<'_>>,
 ) {
-    let text = match (&result, place.waiting.opcode) {
-        (Ok(response), Some(expected)) if response.opcode() != expected => {
-            Some(Text::<TEXT>::format(format_args!(
-                "the server answered {expected} with a {} item",
-                response.opcode()
-            )))
-        }
-        _ => None,
-    };
-    let result = match &text {
-        Some(text) => Err(error_text(ErrorCode::InternalError, text.as_str())),
-        None => result,
-    };
     let id = place.waiting.id;
     match result {
-        Ok(response) => reply.write(place.index, Answer::Success(&Success::new(id, response))),
-        Err(error) => reply.write(place.index, Answer::Error(&ErrorResponse { id, error })),
+        Ok(response) => reply.write(place.index, Out::Success(&Success::new(id, response))),
+        Err(error) => reply.write(place.index, Out::Error(&ErrorResponse { id, error })),
     }
-}
-
-/// Answers the subscribe in `place`: `Ok` with what the application keeps for the
-/// subscription (the entry becomes active and the success item is its id, spec notes
-/// D10), or an error (the entry goes).
-pub(super) fn answer_subscribe<W>(
-    reply: &mut ReplyMut<'_>,
-    subs: &mut Subs<'_, W>,
-    place: Place,
-    result: Result<W, ErrorObject<'_>>,
-) {
-    let Some(id) = place.waiting.subscription else {
-        return answer(
-            reply,
-            place,
-            Err(ErrorObject::new(ErrorCode::InternalError)),
-        );
-    };
-    let (data, error) = match result {
-        Ok(data) => (Some(data), None),
-        Err(error) => (None, Some(error)),
-    };
-    let result = match (subs.settle(id, place.slot, data), error) {
-        (_, Some(error)) => Err(error),
-        (true, None) => Ok(Response::Subscribe(Some(id))),
-        (false, None) => Err(error_text(
-            ErrorCode::InternalError,
-            "too many subscriptions",
-        )),
-    };
-    answer(reply, place, result)
 }
 
 /// An error object with `message`.
 pub(super) fn error_text(code: ErrorCode, message: &str) -> ErrorObject<'_> {
     ErrorObject {
         code,
-        message: Some(Message::new(message)),
+        message: Some(Text::new(message)),
     }
 }
 
 /// An error's message, formatted and cut to what the machine writes.
-pub(super) fn format(message: fmt::Arguments<'_>) -> Text<TEXT> {
-    Text::format(message)
+pub(super) fn format(message: fmt::Arguments<'_>) -> TextBuf<TEXT> {
+    TextBuf::format(message)
 }
 
 /// The text of a decode error, for answering a sequence element that did not decode.
-pub(super) fn decode_error_text(error: &DecodeError) -> Text<TEXT> {
+pub(super) fn decode_error_text(error: &DecodeError) -> TextBuf<TEXT> {
     format(format_args!("{error}"))
 }

@@ -4,7 +4,7 @@ use core::fmt;
 
 use uuid::Uuid;
 
-use super::reply::Slot;
+use super::reply::Ticket;
 use crate::error::{EncodeError, ErrorCode};
 #[cfg(feature = "defmt")]
 use crate::model::DefmtUuid;
@@ -29,14 +29,9 @@ pub enum ServerError {
     },
     /// The caller's buffer is too small; nothing was taken.
     Encode(EncodeError),
-    /// No request waits for an answer in that slot: it was answered already, or the slot
-    /// belongs to another session.
-    UnknownSlot(Slot),
-    /// [`ServerSession::answer`](super::ServerSession::answer) was given a subscribe's
-    /// slot: a subscribe is answered with
-    /// [`answer_subscribe`](super::ServerSession::answer_subscribe), which takes what the
-    /// application keeps for the subscription. Nothing was answered.
-    SubscribeSlot(Slot),
+    /// No request waits for an answer with that ticket: it was answered already, or the
+    /// ticket belongs to another session.
+    UnknownTicket(Ticket),
     /// The subscription is not in the table.
     UnknownSubscription(Uuid),
     /// The events the application wrote for one due subscription do not fit the buffer
@@ -76,13 +71,7 @@ impl fmt::Display for ServerError {
                 write!(f, "a message of {packets} packets is too large to answer")
             }
             ServerError::Encode(e) => write!(f, "{e}"),
-            ServerError::UnknownSlot(slot) => write!(f, "no request waits in {slot:?}"),
-            ServerError::SubscribeSlot(slot) => {
-                write!(
-                    f,
-                    "{slot:?} waits for a subscribe: answer it with answer_subscribe"
-                )
-            }
+            ServerError::UnknownTicket(ticket) => write!(f, "no request waits for {ticket:?}"),
             ServerError::UnknownSubscription(id) => write!(f, "unknown subscription {id}"),
             ServerError::EventsTooLarge {
                 subscription,
@@ -110,8 +99,7 @@ impl defmt::Format for ServerError {
                 defmt::write!(f, "MessageTooLarge {{ packets: {=usize} }}", packets)
             }
             ServerError::Encode(e) => defmt::write!(f, "Encode({})", e),
-            ServerError::UnknownSlot(slot) => defmt::write!(f, "UnknownSlot({})", slot),
-            ServerError::SubscribeSlot(slot) => defmt::write!(f, "SubscribeSlot({})", slot),
+            ServerError::UnknownTicket(ticket) => defmt::write!(f, "UnknownTicket({})", ticket),
             ServerError::UnknownSubscription(id) => {
                 defmt::write!(f, "UnknownSubscription({})", DefmtUuid(*id))
             }

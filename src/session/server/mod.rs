@@ -1,7 +1,7 @@
 //! The server session: one per WebSocket connection.
 //!
 //! Files by concern, each importing only those before it: the caller's reply storage and
-//! the [`Slot`] (`reply.rs`), the error type (`error.rs`), the sub-session table
+//! the [`Ticket`] (`reply.rs`), the error type (`error.rs`), the sub-session table
 //! (`sub_sessions.rs`), subscriptions with their lifecycle and timers
 //! (`subscriptions.rs`), the answer step (`answer.rs`), what the application sees
 //! (`app.rs`), a received message as a server reads it (`incoming.rs`), the protocol
@@ -14,8 +14,7 @@ use uuid::Uuid;
 
 use crate::batch::Batch;
 use crate::error::{DecodeError, ErrorCode};
-use crate::model::{ErrorObject, Text as Message};
-use crate::op::{Opcode, Response};
+use crate::model::{ErrorObject, Text};
 use crate::packet::ErrorResponse;
 
 mod answer;
@@ -27,12 +26,10 @@ mod rules;
 mod sub_sessions;
 mod subscriptions;
 
-pub use app::{
-    AppCommand, AppRequest, Application, IdKind, Replied, Reply, SubSession, SubscribeReply,
-    SubscribeRequest,
-};
+pub use answer::Answer;
+pub use app::{AppRequest, Application, IdKind, NewSubscription, Replied, Reply, SubSession};
 pub use error::ServerError;
-pub use reply::{ReplyMessage, ReplySlot, ReplyStorage, Slot};
+pub use reply::{ReplyMessage, ReplySlot, ReplyStorage, Ticket};
 pub use rules::{ServerConfig, ServerState};
 pub use sub_sessions::SubSessionSlot;
 pub use subscriptions::{
@@ -191,17 +188,16 @@ pub struct Received {
 ///    [`Application`] that answers its commands; then
 /// 2. [`poll_transmit`](Self::poll_transmit) until it gives `None`, sending each reply
 ///    message. A request answered later ([`Reply::later`]) is answered with
-///    [`answer`](Self::answer) (a subscribe with
-///    [`answer_subscribe`](Self::answer_subscribe)), then poll again.
+///    [`answer`](Self::answer), then poll again.
 /// 3. When data changes, [`changed`](Self::changed) for each subscription it concerns
 ///    (or [`changed_at`](Self::changed_at) for a change the application knows is
 ///    coming; [`subscriptions_mut`](Self::subscriptions_mut) to go through them with
 ///    what it keeps for each).
 /// 4. [`poll_timeout`](Self::poll_timeout): when it is `Some(at)`, wait for the next
-///    message or for `at`, whichever comes first (a time in the past: at once). At `at`,
-///    [`handle_timeout(now)`](Self::handle_timeout), then
-///    [`poll_events`](Self::poll_events) until it gives `None`, sending each event
-///    message. Also after steps 1–3, as answers and changes make events due.
+///    message or for `at`, whichever comes first (a time in the past: at once). Then
+///    [`poll_events(now, …)`](Self::poll_events) until it gives `None`, sending each
+///    event message. Also after steps 1–3, as answers and changes make events due (a
+///    subscribe accepted has its first event due at once).
 ///
 /// Time is a plain `u64` of milliseconds on the caller's clock (any epoch, never going
 /// back): an `Instant`'s elapsed milliseconds, a tick counter, a virtual clock in tests.
@@ -380,38 +376,17 @@ impl<'a, A: Application> ServerSession<'a, A> {
         })
     }
 
-    /// Answers a request the application deferred with [`Reply::later`]. A subscribe's
-    /// slot is refused ([`ServerError::SubscribeSlot`]): it takes
-    /// [`answer_subscribe`](Self::answer_subscribe).
+    /// Answers a request the application deferred with [`Reply::later`]: as
+    /// [`Reply::answer`] does (a subscribe is accepted with [`Answer::Subscribed`]).
     pub fn answer(
         &mut self,
-        slot: Slot,
-        result: Result<Response<'_>, ErrorObject<'_>>,
+        ticket: Ticket,
+        result: Result<Answer<'_, A::Subscription>, ErrorObject<'_>>,
     ) -> Result<(), ServerError> {
-        let Some((mut reply, place)) = self.replies.find(slot) else {
-            return Err(ServerError::UnknownSlot(slot));
+        let Some((mut reply, place)) = self.replies.find(ticket) else {
+            return Err(ServerError::UnknownTicket(ticket));
         };
-        if place.waiting.opcode == Some(Opcode::Subscribe) {
-            return Err(ServerError::SubscribeSlot(slot));
-        }
-        answer::answer(&mut reply, place, result);
-        Ok(())
-    }
-
-    /// Answers a subscribe the application deferred with [`SubscribeReply::later`]: `Ok`
-    /// with what to keep for the subscription (it becomes active), or an error.
-    pub fn answer_subscribe(
-        &mut self,
-        slot: Slot,
-        result: Result<A::Subscription, ErrorObject<'_>>,
-    ) -> Result<(), ServerError> {
-        let Some((mut reply, place)) = self.replies.find(slot) else {
-            return Err(ServerError::UnknownSlot(slot));
-        };
-        if place.waiting.opcode != Some(Opcode::Subscribe) {
-            return Err(ServerError::UnknownSlot(slot));
-        }
-        answer::answer_subscribe(&mut reply, &mut Subs(self.subscriptions), place, result);
+        answer::answer(&mut reply, &mut Subs(self.subscriptions), place, result);
         Ok(())
     }
 
@@ -435,17 +410,19 @@ impl<'a, A: Application> ServerSession<'a, A> {
         }
     }
 
-    /// The time at which [`handle_timeout`](Self::handle_timeout) is next due: the
+    /// The time at which [`poll_events`](Self::poll_events) has events to write next: the
     /// earliest event of a subscription (its first right after subscribe succeeds, a
     /// change when the throttle ends, a heartbeat). `None` when no event will fall due
-    /// without a call to [`changed`](Self::changed). May be in the past: call at once.
+    /// without a call to [`changed`](Self::changed). May be in the past: poll at once.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
         self.subs().timeout(self.now)
     }
 
-    /// Fires what is due at `now`: marks each subscription whose event is due, for
-    /// [`poll_events`](Self::poll_events). Returns how many are due.
+    /// Marks each subscription whose event is due at `now`, for
+    /// [`poll_events`](Self::poll_events), and returns how many are due. `poll_events`
+    /// does this itself; call it to learn the count or to fix the time events are sent
+    /// at.
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         self.now = self.now.max(now);
         Subs(self.subscriptions).handle_timeout(self.now)
@@ -462,8 +439,8 @@ impl<'a, A: Application> ServerSession<'a, A> {
         Ok(self.replies.pop_front(buf)?)
     }
 
-    /// Writes the events of every subscription marked due by
-    /// [`handle_timeout`](Self::handle_timeout) into `buf`, as one event message, and
+    /// Writes the events of every subscription due at `now` (or marked due by
+    /// [`handle_timeout`](Self::handle_timeout)) into `buf`, as one event message, and
     /// returns its length; `None` when none is due.
     ///
     /// `fill` is called once per due subscription with its [`Due`] (why it is due says
@@ -478,9 +455,11 @@ impl<'a, A: Application> ServerSession<'a, A> {
     #[must_use = "send the event message it wrote"]
     pub fn poll_events(
         &mut self,
+        now: u64,
         buf: &mut [u8],
         mut fill: impl FnMut(Due, &mut A::Subscription, &mut Events<'_, '_>),
     ) -> Result<Option<usize>, ServerError> {
+        self.handle_timeout(now);
         Subs(self.subscriptions).poll_events(self.now, buf, &mut fill)
     }
 }
@@ -505,7 +484,7 @@ fn refuse_all(
                 message,
             },
         };
-        let written = reply.write_inline(&error(Some(Message::new(text.as_str()))))
+        let written = reply.write_inline(&error(Some(Text::new(text.as_str()))))
             || reply.write_inline(&error(None));
         if !written {
             return Err(ServerError::MessageTooLarge { packets });

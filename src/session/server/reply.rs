@@ -1,16 +1,14 @@
 //! Reply storage: the caller's buffers, cut into reply messages that fill as answers come
-//! and leave in request order, and the [`Slot`] that names one request's place.
+//! and leave in request order, and the [`Ticket`] that names one request's place.
 //!
 //! Each reply message gets an equal share of the bytes and of the slots. A slot is one
 //! request's place: waiting (with [`RESERVE`] bytes kept for it) or answered (its encoded
 //! response packet is in the message's bytes, in the order answers came).
 
-use uuid::Uuid;
-
 use crate::batch::{BatchWriter, message_len};
 use crate::cbor::Writer;
 use crate::error::{EncodeError, ErrorCode, MessageId};
-use crate::model::{ErrorObject, Text as Message};
+use crate::model::{ErrorObject, Text};
 use crate::op::Opcode;
 use crate::packet::{ErrorResponse, Success};
 
@@ -21,21 +19,33 @@ pub(super) const RESERVE: usize = 22;
 /// The longest error message the machine writes itself; longer ones are cut.
 pub(super) const TEXT: usize = 96;
 
-/// The place of one request in a reply message: what
-/// [`ServerSession::answer`](super::ServerSession::answer) takes.
+/// A request waiting for its answer: what
+/// [`ServerSession::answer`](super::ServerSession::answer) takes after
+/// [`Reply::later`](super::Reply::later).
 ///
-/// A slot belongs to the session that made it and is used once: it carries a tag of the
+/// A ticket belongs to the session that made it and is used once: it carries a tag of the
 /// session's reply storage (which no other live session can share), so another session,
-/// or a second answer, refuses it with [`ServerError::UnknownSlot`](super::ServerError).
+/// or a second answer, refuses it with [`ServerError::UnknownTicket`](super::ServerError).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Slot {
+pub struct Ticket {
     /// The address of the session's reply-message storage.
     session: usize,
-    /// The request message the slot answers (a count per session).
+    /// The request message it is in (a count per session).
     batch: u32,
     /// The request's place in it.
     index: u32,
+}
+
+impl Ticket {
+    /// True when the request of `self` came after that of `other` (same session).
+    pub(super) fn is_after(&self, other: &Ticket) -> bool {
+        // Message counts wrap: the nearer way round decides.
+        match self.batch.wrapping_sub(other.batch) as i32 {
+            0 => self.index > other.index,
+            d => d > 0,
+        }
+    }
 }
 
 /// One request's place in a reply message: the element type of the slot storage a
@@ -70,16 +80,14 @@ pub(super) struct Waiting {
     pub(super) id: MessageId,
     /// Its opcode (`None` for a packet that is not a request), to check the answer by.
     pub(super) opcode: Option<Opcode>,
-    /// subscribe: the subscription's id, the success item.
-    pub(super) subscription: Option<Uuid>,
 }
 
-/// A waiting request's place, found once: the slot, its index in the reply message and
-/// what the slot remembers.
+/// A waiting request's place, found once: its ticket, its index in the reply message and
+/// what its slot remembers.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Place {
     pub(super) index: usize,
-    pub(super) slot: Slot,
+    pub(super) ticket: Ticket,
     pub(super) waiting: Waiting,
 }
 
@@ -178,7 +186,7 @@ impl Head {
 
 /// What goes into a reply message.
 #[derive(Clone, Copy)]
-pub(super) enum Answer<'a, 'b> {
+pub(super) enum Out<'a, 'b> {
     /// A success.
     Success(&'a Success<'b>),
     /// An error.
@@ -224,14 +232,14 @@ impl ReplyMut<'_> {
         self.head.slots += 1;
         self.head.waiting += 1;
         self.head.to_add = self.head.to_add.saturating_sub(1);
-        let slot = Slot {
+        let ticket = Ticket {
             session: self.session,
             batch: self.head.seq,
             index: index as u32,
         };
         Some(Place {
             index,
-            slot,
+            ticket,
             waiting,
         })
     }
@@ -248,14 +256,14 @@ impl ReplyMut<'_> {
 
     /// Encodes `answer` after the packets already written, within `room` bytes; returns
     /// `(start, len)`, or `None` when it does not fit.
-    fn append(&mut self, answer: Answer<'_, '_>, room: usize) -> Option<(usize, usize)> {
+    fn append(&mut self, answer: Out<'_, '_>, room: usize) -> Option<(usize, usize)> {
         let start = self.head.used;
         let end = start.saturating_add(room).min(self.bytes.len());
         let mut w = Writer::new(self.bytes.get_mut(start..end)?);
         // A server writes successes and errors only: it links no request encoder.
         match answer {
-            Answer::Success(s) => s.write(&mut w),
-            Answer::Error(e) => e.write(&mut w),
+            Out::Success(s) => s.write(&mut w),
+            Out::Error(e) => e.write(&mut w),
         }
         let n = w.finish().ok()?;
         self.head.used += n;
@@ -265,7 +273,7 @@ impl ReplyMut<'_> {
     /// Writes the answer for the waiting slot `index`, keeping `RESERVE` bytes for every
     /// other waiting slot and every slot still to come. What does not fit becomes an error
     /// packet that does.
-    pub(super) fn write(&mut self, index: usize, answer: Answer<'_, '_>) {
+    pub(super) fn write(&mut self, index: usize, answer: Out<'_, '_>) {
         let others = self.head.waiting.saturating_sub(1) + self.head.to_add;
         let room = self
             .bytes
@@ -273,8 +281,8 @@ impl ReplyMut<'_> {
             .saturating_sub(self.head.used)
             .saturating_sub(RESERVE * others);
         let (id, code) = match answer {
-            Answer::Error(e) => (e.id, e.error.code),
-            Answer::Success(s) => (s.id, ErrorCode::InternalError),
+            Out::Error(e) => (e.id, e.error.code),
+            Out::Success(s) => (s.id, ErrorCode::InternalError),
         };
         let too_large = |message| ErrorResponse {
             id,
@@ -283,11 +291,11 @@ impl ReplyMut<'_> {
         let written = self
             .append(answer, room)
             .or_else(|| {
-                let e = too_large(Some(Message::new("response too large")));
-                self.append(Answer::Error(&e), room)
+                let e = too_large(Some(Text::new("response too large")));
+                self.append(Out::Error(&e), room)
             })
             // At most RESERVE bytes, which `room` always has.
-            .or_else(|| self.append(Answer::Error(&too_large(None)), room));
+            .or_else(|| self.append(Out::Error(&too_large(None)), room));
         if let Some((start, len)) = written {
             self.slots[index] = ReplySlot(SlotState::Done {
                 start: start as u32,
@@ -300,7 +308,7 @@ impl ReplyMut<'_> {
     /// Writes an error in request order without a slot (a message over the limits).
     pub(super) fn write_inline(&mut self, error: &ErrorResponse<'_>) -> bool {
         let room = self.bytes.len();
-        let written = self.append(Answer::Error(error), room).is_some();
+        let written = self.append(Out::Error(error), room).is_some();
         self.head.inline += usize::from(written);
         written
     }
@@ -400,19 +408,19 @@ impl<'a> Ring<'a> {
         }
     }
 
-    /// The open reply message `slot` is in, and the request waiting there: looked up
-    /// once, for one answer. `None` for a slot of another session, of a message sent
+    /// The open reply message of `ticket`, and the request waiting there: looked up
+    /// once, for one answer. `None` for a ticket of another session, of a message sent
     /// already, or answered already.
-    pub(super) fn find(&mut self, slot: Slot) -> Option<(ReplyMut<'_>, Place)> {
-        if slot.session != self.tag() {
+    pub(super) fn find(&mut self, ticket: Ticket) -> Option<(ReplyMut<'_>, Place)> {
+        if ticket.session != self.tag() {
             return None;
         }
         let heads = &self.storage.messages;
         let at = self
             .open_indices()
-            .find(|&i| heads[i].0.seq == slot.batch)?;
+            .find(|&i| heads[i].0.seq == ticket.batch)?;
         let reply = self.at(at);
-        let index = slot.index as usize;
+        let index = ticket.index as usize;
         let waiting = match reply.slots[..reply.head.slots].get(index)?.0 {
             SlotState::Waiting(w) => w,
             SlotState::Done { .. } => return None,
@@ -421,7 +429,7 @@ impl<'a> Ring<'a> {
             reply,
             Place {
                 index,
-                slot,
+                ticket,
                 waiting,
             },
         ))

@@ -6,11 +6,8 @@ use core::fmt;
 
 use uuid::Uuid;
 
-use super::answer::{answer, error_text, format};
-use super::app::{
-    AppCommand, AppRequest, Application, IdKind, Replied, Reply, SubSession, SubscribeReply,
-    SubscribeRequest,
-};
+use super::answer::{error_text, format, write};
+use super::app::{AppRequest, Application, IdKind, NewSubscription, Replied, Reply, SubSession};
 use super::incoming::In;
 use super::reply::{Place, ReplyMut, Waiting};
 use super::sub_sessions::SubSessions;
@@ -18,7 +15,7 @@ use super::subscriptions::{Rates, Subs};
 use crate::error::{ErrorCode, MessageId};
 use crate::model::ErrorObject;
 use crate::op::items::ServerHello;
-use crate::op::params::{ClientHello, CreateSubSession, Subscribe};
+use crate::op::params::{ClientHello, CreateSubSession};
 use crate::op::{Command, Opcode, Response};
 use crate::packet::Request;
 use crate::session::shared::VersionRange;
@@ -107,7 +104,7 @@ impl<A: Application> Rules<'_, A> {
         match packet {
             In::Request(request) => self.request(app, request, extra),
             In::Other(kind, _) => {
-                if let Some(place) = self.add(id, None, None, extra) {
+                if let Some(place) = self.add(id, None, extra) {
                     let text = format(format_args!("{kind} packet sent to a server"));
                     self.respond(
                         place,
@@ -116,7 +113,7 @@ impl<A: Application> Rules<'_, A> {
                 }
             }
             In::Error(e) => {
-                if let Some(place) = self.add(id, None, None, extra) {
+                if let Some(place) = self.add(id, None, extra) {
                     let text = format(format_args!("{e}"));
                     self.respond(place, Err(error_text(e.code(), text.as_str())));
                 }
@@ -125,30 +122,13 @@ impl<A: Application> Rules<'_, A> {
     }
 
     /// Adds the request's slot, set up whole.
-    fn add(
-        &mut self,
-        id: MessageId,
-        opcode: Option<Opcode>,
-        subscription: Option<Uuid>,
-        extra: bool,
-    ) -> Option<Place> {
-        let waiting = Waiting {
-            id,
-            opcode,
-            subscription,
-        };
-        self.reply.add(waiting, extra)
+    fn add(&mut self, id: MessageId, opcode: Option<Opcode>, extra: bool) -> Option<Place> {
+        self.reply.add(Waiting { id, opcode }, extra)
     }
 
     fn request(&mut self, app: &mut A, request: Request<'_>, extra: bool) {
         let (id, opcode) = (request.id, request.command.opcode());
-        if let Command::Subscribe(params) = request.command {
-            if *self.state != ServerState::AwaitingHello {
-                return self.subscribe(app, id, params, extra);
-            }
-            return self.refuse_before_hello(id, opcode, extra);
-        }
-        let Some(place) = self.add(id, Some(opcode), None, extra) else {
+        let Some(place) = self.add(id, Some(opcode), extra) else {
             return;
         };
         match (*self.state, request.command) {
@@ -171,13 +151,12 @@ impl<A: Application> Rules<'_, A> {
                     None => self.fail(place, ErrorCode::UnknownSubscriptionId),
                 }
             }
-            (_, command) => self.forward(app, place, command),
-        }
-    }
-
-    fn refuse_before_hello(&mut self, id: MessageId, opcode: Opcode, extra: bool) {
-        if let Some(place) = self.add(id, Some(opcode), None, extra) {
-            self.fail(place, ErrorCode::MissingClientHello);
+            (_, Command::Subscribe(params)) => {
+                let desired = params.desired_subscription_id;
+                let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
+                self.subscribe(app, place, desired, rates, Command::Subscribe(params))
+            }
+            (_, command) => self.forward(app, place, command, None),
         }
     }
 
@@ -241,45 +220,36 @@ impl<A: Application> Rules<'_, A> {
         }
     }
 
-    fn subscribe(&mut self, app: &mut A, id: MessageId, params: Subscribe<'_>, extra: bool) {
+    /// Picks the subscription's id and reserves its entry, then hands the subscribe on.
+    fn subscribe(
+        &mut self,
+        app: &mut A,
+        place: Place,
+        desired: Option<Uuid>,
+        rates: Rates,
+        command: Command<'_>,
+    ) {
         let kind = IdKind::Subscription;
         let fresh = || app.fresh_id(kind);
         let subs = self.subs.view();
-        let picked = pick(kind, params.desired_subscription_id, fresh, |id| {
-            subs.contains(id)
-        });
-        let Some(place) = self.add(
-            id,
-            Some(Opcode::Subscribe),
-            picked.as_ref().ok().copied(),
-            extra,
-        ) else {
-            return;
-        };
-        let subscription = match picked {
-            Ok(sid) => sid,
+        let id = match pick(kind, desired, fresh, |id| subs.contains(id)) {
+            Ok(id) => id,
             Err(refusal) => return self.refuse(place, refusal),
         };
-        let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
-        if !self.subs.reserve(subscription, place.slot, rates) {
+        if !self.subs.reserve(id, place.ticket, rates) {
             return self.refuse(place, Refusal::Full(kind, self.subs.0.len()));
         }
-        let request = SubscribeRequest {
-            id,
-            params,
-            subscription,
-            rates,
-            slot: place.slot,
-        };
-        let reply = SubscribeReply {
-            reply: self.reply.reborrow(),
-            subs: self.subs.reborrow(),
-            place,
-        };
-        let _replied: Replied = app.subscribe(request, reply);
+        self.forward(app, place, command, Some(NewSubscription { id, rates }));
     }
 
-    fn forward(&mut self, app: &mut A, place: Place, command: Command<'_>) {
+    /// Hands a command to the application, with the sub-session it names checked.
+    fn forward(
+        &mut self,
+        app: &mut A,
+        place: Place,
+        command: Command<'_>,
+        subscription: Option<NewSubscription>,
+    ) {
         let sub_session = match command.sub_session() {
             None => None,
             Some(sid) => match self.sub_sessions.get(&sid) {
@@ -287,22 +257,16 @@ impl<A: Application> Rules<'_, A> {
                 None => return self.fail(place, ErrorCode::UnknownSessionId),
             },
         };
-        let Ok(command) = AppCommand::from_command(command) else {
-            // Every other command was answered above.
-            return answer(
-                &mut self.reply,
-                place,
-                Err(ErrorObject::new(ErrorCode::InternalError)),
-            );
-        };
         let request = AppRequest {
             id: place.waiting.id,
             command,
             sub_session,
-            slot: place.slot,
+            subscription,
+            ticket: place.ticket,
         };
         let reply = Reply {
             reply: self.reply.reborrow(),
+            subs: self.subs.reborrow(),
             place,
         };
         let _replied: Replied = app.handle(request, reply);
@@ -311,7 +275,7 @@ impl<A: Application> Rules<'_, A> {
     // ---- the machine's own answers ----
 
     fn respond(&mut self, place: Place, result: Result<Response<'_>, ErrorObject<'_>>) {
-        answer(&mut self.reply, place, result);
+        write(&mut self.reply, place, result);
     }
 
     fn fail(&mut self, place: Place, code: ErrorCode) {

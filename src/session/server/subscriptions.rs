@@ -1,12 +1,11 @@
 //! Subscriptions: the table in the caller's storage, each entry's lifecycle (reserved when
 //! subscribe comes, settled when it is answered) and its update-rate timers (spec 6.6,
 //! spec notes D9), with no clock inside: the caller passes `now` in,
-//! [`ServerSession::poll_timeout`] says when to call back,
-//! [`ServerSession::handle_timeout`] marks what is due and [`ServerSession::poll_events`]
-//! writes it, the application supplying the values.
+//! [`ServerSession::poll_timeout`] says when to call back and
+//! [`ServerSession::poll_events`] writes what is due then, the application supplying the
+//! values.
 //!
 //! [`ServerSession::poll_timeout`]: super::ServerSession::poll_timeout
-//! [`ServerSession::handle_timeout`]: super::ServerSession::handle_timeout
 //! [`ServerSession::poll_events`]: super::ServerSession::poll_events
 
 use core::fmt;
@@ -14,7 +13,7 @@ use core::fmt;
 use uuid::Uuid;
 
 use super::error::ServerError;
-use super::reply::Slot;
+use super::reply::Ticket;
 use crate::batch::BatchWriter;
 use crate::error::EncodeError;
 use crate::packet::DataChange;
@@ -112,13 +111,13 @@ struct Entry<W> {
     data: Option<W>,
 }
 
-/// Where an entry of the subscription table is.
+/// Where an entry of the subscription table is, and the subscribe that made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// subscribe was handed to the application, which has not answered yet.
-    Pending(Slot),
+    Pending(Ticket),
     /// Events may be sent.
-    Active,
+    Active(Ticket),
 }
 
 /// An entry's id, state and timers: non-generic, so the timer code exists once.
@@ -139,7 +138,7 @@ impl Timer {
     /// When its next event is due, and why; `None` while no event will be due (pending, or
     /// no change and no heartbeat).
     fn next_due(&self) -> Option<(u64, Reason)> {
-        if self.state != State::Active {
+        if !self.is_active() {
             return None;
         }
         let Some(last) = self.last_sent else {
@@ -159,6 +158,10 @@ impl Timer {
             (Some(c), Some(b)) => Some(if b.0 <= c.0 { b } else { c }),
             (c, b) => c.or(b),
         }
+    }
+
+    fn is_active(&self) -> bool {
+        matches!(self.state, State::Active(_))
     }
 
     /// Its change was due at `now` but nothing had changed: the changes up to then are
@@ -252,13 +255,13 @@ impl<'t, W> SubsRef<'t, W> {
     /// True when `id` is active.
     pub(super) fn is_active(&self, id: &Uuid) -> bool {
         self.entries()
-            .any(|e| e.timer.id == *id && e.timer.state == State::Active)
+            .any(|e| e.timer.id == *id && e.timer.is_active())
     }
 
     /// The active subscriptions.
     pub(super) fn active(&self) -> impl Iterator<Item = Subscription<'t, W>> + use<'t, W> {
         self.entries().filter_map(|e| {
-            let data = e.data.as_ref().filter(|_| e.timer.state == State::Active)?;
+            let data = e.data.as_ref().filter(|_| e.timer.is_active())?;
             Some(Subscription {
                 id: e.timer.id,
                 rates: e.timer.rates,
@@ -267,9 +270,12 @@ impl<'t, W> SubsRef<'t, W> {
         })
     }
 
-    /// The rates of an entry, pending or active.
+    /// The rates of subscription `id`: the active one's, else a pending one's.
     pub(super) fn rates(&self, id: &Uuid) -> Option<Rates> {
-        let e = self.entries().find(|e| e.timer.id == *id)?;
+        let e = self
+            .entries()
+            .filter(|e| e.timer.id == *id)
+            .max_by_key(|e| e.timer.is_active())?;
         Some(e.timer.rates)
     }
 
@@ -301,15 +307,11 @@ impl<'t, W> Subs<'t, W> {
         self.0.iter_mut().filter_map(|s| s.0.as_mut())
     }
 
-    fn get_mut(&mut self, id: &Uuid) -> Option<&mut Entry<W>> {
-        self.entries_mut().find(|e| e.timer.id == *id)
-    }
-
     /// The active subscriptions, to change.
     pub(super) fn active_mut(self) -> impl Iterator<Item = SubscriptionMut<'t, W>> {
         self.0.iter_mut().filter_map(|s| {
             let e = s.0.as_mut()?;
-            let data = e.data.as_mut().filter(|_| e.timer.state == State::Active)?;
+            let data = e.data.as_mut().filter(|_| e.timer.is_active())?;
             Some(SubscriptionMut {
                 timer: &mut e.timer,
                 data,
@@ -317,86 +319,81 @@ impl<'t, W> Subs<'t, W> {
         })
     }
 
-    /// Reserves the entry of a subscribe handed to the application (`slot`): a new one,
-    /// or the entry with the same id, pending until the answer; `false` when the table is
-    /// full.
-    pub(super) fn reserve(&mut self, id: Uuid, slot: Slot, rates: Rates) -> bool {
+    /// Reserves an entry for a subscribe handed to the application (`ticket`), pending
+    /// until its answer; `false` when the table is full. A subscription with the same id
+    /// goes on until the answer replaces it.
+    pub(super) fn reserve(&mut self, id: Uuid, ticket: Ticket, rates: Rates) -> bool {
+        let Some(free) = self.0.iter_mut().find(|s| s.0.is_none()) else {
+            return false;
+        };
         let timer = Timer {
             id,
-            state: State::Pending(slot),
+            state: State::Pending(ticket),
             rates,
             last_sent: None,
             change_at: None,
             due: None,
         };
-        if let Some(old) = self.get_mut(&id) {
-            old.timer = timer;
-            return true;
-        }
-        match self.0.iter_mut().find(|s| s.0.is_none()) {
-            Some(free) => {
-                free.0 = Some(Entry { timer, data: None });
-                true
-            }
-            None => false,
-        }
+        free.0 = Some(Entry { timer, data: None });
+        true
     }
 
-    /// Settles the entry of the subscribe in `slot` with its answer: active with the
-    /// application's data (`Some`), or gone (`None`, a failure). `false` when a success
-    /// finds no room (the entry was taken out meanwhile and the table filled up).
-    pub(super) fn settle(&mut self, id: Uuid, slot: Slot, answer: Option<W>) -> bool {
-        let pending = State::Pending(slot);
-        match answer {
-            Some(data) => match self.get_mut(&id) {
-                // Normally the entry made when the request came. A later subscribe with
-                // the same id may have taken it over (pending): that one settles it.
-                Some(e) if e.timer.state == pending => {
-                    e.timer.state = State::Active;
-                    e.data = Some(data);
-                    true
-                }
-                Some(_) => true,
-                // Taken out by a later subscribe's failure: made again.
-                None => {
-                    let active = self.reserve(id, slot, Rates::default());
-                    if let Some(e) = self.get_mut(&id) {
-                        e.timer.state = State::Active;
-                        e.data = Some(data);
-                    }
-                    active
-                }
-            },
-            None => {
-                if let Some(entry) = self.0.iter_mut().find(|s| {
-                    s.0.as_ref()
-                        .is_some_and(|e| e.timer.id == id && e.timer.state == pending)
-                }) {
-                    entry.0 = None;
-                }
-                true
+    /// Settles the entry of the subscribe of `ticket` with its answer and returns the
+    /// subscription's id: on a success (`Some`) it becomes the active subscription of its
+    /// id, replacing one made by an earlier subscribe (whose data is dropped), unless a
+    /// later subscribe's is active already; on a failure (`None`) it goes. `None` when no
+    /// entry waits for `ticket`.
+    pub(super) fn settle(&mut self, ticket: Ticket, answer: Option<W>) -> Option<Uuid> {
+        let pending = State::Pending(ticket);
+        let at = self
+            .0
+            .iter()
+            .position(|s| s.0.as_ref().is_some_and(|e| e.timer.state == pending))?;
+        let id = self.0[at].0.as_ref()?.timer.id;
+        let Some(data) = answer else {
+            self.0[at].0 = None;
+            return Some(id);
+        };
+        let active = self.0.iter().position(|s| {
+            s.0.as_ref()
+                .is_some_and(|e| e.timer.id == id && e.timer.is_active())
+        });
+        if let Some(old) = active {
+            let later = match self.0[old].0.as_ref().map(|e| e.timer.state) {
+                Some(State::Active(made_by)) => made_by.is_after(&ticket),
+                _ => false,
+            };
+            let dropped = if later { at } else { old };
+            self.0[dropped].0 = None;
+            if later {
+                return Some(id);
             }
         }
+        if let Some(e) = self.0[at].0.as_mut() {
+            e.timer.state = State::Active(ticket);
+            e.data = Some(data);
+        }
+        Some(id)
     }
 
     /// Ends an active subscription; its data, or `None` when it is not active.
     pub(super) fn remove_active(&mut self, id: &Uuid) -> Option<W> {
         let slot = self.0.iter_mut().find(|s| {
             s.0.as_ref()
-                .is_some_and(|e| e.timer.id == *id && e.timer.state == State::Active)
+                .is_some_and(|e| e.timer.id == *id && e.timer.is_active())
         })?;
         slot.0.take()?.data
     }
 
-    /// Notes a change at `at`; `false` when there is no such subscription.
+    /// Notes a change at `at` for every entry of subscription `id` (a pending one has it
+    /// in its first event); `false` when there is none.
     pub(super) fn changed_at(&mut self, id: &Uuid, at: u64) -> bool {
-        match self.get_mut(id) {
-            Some(e) => {
-                e.timer.change_at = Some(e.timer.change_at.map_or(at, |c| c.min(at)));
-                true
-            }
-            None => false,
+        let mut found = false;
+        for e in self.entries_mut().filter(|e| e.timer.id == *id) {
+            e.timer.change_at = Some(e.timer.change_at.map_or(at, |c| c.min(at)));
+            found = true;
         }
+        found
     }
 
     /// Marks every subscription due at `now`; returns how many are due.

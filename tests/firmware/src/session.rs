@@ -3,12 +3,11 @@
 
 use xentara_ws::params::Credentials;
 use xentara_ws::session::{
-    AppCommand, AppRequest, Application, Due, Events, IdKind, Rates, Reason, Replied, Reply,
-    ServerBuffers, ServerConfig, ServerSession, SubSessionSlot, SubscribeReply, SubscribeRequest,
-    SubscriptionSlot,
+    AppRequest, Application, Due, Events, IdKind, Rates, Reason, Replied, Reply, ServerBuffers,
+    ServerConfig, ServerSession, SubSessionSlot, SubscriptionSlot,
 };
 use xentara_ws::{
-    AttrResult, Attribute, AttributeId, DataChange, ErrorCode, Response, Seq, Stage, TimePoint,
+    AttrResult, Command, Attribute, AttributeId, DataChange, ErrorCode, Response, Seq, Stage, TimePoint,
     Uuid, Value,
 };
 
@@ -49,31 +48,24 @@ impl Application for App {
         Uuid::from_u128(0x1234)
     }
 
-    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_, Watched>) -> Replied {
         match request.command {
-            AppCommand::Lookup(p) if p.primary_key == "Group 1.Data Point 1" => {
+            Command::Lookup(p) if p.primary_key == "Group 1.Data Point 1" => {
                 reply.ok(Response::Lookup(E3EE))
             }
-            AppCommand::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
-            AppCommand::MetaData(_) => {
+            Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            Command::MetaData(_) => {
                 reply.error_message(ErrorCode::InvalidParameter, "invalid meta data identifier")
             }
+            // The entries are read as they are iterated: the first one decodes here.
+            Command::Subscribe(p) => match p.entries.iter().next() {
+                Some(Ok(entry)) => reply.accept(Watched {
+                    element: entry.element,
+                }),
+                Some(Err(e)) => reply.decode_error(&e),
+                None => reply.error(ErrorCode::InvalidParameter),
+            },
             _ => reply.error(ErrorCode::UnknownElement),
-        }
-    }
-
-    fn subscribe(
-        &mut self,
-        request: SubscribeRequest<'_>,
-        reply: SubscribeReply<'_, Watched>,
-    ) -> Replied {
-        // The entries are read as they are iterated: the first one decodes here.
-        match request.params.entries.iter().next() {
-            Some(Ok(entry)) => reply.accept(Watched {
-                element: entry.element,
-            }),
-            Some(Err(e)) => reply.decode_error(&e),
-            None => reply.error(ErrorCode::InvalidParameter),
         }
     }
 
@@ -258,10 +250,9 @@ fn fire(
 ) {
     let label = crate::Label::new("timers", what);
     let what = label.as_str();
-    let _ = server.handle_timeout(now);
     let mut out = [0u8; 128];
     let mut seen = None;
-    let written = server.poll_events(&mut out, |due, watched, events| {
+    let written = server.poll_events(now, &mut out, |due, watched, events| {
         seen = Some(due.reason);
         fill(due, watched, events)
     });

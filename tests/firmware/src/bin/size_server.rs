@@ -1,7 +1,7 @@
 //! The codec and the server session, as a firmware server uses them: `handle_message`
 //! with an application that answers from the typed command (and accepts subscribes),
 //! `poll_transmit`, and the subscription timers (`changed`, `poll_timeout`,
-//! `handle_timeout`, `poll_events`). The session and its storage (the default
+//! `poll_events`). The session and its storage (the default
 //! `ServerBuffers`: reply messages, sub-session and subscription tables) live in statics,
 //! so `.bss` shows their RAM. Answers a hello and a close_sub_session and exits with
 //! success when the reply is the expected bytes.
@@ -25,10 +25,9 @@ use defmt_semihosting as _;
 use exit::*;
 use xentara_ws::params::Credentials;
 use xentara_ws::session::{
-    AppCommand, AppRequest, Application, IdKind, Replied, Reply, ServerBuffers, ServerConfig,
-    ServerSession, SubscribeReply, SubscribeRequest,
+    AppRequest, Application, IdKind, Replied, Reply, ServerBuffers, ServerConfig, ServerSession,
 };
-use xentara_ws::{ErrorCode, Response, Stage, Uuid};
+use xentara_ws::{Command, ErrorCode, Response, Stage, Uuid};
 
 struct App;
 
@@ -47,16 +46,13 @@ impl Application for App {
         Uuid::from_u128(black_box(1))
     }
 
-    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_>) -> Replied {
+    fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_, ()>) -> Replied {
         match request.command {
-            AppCommand::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
-            AppCommand::Lookup(_) => reply.ok(Response::Lookup(Uuid::from_u128(black_box(2)))),
+            Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
+            Command::Lookup(_) => reply.ok(Response::Lookup(Uuid::from_u128(black_box(2)))),
+            Command::Subscribe(_) => reply.accept(()),
             _ => reply.error(ErrorCode::UnknownElement),
         }
-    }
-
-    fn subscribe(&mut self, _: SubscribeRequest<'_>, reply: SubscribeReply<'_, ()>) -> Replied {
-        reply.accept(())
     }
 }
 
@@ -88,8 +84,7 @@ fn main() -> ! {
     let received = server.handle_message(black_box(&MESSAGE), &mut App);
     let sent = server.poll_transmit(&mut out);
     let changed = server.changed(&Uuid::from_u128(black_box(3)));
-    let _ = server.handle_timeout(black_box(5));
-    let events = server.poll_events(&mut out[256..], |_, _, _| ());
+    let events = server.poll_events(black_box(5), &mut out[256..], |_, _, _| ());
     #[cfg(feature = "defmt")]
     {
         if let Err(e) = &changed {
