@@ -1,4 +1,4 @@
-//! The client machine's deadlines and `close()` (issue 13), on a virtual clock; and a
+//! The client machine's deadlines and `close()`, on a virtual clock; and a
 //! property test: any interleaving of responses, events, garbage packets, timeouts and
 //! `close()` keeps the pending table equal to a model's, and every request ends with
 //! exactly one outcome.

@@ -1,4 +1,4 @@
-//! What a user expects to find (issues 13 and 21): the standard attributes' UUIDs, time
+//! What a user expects to find: the standard attributes' UUIDs, time
 //! points from and to `Duration` (and `SystemTime` with `std`), `Value` from Rust values,
 //! and the helpers every client writes otherwise (a subscribe's literal, a response's UUID,
 //! an error's text, an outcome's id).

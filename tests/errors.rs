@@ -328,7 +328,7 @@ fn chunked_strings_are_accepted_everywhere() {
     );
 }
 
-/// The two messages of issue 11 that the vendor's client accepts: a lookup reply whose UUID
+/// Two messages the vendor's client accepts: a lookup reply whose UUID
 /// comes in two chunks, and an error whose message does.
 #[test]
 fn chunked_uuid_and_chunked_error_message() {

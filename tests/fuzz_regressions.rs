@@ -255,7 +255,7 @@ fn regression_remaining_counts_an_indefinite_batch_as_decoded() {
     assert_eq!(codes, expected);
 }
 
-/// Found by `client_session` (issue 18's read-once reader): a request from a server whose
+/// Found by `client_session`: a request from a server whose
 /// last part is malformed. Iterating the batch by reference hands the request out before
 /// its unread subscribe entries are walked, then ends with the error; the client reads only
 /// a request's header and steps over the rest, so for it the packet is that error — one

@@ -227,7 +227,7 @@ fn a_message_that_is_no_batch_is_refused_and_changes_nothing() {
 
 /// Everything else is taken packet by packet, in order, as the vendor's client does: each
 /// response resolves its request, each event is delivered, and a packet that does not
-/// decode gives its own outcome without losing its neighbours' (issue 13's message).
+/// decode gives its own outcome without losing its neighbours'.
 #[test]
 fn every_packet_of_a_message_gives_its_own_outcome() {
     let mut client: ClientSession = ClientSession::default();
@@ -277,7 +277,7 @@ fn every_packet_of_a_message_gives_its_own_outcome() {
     assert_eq!(client.version(), Some(1));
 }
 
-/// The message of issue 13: responses and an event mixed; requests 2 and 3 are resolved and
+/// Responses and an event mixed in one message; requests 2 and 3 are resolved and
 /// the event delivered, in order.
 #[test]
 fn responses_and_events_in_one_message() {

@@ -1,4 +1,4 @@
-//! Subscriptions' update rates in the server machine, on a virtual clock (issue 12): the
+//! Subscriptions' update rates in the server machine, on a virtual clock: the
 //! first event, the throttle (`maximum_update_rate`), the heartbeat (`minimum_update_rate`),
 //! coalescing, several subscriptions due together, unsubscribe while due, neither rate,
 //! and events that do not fit.

@@ -68,8 +68,7 @@ fn main_types_are_small() {
         // 16 pending entries of an id, an opcode, a desired id and a deadline.
         ("ClientSession", size_of::<ClientSession>(), 824),
         // The session holds its configuration, state and the caller's storage: every
-        // table is the caller's now (issue 21; was 1 384 bytes with the sub-session and
-        // subscription tables inline at the default capacities).
+        // table is the caller's.
         ("ServerSession", size_of::<ServerSession<'_, App>>(), 144),
         // One request's place in the caller's reply storage.
         ("ReplySlot", size_of::<ReplySlot>(), 16),

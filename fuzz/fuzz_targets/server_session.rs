@@ -1,7 +1,7 @@
 //! A sequence of arbitrary steps — request messages (structured or raw bytes), hellos,
 //! subscribes and unsubscribes with ids that collide, polls with buffers of any size, late
-//! answers (through the wrong call too), stale answers, answers with another session's
-//! slots, changes now and at other times, events — fed to a server session with small
+//! answers (of the wrong kind too), stale answers, answers with another session's
+//! tickets, changes now and at other times, events — fed to a server session with small
 //! tables and an application whose every decision comes from the input. After each step the session's invariants hold, and every reply message
 //! is checked against a model of what its requests must get:
 //!
@@ -17,11 +17,13 @@
 //!   when it ended an active subscription (and `Application::unsubscribed` got that
 //!   subscription's data back), -32110 otherwise;
 //! - an application that answers a sequence element that does not decode with
-//!   `Reply::decode_error` (or `SubscribeReply::decode_error`) sends that error's code;
-//! - a deferred request waits until answered; `answer` refuses a subscribe's slot
-//!   (`SubscribeSlot`), `answer_subscribe` any other, a slot answered already is
-//!   `UnknownSlot`, and so is a slot of another session, both ways; a refused answer
+//!   `Reply::decode_error` sends that error's code;
+//! - a deferred request waits until answered; an answer of the wrong kind (an item for a
+//!   subscribe, a subscription for a command) is -32603; a ticket answered already is
+//!   `UnknownTicket`, and so is a ticket of another session, both ways; a refused answer
 //!   changes nothing;
+//! - a subscribe replaces the subscription with its id when accepted, unless a later
+//!   subscribe with that id was accepted first, and starts with new timers;
 //! - the sub-session, subscription and reply tables never exceed their capacities; what
 //!   the application keeps per subscription is handed back with its own subscription
 //!   (events, `subscriptions`, `subscriptions_mut`, `unsubscribed`), with the changes made
@@ -45,8 +47,8 @@ use std::collections::{HashMap, VecDeque};
 use arbitrary::{Arbitrary, Unstructured};
 use xentara_ws::params::{ClientHello, Credentials, GetStage, Subscribe, Unsubscribe};
 use xentara_ws::session::{
-    AppRequest, Application, Due, IdKind, Rates, Reason, Replied, Reply, ServerBuffers,
-    ServerConfig, ServerError, ServerSession, ServerState, Slot, SubscribeReply, SubscribeRequest,
+    Answer, AppRequest, Application, Due, IdKind, Rates, Reason, Replied, Reply, ServerBuffers,
+    ServerConfig, ServerError, ServerSession, ServerState, Ticket,
 };
 use xentara_ws::{
     Batch, Command, DataChange, ErrorCode, ErrorObject, Event, Opcode, Packet, Request, Response,
@@ -72,7 +74,7 @@ type Buffers<'u> = ServerBuffers<
     SESSIONS,
     SUBSCRIPTIONS,
 >;
-/// The storage of the other session, whose slots the main one must refuse (and the other
+/// The storage of the other session, whose tickets the main one must refuse (and the other
 /// way round): one reply message of 4 requests, 1 sub-session, 1 subscription.
 type OtherBuffers = ServerBuffers<App<'static>, 128, 4, 1, 1, 1>;
 
@@ -101,13 +103,13 @@ enum Step<'a> {
     },
     /// `poll_transmit` into a buffer of `room` bytes.
     Poll { room: u16 },
-    /// Answers the `pick`-th deferred request; `wrong`: through the other call first
-    /// (`answer_subscribe` for a command, `answer` for a subscribe), which must refuse it.
+    /// Answers the `pick`-th deferred request; `wrong`: with the wrong kind of success (a
+    /// subscription for a command, an item for a subscribe), which is -32603.
     Answer { pick: u8, wrong: bool },
-    /// Answers a request that was answered already (`answer`, or `answer_subscribe`).
+    /// Answers a request that was answered already (with a subscription, or an error).
     Stale { pick: u8, subscribe: bool },
-    /// Answers with the other session's slots, and the other session with the `pick`-th
-    /// deferred slot of this one: each must refuse.
+    /// Answers with the other session's tickets, and the other session with the `pick`-th
+    /// deferred ticket of this one: each must refuse.
     Foreign { pick: u8 },
     /// A change for the `pick`-th active subscription, or an unknown one: now (`at`
     /// `None`) or `at` ms from now (past or future); `via_mut`: through
@@ -142,7 +144,7 @@ enum SubscribeDecision<'a> {
     Error(ErrorCode),
     Message(ErrorCode, &'a str),
     /// Reads the entries first: an entry that does not decode is answered with
-    /// `SubscribeReply::decode_error`, else the subscription is accepted.
+    /// `Reply::decode_error`, else the subscription is accepted.
     Check,
     Later,
 }
@@ -161,11 +163,12 @@ impl Watch {
     }
 }
 
-/// A request the application deferred: its slot, and for a subscribe the subscription.
+/// A request the application deferred: its ticket, and for a subscribe the subscription
+/// and the subscribe's place in request order.
 #[derive(Debug, Clone, Copy)]
 struct Deferred {
-    slot: Slot,
-    subscription: Option<Uuid>,
+    ticket: Ticket,
+    subscription: Option<(Uuid, u64)>,
 }
 
 /// The application: every answer, credential check and fresh id comes from the input.
@@ -173,11 +176,13 @@ struct App<'a> {
     u: Unstructured<'a>,
     /// Defers every command and subscribe (the other session's application).
     defer_all: bool,
-    /// Calls of `handle`, `subscribe` and `unsubscribed`.
+    /// Calls of `handle` and `unsubscribed`.
     calls: usize,
-    /// The requests it deferred, and the slots of those it answered.
+    /// Subscribes handed to it so far: each one's place in request order.
+    subscribes_seen: u64,
+    /// The requests it deferred, and the tickets of those it answered.
     deferred: Vec<Deferred>,
-    answered: Vec<Slot>,
+    answered: Vec<Ticket>,
     /// Requests of the message being handled that it answered with `decode_error`: id and
     /// the code the reply must carry.
     decode_errors: Vec<(i64, ErrorCode)>,
@@ -185,8 +190,9 @@ struct App<'a> {
     subscribes: Vec<(i64, Uuid)>,
     /// `unsubscribed` calls while the message was handled.
     unsubscribed: usize,
-    /// Subscriptions whose timers the session restarted (subscribe) or dropped
-    /// (unsubscribe), for the clock's model.
+    /// Subscribes accepted at once (id, place in request order), and subscriptions
+    /// unsubscribe ended, for the clock's model.
+    accepted: Vec<(Uuid, u64)>,
     resets: Vec<Uuid>,
     /// The length of the message being handled (errors point inside it).
     message_len: usize,
@@ -198,11 +204,13 @@ impl<'a> App<'a> {
             u,
             defer_all,
             calls: 0,
+            subscribes_seen: 0,
             deferred: Vec::new(),
             answered: Vec::new(),
             decode_errors: Vec::new(),
             subscribes: Vec::new(),
             unsubscribed: 0,
+            accepted: Vec::new(),
             resets: Vec::new(),
             message_len: 0,
         }
@@ -225,91 +233,32 @@ impl<'a> Application for App<'a> {
         Uuid::from_u128(u128::from(self.u.arbitrary::<u8>().unwrap_or(0)))
     }
 
-    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_>) -> Replied {
-        // The commands the machine answers itself, subscribe and unsubscribe have no
-        // `AppCommand`: they cannot reach this.
+    fn handle(&mut self, request: AppRequest<'_, u8>, reply: Reply<'_, Watch>) -> Replied {
+        // The commands the machine answers itself never reach this.
         self.calls += 1;
-        assert_eq!(reply.slot(), request.slot);
-        let command = Command::from(request.command);
+        assert_eq!(reply.ticket(), request.ticket);
+        assert!(!matches!(
+            request.command.opcode(),
+            Opcode::ClientHello
+                | Opcode::CreateSubSession
+                | Opcode::CloseSubSession
+                | Opcode::Unsubscribe
+        ));
         assert_eq!(
             request.sub_session.map(|s| s.id),
-            command.sub_session(),
+            request.command.sub_session(),
             "the sub-session handed over is the one the command names"
         );
-        let decision = match self.defer_all {
-            true => Decision::Later,
-            false => self.u.arbitrary().unwrap_or(Decision::Later),
-        };
-        if !matches!(decision, Decision::Later) {
-            self.answered.push(request.slot);
-        }
-        match decision {
-            Decision::Ok(response) => reply.ok(response),
-            Decision::Error(code) => reply.error(code),
-            Decision::Message(code, text) => reply.error_message(code, text),
-            Decision::Check(code) => match command.check() {
-                Err(e) => {
-                    checks::check_error(&e, self.message_len);
-                    self.decode_errors.push((request.id, e.code()));
-                    reply.decode_error(&e)
-                }
-                Ok(()) => reply.error(code),
-            },
-            Decision::Later => {
-                self.deferred.push(Deferred {
-                    slot: request.slot,
-                    subscription: None,
-                });
-                reply.later()
+        match request.command {
+            Command::Subscribe(params) => {
+                let new = request
+                    .subscription
+                    .expect("a subscribe makes a subscription");
+                self.subscribe(request.id, request.ticket, new.id, new.rates, params, reply)
             }
-        }
-    }
-
-    fn subscribe(
-        &mut self,
-        request: SubscribeRequest<'_>,
-        reply: SubscribeReply<'_, Watch>,
-    ) -> Replied {
-        self.calls += 1;
-        assert_eq!(reply.slot(), request.slot);
-        let params = &request.params;
-        let sid = request.subscription;
-        assert!(
-            !sid.is_nil(),
-            "a nil subscription id reached the application"
-        );
-        if let Some(desired) = params.desired_subscription_id {
-            assert_eq!(sid, desired, "the desired subscription id is the one used");
-        }
-        let rates = Rates::new(params.maximum_update_rate, params.minimum_update_rate);
-        assert_eq!(request.rates, rates);
-        self.subscribes.push((request.id, sid));
-        self.resets.push(sid);
-        let decision = match self.defer_all {
-            true => SubscribeDecision::Later,
-            false => self.u.arbitrary().unwrap_or(SubscribeDecision::Later),
-        };
-        if !matches!(decision, SubscribeDecision::Later) {
-            self.answered.push(request.slot);
-        }
-        match decision {
-            SubscribeDecision::Accept => reply.accept(Watch::new(sid)),
-            SubscribeDecision::Error(code) => reply.error(code),
-            SubscribeDecision::Message(code, text) => reply.error_message(code, text),
-            SubscribeDecision::Check => match Command::Subscribe(request.params).check() {
-                Err(e) => {
-                    checks::check_error(&e, self.message_len);
-                    self.decode_errors.push((request.id, e.code()));
-                    reply.decode_error(&e)
-                }
-                Ok(()) => reply.accept(Watch::new(sid)),
-            },
-            SubscribeDecision::Later => {
-                self.deferred.push(Deferred {
-                    slot: request.slot,
-                    subscription: Some(sid),
-                });
-                reply.later()
+            command => {
+                assert_eq!(request.subscription, None);
+                self.command(request.id, request.ticket, command, reply)
             }
         }
     }
@@ -319,6 +268,99 @@ impl<'a> Application for App<'a> {
         assert_eq!(data.id, id, "unsubscribed got another subscription's data");
         self.unsubscribed += 1;
         self.resets.push(id);
+    }
+}
+
+impl App<'_> {
+    fn command(
+        &mut self,
+        id: i64,
+        ticket: Ticket,
+        command: Command<'_>,
+        reply: Reply<'_, Watch>,
+    ) -> Replied {
+        let decision = match self.defer_all {
+            true => Decision::Later,
+            false => self.u.arbitrary().unwrap_or(Decision::Later),
+        };
+        if !matches!(decision, Decision::Later) {
+            self.answered.push(ticket);
+        }
+        match decision {
+            Decision::Ok(response) => reply.ok(response),
+            Decision::Error(code) => reply.error(code),
+            Decision::Message(code, text) => reply.error_message(code, text),
+            Decision::Check(code) => match command.check() {
+                Err(e) => {
+                    checks::check_error(&e, self.message_len);
+                    self.decode_errors.push((id, e.code()));
+                    reply.decode_error(&e)
+                }
+                Ok(()) => reply.error(code),
+            },
+            Decision::Later => {
+                self.deferred.push(Deferred {
+                    ticket,
+                    subscription: None,
+                });
+                reply.later()
+            }
+        }
+    }
+
+    fn subscribe(
+        &mut self,
+        id: i64,
+        ticket: Ticket,
+        sid: Uuid,
+        rates: Rates,
+        params: Subscribe<'_>,
+        reply: Reply<'_, Watch>,
+    ) -> Replied {
+        assert!(
+            !sid.is_nil(),
+            "a nil subscription id reached the application"
+        );
+        if let Some(desired) = params.desired_subscription_id {
+            assert_eq!(sid, desired, "the desired subscription id is the one used");
+        }
+        assert_eq!(
+            rates,
+            Rates::new(params.maximum_update_rate, params.minimum_update_rate)
+        );
+        let seq = self.subscribes_seen;
+        self.subscribes_seen += 1;
+        self.subscribes.push((id, sid));
+        let decision = match self.defer_all {
+            true => SubscribeDecision::Later,
+            false => self.u.arbitrary().unwrap_or(SubscribeDecision::Later),
+        };
+        if !matches!(decision, SubscribeDecision::Later) {
+            self.answered.push(ticket);
+        }
+        let accept = match decision {
+            SubscribeDecision::Accept => true,
+            SubscribeDecision::Error(code) => return reply.error(code),
+            SubscribeDecision::Message(code, text) => return reply.error_message(code, text),
+            SubscribeDecision::Check => match Command::Subscribe(params).check() {
+                Err(e) => {
+                    checks::check_error(&e, self.message_len);
+                    self.decode_errors.push((id, e.code()));
+                    return reply.decode_error(&e);
+                }
+                Ok(()) => true,
+            },
+            SubscribeDecision::Later => false,
+        };
+        if accept {
+            self.accepted.push((sid, seq));
+            return reply.accept(Watch::new(sid));
+        }
+        self.deferred.push(Deferred {
+            ticket,
+            subscription: Some((sid, seq)),
+        });
+        reply.later()
     }
 }
 
@@ -514,8 +556,16 @@ fn feed<'u>(
     app.message_len = message.len();
     let (calls, deferred) = (app.calls, app.deferred.len());
     let result = server.handle_message(message, app);
+    for (id, seq) in app.accepted.drain(..) {
+        clock.activate(id, seq);
+    }
     for id in app.resets.drain(..) {
         clock.reset(&id);
+    }
+    for d in &app.deferred[deferred..] {
+        if let Some((id, seq)) = d.subscription {
+            clock.pending.insert(seq, (id, None));
+        }
     }
     match result {
         Ok(received) => {
@@ -603,27 +653,58 @@ fn poll(server: &mut Server<'_, '_>, model: &mut Model, room: usize) {
 
 /// The input's clock, and a model of each subscription's timers: when its last event
 /// went out and its earliest change not sent yet (as the session documents: of several,
-/// the earliest counts), and what `subscriptions_mut` changed in the application's data.
+/// the earliest counts), what `subscriptions_mut` changed in the application's data, and
+/// which subscribe made it; and the earliest change noted for each unanswered subscribe.
 #[derive(Default)]
 struct Clock {
     now: u64,
     last: HashMap<Uuid, u64>,
     change: HashMap<Uuid, u64>,
     touched: HashMap<Uuid, u32>,
+    made_by: HashMap<Uuid, u64>,
+    pending: HashMap<u64, (Uuid, Option<u64>)>,
 }
 
 impl Clock {
-    /// The session restarted (or dropped) `id`'s timers, and the application's data is new.
+    /// The subscription `id` ended: its timers and data are gone.
     fn reset(&mut self, id: &Uuid) {
         self.last.remove(id);
         self.change.remove(id);
         self.touched.remove(id);
+        self.made_by.remove(id);
     }
 
-    /// A change for `id` at `at`.
+    /// The subscribe `seq` (for `id`) was accepted: it replaces the subscription with
+    /// its id, new timers and data, unless a later subscribe's is active.
+    fn activate(&mut self, id: Uuid, seq: u64) {
+        let change = self.pending.remove(&seq).and_then(|(_, change)| change);
+        if self.made_by.get(&id).is_some_and(|&by| by > seq) {
+            return;
+        }
+        self.reset(&id);
+        self.made_by.insert(id, seq);
+        if let Some(at) = change {
+            self.change.insert(id, at);
+        }
+    }
+
+    /// A change for the active subscription `id` at `at`.
     fn changed(&mut self, id: Uuid, at: u64) {
         let earliest = self.change.entry(id).or_insert(at);
         *earliest = (*earliest).min(at);
+    }
+
+    /// A change for every entry of `id` (`ServerSession::changed_at`): the active one and
+    /// the unanswered subscribes'.
+    fn changed_all(&mut self, id: Uuid, at: u64, active: bool) {
+        if active {
+            self.changed(id, at);
+        }
+        for (sid, change) in self.pending.values_mut() {
+            if *sid == id {
+                *change = Some(change.map_or(at, |c| c.min(at)));
+            }
+        }
     }
 
     fn touched(&self, id: &Uuid) -> u32 {
@@ -688,7 +769,7 @@ impl Clock {
             // with (not when its events did not fit after others'), and whether one failed.
             let mut seen: Vec<(Due, Watch, usize, bool, bool)> = Vec::new();
             let mut in_message = 0;
-            let written = server.poll_events(&mut buf, |due, data, out| {
+            let written = server.poll_events(now, &mut buf, |due, data, out| {
                 let change = DataChange {
                     time: TimePoint::Seconds(1),
                     // The subscription, to check the message's order by.
@@ -824,44 +905,50 @@ impl Clock {
 }
 
 /// A result for a deferred request: an arbitrary item (maybe of the wrong opcode) or error.
-fn late_answer<'a>(u: &mut Unstructured<'a>) -> Result<Response<'a>, ErrorObject<'a>> {
+fn late_answer<'a>(u: &mut Unstructured<'a>) -> Result<Answer<'a, Watch>, ErrorObject<'a>> {
     match u.arbitrary::<bool>() {
         Ok(true) => u
-            .arbitrary()
+            .arbitrary::<Response<'a>>()
+            .map(Answer::from)
             .map_err(|_| ErrorObject::new(ErrorCode::ReadError)),
         _ => Err(ErrorObject::new(ErrorCode::WriteError)),
     }
 }
 
 /// A result for a deferred subscribe: accepted, or an arbitrary error.
-fn late_subscribe(u: &mut Unstructured<'_>, id: Uuid) -> Result<Watch, ErrorObject<'static>> {
+fn late_subscribe(
+    u: &mut Unstructured<'_>,
+    id: Uuid,
+) -> Result<Answer<'static, Watch>, ErrorObject<'static>> {
     match u.arbitrary::<bool>() {
-        Ok(true) => Ok(Watch::new(id)),
+        Ok(true) => Ok(Answer::Subscribed(Watch::new(id))),
         _ => Err(ErrorObject::new(
             u.arbitrary().unwrap_or(ErrorCode::WriteError),
         )),
     }
 }
 
-/// Answers a deferred subscribe with `result`, keeping the clock's model: a success for a
-/// subscription taken out meanwhile (by a later subscribe with its id that failed) makes
-/// it again, with new timers.
+/// Answers a deferred subscribe with `result`, keeping the clock's model.
 fn answer_subscribe(
     server: &mut Server<'_, '_>,
     clock: &mut Clock,
-    slot: Slot,
-    id: Uuid,
-    result: Result<Watch, ErrorObject<'_>>,
+    ticket: Ticket,
+    (id, seq): (Uuid, u64),
+    result: Result<Answer<'_, Watch>, ErrorObject<'_>>,
 ) {
-    if result.is_ok() && server.rates(&id).is_none() {
-        clock.reset(&id);
-    }
+    let accepted = matches!(result, Ok(Answer::Subscribed(_)));
     server
-        .answer_subscribe(slot, result)
+        .answer(ticket, result)
         .expect("a deferred subscribe is answerable");
+    match accepted {
+        true => clock.activate(id, seq),
+        false => {
+            clock.pending.remove(&seq);
+        }
+    }
 }
 
-/// A session whose application defers everything, holding two deferred slots (a
+/// A session whose application defers everything, holding two deferred tickets (a
 /// get_stage and a subscribe) that no other session may accept.
 fn other_session<'s>(buffers: &'s mut OtherBuffers, app: &mut App<'static>) -> Server<'s, 'static> {
     let mut other = Server::new(ServerConfig::default(), buffers.storage());
@@ -901,7 +988,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut other_buffers = Box::new(OtherBuffers::new());
     let mut other_app = App::new(Unstructured::new(&[]), true);
     let mut other = other_session(&mut other_buffers, &mut other_app);
-    let foreign: Vec<Slot> = other_app.deferred.iter().map(|d| d.slot).collect();
+    let foreign: Vec<Ticket> = other_app.deferred.iter().map(|d| d.ticket).collect();
     let mut clock = Clock::default();
     let mut model = Model::default();
     for step in steps::steps(&mut u) {
@@ -959,64 +1046,57 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 if !app.deferred.is_empty() {
                     let d = app.deferred.remove(usize::from(pick) % app.deferred.len());
                     let waiting = server.waiting();
-                    match d.subscription {
-                        None => {
-                            if wrong {
-                                let refused =
-                                    server.answer_subscribe(d.slot, Ok(Watch::new(Uuid::nil())));
-                                assert_eq!(refused, Err(ServerError::UnknownSlot(d.slot)));
-                                assert_eq!(server.waiting(), waiting);
-                            }
+                    match (d.subscription, wrong) {
+                        (None, false) => {
                             let result = late_answer(&mut app.u);
                             server
-                                .answer(d.slot, result)
-                                .expect("a deferred slot is answerable");
+                                .answer(d.ticket, result)
+                                .expect("a deferred ticket is answerable");
                         }
-                        Some(id) => {
-                            if wrong {
-                                let result = late_answer(&mut app.u);
-                                let refused = server.answer(d.slot, result);
-                                assert_eq!(refused, Err(ServerError::SubscribeSlot(d.slot)));
-                                assert_eq!(server.waiting(), waiting);
-                            }
-                            let result = late_subscribe(&mut app.u, id);
-                            answer_subscribe(&mut server, &mut clock, d.slot, id, result);
+                        (None, true) => {
+                            let wrong = Ok(Answer::Subscribed(Watch::new(Uuid::nil())));
+                            server
+                                .answer(d.ticket, wrong)
+                                .expect("a deferred ticket is answerable");
+                        }
+                        (Some(sub), false) => {
+                            let result = late_subscribe(&mut app.u, sub.0);
+                            answer_subscribe(&mut server, &mut clock, d.ticket, sub, result);
+                        }
+                        (Some(sub), true) => {
+                            let wrong = Ok(Response::Subscribe(Some(sub.0)).into());
+                            answer_subscribe(&mut server, &mut clock, d.ticket, sub, wrong);
                         }
                     }
                     assert_eq!(server.waiting(), waiting - 1);
-                    app.answered.push(d.slot);
+                    app.answered.push(d.ticket);
                 }
             }
             Step::Stale { pick, subscribe } => {
                 if !app.answered.is_empty() {
-                    let slot = app.answered[usize::from(pick) % app.answered.len()];
+                    let ticket = app.answered[usize::from(pick) % app.answered.len()];
                     let stale = match subscribe {
-                        true => server.answer_subscribe(slot, Ok(Watch::new(Uuid::nil()))),
-                        false => server.answer(slot, Err(ErrorObject::new(ErrorCode::ReadError))),
+                        true => Ok(Answer::Subscribed(Watch::new(Uuid::nil()))),
+                        false => Err(ErrorObject::new(ErrorCode::ReadError)),
                     };
-                    assert_eq!(stale, Err(ServerError::UnknownSlot(slot)));
+                    let stale = server.answer(ticket, stale);
+                    assert_eq!(stale, Err(ServerError::UnknownTicket(ticket)));
                 }
             }
             Step::Foreign { pick } => {
                 let (waiting, other_waiting) = (server.waiting(), other.waiting());
-                for &slot in &foreign {
-                    let unknown = Err(ServerError::UnknownSlot(slot));
-                    let error = Err(ErrorObject::new(ErrorCode::ReadError));
-                    assert_eq!(
-                        server.answer(slot, error),
-                        unknown,
-                        "another session's slot"
-                    );
-                    let watch = Ok(Watch::new(Uuid::from_u128(1)));
-                    assert_eq!(server.answer_subscribe(slot, watch), unknown);
+                let watch = || Ok(Answer::Subscribed(Watch::new(Uuid::from_u128(1))));
+                let error = || Err(ErrorObject::new(ErrorCode::ReadError));
+                for &ticket in &foreign {
+                    let unknown = Err(ServerError::UnknownTicket(ticket));
+                    assert_eq!(server.answer(ticket, error()), unknown, "another session's");
+                    assert_eq!(server.answer(ticket, watch()), unknown);
                 }
                 if !app.deferred.is_empty() {
-                    let slot = app.deferred[usize::from(pick) % app.deferred.len()].slot;
-                    let unknown = Err(ServerError::UnknownSlot(slot));
-                    let error = Err(ErrorObject::new(ErrorCode::ReadError));
-                    assert_eq!(other.answer(slot, error), unknown, "another session's slot");
-                    let watch = Ok(Watch::new(Uuid::from_u128(1)));
-                    assert_eq!(other.answer_subscribe(slot, watch), unknown);
+                    let ticket = app.deferred[usize::from(pick) % app.deferred.len()].ticket;
+                    let unknown = Err(ServerError::UnknownTicket(ticket));
+                    assert_eq!(other.answer(ticket, error()), unknown, "another session's");
+                    assert_eq!(other.answer(ticket, watch()), unknown);
                 }
                 assert_eq!(server.waiting(), waiting);
                 assert_eq!(other.waiting(), other_waiting);
@@ -1056,7 +1136,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                     match server.rates(&subscription) {
                         Some(_) => {
                             assert_eq!(result, Ok(()));
-                            clock.changed(subscription, at.unwrap_or(0));
+                            let active = server.is_subscribed(&subscription);
+                            clock.changed_all(subscription, at.unwrap_or(0), active);
                         }
                         None => {
                             assert_eq!(result, Err(ServerError::UnknownSubscription(subscription)))
@@ -1079,12 +1160,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             None => {
                 let result = late_answer(&mut app.u);
                 server
-                    .answer(d.slot, result)
-                    .expect("a deferred slot is answerable");
+                    .answer(d.ticket, result)
+                    .expect("a deferred ticket is answerable");
             }
-            Some(id) => {
-                let result = late_subscribe(&mut app.u, id);
-                answer_subscribe(&mut server, &mut clock, d.slot, id, result);
+            Some(sub) => {
+                let result = late_subscribe(&mut app.u, sub.0);
+                answer_subscribe(&mut server, &mut clock, d.ticket, sub, result);
             }
         }
     }
@@ -1101,5 +1182,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         matches!(server.state(), ServerState::Ready { .. })
     );
     invariants(&server, &app, &clock);
-    assert_eq!(other.waiting(), 2, "the other session's slots still wait");
+    assert_eq!(other.waiting(), 2, "the other session's tickets still wait");
 });

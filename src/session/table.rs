@@ -1,5 +1,5 @@
-//! Fixed-capacity tables on [`heapless::LinearMap`]: the sub-sessions and subscriptions of a
-//! server, the pending requests of a client.
+//! A fixed-capacity table on [`heapless::LinearMap`]: the client's pending requests. (The
+//! server's tables are slices of the caller's storage.)
 //!
 //! A table never grows and never panics: inserting a new key into a full table is refused
 //! with [`TableFull`] and changes nothing; inserting a key that is already there replaces its
