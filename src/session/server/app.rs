@@ -22,12 +22,19 @@ pub enum IdKind {
     Subscription,
 }
 
-impl fmt::Display for IdKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl IdKind {
+    /// What the id is for, in words (`"sub-session"`).
+    pub const fn name(self) -> &'static str {
+        match self {
             IdKind::SubSession => "sub-session",
             IdKind::Subscription => "subscription",
-        })
+        }
+    }
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -13,6 +13,7 @@ use core::fmt;
 use uuid::Uuid;
 
 use crate::batch::Batch;
+use crate::error::text::TextSink;
 use crate::error::{DecodeError, ErrorCode};
 use crate::model::{ErrorObject, Text};
 use crate::packet::ErrorResponse;
@@ -472,9 +473,11 @@ fn refuse_all(
     packets: usize,
 ) -> Result<Received, ServerError> {
     let limit = reply.limit();
-    let text = answer::format(format_args!(
-        "too many requests in one message (limit {limit})"
-    ));
+    let text = answer::format(|text| {
+        text.str("too many requests in one message (limit ")
+            .u64(limit as u64)
+            .str(")");
+    });
     for item in Incoming::new(batch) {
         let id = item.reply_id();
         let error = |message| ErrorResponse {
