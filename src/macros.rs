@@ -12,7 +12,7 @@
 /// Each field reads like a row of the spec's parameter table:
 /// `key req|opt name: Type`. Decoding accepts keys in any order and skips unknown ones;
 /// a missing required key, a duplicate key or a wrongly typed value is an error naming
-/// `label.field` (every such name is listed in `src/error/field.rs`). Encoding writes the
+/// `label.field` (the names are gathered in `src/error/field.rs`). Encoding writes the
 /// present keys in ascending order.
 macro_rules! int_map {
     (
@@ -29,6 +29,11 @@ macro_rules! int_map {
         }
 
         impl $(<$lt>)? $name $(<$lt>)? {
+            /// The map's names in errors: its label, then `label.field` in key order
+            /// (gathered into `src/error/field.rs`).
+            pub(crate) const FIELD_NAMES: &'static [&'static str] =
+                &[$label, $( concat!($label, ".", stringify!($field)) ),*];
+
             /// The map's layout: field names by key, required keys.
             const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
                 label: $crate::error::field::Field::named($label),

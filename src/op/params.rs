@@ -159,7 +159,7 @@ pub struct Resume<'b> {
 
 int_map! {
     /// The shape opcode 9 most likely has (`{0?: session_id}`), read by [`Resume::session_id`].
-    struct ResumeGuess = "resume" {
+    pub(crate) struct ResumeGuess = "resume" {
         0 opt session_id: Uuid,
     }
 }
