@@ -133,6 +133,7 @@ macro_rules! protocol_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A number the spec's table does not list, kept as received.
@@ -224,6 +225,7 @@ macro_rules! alternatives {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum $name<'b> {
             $(#[$fmeta])* $fvariant($fty),
             $( $(#[$vmeta])* $variant($ty), )*
@@ -287,19 +289,5 @@ macro_rules! arbitrary_element {
         fn arbitrary_element(u: &mut arbitrary::Unstructured<'b>) -> arbitrary::Result<Self> {
             arbitrary::Arbitrary::arbitrary(u)
         }
-    };
-}
-
-/// `defmt::Format` through `Debug`, for the types given (feature `defmt`).
-macro_rules! defmt_via_debug {
-    ($( $ty:ty ),* $(,)?) => {
-        $(
-            #[cfg(feature = "defmt")]
-            impl defmt::Format for $ty {
-                fn format(&self, f: defmt::Formatter<'_>) {
-                    defmt::write!(f, "{}", defmt::Debug2Format(self))
-                }
-            }
-        )*
     };
 }

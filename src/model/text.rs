@@ -424,4 +424,28 @@ impl<'a> arbitrary::Arbitrary<'a> for Bytes<'a> {
     }
 }
 
-defmt_via_debug!(Text<'_>, Bytes<'_>);
+/// Quoted, as `Debug` (chunks joined, not escaped).
+#[cfg(feature = "defmt")]
+impl defmt::Format for Text<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "\"");
+        for part in self.chunks() {
+            defmt::write!(f, "{=str}", part);
+        }
+        defmt::write!(f, "\"");
+    }
+}
+
+/// `h'…'` in hex, as `Debug`.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Bytes<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "h'");
+        for part in self.chunks() {
+            for byte in part {
+                defmt::write!(f, "{=u8:02x}", byte);
+            }
+        }
+        defmt::write!(f, "'");
+    }
+}

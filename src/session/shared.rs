@@ -8,6 +8,7 @@ use crate::op::params::ClientHello;
 
 /// An inclusive range of protocol versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct VersionRange {
     /// The lowest version.
     pub min: u64,
@@ -121,8 +122,6 @@ impl<const N: usize> TextSink for Text<N> {
         self.str(core::str::from_utf8(&digits[i..]).unwrap_or(""))
     }
 }
-
-defmt_via_debug!(VersionRange);
 
 #[cfg(test)]
 mod tests {

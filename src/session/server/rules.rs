@@ -21,6 +21,7 @@ use crate::session::shared::VersionRange;
 
 /// Where a server session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ServerState {
     /// No client_hello has succeeded: requests other than the hello are answered -32000
     /// and never reach the application. Next: the client's hello.
@@ -34,6 +35,7 @@ pub enum ServerState {
 
 /// How a server session behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ServerConfig {
     /// The protocol versions the server supports (default: 1 only).
     pub versions: VersionRange,
