@@ -1,11 +1,16 @@
-//! The three shapes the protocol repeats, each written once:
+//! The crate's own macros: the three shapes the protocol repeats, each written once, and
+//! one helper they share.
 //! - [`int_map!`]: a struct that is an integer-keyed map with required and optional keys;
 //! - [`protocol_enum!`]: a numbered table from the spec that keeps unknown numbers;
-//! - [`alternatives!`]: an enum whose variant is chosen by a tag (121, 122, 123, …).
+//! - [`alternatives!`]: an enum whose variant is chosen by a tag (121, 122, 123, …);
+//! - [`arbitrary_element!`]: inside an `impl Cbor`, the type's `arbitrary::Arbitrary` as
+//!   the element generator of an arbitrary `Seq` (feature `arbitrary`).
 //!
-//! Each expands to small per-type code around shared, non-generic machinery: a map struct
-//! is a [`MapSpec`](crate::cbor::MapSpec) table plus a `match` from key to the shared
-//! reader of the field's type.
+//! Each shape expands to small per-type code around shared, non-generic machinery: a map
+//! struct is a [`MapSpec`](crate::cbor::MapSpec) table plus a `match` from key to the
+//! shared reader of the field's type. The other tables are macros next to what they
+//! declare: `operations!` (src/op/mod.rs), `error_codes!` (src/error/code.rs) and
+//! `decode_error_kinds!` (src/error/decode.rs).
 
 /// A struct whose wire form is a map with small unsigned integer keys.
 ///

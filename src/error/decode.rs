@@ -143,11 +143,15 @@ macro_rules! decode_error_kinds {
                 }
             }
 
-            /// The stored kind and its payload as a number.
-            const fn split(self) -> (Kind, u64) {
+            /// The stored kind and its payload's parts: `(kind, detail, id, field byte)`
+            /// (see [`Packing`]).
+            const fn pack(self) -> (Kind, u16, i64, u8) {
                 match self {
-                    $( DecodeErrorKind::$variant $((decode_error_kinds!(@bind $payload value)))? =>
-                        (Kind::$variant, decode_error_kinds!(@to_u64 $($payload value)?)), )*
+                    $( DecodeErrorKind::$variant $((decode_error_kinds!(@bind $payload value)))? => {
+                        let (detail, id, field) =
+                            decode_error_kinds!(@pack $($packing decode_error_kinds!(@to_u64 $payload value))?);
+                        (Kind::$variant, detail, id, field)
+                    } )*
                 }
             }
 
@@ -159,13 +163,11 @@ macro_rules! decode_error_kinds {
                 }
             }
 
-            /// Writes the text `Display` shows, without `core::fmt`.
-            pub(crate) fn write_text<S: TextSink>(self, out: &mut S) {
+            /// The text `Display` shows: the row's, then the payload after a space.
+            const fn text(self) -> (&'static str, Option<Detail>) {
                 match self {
-                    $( DecodeErrorKind::$variant $((decode_error_kinds!(@bind $payload value)))? => {
-                        out.str($text);
-                        $( decode_error_kinds!(@write out, $payload value); )?
-                    } )*
+                    $( DecodeErrorKind::$variant $((decode_error_kinds!(@bind $payload value)))? =>
+                        ($text, decode_error_kinds!(@detail $($payload value)?)), )*
                 }
             }
         }
@@ -178,6 +180,13 @@ macro_rules! decode_error_kinds {
                 }
             }
 
+            /// The error code a server answers with.
+            const fn code(self) -> ErrorCode {
+                match self {
+                    $( Kind::$variant => ErrorCode::$code, )*
+                }
+            }
+
             /// True when no later packet can be found after an error of this kind.
             const fn is_fatal(self) -> bool {
                 match self {
@@ -187,13 +196,20 @@ macro_rules! decode_error_kinds {
         }
     };
     (@bind $payload:ident $value:ident) => { $value };
-    (@to_u64) => { 0 };
     (@to_u64 u64 $value:ident) => { $value };
     (@to_u64 Expected $value:ident) => { $value as u64 };
     (@from_u64 u64 $n:ident) => { $n };
     (@from_u64 Expected $n:ident) => { Expected::from_index($n) };
-    (@write $out:ident, u64 $value:ident) => { $out.str(" ").u64($value) };
-    (@write $out:ident, Expected $value:ident) => { $out.str(" ").str($value.name()) };
+    (@detail) => { None };
+    (@detail u64 $value:ident) => { Some(Detail::Number($value)) };
+    (@detail Expected $value:ident) => { Some(Detail::Words($value.name())) };
+    (@pack) => { (0, 0, 0) };
+    (@pack Detail $n:expr) => { (small($n), 0, 0) };
+    (@pack Id $n:expr) => { (0, $n as i64, 0) };
+    (@pack Opcode $n:expr) => {{
+        let n = if $n > 0xff_ffff { 0xff_ffff } else { $n };
+        (n as u16, 0, (n >> 16) as u8)
+    }};
     (@packing) => { Packing::None };
     (@packing $packing:ident) => { Packing::$packing };
     (@fatal fatal) => { true };
@@ -244,15 +260,42 @@ decode_error_kinds! {
     InvalidValue => InvalidParameter, local, "invalid value";
 }
 
-// KINDS[n] is the kind numbered n, and the number fits the error's kind byte.
+// KINDS[n] is the kind numbered n, and every kind has a bit in a u32 set.
 const _: () = {
-    assert!(KINDS.len() < 255);
+    assert!(KINDS.len() <= 32);
     let mut i = 0;
     while i < KINDS.len() {
         assert!(KINDS[i] as usize == i);
         i += 1;
     }
 };
+
+/// The kinds packed as `packing` (`fatal`: only the fatal ones, whatever their packing),
+/// a bit per kind number: the tests on an error's way up are one bit test each.
+const fn kind_set(packing: Packing, fatal: bool) -> u32 {
+    let mut set = 0;
+    let mut i = 0;
+    while i < KINDS.len() {
+        let kind = KINDS[i];
+        let member = if fatal {
+            kind.is_fatal()
+        } else {
+            kind.packing() as u8 == packing as u8
+        };
+        if member {
+            set |= 1 << i;
+        }
+        i += 1;
+    }
+    set
+}
+
+/// The kinds whose payload is in the id.
+const ID_KINDS: u32 = kind_set(Packing::Id, false);
+/// The kinds whose payload is over the detail and the field byte.
+const OPCODE_KINDS: u32 = kind_set(Packing::Opcode, false);
+/// The kinds after which no later packet can be found.
+const FATAL_KINDS: u32 = kind_set(Packing::None, true);
 
 /// Where a [`DecodeError`] keeps its kind's payload, and so which of its other parts it
 /// has room for.
@@ -267,6 +310,33 @@ enum Packing {
     /// 24 bits over the detail and the field byte, saturated (an unknown opcode): the id
     /// is always known (the opcode follows it), no field.
     Opcode,
+}
+
+/// What follows a kind's text.
+enum Detail {
+    /// A number, in decimal.
+    Number(u64),
+    /// Words.
+    Words(&'static str),
+}
+
+impl DecodeErrorKind {
+    /// Writes the text `Display` shows, without `core::fmt`.
+    // Out of line on 32-bit targets, where flash counts.
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
+    pub(crate) fn write_text<S: TextSink>(self, out: &mut S) {
+        let (text, detail) = self.text();
+        out.str(text);
+        match detail {
+            Some(Detail::Number(n)) => {
+                out.str(" ").u64(n);
+            }
+            Some(Detail::Words(words)) => {
+                out.str(" ").str(words);
+            }
+            None => {}
+        }
+    }
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -305,16 +375,7 @@ impl DecodeError {
         } else {
             offset as u32
         };
-        let (kind, n) = kind.split();
-        let (detail, id, field) = match kind.packing() {
-            Packing::None => (0, 0, 0),
-            Packing::Detail => (small(n), 0, 0),
-            Packing::Id => (0, n as i64, 0),
-            Packing::Opcode => {
-                let n = if n > 0xff_ffff { 0xff_ffff } else { n };
-                (n as u16, 0, (n >> 16) as u8)
-            }
-        };
+        let (kind, detail, id, field) = kind.pack();
         DecodeError::pack(id, kind, field, detail, offset)
     }
 
@@ -338,6 +399,13 @@ impl DecodeError {
         } else {
             Kind::InvalidCbor
         }
+    }
+
+    /// True when the kind is in the set `kinds` (a bit per kind number), read from the
+    /// kind byte without [`KINDS`].
+    const fn kind_in(&self, kinds: u32) -> bool {
+        let n = (self.bits.get() as u32 & 0xff).wrapping_sub(1);
+        n < 32 && (kinds >> n) & 1 != 0
     }
 
     const fn field_byte(&self) -> u8 {
@@ -372,6 +440,8 @@ impl DecodeError {
     }
 
     /// Writes the text `Display` shows, without `core::fmt`.
+    // Out of line on 32-bit targets, where flash counts.
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn write_text<S: TextSink>(&self, out: &mut S) {
         self.kind().write_text(out);
         if !self.field().is_empty() {
@@ -392,9 +462,9 @@ impl DecodeError {
 
     /// The message id of the packet, when it was read before the error.
     pub const fn id(&self) -> Option<MessageId> {
-        match self.stored_kind().packing() {
-            Packing::Opcode => Some(self.id),
-            Packing::Id => None,
+        match () {
+            _ if self.kind_in(OPCODE_KINDS) => Some(self.id),
+            _ if self.kind_in(ID_KINDS) => None,
             _ if self.field_byte() & HAS_ID != 0 => Some(self.id),
             _ => None,
         }
@@ -402,29 +472,27 @@ impl DecodeError {
 
     /// The error code a server answers with.
     pub const fn code(&self) -> ErrorCode {
-        self.kind().code()
+        self.stored_kind().code()
     }
 
     /// True for errors after which the CBOR stream cannot be walked any further: the
     /// message is not well-formed (or not a batch), so no later packet can be found.
     pub const fn is_fatal(&self) -> bool {
-        self.stored_kind().is_fatal()
+        self.kind_in(FATAL_KINDS)
     }
 
     /// The field, as an index.
     const fn field_id(&self) -> Field {
-        match self.stored_kind().packing() {
-            Packing::Opcode => Field::NONE,
-            _ => Field::from_index(self.field_byte() & !HAS_ID),
+        if self.kind_in(OPCODE_KINDS) {
+            Field::NONE
+        } else {
+            Field::from_index(self.field_byte() & !HAS_ID)
         }
     }
 
     /// True when the kind's storage leaves room for a field and an id.
     const fn has_slots(&self) -> bool {
-        matches!(
-            self.stored_kind().packing(),
-            Packing::None | Packing::Detail
-        )
+        !self.kind_in(OPCODE_KINDS | ID_KINDS)
     }
 
     /// Names the field, unless a more specific one already did.
@@ -439,9 +507,11 @@ impl DecodeError {
     }
 
     /// Attributes the error to the packet with message id `id`, unless it is already.
-    #[inline]
+    // Out of line on 32-bit targets, where flash counts (it is on error paths only).
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn with_id(mut self, id: MessageId) -> Self {
-        if matches!(self.stored_kind().packing(), Packing::Opcode) {
+        if self.kind_in(OPCODE_KINDS) {
             // Its id is always known: the opcode follows it.
             self.id = id;
         } else if self.has_slots() && self.field_byte() & HAS_ID == 0 {

@@ -112,15 +112,29 @@ impl<const N: usize> TextSink for Text<N> {
         let mut i = digits.len();
         let mut n = n;
         loop {
+            let (rest, digit) = div10(n);
             i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
+            digits[i] = b'0' + digit;
+            n = rest;
             if n == 0 {
                 break;
             }
         }
         self.str(core::str::from_utf8(&digits[i..]).unwrap_or(""))
     }
+}
+
+/// `(n / 10, n % 10)` by 16 bits at a time in 32-bit divisions: a 64-bit division would
+/// link a software routine on 32-bit targets.
+fn div10(n: u64) -> (u64, u8) {
+    let mut quotient = 0;
+    let mut rem = 0u32;
+    for shift in [48, 32, 16, 0] {
+        let part = (rem << 16) | (n >> shift) as u32 & 0xffff;
+        quotient |= u64::from(part / 10) << shift;
+        rem = part % 10;
+    }
+    (quotient, rem as u8)
 }
 
 #[cfg(test)]
@@ -144,7 +158,15 @@ mod tests {
 
     #[test]
     fn integers_are_written_in_decimal() {
-        for n in [0, 7, 10, 65_535, u64::MAX] {
+        for n in [
+            0,
+            7,
+            10,
+            65_535,
+            1 << 32,
+            10_000_000_000_000_000_000,
+            u64::MAX,
+        ] {
             let mut text = Text::<20>::new();
             text.u64(n);
             assert_eq!(text.as_str(), format!("{n}"));

@@ -58,24 +58,14 @@ impl Refusal {
 
     /// The error's message.
     fn write_text(&self, text: &mut impl TextSink) {
-        match self {
-            Refusal::NilDesired(kind) => {
-                text.str("the desired ")
-                    .str(kind.name())
-                    .str(" id must not be nil");
-            }
-            Refusal::BadFresh(kind) => {
-                text.str("the server made a nil or taken ")
-                    .str(kind.name())
-                    .str(" id");
-            }
-            Refusal::Full(kind, n) => {
-                text.str("too many ")
-                    .str(kind.name())
-                    .str("s (limit ")
-                    .u64(*n as u64)
-                    .str(")");
-            }
+        let (kind, before, after) = match self {
+            Refusal::NilDesired(kind) => (kind, "the desired ", " id must not be nil"),
+            Refusal::BadFresh(kind) => (kind, "the server made a nil or taken ", " id"),
+            Refusal::Full(kind, _) => (kind, "too many ", "s (limit "),
+        };
+        text.str(before).str(kind.name()).str(after);
+        if let Refusal::Full(_, limit) = self {
+            text.u64(*limit as u64).str(")");
         }
     }
 }
