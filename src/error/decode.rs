@@ -155,7 +155,8 @@ macro_rules! decode_error_kinds {
                 }
             }
 
-            /// The kind of `kind` with the payload `n` (as [`DecodeErrorKind::split`] gave it).
+            /// The kind stored as `kind` with the payload `n` (as [`DecodeError::kind`] reads
+            /// it back).
             const fn join(kind: Kind, n: u64) -> Self {
                 match kind {
                     $( Kind::$variant =>
@@ -186,14 +187,24 @@ macro_rules! decode_error_kinds {
                     $( Kind::$variant => ErrorCode::$code, )*
                 }
             }
-
-            /// True when no later packet can be found after an error of this kind.
-            const fn is_fatal(self) -> bool {
-                match self {
-                    $( Kind::$variant => decode_error_kinds!(@fatal $fatal), )*
-                }
-            }
         }
+
+        // Sets of kinds, a bit per kind number: the tests on an error's way up are one bit
+        // test each.
+
+        /// The kinds after which no later packet can be found.
+        const FATAL_KINDS: u32 =
+            0 $( | (decode_error_kinds!(@fatal $fatal) as u32) << Kind::$variant as u32 )*;
+        /// The kinds whose payload is in the id.
+        const ID_KINDS: u32 = 0 $( | (matches!(
+            decode_error_kinds!(@packing $($packing)?),
+            Packing::Id
+        ) as u32) << Kind::$variant as u32 )*;
+        /// The kinds whose payload is over the detail and the field byte.
+        const OPCODE_KINDS: u32 = 0 $( | (matches!(
+            decode_error_kinds!(@packing $($packing)?),
+            Packing::Opcode
+        ) as u32) << Kind::$variant as u32 )*;
     };
     (@bind $payload:ident $value:ident) => { $value };
     (@to_u64 u64 $value:ident) => { $value };
@@ -269,33 +280,6 @@ const _: () = {
         i += 1;
     }
 };
-
-/// The kinds packed as `packing` (`fatal`: only the fatal ones, whatever their packing),
-/// a bit per kind number: the tests on an error's way up are one bit test each.
-const fn kind_set(packing: Packing, fatal: bool) -> u32 {
-    let mut set = 0;
-    let mut i = 0;
-    while i < KINDS.len() {
-        let kind = KINDS[i];
-        let member = if fatal {
-            kind.is_fatal()
-        } else {
-            kind.packing() as u8 == packing as u8
-        };
-        if member {
-            set |= 1 << i;
-        }
-        i += 1;
-    }
-    set
-}
-
-/// The kinds whose payload is in the id.
-const ID_KINDS: u32 = kind_set(Packing::Id, false);
-/// The kinds whose payload is over the detail and the field byte.
-const OPCODE_KINDS: u32 = kind_set(Packing::Opcode, false);
-/// The kinds after which no later packet can be found.
-const FATAL_KINDS: u32 = kind_set(Packing::None, true);
 
 /// Where a [`DecodeError`] keeps its kind's payload, and so which of its other parts it
 /// has room for.
@@ -588,5 +572,67 @@ impl defmt::Format for DecodeError {
             self.field(),
             self.id()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DecodeErrorKind as K;
+
+    /// Each kind comes back from the 16 bytes as it went in (payloads saturated where
+    /// documented), with the field, id, code and fatality its row gives it.
+    #[test]
+    fn every_kind_survives_its_packing() {
+        let fatal = [
+            K::Truncated,
+            K::InvalidCbor,
+            K::TooDeep,
+            K::TrailingBytes,
+            K::NotABatch,
+        ];
+        let plain = [
+            K::InvalidUtf8,
+            K::NotAPacket,
+            K::InvalidHeader,
+            K::PacketLength,
+            K::Missing,
+            K::InvalidUuid,
+            K::OutOfRange,
+            K::InvalidValue,
+            K::WrongType(Expected::Credentials),
+            K::MissingKey(65_535),
+            K::DuplicateKey(0),
+        ];
+        for kind in fatal.into_iter().chain(plain) {
+            let e = DecodeError::new(kind, 12)
+                .in_field(Field::OPCODE)
+                .with_id(-7);
+            assert_eq!(
+                (e.kind(), e.offset(), e.field(), e.id()),
+                (kind, 12, "opcode", Some(-7))
+            );
+            assert_eq!(e.is_fatal(), fatal.contains(&kind), "{kind:?}");
+            assert_eq!(e.code(), kind.code());
+        }
+        for kind in [K::UnknownPacketType(u64::MAX), K::UnknownEventType(3)] {
+            let e = DecodeError::new(kind, 1).in_field(Field::OPCODE).with_id(5);
+            assert_eq!((e.kind(), e.field(), e.id()), (kind, "", None));
+            assert_eq!(e.code(), ErrorCode::InvalidRequest);
+        }
+        let e = DecodeError::new(K::UnknownOpcode(1 << 40), 3)
+            .with_id(9)
+            .in_field(Field::OPCODE);
+        assert_eq!(
+            (e.kind(), e.field(), e.id()),
+            (K::UnknownOpcode(0xff_ffff), "", Some(9))
+        );
+        assert_eq!(e.code(), ErrorCode::CommandNotFound);
+        let e = DecodeError::new(K::MissingKey(1 << 20), usize::MAX);
+        assert_eq!(
+            (e.kind(), e.offset(), e.id()),
+            (K::MissingKey(65_535), u32::MAX as usize, None)
+        );
+        assert_eq!(core::mem::size_of::<DecodeError>(), 16);
     }
 }
