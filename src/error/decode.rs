@@ -491,9 +491,7 @@ impl DecodeError {
     }
 
     /// Attributes the error to the packet with message id `id`, unless it is already.
-    // Out of line on 32-bit targets, where flash counts (it is on error paths only).
-    #[cfg_attr(target_pointer_width = "64", inline)]
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
+    #[inline]
     pub(crate) fn with_id(mut self, id: MessageId) -> Self {
         if self.kind_in(OPCODE_KINDS) {
             // Its id is always known: the opcode follows it.

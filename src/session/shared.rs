@@ -124,17 +124,18 @@ impl<const N: usize> TextSink for Text<N> {
     }
 }
 
-/// `(n / 10, n % 10)` by 16 bits at a time in 32-bit divisions: a 64-bit division would
-/// link a software routine on 32-bit targets.
+/// `(n / 10, n % 10)` in 32-bit halves, whose divisions by 10 compile to multiplications:
+/// a 64-bit division would link a software routine on 32-bit targets.
 fn div10(n: u64) -> (u64, u8) {
-    let mut quotient = 0;
-    let mut rem = 0u32;
-    for shift in [48, 32, 16, 0] {
-        let part = (rem << 16) | (n >> shift) as u32 & 0xffff;
-        quotient |= u64::from(part / 10) << shift;
-        rem = part % 10;
-    }
-    (quotient, rem as u8)
+    let (high, low) = ((n >> 32) as u32, n as u32);
+    // n = high·2³² + low and 2³² = 10·429 496 729 + 6, so the low half of the quotient is
+    // (high % 10)·429 496 729 + low / 10 + carry, below 2³² as the quotient's low half is.
+    let rest = (high % 10) * 6 + low % 10;
+    let quotient = (high % 10) * 429_496_729 + low / 10 + rest / 10;
+    (
+        u64::from(high / 10) << 32 | u64::from(quotient),
+        (rest % 10) as u8,
+    )
 }
 
 #[cfg(test)]
@@ -158,15 +159,20 @@ mod tests {
 
     #[test]
     fn integers_are_written_in_decimal() {
-        for n in [
-            0,
-            7,
-            10,
-            65_535,
-            1 << 32,
-            10_000_000_000_000_000_000,
-            u64::MAX,
-        ] {
+        // Around every power of two and of ten, and the ends.
+        let mut cases = std::vec![0, 7, 10, 65_535, u64::MAX - 5, u64::MAX];
+        for k in 1..64 {
+            let ten = 10u64.pow(k % 20);
+            cases.extend([
+                (1 << k) - 1,
+                1 << k,
+                (1 << k) + 9,
+                ten - 1,
+                ten,
+                ten / 3 * 2,
+            ]);
+        }
+        for n in cases {
             let mut text = Text::<20>::new();
             text.u64(n);
             assert_eq!(text.as_str(), format!("{n}"));
