@@ -507,4 +507,36 @@ impl Mark {
     }
 }
 
-defmt_via_debug!(Batch<'_>, Packets<'_>, BatchWriter<'_>);
+/// The message's size and declared packet count.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Batch<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Batch {{ bytes: {=usize}, declared_len: {} }}",
+            self.message().len(),
+            self.declared_len()
+        )
+    }
+}
+
+/// Where the iteration is.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Packets<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Packets {{ position: {=usize}, remaining: {=usize} }}",
+            self.position(),
+            self.remaining()
+        )
+    }
+}
+
+/// The packets written so far.
+#[cfg(feature = "defmt")]
+impl defmt::Format for BatchWriter<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "BatchWriter {{ len: {=u64} }}", self.len())
+    }
+}

@@ -1,18 +1,23 @@
-//! The three shapes the protocol repeats, each written once:
+//! The crate's own macros: the three shapes the protocol repeats, each written once, and
+//! one helper they share.
 //! - [`int_map!`]: a struct that is an integer-keyed map with required and optional keys;
 //! - [`protocol_enum!`]: a numbered table from the spec that keeps unknown numbers;
-//! - [`alternatives!`]: an enum whose variant is chosen by a tag (121, 122, 123, …).
+//! - [`alternatives!`]: an enum whose variant is chosen by a tag (121, 122, 123, …);
+//! - [`arbitrary_element!`]: inside an `impl Cbor`, the type's `arbitrary::Arbitrary` as
+//!   the element generator of an arbitrary `Seq` (feature `arbitrary`).
 //!
-//! Each expands to small per-type code around shared, non-generic machinery: a map struct
-//! is a [`MapSpec`](crate::cbor::MapSpec) table plus a `match` from key to the shared
-//! reader of the field's type.
+//! Each shape expands to small per-type code around shared, non-generic machinery: a map
+//! struct is a [`MapSpec`](crate::cbor::MapSpec) table plus a `match` from key to the
+//! shared reader of the field's type. The other tables are macros next to what they
+//! declare: `operations!` (src/op/mod.rs), `error_codes!` (src/error/code.rs) and
+//! `decode_error_kinds!` (src/error/decode.rs).
 
 /// A struct whose wire form is a map with small unsigned integer keys.
 ///
 /// Each field reads like a row of the spec's parameter table:
 /// `key req|opt name: Type`. Decoding accepts keys in any order and skips unknown ones;
 /// a missing required key, a duplicate key or a wrongly typed value is an error naming
-/// `label.field` (every such name is listed in `src/error/field.rs`). Encoding writes the
+/// `label.field` (the names are gathered in `src/error/field.rs`). Encoding writes the
 /// present keys in ascending order.
 macro_rules! int_map {
     (
@@ -29,6 +34,11 @@ macro_rules! int_map {
         }
 
         impl $(<$lt>)? $name $(<$lt>)? {
+            /// The map's names in errors: its label, then `label.field` in key order
+            /// (gathered into `src/error/field.rs`).
+            pub(crate) const FIELD_NAMES: &'static [&'static str] =
+                &[$label, $( concat!($label, ".", stringify!($field)) ),*];
+
             /// The map's layout: field names by key, required keys.
             const SPEC: $crate::cbor::MapSpec = $crate::cbor::MapSpec {
                 label: $crate::error::field::Field::named($label),
@@ -128,6 +138,7 @@ macro_rules! protocol_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A number the spec's table does not list, kept as received.
@@ -219,6 +230,7 @@ macro_rules! alternatives {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum $name<'b> {
             $(#[$fmeta])* $fvariant($fty),
             $( $(#[$vmeta])* $variant($ty), )*
@@ -282,19 +294,5 @@ macro_rules! arbitrary_element {
         fn arbitrary_element(u: &mut arbitrary::Unstructured<'b>) -> arbitrary::Result<Self> {
             arbitrary::Arbitrary::arbitrary(u)
         }
-    };
-}
-
-/// `defmt::Format` through `Debug`, for the types given (feature `defmt`).
-macro_rules! defmt_via_debug {
-    ($( $ty:ty ),* $(,)?) => {
-        $(
-            #[cfg(feature = "defmt")]
-            impl defmt::Format for $ty {
-                fn format(&self, f: defmt::Formatter<'_>) {
-                    defmt::write!(f, "{}", defmt::Debug2Format(self))
-                }
-            }
-        )*
     };
 }

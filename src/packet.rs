@@ -39,6 +39,7 @@ pub(crate) mod event_type {
 /// A request: `[0, id, opcode, params?]`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Request<'b> {
     /// Chosen by the client, echoed in the response.
     pub id: MessageId,
@@ -192,6 +193,7 @@ impl<'a> arbitrary::Arbitrary<'a> for Success<'a> {
 /// An error response: `[2, id, {0: code, 1: message}]`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ErrorResponse<'b> {
     /// The id of the request this answers.
     pub id: MessageId,
@@ -214,6 +216,7 @@ int_map! {
 /// An event: `[8, event_type, event_object]`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event<'b> {
     /// Event type 0: attribute values changed.
     DataChange(DataChange<'b>),
@@ -222,6 +225,7 @@ pub enum Event<'b> {
 /// One packet of a batch.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Packet<'b> {
     /// Client → server.
     Request(Request<'b>),
@@ -656,11 +660,38 @@ fn invalid_header(r: &mut Reader<'_>, at: usize, field: Field) {
     r.fail_with(DecodeError::new(K::InvalidHeader, at).in_field(field));
 }
 
-defmt_via_debug!(
-    Request<'_>,
-    Success<'_>,
-    ErrorResponse<'_>,
-    DataChange<'_>,
-    Event<'_>,
-    Packet<'_>
-);
+/// As `Debug`: the typed response, or the received item's bytes.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Success<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match &self.item {
+            Item::Typed(response) => defmt::write!(
+                f,
+                "Success {{ id: {=i64}, response: {} }}",
+                self.id,
+                response
+            ),
+            Item::Wire { .. } => defmt::write!(
+                f,
+                "Success {{ id: {=i64}, item: {} }}",
+                self.id,
+                self.item_bytes()
+                    .and_then(|bytes| crate::model::Raw::new(bytes).ok())
+            ),
+        }
+    }
+}
+
+/// As `Debug`, the element's UUID hyphenated.
+#[cfg(feature = "defmt")]
+impl defmt::Format for DataChange<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "DataChange {{ time: {}, element: {}, values: {} }}",
+            self.time,
+            crate::model::DefmtUuid(self.element),
+            self.values
+        )
+    }
+}

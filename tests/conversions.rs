@@ -252,3 +252,34 @@ fn every_outcome_but_an_event_names_its_id() {
     let ids: Vec<_> = client.handle_message(&reply).map(|o| o.id()).collect();
     assert_eq!(ids, [Some(1)]);
 }
+
+/// A text that came in chunks displays as the joined `str` does, width, precision,
+/// alignment and fill included.
+#[test]
+fn a_chunked_text_pads_and_cuts_as_the_joined_str() {
+    // 0x7f "ab" "cdé" "f" 0xff: `abcdéf` in three chunks, one char of two bytes.
+    let mut bytes = vec![0x7f, 0x62];
+    bytes.extend(b"ab");
+    bytes.push(0x64);
+    bytes.extend("cdé".as_bytes());
+    bytes.push(0x61);
+    bytes.extend(b"f");
+    bytes.push(0xff);
+    let text: Text<'_> = xentara_ws::decode(&bytes).unwrap();
+    assert_eq!(text.as_str(), None, "kept in chunks");
+    let whole = "abcdéf";
+    let pairs = [
+        (text.to_string(), whole.to_string()),
+        (format!("{text:>10.3}"), format!("{whole:>10.3}")),
+        (format!("{text:10}"), format!("{whole:10}")),
+        (format!("{text:*^11}"), format!("{whole:*^11}")),
+        (format!("{text:.5}"), format!("{whole:.5}")),
+        (format!("{text:.0}|"), format!("{whole:.0}|")),
+        (format!("{text:3.9}"), format!("{whole:3.9}")),
+    ];
+    for (chunked, joined) in pairs {
+        assert_eq!(chunked, joined);
+    }
+    assert_eq!(format!("{text:>10.3}"), "       abc");
+    assert_eq!(format!("{text:-<8.5}"), "abcdé---");
+}

@@ -1,63 +1,89 @@
 //! Every field a [`DecodeError`](super::DecodeError) can name, in one table.
 //!
 //! An error keeps a field as a one-byte index into this table, which keeps the error small
-//! (16 bytes) and lets every layer name its fields without knowing the others. The
-//! `int_map!` rows of each parameter and item struct look their fields up here by name at
-//! compile time: a row whose field is missing from this table does not compile.
+//! (16 bytes) and lets every layer name its fields without knowing the others. The table
+//! is put together at compile time from the packet's own names and each map's names, which
+//! its `int_map!` declares from its rows (the one place this module looks above the error
+//! layer); the maps look their fields up here by name.
+
+use crate::model::ErrorObject;
+use crate::op::items::{AttributeInfo, BrowseEntry, MetaDataItem, ServerHello};
+use crate::op::params::{
+    Browse, Certificate, ClientHello, CloseSubSession, CreateSubSession, Lookup, MetaData, OAuth2,
+    Password, Read, ResumeGuess, ServerInformation, Shutdown, Subscribe, SubscriptionEntry,
+    Suspend, Unsubscribe, Write,
+};
+use crate::packet::DataChange;
 
 /// A field's index into [`NAMES`]; 0 is "no field".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Field(u8);
 
-/// Declares [`NAMES`]: single names, and maps as their label followed by `label.field` for
-/// each field in key order.
-macro_rules! field_names {
-    ($( $name:literal $({ $($field:ident),* $(,)? })? ;)*) => {
-        /// The names, indexed by [`Field`].
-        const NAMES: &[&str] = &[
-            "",
-            $( $name, $($( concat!($name, ".", stringify!($field)), )*)? )*
-        ];
-    };
-}
+/// Where the names come from, in order: a packet's header (spec 3.1) and its parts, values
+/// (spec 9), then the maps: the model's, the events', one per opcode's parameters and
+/// items (spec 6), each its label followed by `label.field` in key order.
+const SOURCES: &[&[&str]] = &[
+    &[
+        "packet type",
+        "message id",
+        "opcode",
+        "event type",
+        "response item",
+    ],
+    &["time point", "attribute result"],
+    ErrorObject::FIELD_NAMES,
+    DataChange::FIELD_NAMES,
+    ServerInformation::FIELD_NAMES,
+    Browse::FIELD_NAMES,
+    MetaData::FIELD_NAMES,
+    Lookup::FIELD_NAMES,
+    Read::FIELD_NAMES,
+    Write::FIELD_NAMES,
+    SubscriptionEntry::FIELD_NAMES,
+    Subscribe::FIELD_NAMES,
+    Unsubscribe::FIELD_NAMES,
+    ResumeGuess::FIELD_NAMES,
+    Suspend::FIELD_NAMES,
+    Shutdown::FIELD_NAMES,
+    OAuth2::FIELD_NAMES,
+    Certificate::FIELD_NAMES,
+    Password::FIELD_NAMES,
+    CreateSubSession::FIELD_NAMES,
+    CloseSubSession::FIELD_NAMES,
+    ClientHello::FIELD_NAMES,
+    BrowseEntry::FIELD_NAMES,
+    AttributeInfo::FIELD_NAMES,
+    MetaDataItem::FIELD_NAMES,
+    ServerHello::FIELD_NAMES,
+];
 
-field_names! {
-    // A packet's header (spec 3.1) and its parts.
-    "packet type";
-    "message id";
-    "opcode";
-    "event type";
-    "response item";
-    // Values (spec 9).
-    "time point";
-    "attribute result";
-    "create_sub_session.credentials";
-    // Maps: the model's, the events', then one per opcode's parameters and items (spec 6).
-    "error" { code, message };
-    "data_change" { time, element, values };
-    "server_information" { ids };
-    "browse" { element, depth, categories };
-    "meta_data" { element, ids };
-    "lookup" { primary_key };
-    "read" { element, attributes };
-    "write" { element, attribute, value, sub_session_id };
-    "subscription_entry" { element, attributes };
-    "subscribe" { entries, maximum_update_rate, minimum_update_rate, desired_subscription_id };
-    "unsubscribe" { subscription_id };
-    "resume" { session_id };
-    "suspend" { session_id };
-    "shutdown" { session_id };
-    "oauth2" { token };
-    "certificate" { der };
-    "password" { username, password };
-    "create_sub_session" { credentials, desired_session_id };
-    "close_sub_session" { session_id };
-    "client_hello" { min_version, max_version };
-    "browse_entry" { primary_key, element, category };
-    "attribute_info" { name, id, access, data_type };
-    "meta_data_item" { primary_key, category, attributes, has_children };
-    "server_hello" { current_version };
-}
+/// The number of names, "no field" included.
+const LEN: usize = {
+    let mut len = 1;
+    let mut i = 0;
+    while i < SOURCES.len() {
+        len += SOURCES[i].len();
+        i += 1;
+    }
+    len
+};
+
+/// The names, indexed by [`Field`]: `""`, then [`SOURCES`] one after the other.
+const NAMES: [&str; LEN] = {
+    let mut names = [""; LEN];
+    let mut at = 1;
+    let mut i = 0;
+    while i < SOURCES.len() {
+        let mut j = 0;
+        while j < SOURCES[i].len() {
+            names[at] = SOURCES[i][j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    names
+};
 
 // The error keeps the index in seven bits.
 const _: () = assert!(NAMES.len() <= 128);
@@ -95,7 +121,7 @@ impl Field {
             }
             i += 1;
         }
-        panic!("a field name missing from src/error/field.rs")
+        panic!("a field name missing from the table of src/error/field.rs")
     }
 
     /// The field's index (below 128).

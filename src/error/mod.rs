@@ -8,6 +8,7 @@ use core::fmt;
 mod code;
 mod decode;
 pub(crate) mod field;
+pub(crate) mod text;
 
 pub use code::ErrorCode;
 pub use decode::{DecodeError, DecodeErrorKind, Expected, MessageId};

@@ -196,17 +196,6 @@ protocol_enum! {
     }
 }
 
-defmt_via_debug!(
-    ElementCategory,
-    ServerInfo,
-    MetaDataId,
-    Attribute,
-    Quality,
-    Stage,
-    Access,
-    DataType
-);
-
 /// The attribute UUIDs of the standard attributes that the vendor's client has built in
 /// (its C++ client, shipped compiled in the public `xentara/xentara-sample-web-ui`); the
 /// other standard attributes' UUIDs are not published.

@@ -57,4 +57,14 @@ impl fmt::Display for Raw<'_> {
     }
 }
 
-defmt_via_debug!(Raw<'_>);
+/// The item's bytes in hex, `Raw(h'…')` (diagnostic notation needs `core::fmt`).
+#[cfg(feature = "defmt")]
+impl defmt::Format for Raw<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Raw(h'");
+        for byte in self.0 {
+            defmt::write!(f, "{=u8:02x}", byte);
+        }
+        defmt::write!(f, "')");
+    }
+}

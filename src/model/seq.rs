@@ -507,16 +507,28 @@ impl<'b, T: Cbor<'b> + Clone + fmt::Debug> fmt::Debug for Seq<'b, T> {
     }
 }
 
+/// The elements, as `Debug` lists them (an element that does not decode as its error).
 #[cfg(feature = "defmt")]
-impl<'b, T: Cbor<'b> + Clone + fmt::Debug> defmt::Format for Seq<'b, T> {
+impl<'b, T: Cbor<'b> + Clone + defmt::Format> defmt::Format for Seq<'b, T> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Debug2Format(self))
+        defmt::write!(f, "[");
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                defmt::write!(f, ", ");
+            }
+            match item {
+                Ok(item) => defmt::write!(f, "{}", item),
+                Err(e) => defmt::write!(f, "{}", e),
+            }
+        }
+        defmt::write!(f, "]");
     }
 }
 
+/// Its place only: the elements it has left are read as it goes.
 #[cfg(feature = "defmt")]
-impl<T: fmt::Debug> defmt::Format for SeqIter<'_, T> {
+impl<T> defmt::Format for SeqIter<'_, T> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Debug2Format(self))
+        defmt::write!(f, "SeqIter {{ .. }}");
     }
 }

@@ -295,8 +295,41 @@ impl fmt::Display for Text<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_str() {
             Some(s) => f.pad(s),
-            None => self.chunks().try_for_each(|part| f.write_str(part)),
+            None if f.width().is_none() && f.precision().is_none() => {
+                self.chunks().try_for_each(|part| f.write_str(part))
+            }
+            None => self.pad_chunks(f),
         }
+    }
+}
+
+impl Text<'_> {
+    /// `Formatter::pad` over the chunks: precision cuts to that many chars, width pads
+    /// with the fill (left-aligned by default), as for the joined `str`.
+    fn pad_chunks(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        let chars: usize = self.chunks().map(|part| part.chars().count()).sum();
+        let shown = f.precision().map_or(chars, |p| chars.min(p));
+        let pad = f.width().map_or(0, |w| w.saturating_sub(shown));
+        let (before, after) = match f.align() {
+            Some(fmt::Alignment::Right) => (pad, 0),
+            Some(fmt::Alignment::Center) => (pad / 2, pad - pad / 2),
+            _ => (0, pad),
+        };
+        let fill = f.fill();
+        for _ in 0..before {
+            f.write_char(fill)?;
+        }
+        let mut left = shown;
+        for part in self.chunks() {
+            let end = part.char_indices().nth(left).map_or(part.len(), |(i, _)| i);
+            f.write_str(&part[..end])?;
+            left -= part[..end].chars().count();
+        }
+        for _ in 0..after {
+            f.write_char(fill)?;
+        }
+        Ok(())
     }
 }
 
@@ -391,4 +424,28 @@ impl<'a> arbitrary::Arbitrary<'a> for Bytes<'a> {
     }
 }
 
-defmt_via_debug!(Text<'_>, Bytes<'_>);
+/// Quoted, as `Debug` (chunks joined, not escaped).
+#[cfg(feature = "defmt")]
+impl defmt::Format for Text<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "\"");
+        for part in self.chunks() {
+            defmt::write!(f, "{=str}", part);
+        }
+        defmt::write!(f, "\"");
+    }
+}
+
+/// `h'…'` in hex, as `Debug`.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Bytes<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "h'");
+        for part in self.chunks() {
+            for byte in part {
+                defmt::write!(f, "{=u8:02x}", byte);
+            }
+        }
+        defmt::write!(f, "'");
+    }
+}

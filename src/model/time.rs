@@ -15,6 +15,7 @@ use crate::error::field::Field;
 
 /// A point in time, in seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TimePoint {
     /// `mantissa × 10^exponent` seconds: `1001({4: 4([exponent, mantissa])})`, the documented
     /// form (exponent -9 for nanoseconds, -6 micro, -3 milli).
@@ -295,8 +296,6 @@ impl<'b> Cbor<'b> for TimePoint {
 
     arbitrary_element!();
 }
-
-defmt_via_debug!(TimePoint);
 
 #[cfg(feature = "std")]
 impl From<std::time::SystemTime> for TimePoint {

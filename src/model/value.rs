@@ -7,6 +7,8 @@ use super::enums::Attribute;
 use super::raw::Raw;
 use super::text::{Bytes, Text};
 use super::time::{EPOCH_TAG, EXTENDED_TIME_TAG, TimePoint};
+#[cfg(feature = "defmt")]
+use super::uuid::DefmtUuid;
 use super::uuid::{UUID_TAG, Uuid};
 use crate::cbor::{Cbor, Reader, Writer};
 use crate::error::{DecodeErrorKind, ErrorCode, Expected};
@@ -221,6 +223,7 @@ int_map! {
     ///
     /// Key 1 is optional when decoding (the vendor client accepts `{0: code}`); extra keys
     /// are ignored (spec notes D20).
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct ErrorObject<'b> = "error" {
         /// The error code.
         0 req code: ErrorCode,
@@ -259,7 +262,35 @@ alternatives! {
     }
 }
 
-defmt_via_debug!(Value<'_>, AttributeId, ErrorObject<'_>, AttrResult<'_>);
+/// As `Debug`, the UUID hyphenated.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Value<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Value::Null => defmt::write!(f, "Null"),
+            Value::Bool(b) => defmt::write!(f, "Bool({=bool})", b),
+            Value::Int(n) => defmt::write!(f, "Int({=i64})", n),
+            Value::UInt(n) => defmt::write!(f, "UInt({=u64})", n),
+            Value::Float(x) => defmt::write!(f, "Float({=f64})", x),
+            Value::Text(t) => defmt::write!(f, "Text({})", t),
+            Value::Bytes(b) => defmt::write!(f, "Bytes({})", b),
+            Value::Uuid(u) => defmt::write!(f, "Uuid({})", DefmtUuid(*u)),
+            Value::Time(t) => defmt::write!(f, "Time({})", t),
+            Value::Other(raw) => defmt::write!(f, "Other({})", raw),
+        }
+    }
+}
+
+/// As `Debug`, the UUID hyphenated.
+#[cfg(feature = "defmt")]
+impl defmt::Format for AttributeId {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            AttributeId::Standard(a) => defmt::write!(f, "Standard({})", a),
+            AttributeId::Uuid(u) => defmt::write!(f, "Uuid({})", DefmtUuid(*u)),
+        }
+    }
+}
 
 macro_rules! value_from {
     ($($t:ty => $variant:ident),* $(,)?) => {$(

@@ -4,6 +4,8 @@
 use crate::cbor::{Cbor, Reader, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind};
+#[cfg(feature = "defmt")]
+use crate::model::DefmtUuid;
 use crate::model::enums::{Access, DataType, ElementCategory};
 use crate::model::{AttributeId, Seq, Text, Uuid};
 
@@ -21,6 +23,7 @@ int_map! {
 
 int_map! {
     /// One attribute in a metadata attribute list (spec 6.2).
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct AttributeInfo<'b> = "attribute_info" {
         /// The attribute's name.
         0 req name: Text<'b>,
@@ -35,6 +38,7 @@ int_map! {
 
 int_map! {
     /// The meta_data response: each key present when it was asked for.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct MetaDataItem<'b> = "meta_data_item" {
         /// The primary key.
         0 opt primary_key: Text<'b>,
@@ -49,6 +53,7 @@ int_map! {
 
 int_map! {
     /// The client_hello response: the server parameters.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct ServerHello = "server_hello" {
         /// The protocol version chosen for the connection.
         0 req current_version: u64,
@@ -139,9 +144,15 @@ impl<'b> Item<'b> for () {
     fn write_item(&self, _: &mut Writer<'_>) {}
 }
 
-defmt_via_debug!(
-    BrowseEntry<'_>,
-    AttributeInfo<'_>,
-    MetaDataItem<'_>,
-    ServerHello
-);
+#[cfg(feature = "defmt")]
+impl defmt::Format for BrowseEntry<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "BrowseEntry {{ primary_key: {}, element: {}, category: {} }}",
+            self.primary_key,
+            DefmtUuid(self.element),
+            self.category,
+        )
+    }
+}

@@ -24,6 +24,7 @@ macro_rules! operations {
         /// An opcode (spec section 6). Numbers above 14 are not defined.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         #[repr(u8)]
         pub enum Opcode {
             $( $(#[$doc])* $variant = $code, )*
@@ -52,6 +53,7 @@ macro_rules! operations {
         /// A request's command: its opcode and typed parameters.
         #[derive(Debug, Clone, PartialEq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum Command<'b> {
             $( $(#[$doc])* $variant($params), )*
         }
@@ -305,4 +307,29 @@ impl TryFrom<u64> for Opcode {
     }
 }
 
-defmt_via_debug!(Opcode, Command<'_>, Response<'_>);
+/// As `Debug`, UUIDs hyphenated.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Response<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        use crate::model::DefmtUuid;
+        match self {
+            Response::ServerInformation(item) => defmt::write!(f, "ServerInformation({})", item),
+            Response::Browse(item) => defmt::write!(f, "Browse({})", item),
+            Response::MetaData(item) => defmt::write!(f, "MetaData({})", item),
+            Response::Lookup(id) => defmt::write!(f, "Lookup({})", DefmtUuid(*id)),
+            Response::Read(item) => defmt::write!(f, "Read({})", item),
+            Response::Write(()) => defmt::write!(f, "Write(())"),
+            Response::Subscribe(id) => defmt::write!(f, "Subscribe({})", id.map(DefmtUuid)),
+            Response::Unsubscribe(()) => defmt::write!(f, "Unsubscribe(())"),
+            Response::GetStage(stage) => defmt::write!(f, "GetStage({})", stage),
+            Response::Resume(()) => defmt::write!(f, "Resume(())"),
+            Response::Suspend(()) => defmt::write!(f, "Suspend(())"),
+            Response::Shutdown(()) => defmt::write!(f, "Shutdown(())"),
+            Response::CreateSubSession(id) => {
+                defmt::write!(f, "CreateSubSession({})", DefmtUuid(*id))
+            }
+            Response::CloseSubSession(()) => defmt::write!(f, "CloseSubSession(())"),
+            Response::ClientHello(item) => defmt::write!(f, "ClientHello({})", item),
+        }
+    }
+}

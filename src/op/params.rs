@@ -3,11 +3,14 @@
 
 use crate::cbor::{Cbor, Reader, Writer};
 use crate::error::DecodeError;
+#[cfg(feature = "defmt")]
+use crate::model::DefmtUuid;
 use crate::model::enums::{ElementCategory, MetaDataId, ServerInfo};
 use crate::model::{AttributeId, Bytes, Raw, Seq, Text, Uuid, Value};
 
 int_map! {
     /// server_information (0): which server properties to return.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct ServerInformation<'b> = "server_information" {
         /// Ids from the server information table (spec 7.3).
         0 req ids: Seq<'b, ServerInfo>,
@@ -38,6 +41,7 @@ int_map! {
 
 int_map! {
     /// lookup (3): an element's UUID from its primary key.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct Lookup<'b> = "lookup" {
         /// The element's primary key, e.g. `"Group 1.Data Point 1"`.
         0 req primary_key: Text<'b>,
@@ -146,12 +150,14 @@ int_map! {
 /// get_stage (8): takes no parameters; a map sent anyway is ignored (spec notes D5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct GetStage;
 
 /// Opcode 9, provisionally `resume` (spec notes D14): its parameters are unconfirmed, so
 /// they are kept as a raw map and never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Resume<'b> {
     /// The parameter map as received, if any.
     pub params: Option<Raw<'b>>,
@@ -159,7 +165,7 @@ pub struct Resume<'b> {
 
 int_map! {
     /// The shape opcode 9 most likely has (`{0?: session_id}`), read by [`Resume::session_id`].
-    struct ResumeGuess = "resume" {
+    pub(crate) struct ResumeGuess = "resume" {
         0 opt session_id: Uuid,
     }
 }
@@ -191,6 +197,7 @@ int_map! {
 
 int_map! {
     /// OAuth 2.0 credentials: `121({0: token})`.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct OAuth2<'b> = "oauth2" {
         /// The encoded access token.
         0 req token: Text<'b>,
@@ -200,6 +207,7 @@ int_map! {
 int_map! {
     /// Certificate credentials: `122({0: der})`. The server does not check that the
     /// client holds the private key.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct Certificate<'b> = "certificate" {
         /// A DER-encoded X.509 certificate.
         0 req der: Bytes<'b>,
@@ -208,6 +216,7 @@ int_map! {
 
 int_map! {
     /// Username/password credentials: `123({0: username, 1: password})`.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct Password<'b> = "password" {
         /// The user name.
         0 req username: Text<'b>,
@@ -248,6 +257,7 @@ int_map! {
 
 int_map! {
     /// client_hello (14): must be the first command; negotiates the protocol version.
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub struct ClientHello = "client_hello" {
         /// The lowest version the client supports (≤ `max_version`).
         0 req min_version: u64,
@@ -351,25 +361,138 @@ impl<'b> Params<'b> for Resume<'b> {
     }
 }
 
-defmt_via_debug!(
-    ServerInformation<'_>,
-    Browse<'_>,
-    MetaData<'_>,
-    Lookup<'_>,
-    Read<'_>,
-    Write<'_>,
-    SubscriptionEntry<'_>,
-    Subscribe<'_>,
-    Unsubscribe,
-    GetStage,
-    Resume<'_>,
-    Suspend,
-    Shutdown,
-    OAuth2<'_>,
-    Certificate<'_>,
-    Password<'_>,
-    Credentials<'_>,
-    CreateSubSession<'_>,
-    CloseSubSession,
-    ClientHello,
-);
+// defmt::Format: derived where the fields allow; written out where a field is a UUID
+// (hyphenated through `DefmtUuid`, as `Debug` shows it).
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Browse<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Browse {{ element: {}, depth: {}, categories: {} }}",
+            DefmtUuid(self.element),
+            self.depth,
+            self.categories,
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for MetaData<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "MetaData {{ element: {}, ids: {} }}",
+            DefmtUuid(self.element),
+            self.ids,
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Read<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Read {{ element: {}, attributes: {} }}",
+            DefmtUuid(self.element),
+            self.attributes,
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Write<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Write {{ element: {}, attribute: {}, value: {}, sub_session_id: {} }}",
+            DefmtUuid(self.element),
+            self.attribute,
+            self.value,
+            self.sub_session_id.map(DefmtUuid),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SubscriptionEntry<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "SubscriptionEntry {{ element: {}, attributes: {} }}",
+            DefmtUuid(self.element),
+            self.attributes,
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Subscribe<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Subscribe {{ entries: {}, maximum_update_rate: {}, minimum_update_rate: {}, desired_subscription_id: {} }}",
+            self.entries,
+            self.maximum_update_rate,
+            self.minimum_update_rate,
+            self.desired_subscription_id.map(DefmtUuid),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Unsubscribe {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Unsubscribe {{ subscription_id: {} }}",
+            DefmtUuid(self.subscription_id),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Suspend {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Suspend {{ session_id: {} }}",
+            self.session_id.map(DefmtUuid),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Shutdown {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Shutdown {{ session_id: {} }}",
+            self.session_id.map(DefmtUuid),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for CreateSubSession<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "CreateSubSession {{ credentials: {}, desired_session_id: {} }}",
+            self.credentials,
+            self.desired_session_id.map(DefmtUuid),
+        )
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for CloseSubSession {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "CloseSubSession {{ session_id: {} }}",
+            DefmtUuid(self.session_id),
+        )
+    }
+}

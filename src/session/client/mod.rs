@@ -27,6 +27,7 @@ pub use timers::LostRequests;
 
 /// How a client session behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ClientConfig {
     /// The versions the hello asks for (default `{0: 1, 1: 1}`, what the vendor's client
     /// sends).
@@ -47,6 +48,7 @@ impl Default for ClientConfig {
 
 /// Where a client session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ClientState {
     /// Nothing sent yet. Next: a batch, which starts with the hello.
     Idle,
@@ -189,11 +191,17 @@ impl<const PENDING: usize> ClientSession<PENDING> {
     }
 }
 
-defmt_via_debug!(ClientConfig, ClientState);
-
+/// The configuration, state, next id and the number of requests in flight.
 #[cfg(feature = "defmt")]
 impl<const PENDING: usize> defmt::Format for ClientSession<PENDING> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Debug2Format(self))
+        defmt::write!(
+            f,
+            "ClientSession {{ config: {}, state: {}, next_id: {=i64}, pending: {=usize} }}",
+            self.config,
+            self.state,
+            self.next_id,
+            self.pending.len()
+        )
     }
 }

@@ -11,6 +11,7 @@ use crate::packet::{CLIENT, DataChange, Event, Packet, Request, Success};
 
 /// What a server message meant, one per packet.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Outcome<'b> {
     /// A request succeeded; the item is typed by the request's opcode (subscribe's item is
     /// the desired id when the server sent none, spec notes D10).
@@ -76,6 +77,7 @@ impl Outcome<'_> {
 
 /// Why a request ended without an answer ([`Outcome::Lost`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Lost {
     /// Its deadline passed.
     TimedOut,
@@ -94,6 +96,7 @@ impl fmt::Display for Lost {
 
 /// Why a response was not taken as an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Unexpected {
     /// No request with this id is in flight.
     UnknownId,
@@ -231,5 +234,3 @@ impl<const PENDING: usize> Drop for Outcomes<'_, '_, PENDING> {
         for _ in self.by_ref() {}
     }
 }
-
-defmt_via_debug!(Outcome<'_>, Unexpected, Lost);

@@ -2,10 +2,9 @@
 //! application's, now or later. It checks the answer against the request, settles a
 //! subscribe's entry and encodes the response packet into its place.
 
-use core::fmt;
-
 use super::reply::{Out, Place, ReplyMut, TEXT};
 use super::subscriptions::Subs;
+use crate::error::text::TextSink;
 use crate::error::{DecodeError, ErrorCode};
 use crate::model::{ErrorObject, Text};
 use crate::op::{Opcode, Response};
@@ -60,10 +59,13 @@ pub(super) fn answer<W>(
             }
         }
         (Ok(Answer::Response(response)), Some(expected)) if response.opcode() != expected => {
-            text = format(format_args!(
-                "the server answered {expected} with a {} item",
-                response.opcode()
-            ));
+            text = format(|text| {
+                text.str("the server answered ")
+                    .str(expected.name())
+                    .str(" with a ")
+                    .str(response.opcode().name())
+                    .str(" item");
+            });
             Err(error_text(ErrorCode::InternalError, text.as_str()))
         }
         (Ok(Answer::Response(response)), _) => Ok(response),
@@ -98,12 +100,15 @@ pub(super) fn error_text(code: ErrorCode, message: &str) -> ErrorObject<'_> {
     }
 }
 
-/// An error's message, formatted and cut to what the machine writes.
-pub(super) fn format(message: fmt::Arguments<'_>) -> TextBuf<TEXT> {
-    TextBuf::format(message)
+/// An error's message, cut to what the machine writes: `write` puts its pieces in.
+pub(super) fn format(write: impl FnOnce(&mut TextBuf<TEXT>)) -> TextBuf<TEXT> {
+    let mut text = TextBuf::new();
+    write(&mut text);
+    text
 }
 
-/// The text of a decode error, for answering a sequence element that did not decode.
+/// The text of a decode error (its `Display`), for answering a sequence element that did
+/// not decode.
 pub(super) fn decode_error_text(error: &DecodeError) -> TextBuf<TEXT> {
-    format(format_args!("{error}"))
+    format(|text| error.write_text(text))
 }

@@ -15,6 +15,7 @@ use crate::op::{Command, Response};
 
 /// What a fresh id is for (see [`Application::fresh_id`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum IdKind {
     /// A sub-session made by create_sub_session.
     SubSession,
@@ -22,12 +23,19 @@ pub enum IdKind {
     Subscription,
 }
 
-impl fmt::Display for IdKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl IdKind {
+    /// What the id is for, in words (`"sub-session"`).
+    pub const fn name(self) -> &'static str {
+        match self {
             IdKind::SubSession => "sub-session",
             IdKind::Subscription => "subscription",
-        })
+        }
+    }
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -107,6 +115,7 @@ pub struct NewSubscription {
 
 /// A command for the application, checked against the session's rules.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AppRequest<'a, I> {
     /// The request's message id.
     pub id: MessageId,
@@ -123,6 +132,7 @@ pub struct AppRequest<'a, I> {
 /// Proof that a command was answered or deferred: only [`Reply`] makes one.
 #[must_use = "return it from Application::handle"]
 #[derive(Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Replied(pub(super) ());
 
 /// The way to answer one command, handed to [`Application::handle`]. It writes into the
@@ -193,8 +203,6 @@ impl<W> Reply<'_, W> {
     }
 }
 
-defmt_via_debug!(IdKind, Replied, NewSubscription);
-
 #[cfg(feature = "defmt")]
 impl<W> defmt::Format for Reply<'_, W> {
     fn format(&self, f: defmt::Formatter<'_>) {
@@ -202,9 +210,28 @@ impl<W> defmt::Format for Reply<'_, W> {
     }
 }
 
+/// As `Debug`, the UUID hyphenated.
 #[cfg(feature = "defmt")]
-impl<I: fmt::Debug> defmt::Format for AppRequest<'_, I> {
+impl<I: defmt::Format> defmt::Format for SubSession<'_, I> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Debug2Format(self))
+        defmt::write!(
+            f,
+            "SubSession {{ id: {}, identity: {} }}",
+            crate::model::DefmtUuid(self.id),
+            self.identity
+        )
+    }
+}
+
+/// As `Debug`, the UUID hyphenated.
+#[cfg(feature = "defmt")]
+impl defmt::Format for NewSubscription {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "NewSubscription {{ id: {}, rates: {} }}",
+            crate::model::DefmtUuid(self.id),
+            self.rates
+        )
     }
 }

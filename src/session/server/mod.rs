@@ -13,6 +13,7 @@ use core::fmt;
 use uuid::Uuid;
 
 use crate::batch::Batch;
+use crate::error::text::TextSink;
 use crate::error::{DecodeError, ErrorCode};
 use crate::model::{ErrorObject, Text};
 use crate::packet::ErrorResponse;
@@ -165,6 +166,7 @@ impl<
 /// What [`ServerSession::handle_message`] did with a message.
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Received {
     /// Packets in the message: the reply will hold as many responses (none for `[]`).
     pub packets: usize,
@@ -472,9 +474,11 @@ fn refuse_all(
     packets: usize,
 ) -> Result<Received, ServerError> {
     let limit = reply.limit();
-    let text = answer::format(format_args!(
-        "too many requests in one message (limit {limit})"
-    ));
+    let text = answer::format(|text| {
+        text.str("too many requests in one message (limit ")
+            .u64(limit as u64)
+            .str(")");
+    });
     for item in Incoming::new(batch) {
         let id = item.reply_id();
         let error = |message| ErrorResponse {
@@ -497,11 +501,18 @@ fn refuse_all(
     })
 }
 
-defmt_via_debug!(ServerState, ServerConfig, Received);
-
+/// What `Debug` shows: configuration, state and how much of the storage is in use.
 #[cfg(feature = "defmt")]
 impl<A: Application> defmt::Format for ServerSession<'_, A> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Debug2Format(self))
+        defmt::write!(
+            f,
+            "ServerSession {{ config: {}, state: {}, sub_sessions: {=usize}, subscriptions: {=usize}, open_messages: {=usize} }}",
+            self.config,
+            self.state,
+            self.sub_sessions().count(),
+            self.subscription_entries(),
+            self.replies.open()
+        )
     }
 }

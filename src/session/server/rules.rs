@@ -2,8 +2,6 @@
 //! version negotiation, the sub-session table, subscribe and unsubscribe, and handing the
 //! other commands to the application.
 
-use core::fmt;
-
 use uuid::Uuid;
 
 use super::answer::{error_text, format, write};
@@ -12,6 +10,7 @@ use super::incoming::In;
 use super::reply::{Place, ReplyMut, Waiting};
 use super::sub_sessions::SubSessions;
 use super::subscriptions::{Rates, Subs};
+use crate::error::text::TextSink;
 use crate::error::{ErrorCode, MessageId};
 use crate::model::ErrorObject;
 use crate::op::items::ServerHello;
@@ -22,6 +21,7 @@ use crate::session::shared::VersionRange;
 
 /// Where a server session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ServerState {
     /// No client_hello has succeeded: requests other than the hello are answered -32000
     /// and never reach the application. Next: the client's hello.
@@ -35,6 +35,7 @@ pub enum ServerState {
 
 /// How a server session behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ServerConfig {
     /// The protocol versions the server supports (default: 1 only).
     pub versions: VersionRange,
@@ -54,14 +55,17 @@ impl Refusal {
             Refusal::BadFresh(_) | Refusal::Full(..) => ErrorCode::InternalError,
         }
     }
-}
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Refusal::NilDesired(kind) => write!(f, "the desired {kind} id must not be nil"),
-            Refusal::BadFresh(kind) => write!(f, "the server made a nil or taken {kind} id"),
-            Refusal::Full(kind, n) => write!(f, "too many {kind}s (limit {n})"),
+    /// The error's message.
+    fn write_text(&self, text: &mut impl TextSink) {
+        let (kind, before, after) = match self {
+            Refusal::NilDesired(kind) => (kind, "the desired ", " id must not be nil"),
+            Refusal::BadFresh(kind) => (kind, "the server made a nil or taken ", " id"),
+            Refusal::Full(kind, _) => (kind, "too many ", "s (limit "),
+        };
+        text.str(before).str(kind.name()).str(after);
+        if let Refusal::Full(_, limit) = self {
+            text.u64(*limit as u64).str(")");
         }
     }
 }
@@ -105,7 +109,9 @@ impl<A: Application> Rules<'_, A> {
             In::Request(request) => self.request(app, request, extra),
             In::Other(kind, _) => {
                 if let Some(place) = self.add(id, None, extra) {
-                    let text = format(format_args!("{kind} packet sent to a server"));
+                    let text = format(|text| {
+                        text.str(kind).str(" packet sent to a server");
+                    });
                     self.respond(
                         place,
                         Err(error_text(ErrorCode::InvalidRequest, text.as_str())),
@@ -114,7 +120,7 @@ impl<A: Application> Rules<'_, A> {
             }
             In::Error(e) => {
                 if let Some(place) = self.add(id, None, extra) {
-                    let text = format(format_args!("{e}"));
+                    let text = format(|text| e.write_text(text));
                     self.respond(place, Err(error_text(e.code(), text.as_str())));
                 }
             }
@@ -167,10 +173,12 @@ impl<A: Application> Rules<'_, A> {
         let client = VersionRange::from(hello);
         let server = self.config.versions;
         if client.min > client.max {
-            let text = format(format_args!(
-                "minimum protocol version {} is greater than maximum {}",
-                client.min, client.max
-            ));
+            let text = format(|text| {
+                text.str("minimum protocol version ")
+                    .u64(client.min)
+                    .str(" is greater than maximum ")
+                    .u64(client.max);
+            });
             return self.respond(
                 place,
                 Err(error_text(ErrorCode::InvalidParameter, text.as_str())),
@@ -185,9 +193,12 @@ impl<A: Application> Rules<'_, A> {
                 self.respond(place, Ok(Response::ClientHello(item)));
             }
             None => {
-                let text = format(format_args!(
-                    "no common protocol version: the client supports {client}, the server {server}"
-                ));
+                let text = format(|text| {
+                    text.str("no common protocol version: the client supports ");
+                    client.write_text(text);
+                    text.str(", the server ");
+                    server.write_text(text);
+                });
                 self.respond(
                     place,
                     Err(error_text(ErrorCode::InvalidParameter, text.as_str())),
@@ -283,7 +294,7 @@ impl<A: Application> Rules<'_, A> {
     }
 
     fn refuse(&mut self, place: Place, refusal: Refusal) {
-        let text = format(format_args!("{refusal}"));
+        let text = format(|text| refusal.write_text(text));
         self.respond(place, Err(error_text(refusal.code(), text.as_str())));
     }
 }

@@ -22,6 +22,7 @@ use crate::packet::DataChange;
 /// periods). Values above `u32::MAX` ms (49 days) are kept as `u32::MAX`; 0 counts as
 /// absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Rates {
     /// `maximum_update_rate`: the shortest time between two events (a throttle).
     pub throttle: Option<u32>,
