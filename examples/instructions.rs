@@ -12,9 +12,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-#[path = "../benches/common/mod.rs"]
-mod common;
-use common::*;
+use xentara_ws_support::bench::*;
 
 /// The modes, in the order the script reports them.
 const MODES: &[&str] = &[

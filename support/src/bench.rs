@@ -3,7 +3,6 @@
 //!
 //! Every message is built as typed packets and encoded by the crate; the two fixed ones
 //! (close_sub_session, client_hello) are checked against the bytes of the issue.
-#![allow(dead_code)]
 
 use std::hint::black_box;
 

@@ -1,7 +1,5 @@
 //! The codec's invariants as functions that panic when one breaks. The fuzz targets
-//! (`fuzz/fuzz_targets/*.rs`, which include this file by path) and the integration tests
-//! run the same checks.
-#![allow(dead_code)]
+//! (`fuzz/fuzz_targets/*.rs`) and the integration tests run the same checks.
 
 use xentara_ws::items::MetaDataItem;
 use xentara_ws::params::{ClientHello, CreateSubSession, Subscribe, Write};

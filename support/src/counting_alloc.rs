@@ -1,11 +1,11 @@
 //! A counting global allocator for the test binaries that prove the crate never allocates.
-//! Each binary that declares `mod counting_alloc;` gets it as its global allocator.
-#![allow(dead_code)]
+//! Each such binary declares it its own: `#[global_allocator] static A: Counting = Counting;`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-struct Counting;
+/// The system allocator, counting the allocations [`allocations`] asks for.
+pub struct Counting;
 
 thread_local! {
     /// Allocations made by this thread while armed (other test threads don't count).
@@ -21,9 +21,6 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
 }
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// Runs `f` and returns how many heap allocations it made.
 pub fn allocations(f: impl FnOnce()) -> usize {

@@ -20,19 +20,12 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::io::{BufRead, Write};
-use std::process::ExitCode;
 
 use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem};
 use xentara_ws::params::SubscriptionEntry;
 use xentara_ws::{
     AttrResult, AttributeId, Batch, Command, DecodeError, Event, Opcode, Packet, Raw, Response,
 };
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let stdout = std::io::stdout();
-    ExitCode::from(run(&args, std::io::stdin().lock(), &mut stdout.lock()))
-}
 
 /// What `main` does: prints the message of `args` (all of them together) or, with none,
 /// each line of `input` as a message; the exit status: 1 if anything did not decode, else 0.

@@ -61,7 +61,6 @@
 //! raises no limit itself).
 
 use std::error::Error;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,9 +78,7 @@ use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Writ
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{Attribute, AttributeId, Batch, Command, MessageId, Text, Uuid, Value};
 
-#[path = "demo/tls.rs"]
-#[allow(dead_code)]
-mod tls;
+use crate::demo::tls;
 
 /// The element every connection works on.
 pub const ELEMENT: &str = "Group 1.Data Point 1";
@@ -138,7 +135,8 @@ impl Config {
     }
 }
 
-const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]
+/// The command line, for a usage error.
+pub const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]
                [--hostile slowloris|oversize|garbage|stall|churn] [--hostile-connections M]
                [--hostile-pause MS] [--oversize BYTES] [--server-pid PID] [--insecure]";
 
@@ -704,53 +702,6 @@ impl Connection<'_> {
                 Ok(Some(Err(e))) => return Err(format!("while closing: {e}").into()),
             }
         }
-    }
-}
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match parse_args(&args) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("loadgen: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("loadgen: no tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let url = config.url.clone();
-    let report = runtime.block_on(run(config));
-    if let Some(e) = &report.connect_error {
-        if report.connected == 0 {
-            eprintln!("loadgen: cannot connect to {url}: {e}");
-        } else {
-            let n = report.connections - report.connected;
-            eprintln!("loadgen: {n} connections could not connect; the first: {e}");
-        }
-    }
-    if let Some(e) = &report.failure {
-        let n = report.connected - report.completed;
-        eprintln!("loadgen: {n} connections failed; the first: {e}");
-    }
-    let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
-    eprintln!(
-        "loadgen: after the hold (write, unsubscribe): p50 {} ms, p99 {} ms",
-        ms(report.steady_p50_ms),
-        ms(report.steady_p99_ms)
-    );
-    println!("{}", report.json());
-    if report.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
 

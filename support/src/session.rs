@@ -1,6 +1,5 @@
 //! Shared by the session tests: a test application, request builders, and replies read
 //! back into comparable values.
-#![allow(dead_code)]
 
 use std::fmt;
 
@@ -8,7 +7,7 @@ use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 
-use crate::common::E3EE;
+use crate::vectors::E3EE;
 
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

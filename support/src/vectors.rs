@@ -1,7 +1,5 @@
-//! Shared by the integration tests: the repo's vector files and a few constants.
-#![allow(dead_code)]
-
-pub mod checks;
+//! The repo's vector files (`tests/vectors/`), a few constants and the errors a message
+//! decodes to.
 
 use xentara_ws::Uuid;
 
@@ -30,7 +28,7 @@ pub fn hex(s: &str) -> Vec<u8> {
 }
 
 fn load(file: &str) -> Vec<Vector> {
-    let path = format!("{}/tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     json.as_array()

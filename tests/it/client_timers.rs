@@ -3,17 +3,14 @@
 //! `close()` keeps the pending table equal to a model's, and every request ends with
 //! exactly one outcome.
 
-mod common;
-mod session_common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use session_common::encode;
 use xentara_ws::items::ServerHello;
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
+use xentara_ws_support::session::encode;
 
 fn hello_ok(id: MessageId) -> Packet<'static> {
     Packet::Success(Success::new(
@@ -302,7 +299,7 @@ fn run(steps: Vec<Step>) {
                 }
                 if event {
                     packets.push(Packet::Event(Event::DataChange(
-                        session_common::data_change(),
+                        xentara_ws_support::session::data_change(),
                     )));
                 }
                 if stray {

@@ -1,10 +1,8 @@
 //! Malformed input: every error is typed, names where, and maps to the spec code a server
 //! answers with. (The fuller table lives in `malformed.rs`.)
 
-mod common;
-
-use common::*;
 use xentara_ws::{Batch, DecodeError, DecodeErrorKind as K, ErrorCode, Expected, Packet, Text};
+use xentara_ws_support::vectors::*;
 
 /// All results of decoding a message.
 fn decode(bytes: &[u8]) -> Vec<Result<Packet<'_>, DecodeError>> {

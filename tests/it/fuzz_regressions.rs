@@ -1,9 +1,6 @@
 //! Inputs the fuzz targets (`fuzz/`) found, kept as regression tests. (Those about
 //! malformed messages live in `malformed.rs` and `limits.rs`.)
 
-mod common;
-
-use common::hex;
 use xentara_ws::params::Credentials;
 use xentara_ws::params::Lookup;
 use xentara_ws::session::{
@@ -13,6 +10,8 @@ use xentara_ws::session::{
 use xentara_ws::{
     Batch, Command, DecodeErrorKind, ErrorCode, Opcode, Packet, Response, Text, Uuid,
 };
+use xentara_ws_support::checks;
+use xentara_ws_support::vectors::hex;
 
 /// How the test application answers every command.
 enum App {
@@ -480,7 +479,7 @@ fn regression_remaining_counts_last_parts_as_stepped_over() {
     assert!(item.is_ok(), "{item:?}");
     let rest = kinds(packets);
     assert_eq!((rest.len(), rest[0]), (18, not_a_packet(47)), "{rest:?}");
-    common::checks::check_batch(&message);
+    checks::check_batch(&message);
 }
 
 /// Found by `typed_api`: `TimePoint::to_duration` gave `None` for `0 × 10^e` with `e`
@@ -565,5 +564,5 @@ fn regression_a_failed_indefinite_sequence_leaves_the_position_in_the_message() 
             ),
         ]
     );
-    common::checks::check_batch(message);
+    checks::check_batch(message);
 }

@@ -2,10 +2,8 @@
 //! every truncation and mutation of it, and (feature `arbitrary`) on packets generated from
 //! pseudo-random bytes. The fuzz campaigns (`fuzz/`) run the same checks on far more input.
 
-mod common;
-
-use common::checks::*;
-use common::*;
+use xentara_ws_support::checks::*;
+use xentara_ws_support::vectors::*;
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);

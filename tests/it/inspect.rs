@@ -1,14 +1,11 @@
 //! `examples/inspect.rs`: what it prints for valid messages and for messages with parts
 //! that do not decode, line by line, and its exit status.
 //!
-//! The example is included as a module (`#[path]`) and its `run` — all of `main` but the
-//! process's own arguments, stdin and exit — called directly, as `tests/load.rs` does with
-//! the load generator: Cargo gives tests the path of `[[bin]]` targets only, not of
-//! examples. `main` is dead code here, hence the `allow`.
+//! The example's `run` (`xentara_ws_support::inspect`) — all of `main` but the process's
+//! own arguments, stdin and exit — is called directly, as `load` does with the load
+//! generator: Cargo gives tests the path of `[[bin]]` targets only, not of examples.
 
-#[allow(dead_code)]
-#[path = "../examples/inspect.rs"]
-mod inspect;
+use xentara_ws_support::inspect;
 
 /// The element UUID of the spec's examples, `37(h'E3EE10714D884BA18E5D0F1E4CE25EE8')`.
 const UUID: &str = "d82550 e3ee10714d884ba18e5d0f1e4ce25ee8";

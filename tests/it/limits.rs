@@ -2,15 +2,13 @@
 //! once, and decoding work grows linearly with the input (proved by counting decodes, not
 //! by timing).
 
-mod common;
-
-use common::hex;
 use xentara_ws::items::MetaDataItem;
 use xentara_ws::params::ClientHello;
 use xentara_ws::{
     Batch, Command, DecodeError, DecodeErrorKind as K, MAX_DEPTH, Opcode, Raw, Response, Seq,
     Value, decode,
 };
+use xentara_ws_support::vectors::hex;
 
 /// Runs `f` on a thread with a 256 KiB stack: a decoder that recursed per nesting level
 /// would overflow it long before 100 000 levels.

@@ -2,14 +2,13 @@
 //! must give; plus truncation at every byte of valid packets. (`errors.rs` pins fields and
 //! message ids for a shorter list.)
 
-mod common;
-
-use common::*;
 use xentara_ws::params::Write;
 use xentara_ws::{
     Batch, Command, DecodeError, DecodeErrorKind as K, ErrorCode, Expected as E, Opcode, Packet,
     Raw,
 };
+use xentara_ws_support::checks;
+use xentara_ws_support::vectors::*;
 
 /// One malformed input.
 struct Case {
@@ -269,7 +268,7 @@ fn malformed_table() {
 fn malformed_table_passes_the_fuzz_checks() {
     let step = if cfg!(miri) { 10 } else { 1 };
     for c in CASES.iter().step_by(step) {
-        common::checks::check_message(&hex(c.hex));
+        checks::check_message(&hex(c.hex));
     }
 }
 

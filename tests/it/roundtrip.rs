@@ -1,8 +1,6 @@
 //! Property tests: for every packet type and every opcode's parameters and response item,
 //! `decode(encode(x)) == x`, and encoding what was decoded gives the same bytes.
 
-mod common;
-
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -22,7 +20,7 @@ fn roundtrip(packet: Packet<'_>) {
     assert!(batch.next().is_none());
     let decoded = match (&packet, decoded) {
         (Packet::Success(original), Packet::Success(s)) => {
-            match common::checks::built_opcode(original) {
+            match xentara_ws_support::checks::built_opcode(original) {
                 Some(op) => Packet::Success(Success::new(s.id, s.response(op).unwrap())),
                 None => Packet::Success(s),
             }

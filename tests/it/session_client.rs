@@ -1,15 +1,12 @@
 //! The client session's rules, on the machine alone (no sockets).
 
-mod common;
-mod session_common;
-
-use common::*;
-use session_common::encode;
-use session_common::*;
 use xentara_ws::items::ServerHello;
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
+use xentara_ws_support::session::encode;
+use xentara_ws_support::session::*;
+use xentara_ws_support::vectors::*;
 
 /// Sends `commands` as one message; returns the message's requests as (id, opcode).
 fn send<const N: usize>(

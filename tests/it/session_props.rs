@@ -3,19 +3,16 @@
 //! request message with one response per packet (ids in request order), tables within
 //! their capacities, a rejected client message changes nothing, and no panics.
 
-mod common;
-mod session_common;
-
 use std::collections::VecDeque;
 
-use common::*;
 use proptest::prelude::*;
-use session_common::encode;
-use session_common::*;
 use xentara_ws::items::ServerHello;
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
+use xentara_ws_support::session::encode;
+use xentara_ws_support::session::*;
+use xentara_ws_support::vectors::*;
 
 /// Small capacities, so that every limit is hit: 2 sub-sessions, 2 subscriptions, 2 reply
 /// messages of at most 4 responses and 256 bytes.

@@ -3,14 +3,11 @@
 //! coalescing, several subscriptions due together, unsubscribe while due, neither rate,
 //! and events that do not fit.
 
-mod common;
-mod session_common;
-
-use session_common::encode;
-use session_common::*;
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
+use xentara_ws_support::session::encode;
+use xentara_ws_support::session::*;
 
 const A: Uuid = Uuid::from_u128(0xa);
 const B: Uuid = Uuid::from_u128(0xb);

@@ -1,14 +1,11 @@
 //! The server session's rules, on the machine alone (no sockets).
 
-mod common;
-mod session_common;
-
-use common::*;
-use session_common::encode;
-use session_common::*;
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
+use xentara_ws_support::session::encode;
+use xentara_ws_support::session::*;
+use xentara_ws_support::vectors::*;
 
 type Small = Server<'static>;
 /// A small session (2 sub-sessions, 2 subscriptions, 2 reply messages) of 4 responses and

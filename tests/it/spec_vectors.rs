@@ -2,12 +2,10 @@
 //! packets, re-encodes to the same bytes when the original is canonical, and reads back as
 //! the vector's diagnostic notation.
 
-mod common;
-
-use common::*;
 use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem, ServerHello};
 use xentara_ws::params::*;
 use xentara_ws::*;
+use xentara_ws_support::vectors::*;
 
 fn req(id: i64, command: impl Into<Command<'static>>) -> Packet<'static> {
     Packet::Request(Request {

@@ -1,21 +1,16 @@
-//! The conformance runner (`examples/conformance`) against the example server, which must
+//! The conformance runner (`xentara_ws_support::conformance`, the example `conformance`) against the example server, which must
 //! pass every case, and against two deliberately wrong servers — the example server behind
 //! a proxy that breaks one rule — which must fail the cases of that rule and no other.
 //!
-//! The example is included as a module and its `run` called directly, as `tests/inspect.rs`
-//! does with its example.
-
-#[allow(dead_code)]
-#[path = "../examples/conformance/main.rs"]
-mod conformance;
+//! The runner's `run` is called directly, as the `inspect` tests do with the inspector.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use conformance::demo;
 use tungstenite::{Message, WebSocket};
 use xentara_ws::{Batch, Packet, Response, Success, encode_batch};
+use xentara_ws_support::{conformance, demo};
 
 /// The example server on a fresh loopback port, for the rest of the test process.
 fn example_server() -> SocketAddr {

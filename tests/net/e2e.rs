@@ -1,8 +1,7 @@
 //! End to end: the example server and the example client (their shared demo code) talk
 //! over loopback WebSocket; and both `--replay` drivers on fixed input.
 
-#[path = "../examples/demo/mod.rs"]
-mod demo;
+use xentara_ws_support::demo;
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;

@@ -1,14 +1,12 @@
-//! Load, small: the load generator (`examples/loadgen.rs`) against the demo server
-//! (`examples/demo`), both in this process over loopback: 200 connections, each holding
-//! its subscription for 3 s.
+//! Load, small: the load generator (`xentara_ws_support::loadgen`, the example `loadgen`)
+//! against the demo server (`xentara_ws_support::demo`), both in this process over
+//! loopback: 200 connections, each holding its subscription for 3 s.
 //!
-//! The load generator is included as a module (`#[path]`) and its `run` called directly,
-//! rather than run as a program: Cargo gives tests the path of `[[bin]]` targets only
-//! (`CARGO_BIN_EXE_<name>`), not of examples, and a direct call gives the typed `Report`
-//! and needs no second build. Its `main` (and whatever else only the program uses) is dead
-//! code here, hence the `allow`. The server is started the way `tests/e2e.rs` does it, in
-//! one small function ([`start_server`]) so that a change of `demo::server::serve` touches
-//! one place.
+//! The load generator's `run` is called directly, rather than run as a program: Cargo
+//! gives tests the path of `[[bin]]` targets only (`CARGO_BIN_EXE_<name>`), not of
+//! examples, and a direct call gives the typed `Report` and needs no second build. The
+//! server is started the way `e2e` does it, in one small function ([`start_server`]) so
+//! that a change of `demo::server::serve` touches one place.
 //!
 //! What the demo server guarantees about events: a new subscription has sent nothing, so
 //! its first `due_events` after the subscribe — the server looks right after answering each
@@ -16,14 +14,7 @@
 //! about one a second). So each connection gets at least one event, long before its write
 //! 3 s later: `events >= 200` is guaranteed, the usual 3 or 4 per connection is not.
 
-// The load generator includes `demo/tls.rs` itself, as the program it also is.
-#![allow(clippy::duplicate_mod)]
-
-#[path = "../examples/demo/mod.rs"]
-mod demo;
-#[allow(dead_code)]
-#[path = "../examples/loadgen.rs"]
-mod loadgen;
+use xentara_ws_support::{demo, loadgen};
 
 use std::net::TcpListener;
 use std::thread;

@@ -4,8 +4,7 @@
 //! port, and the watch must have reconnected with a new session — the hello again, the
 //! subscription again with the same id — and its events must go on.
 
-#[path = "../examples/demo/mod.rs"]
-mod demo;
+use xentara_ws_support::demo;
 
 use std::net::SocketAddr;
 use std::thread;

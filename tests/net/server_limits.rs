@@ -3,8 +3,7 @@
 //! over the limit with 1009, a connection beyond the maximum gets HTTP 503, a client that
 //! takes nothing is closed, and a message within the limit is still answered.
 
-#[path = "../examples/demo/mod.rs"]
-mod demo;
+use xentara_ws_support::demo;
 
 use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -5,8 +5,7 @@
 //! it, and neither. Then the one-line errors: a refused certificate, bad credentials
 //! (HTTP 401), a wrong path (HTTP 404).
 
-#[path = "../examples/demo/mod.rs"]
-mod demo;
+use xentara_ws_support::demo;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

@@ -1,13 +1,10 @@
 //! Proves the codec never touches the heap: a counting global allocator watches decode and
 //! encode of every packet type (every spec and peer vector, typed items included).
 
-mod common;
-
-mod counting_alloc;
-
 use xentara_ws::{Batch, Command, Event, Opcode, Packet, Raw, Response, encode_batch};
 
-use counting_alloc::allocations;
+use xentara_ws_support::counting_alloc::allocations;
+use xentara_ws_support::vectors;
 
 /// Reads every lazily read part of a response.
 fn walk_response(response: &Response<'_>) {
@@ -71,9 +68,9 @@ fn exercise(message: &[u8]) -> usize {
 
 #[test]
 fn decode_and_encode_of_every_vector_allocate_nothing() {
-    let vectors: Vec<_> = common::spec_vectors()
+    let vectors: Vec<_> = vectors::spec_vectors()
         .into_iter()
-        .chain(common::peer_vectors())
+        .chain(vectors::peer_vectors())
         .collect();
     let mut kinds = std::collections::BTreeSet::new();
     for v in &vectors {

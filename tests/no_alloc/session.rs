@@ -2,13 +2,11 @@
 //! whole exchange between a client and a server machine (hello, commands, sub-sessions,
 //! subscriptions, a deferred answer, events, errors).
 
-mod counting_alloc;
-
 use xentara_ws::params::*;
 use xentara_ws::session::*;
 use xentara_ws::*;
 
-use counting_alloc::COUNT;
+use xentara_ws_support::counting_alloc::COUNT;
 
 const POINT: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8);
 

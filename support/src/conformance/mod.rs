@@ -21,9 +21,6 @@
 //! log in with `--user`/`--password`. suspend, shutdown and resume are sent only with
 //! `--stage-commands`, and then only with a wrong-typed parameter.
 
-#[path = "../demo/mod.rs"]
-pub mod demo;
-
 mod conn;
 mod model;
 mod protocol;
@@ -32,21 +29,16 @@ mod subscribe;
 mod suite;
 mod wire;
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::demo;
 use demo::client::Options;
-use suite::{Case, Outcome, Settings, Verdict};
+pub use suite::{Case, Outcome, Settings, Verdict};
 
 const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
                      [--json FILE] [--only SECTION] [--stage-commands] URL";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    ExitCode::from(run(&args, &mut io::stdout()))
-}
 
 /// Every case, by the spec's sections.
 pub fn cases() -> Vec<&'static Case> {

@@ -2,7 +2,6 @@
 //! an in-memory model served over WebSocket (tokio-tungstenite; `wss://` with rustls), a
 //! client that walks it or watches a value over reconnects, and the `--replay` drivers
 //! that feed the session machines hex messages from stdin.
-#![allow(dead_code)]
 
 pub mod client;
 pub mod model;

@@ -130,6 +130,20 @@ pub fn serve_tls(
     )
 }
 
+/// Binds `addr`, says on stderr where it serves, and serves there within `limits`
+/// ([`serve_with`]): the example server's `main`.
+pub fn listen(
+    addr: &str,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    limits: Limits,
+) -> io::Result<()> {
+    let listener = TcpListener::bind(addr)?;
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let local = listener.local_addr()?;
+    eprintln!("serving {scheme}://{local}{PATH}");
+    serve_with(listener, None, tls, limits)
+}
+
 /// [`serve`] or [`serve_tls`] (when `tls` is given) within `limits`.
 pub fn serve_with(
     listener: TcpListener,
