@@ -224,6 +224,45 @@ pub fn decode_xentara(bytes: &[u8]) -> usize {
     n
 }
 
+/// Runs the operation `mode` (one of `examples/instructions.rs`'s modes) on `m` `n` times and
+/// returns the last result: the loop the instruction counts divide. The mode is matched once,
+/// outside the loop, so that an iteration costs the operation's call and the loop's counter
+/// only, however the compiler treats the string comparisons.
+pub fn repeat(m: &Message, mode: &str, n: u64) -> usize {
+    let bytes = m.bytes.as_slice();
+    let value = decode_ciborium(bytes).expect("ciborium decodes the message");
+    let mut buf = [0u8; 64 * 1024];
+    let mut out = Vec::with_capacity(64 * 1024);
+    let mut result = 0usize;
+    macro_rules! times {
+        ($operation:expr) => {
+            for _ in 0..n {
+                result = $operation;
+            }
+        };
+    }
+    match mode {
+        "decode-xentara" => times!(decode_xentara(black_box(bytes))),
+        "decode-minicbor-skip" => times!(usize::from(skip_minicbor(black_box(bytes)))),
+        "decode-ciborium" => times!(usize::from(decode_ciborium(black_box(bytes)).is_some())),
+        "encode-xentara" => times!(encode_xentara(black_box(&m.packets), &mut buf)),
+        "decode-minicbor-hand" => {
+            times!(usize::from(
+                decode_minicbor_seed(black_box(bytes)).is_some()
+            ))
+        }
+        "decode-bytes" => times!(usize::from(decode_bytes_seed(black_box(bytes)).is_some())),
+        "skip-xentara" => times!(usize::from(skip_xentara(black_box(bytes)))),
+        "encode-minicbor-hand" => times!(encode_minicbor_seed(
+            black_box(SEED_ID),
+            black_box(&SEED_UUID),
+            &mut buf
+        )),
+        _ => times!(encode_ciborium(black_box(&value), &mut out)),
+    }
+    result
+}
+
 /// The cost of merely walking the CBOR: minicbor's `Decoder::skip` over the whole message.
 #[inline(never)]
 pub fn skip_minicbor(bytes: &[u8]) -> bool {

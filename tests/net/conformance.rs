@@ -1,6 +1,7 @@
-//! The conformance runner (`xentara_ws_support::conformance`, the example `conformance`) against the example server, which must
-//! pass every case, and against two deliberately wrong servers — the example server behind
-//! a proxy that breaks one rule — which must fail the cases of that rule and no other.
+//! The conformance runner (`xentara_ws_support::conformance`, the example `conformance`)
+//! against the example server, which must pass every case, and against two deliberately
+//! wrong servers — the example server behind a proxy that breaks one rule — which must fail
+//! the cases of that rule and no other.
 //!
 //! The runner's `run` is called directly, as the `inspect` tests do with the inspector.
 
