@@ -602,7 +602,7 @@ fn lookup_point_1() -> Command<'static> {
 }
 
 /// `--watch`: subscribes to Data Point 1's value and prints its events for `duration`.
-/// When the connection drops (or the server is silent for [`PATIENCE`]), it reconnects —
+/// When the connection drops (or the server is silent for `PATIENCE`), it reconnects —
 /// after 0.5 s, doubling to 5 s while that fails — with a new session: the hello again,
 /// and the subscription again with the same id (`desired_subscription_id`).
 ///
