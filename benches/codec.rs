@@ -7,8 +7,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-mod common;
-use common::*;
+use xentara_ws_support::bench::*;
 
 fn decode(c: &mut Criterion) {
     for &name in NAMES {

@@ -25,13 +25,12 @@
 //! `event <diagnostic>` or `unexpected <id> <reason>`; or a single `reject <code>: <what>`
 //! when the message is not valid).
 
-mod demo;
-
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use demo::client::Options;
+use xentara_ws_support::demo;
+use xentara_ws_support::demo::client::Options;
 
 const USAGE: &str = "usage: client [--user U [--password P]] [--ca FILE | --insecure] \
                      [--watch SECONDS] [URL]\n       client --replay";

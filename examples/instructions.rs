@@ -9,12 +9,9 @@
 //! `encode-minicbor-hand` (the hand-written references). Prints the operation's result of
 //! the last iteration.
 
-use std::hint::black_box;
 use std::process::ExitCode;
 
-#[path = "../benches/common/mod.rs"]
-mod common;
-use common::*;
+use xentara_ws_support::bench::*;
 
 /// The modes, in the order the script reports them.
 const MODES: &[&str] = &[
@@ -46,27 +43,7 @@ fn main() -> ExitCode {
         }
         _ => return usage(),
     };
-    let m = message(name);
-    let bytes = m.bytes.as_slice();
-    let value = decode_ciborium(bytes).expect("ciborium decodes the message");
-    let mut buf = [0u8; 64 * 1024];
-    let mut out = Vec::with_capacity(64 * 1024);
-    let mut result = 0usize;
-    for _ in 0..n {
-        result = match mode {
-            "decode-xentara" => decode_xentara(black_box(bytes)),
-            "decode-minicbor-skip" => usize::from(skip_minicbor(black_box(bytes))),
-            "decode-ciborium" => usize::from(decode_ciborium(black_box(bytes)).is_some()),
-            "encode-xentara" => encode_xentara(black_box(&m.packets), &mut buf),
-            "decode-minicbor-hand" => usize::from(decode_minicbor_seed(black_box(bytes)).is_some()),
-            "decode-bytes" => usize::from(decode_bytes_seed(black_box(bytes)).is_some()),
-            "skip-xentara" => usize::from(skip_xentara(black_box(bytes))),
-            "encode-minicbor-hand" => {
-                encode_minicbor_seed(black_box(SEED_ID), black_box(&SEED_UUID), &mut buf)
-            }
-            _ => encode_ciborium(black_box(&value), &mut out),
-        };
-    }
+    let result = repeat(&message(name), mode, n);
     println!("{name} {mode}: {result}");
     ExitCode::SUCCESS
 }

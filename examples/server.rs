@@ -25,15 +25,12 @@
 //! "Group 1.Data Point 2" (a read-only integer). Sub-sessions log in as admin/admin; so may
 //! the connection's Basic `Authorization` header (it is optional).
 
-mod demo;
-
 use std::io;
-use std::net::TcpListener;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use demo::server::Limits;
+use xentara_ws_support::demo;
+use xentara_ws_support::demo::server::Limits;
 
 const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
               [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
@@ -83,9 +80,9 @@ fn main() -> ExitCode {
         }
     }
     let result = match (cert, key) {
-        (None, None) => listen(addr, None, limits),
+        (None, None) => demo::server::listen(addr, None, limits),
         (Some(cert), Some(key)) => match demo::tls::server_config(cert.as_ref(), key.as_ref()) {
-            Ok(tls) => listen(addr, Some(tls), limits),
+            Ok(tls) => demo::server::listen(addr, Some(tls), limits),
             Err(e) => Err(io::Error::other(e)),
         },
         _ => return usage(),
@@ -96,12 +93,4 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     eprintln!("{USAGE}");
     ExitCode::from(2)
-}
-
-fn listen(addr: &str, tls: Option<Arc<rustls::ServerConfig>>, limits: Limits) -> io::Result<()> {
-    let listener = TcpListener::bind(addr)?;
-    let scheme = if tls.is_some() { "wss" } else { "ws" };
-    let local = listener.local_addr()?;
-    eprintln!("serving {scheme}://{local}{}", demo::server::PATH);
-    demo::server::serve_with(listener, None, tls, limits)
 }

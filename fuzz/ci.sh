@@ -82,7 +82,7 @@ if [ "${SKIP_MIRI:-0}" != 1 ]; then
     # #[cfg_attr(miri, ignore = "…")]; everything else runs.
     # The tests read their vectors from tests/vectors (isolation off lets miri open files)
     # and leak a few test fixtures on purpose for 'static data (the library allocates
-    # nothing: tests/no_alloc.rs counts).
+    # nothing: tests/no_alloc/ counts).
     MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation -Zmiri-ignore-leaks}" \
         cargo +nightly miri test --all-features
 fi

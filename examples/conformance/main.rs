@@ -1,5 +1,5 @@
 //! A conformance runner: checks any Xentara WebSocket API server against the spec, case by
-//! case, as the Autobahn suite does for WebSocket.
+//! case (`xentara_ws_support::conformance` holds the cases and says what each line means).
 //!
 //! ```text
 //! cargo run --example conformance -- ws://127.0.0.1:8080/api/ws
@@ -7,169 +7,14 @@
 //!     --json report.json wss://localhost:8443/api/ws
 //! cargo run --example conformance -- --only 5.1 ws://127.0.0.1:8080/api/ws
 //! ```
-//!
-//! Each case sends what its spec line is about — well-formed or deliberately broken bytes,
-//! built item by item, not by the crate's encoder — on a connection of its own and judges
-//! what comes back as the crate decodes it. One line per case: `pass`, `FAIL` or `skip`
-//! (the server's data cannot exercise it, or it is not sent without a flag), the section,
-//! the id and a short why; then a summary. `--json FILE` writes every case with the bytes
-//! exchanged (hex and diagnostic notation). The exit status is 1 when a case fails, or
-//! when the server cannot be reached (one line on stderr, as the example client gives it).
-//!
-//! Cases that need the server's data (browse, lookup, meta_data, read, write, subscribe)
-//! use what its own browse tree offers; writes put back the value they read. Sub-sessions
-//! log in with `--user`/`--password`. suspend, shutdown and resume are sent only with
-//! `--stage-commands`, and then only with a wrong-typed parameter.
 
-#[path = "../demo/mod.rs"]
-pub mod demo;
-
-mod conn;
-mod model;
-mod protocol;
-mod sessions;
-mod subscribe;
-mod suite;
-mod wire;
-
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io;
 use std::process::ExitCode;
-use std::time::Instant;
-
-use demo::client::Options;
-use suite::{Case, Outcome, Settings, Verdict};
-
-const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
-                     [--json FILE] [--only SECTION] [--stage-commands] URL";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    ExitCode::from(run(&args, &mut io::stdout()))
-}
-
-/// Every case, by the spec's sections.
-pub fn cases() -> Vec<&'static Case> {
-    let groups: [&[Case]; 6] = [
-        protocol::CASES,
-        protocol::PARAM_CASES,
-        protocol::STAGE_CASES,
-        model::CASES,
-        subscribe::CASES,
-        sessions::CASES,
-    ];
-    let mut all: Vec<&Case> = groups.into_iter().flatten().collect();
-    all.sort_by_key(|c| section_key(c.section));
-    all
-}
-
-/// `6.12` sorts after `6.2`.
-fn section_key(section: &str) -> Vec<u32> {
-    section
-        .split('.')
-        .map(|n| n.parse().unwrap_or(u32::MAX))
-        .collect()
-}
-
-/// All of `main` but the process's arguments and exit: the exit status (0 all passed or
-/// skipped, 1 a case failed or the server cannot be reached, 2 a bad command line).
-pub fn run(args: &[String], out: &mut impl Write) -> u8 {
-    let Some((settings, json)) = parse(args) else {
-        eprintln!("{USAGE}");
-        return 2;
-    };
-    // One connection first: a wrong URL, TLS or credentials is one line, not every case.
-    if let Err(e) = conn::Conn::open(&settings.url, &settings.options, &conn::Log::new()) {
-        eprintln!("conformance: {e}");
-        return 1;
-    }
-    let shown = settings.url.clone();
-    let start = Instant::now();
-    let _ = writeln!(out, "checking {shown}");
-    let outcomes = suite::run(settings, &cases(), |o| {
-        let _ = writeln!(
-            out,
-            "{:<4} {:<5} {:<34} {}",
-            o.verdict.word(),
-            o.section,
-            o.id,
-            o.verdict.why()
-        );
-        let _ = out.flush();
-    });
-    let count = |word| outcomes.iter().filter(|o| o.verdict.word() == word).count();
-    let (pass, fail, skip) = (count("pass"), count("FAIL"), count("skip"));
-    let _ = writeln!(
-        out,
-        "{} cases: {pass} pass, {fail} FAIL, {skip} skip ({:.1} s)",
-        outcomes.len(),
-        start.elapsed().as_secs_f64()
-    );
-    if let Some(path) = json
-        && let Err(e) = std::fs::write(&path, report(&shown, &outcomes))
-    {
-        eprintln!("conformance: {}: {e}", path.display());
-        return 1;
-    }
-    u8::from(fail > 0)
-}
-
-/// Every case with what was exchanged, as JSON.
-fn report(url: &str, outcomes: &[Outcome]) -> String {
-    let cases: Vec<serde_json::Value> = outcomes
-        .iter()
-        .map(|o| {
-            let exchanges: Vec<serde_json::Value> = o
-                .exchanges
-                .iter()
-                .map(|e| serde_json::json!({"at_ms": e.at_ms, "dir": e.dir, "hex": e.hex, "diag": e.diag}))
-                .collect();
-            serde_json::json!({
-                "section": o.section,
-                "id": o.id,
-                "spec": o.spec,
-                "verdict": o.verdict.word().to_lowercase(),
-                "why": o.verdict.why(),
-                "ms": o.ms,
-                "exchanges": exchanges,
-            })
-        })
-        .collect();
-    let count = |f: fn(&Verdict) -> bool| outcomes.iter().filter(|o| f(&o.verdict)).count();
-    let summary = serde_json::json!({
-        "pass": count(|v| matches!(v, Verdict::Pass(_))),
-        "fail": count(|v| matches!(v, Verdict::Fail(_))),
-        "skip": count(|v| matches!(v, Verdict::Skip(_))),
-    });
-    let doc = serde_json::json!({"url": url, "summary": summary, "cases": cases});
-    serde_json::to_string_pretty(&doc).expect("JSON values") + "\n"
-}
-
-/// The settings and `--json`'s file; `None` for a bad command line.
-fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
-    let mut options = Options::default();
-    let (mut url, mut json, mut only, mut stage_commands) = (None, None, None, false);
-    let mut args = args.iter().map(String::as_str);
-    while let Some(arg) = args.next() {
-        if options.take(arg, &mut args)? {
-            continue;
-        }
-        match arg {
-            "--json" => json = Some(PathBuf::from(args.next()?)),
-            "--only" => only = Some(args.next()?.to_owned()),
-            "--stage-commands" => stage_commands = true,
-            _ if arg.starts_with("--") || url.is_some() => return None,
-            _ => url = Some(arg.to_owned()),
-        }
-    }
-    if !options.complete() {
-        return None;
-    }
-    let settings = Settings {
-        url: url?,
-        options,
-        only,
-        stage_commands,
-    };
-    Some((settings, json))
+    ExitCode::from(xentara_ws_support::conformance::run(
+        &args,
+        &mut io::stdout(),
+    ))
 }

@@ -33,8 +33,7 @@ use xentara_ws::{
 /// A success item that encodes as none: `[1, id]`.
 const NO_ITEM: Response<'static> = Response::Write(());
 
-#[path = "../../tests/common/checks.rs"]
-mod checks;
+use xentara_ws_support::checks;
 mod steps;
 
 const PENDING: usize = 4;

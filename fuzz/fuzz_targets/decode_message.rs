@@ -3,10 +3,9 @@
 //! input, the batch iterator ends (after a fatal error at once) and yields what
 //! `Batch::remaining` said, every lazily read part (sequences, success items under every
 //! opcode) reads to its end, and every accepted packet re-encodes stably
-//! (`common/checks.rs`).
+//! (`xentara_ws_support::checks`).
 #![no_main]
 
-#[path = "../../tests/common/checks.rs"]
-mod checks;
+use xentara_ws_support::checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_message(data));

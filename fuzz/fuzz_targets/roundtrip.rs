@@ -8,8 +8,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use xentara_ws::Packet;
 
-#[path = "../../tests/common/checks.rs"]
-mod checks;
+use xentara_ws_support::checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(packets) = Vec::<Packet<'_>>::arbitrary_take_rest(Unstructured::new(data)) {

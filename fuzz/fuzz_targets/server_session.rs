@@ -55,8 +55,7 @@ use xentara_ws::{
     Seq, TimePoint, Uuid,
 };
 
-#[path = "../../tests/common/checks.rs"]
-mod checks;
+use xentara_ws_support::checks;
 mod steps;
 
 const SESSIONS: usize = 2;

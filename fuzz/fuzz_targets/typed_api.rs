@@ -54,8 +54,7 @@ use xentara_ws::{
     TimePoint, Uuid, Value, decode, encode, encoded_len,
 };
 
-#[path = "../../tests/common/checks.rs"]
-mod checks;
+use xentara_ws_support::checks;
 mod steps;
 
 /// One thing to try.

@@ -1,5 +1,5 @@
 //! Shared by `build.rs` (on the host) and the firmware: how a vector's success packets are
-//! typed, the same rule as `tests/spec_vectors.rs`.
+//! typed, the same rule as `tests/it/spec_vectors.rs`.
 
 use xentara_ws::Opcode;
 
