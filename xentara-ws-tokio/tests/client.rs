@@ -1,0 +1,240 @@
+//! The crate's client against the crate's server, on 127.0.0.1.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::{NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
+use xentara_ws_tokio::{
+    Attribute, AttributeId, Client, Credentials, Error, ErrorCode, ErrorObject, Limits, Stage,
+    Uuid, Value,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_and_errors_with_their_codes() {
+    let (server, model) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(client.version(), 1);
+        assert_eq!(client.lookup(POINT_KEY).await.unwrap(), POINT);
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+
+        client.write(POINT, Attribute::Value, 21.5).await.unwrap();
+        assert_eq!(*model.value.lock().unwrap(), 21.5);
+        let read = client
+            .read(POINT, &[Attribute::Value.into(), Attribute::Quality.into()])
+            .await
+            .unwrap();
+        let missing = ErrorObject {
+            code: ErrorCode::MissingAttribute,
+            message: Some("no such attribute".to_owned()),
+        };
+        let expected: Vec<(AttributeId, _)> = vec![
+            (Attribute::Value.into(), Ok(Value::Float(21.5))),
+            (Attribute::Quality.into(), Err(missing)),
+        ];
+        assert_eq!(read, expected);
+
+        // The server's errors, with their codes and texts.
+        match client.lookup("nothing").await {
+            Err(Error::Server { code, message }) => {
+                assert_eq!(
+                    (code, message.as_str()),
+                    (ErrorCode::UnknownElement, "no such element")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = client
+            .write(POINT, Attribute::Quality, 1.0)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::ReadOnly));
+        let e = client
+            .write(POINT, Attribute::Value, "text")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::TypeMismatch));
+        let e = client
+            .read(Uuid::from_u128(99), &[Attribute::Value.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownElement));
+        assert_eq!(e.to_string(), "server error -32100: unknown element");
+
+        client.close().await;
+        assert!(client.is_closed());
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_sessions_with_right_and_wrong_credentials() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        let wrong = client
+            .create_sub_session(Credentials::password("admin", "wrong"))
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.code(), Some(ErrorCode::AccessDenied));
+
+        let session = client
+            .create_sub_session(Credentials::password("admin", PASSWORD))
+            .await
+            .unwrap();
+        assert_eq!(session.id(), Uuid::from_u128(0x1000));
+        session.write(POINT, Attribute::Value, 3.0).await.unwrap();
+        let id = session.id();
+        session.close().await.unwrap();
+        // Closed: the server no longer knows it.
+        let e = client.close_sub_session(id).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownSessionId));
+
+        // A dropped handle closes its sub-session.
+        let desired = Uuid::from_u128(0xabc);
+        let session = client
+            .create_sub_session_with_id(Credentials::password("admin", PASSWORD), desired)
+            .await
+            .unwrap();
+        assert_eq!(session.id(), desired);
+        drop(session);
+        let e = client.close_sub_session(desired).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownSessionId));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_share_one_connection_and_its_messages() {
+    let (server, model) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let hello = proxy.frames();
+        assert_eq!(hello, 1);
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.read(POINT, &[Attribute::Value.into()]).await })
+            })
+            .collect();
+        for task in tasks {
+            let read = task.await.unwrap().unwrap();
+            assert_eq!(read, vec![(Attribute::Value.into(), Ok(Value::Float(0.0)))]);
+        }
+        let ids = model.ids.lock().unwrap().clone();
+        assert_eq!(ids.len(), 64);
+        assert_eq!(
+            ids.iter().collect::<HashSet<_>>().len(),
+            64,
+            "ids are unique"
+        );
+        let messages = proxy.frames() - hello;
+        assert!(messages < 64, "64 requests in {messages} messages");
+        assert!(messages >= 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_never_answered_times_out() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .request_timeout(Duration::from_millis(300))
+            .connect()
+            .await
+            .unwrap();
+        let start = Instant::now();
+        assert!(matches!(client.lookup(NEVER).await, Err(Error::Timeout)));
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_millis(1200), "{took:?}");
+        // The server sends reply messages in request order, so a later request waits
+        // behind the one never answered: it times out too, and the client stays usable.
+        assert!(matches!(client.get_stage().await, Err(Error::Timeout)));
+        assert!(!client.is_closed());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_mid_request_ends_it_closed() {
+    let (server, _) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr))
+            .request_timeout(Duration::from_secs(30))
+            .connect()
+            .await
+            .unwrap();
+        let waiting = {
+            let client = client.clone();
+            tokio::spawn(async move { client.lookup(NEVER).await })
+        };
+        // Until the request is on the wire.
+        while proxy.frames() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        proxy.cut();
+        assert!(matches!(waiting.await.unwrap(), Err(Error::Closed)));
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+        assert!(client.is_closed());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_errors_are_typed() {
+    let (server, _) = server(Limits {
+        max_connections: 1,
+        ..Limits::default()
+    })
+    .await;
+    let addr = server.local_addr();
+    within(10, async {
+        let e = Client::builder(format!("ws://{addr}/other"))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::NotFound { path } if path == "/other"),
+            "{e:?}"
+        );
+        let e = Client::builder(format!("ws://admin:nope@{addr}/api/ws"))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Unauthorized), "{e:?}");
+        let first = Client::builder(url(addr))
+            .credentials("admin", "admin")
+            .connect()
+            .await
+            .unwrap();
+        let e = Client::builder(url(addr)).connect().await.unwrap_err();
+        assert!(matches!(e, Error::Http { status: 503 }), "{e:?}");
+        first.close().await;
+
+        // Nothing listening.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let free = listener.local_addr().unwrap();
+        drop(listener);
+        let e = Client::builder(url(free)).connect().await.unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e:?}");
+        let e = Client::builder("http://h/api/ws")
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Url { .. }), "{e:?}");
+    })
+    .await;
+}
