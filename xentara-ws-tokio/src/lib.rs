@@ -32,7 +32,10 @@ pub use error::Error;
 pub use owned::{
     AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,
 };
-pub use server::{ChangeFeed, Limits, Peer, Server, ServerBuilder, Service, ShutdownReport, serve};
+pub use server::{
+    Answers, ChangeFeed, Deferred, Limits, Peer, Server, ServerBuilder, Service, ShutdownReport,
+    serve,
+};
 pub use tls::{Trust, server_config};
 
 /// The core crate's types a user of this one needs most, re-exported.

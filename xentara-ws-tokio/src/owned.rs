@@ -133,6 +133,16 @@ impl ErrorObject {
     }
 }
 
+impl From<ErrorCode> for ErrorObject {
+    /// The code without a message (its standard message is shown).
+    fn from(code: ErrorCode) -> Self {
+        ErrorObject {
+            code,
+            message: None,
+        }
+    }
+}
+
 impl From<&xentara_ws::ErrorObject<'_>> for ErrorObject {
     fn from(e: &xentara_ws::ErrorObject<'_>) -> Self {
         ErrorObject {

@@ -5,7 +5,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
+use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
 use xentara_ws_tokio::{
     Attribute, AttributeId, Client, Credentials, Error, ErrorCode, ErrorObject, Limits, Stage,
     Uuid, Value,
@@ -235,6 +235,34 @@ async fn connect_errors_are_typed() {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Url { .. }), "{e:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_given_later_from_another_task_hold_back_what_follows() {
+    // One reply message at a time: the get_stage's message waits for the lookup's answer.
+    let (server, _) = server(Limits {
+        reply_messages: 1,
+        ..Limits::default()
+    })
+    .await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let start = Instant::now();
+        let later = {
+            let client = client.clone();
+            tokio::spawn(async move { client.lookup(LATER).await })
+        };
+        while proxy.frames() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // A message of its own, taken by the server only once the lookup is answered.
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+        assert!(start.elapsed() >= Duration::from_millis(50));
+        assert_eq!(proxy.frames(), 3);
+        assert_eq!(later.await.unwrap().unwrap(), POINT);
     })
     .await;
 }

@@ -49,6 +49,7 @@ async fn a_self_signed_certificate_on_a_bare_ip() {
     let server = Server::builder(|_: &Peer| {
         Some(common::TestApp {
             model: Default::default(),
+            answers: None,
         })
     })
     .tls_pem(&cert, &key)

@@ -1,6 +1,8 @@
 //! One connection's task: it owns the WebSocket, the [`ServerSession`] and the
 //! application instance; it hands each binary message to the session and sends the
-//! replies, and sleeps until the session's timer, a change, a message or the shutdown.
+//! replies, and sleeps until the session's timer, a change, an answer given later, a
+//! message or the shutdown. While every reply message waits for answers given later, it
+//! holds the message it could not hand in and reads no more (backpressure).
 
 use std::time::Duration;
 
@@ -8,13 +10,15 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use xentara_ws::EncodeError;
-use xentara_ws::session::{ServerConfig, ServerError, ServerSession};
+use xentara_ws::session::{Answer, ServerConfig, ServerError, ServerSession};
 
+use super::answers::AnswersRx;
 use super::feed::Change;
 use super::storage::Storage;
 use super::{Limits, Service};
@@ -52,6 +56,7 @@ type Session<'a, A> = ServerSession<'a, A>;
 pub(crate) async fn serve<A: Service, S: Io>(
     mut ws: WebSocketStream<S>,
     mut app: A,
+    mut answers: AnswersRx,
     mut cx: Context,
 ) -> End {
     let mut storage = Storage::<A>::new(&cx.limits);
@@ -59,6 +64,9 @@ pub(crate) async fn serve<A: Service, S: Io>(
     let mut out = vec![0u8; OUT];
     let mut last_heard = Instant::now();
     let mut feed_open = true;
+    let mut answers_open = true;
+    // A message the session could not take yet (every reply message waits for answers).
+    let mut held: Option<Bytes> = None;
     let limits = cx.limits;
     let now_ms = |epoch: Instant| {
         u64::try_from(Instant::now().saturating_duration_since(epoch).as_millis())
@@ -75,12 +83,46 @@ pub(crate) async fn serve<A: Service, S: Io>(
             _ = cx.shutdown.changed() => {
                 return close(&mut ws, CloseCode::Away, "the server is shutting down").await;
             }
-            message = ws.next() => match message {
+            answer = answers.recv(), if answers_open => match answer {
+                Some((ticket, deferred)) => {
+                    let answered = deferred
+                        .with_core(|result| session.answer(ticket, result.map(Answer::Response)));
+                    if let Err(e) = answered {
+                        tracing::debug!("an answer given later was dropped: {e}");
+                    }
+                    let sent = async {
+                        transmit(&mut ws, &mut session, &mut out).await?;
+                        if let Some(message) = held.take()
+                            && !take(&mut ws, &mut session, &mut app, &message, &mut out).await?
+                        {
+                            held = Some(message);
+                        }
+                        ws.flush().await.map_err(failed)
+                    };
+                    match timeout(limits.send, sent).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(end)) => return end,
+                        Err(_) => return stalled(&mut ws).await,
+                    }
+                }
+                None => {
+                    answers_open = false;
+                    if held.is_some() {
+                        // Nothing can answer what the held message waits for.
+                        return close(&mut ws, CloseCode::Error, "requests left unanswered").await;
+                    }
+                }
+            },
+            message = ws.next(), if held.is_none() => match message {
                 Some(Ok(Message::Binary(message))) => {
                     last_heard = Instant::now();
                     let taken = take(&mut ws, &mut session, &mut app, &message, &mut out);
                     match timeout(limits.send, taken).await {
-                        Ok(Ok(())) => {}
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) if answers_open => held = Some(message),
+                        Ok(Ok(false)) => {
+                            return close(&mut ws, CloseCode::Error, "requests left unanswered").await;
+                        }
                         Ok(Err(end)) => return end,
                         Err(_) => return stalled(&mut ws).await,
                     }
@@ -147,14 +189,15 @@ fn note<A: Service>(session: &mut Session<'_, A>, app: &A, change: Change) {
     }
 }
 
-/// Hands a message to the session and sends its replies.
+/// Hands a message to the session and sends its replies: `false` when the session
+/// cannot take it before answers given later come (every reply message waits for some).
 async fn take<A: Service, S: Io>(
     ws: &mut WebSocketStream<S>,
     session: &mut Session<'_, A>,
     app: &mut A,
     message: &[u8],
     out: &mut Vec<u8>,
-) -> Result<(), End> {
+) -> Result<bool, End> {
     let mut taken = session.handle_message(message, app);
     if let Err(ServerError::Busy { .. }) = taken {
         // Sending frees the reply messages whose requests are all answered.
@@ -163,6 +206,10 @@ async fn take<A: Service, S: Io>(
     }
     match taken {
         Ok(_) => {}
+        Err(ServerError::Busy { .. }) => {
+            ws.flush().await.map_err(failed)?;
+            return Ok(false);
+        }
         // More packets than one reply can answer even with errors: refused whole (1009).
         Err(ServerError::MessageTooLarge { .. }) => {
             return Err(close(ws, CloseCode::Size, "too many packets in one message").await);
@@ -173,7 +220,8 @@ async fn take<A: Service, S: Io>(
         }
     }
     transmit(ws, session, out).await?;
-    ws.flush().await.map_err(failed)
+    ws.flush().await.map_err(failed)?;
+    Ok(true)
 }
 
 /// Queues every reply message that is due (growing `out` when one needs more room).

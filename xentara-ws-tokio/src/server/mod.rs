@@ -2,7 +2,7 @@
 //! `TcpListener`, one instance per connection, each driven by a task of its own.
 //!
 //! Files by concern: `limits.rs` ([`Limits`]), `storage.rs` (a session's buffers),
-//! `feed.rs` ([`ChangeFeed`]), `upgrade.rs` (the HTTP upgrade: path, credentials, 503),
+//! `feed.rs` ([`ChangeFeed`]), `answers.rs` ([`Answers`] given later), `upgrade.rs` (the HTTP upgrade: path, credentials, 503),
 //! `connection.rs` (one connection's task) and the accept loop and handles here.
 
 use std::net::SocketAddr;
@@ -21,12 +21,14 @@ use xentara_ws::session::{Application, Due, Events, ServerConfig, VersionRange};
 
 use crate::Error;
 
+mod answers;
 mod connection;
 mod feed;
 mod limits;
 mod storage;
 mod upgrade;
 
+pub use answers::{Answers, Deferred};
 pub use feed::ChangeFeed;
 pub use limits::Limits;
 pub use upgrade::Peer;
@@ -352,13 +354,13 @@ where
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let limits = shared.limits;
     let Some(tls) = &shared.tls else {
-        let (ws, app) = upgrade::accept(stream, peer, shared, full).await?;
-        return Ok(connection::serve(ws, app, cx).await);
+        let (ws, app, answers) = upgrade::accept(stream, peer, shared, full).await?;
+        return Ok(connection::serve(ws, app, answers, cx).await);
     };
     let stream = timeout(limits.handshake, tls.accept(stream))
         .await
         .map_err(|_| "TLS handshake timed out".to_owned())?
         .map_err(|e| format!("TLS: {e}"))?;
-    let (ws, app) = upgrade::accept(stream, peer, shared, full).await?;
-    Ok(Box::pin(connection::serve(ws, app, cx)).await)
+    let (ws, app, answers) = upgrade::accept(stream, peer, shared, full).await?;
+    Ok(Box::pin(connection::serve(ws, app, answers, cx)).await)
 }

@@ -10,17 +10,28 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::answers::{Answers, AnswersRx};
 use super::{Service, Shared};
 use crate::Io;
 
 /// Who is connecting: what the application factory sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Peer {
     /// The client's address.
     pub addr: SocketAddr,
     /// The user and password of the request's Basic `Authorization` header, if any.
     pub credentials: Option<(String, String)>,
+    answers: Answers,
+}
+
+impl Peer {
+    /// The connection's handle for answers given later: keep a clone in the application
+    /// to answer requests it defers ([`Reply::later`](xentara_ws::session::Reply::later))
+    /// from other tasks.
+    pub fn answers(&self) -> Answers {
+        self.answers.clone()
+    }
 }
 
 /// The user and password of a Basic `Authorization` header; `Err` for a header that is
@@ -51,13 +62,14 @@ pub(super) async fn accept<F, A, S>(
     addr: SocketAddr,
     shared: &Shared<F>,
     full: bool,
-) -> Result<(WebSocketStream<S>, A), String>
+) -> Result<(WebSocketStream<S>, A, AnswersRx), String>
 where
     F: Fn(&Peer) -> Option<A>,
     A: Service,
     S: Io,
 {
     let mut app = None;
+    let (answers, answers_rx) = Answers::new();
     #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
     let callback = |request: &Request, response: Response| {
         let refuse = |status, text: &str| {
@@ -78,7 +90,12 @@ where
                 Err(()) => return refuse(StatusCode::UNAUTHORIZED, "bad credentials"),
             },
         };
-        match (shared.factory)(&Peer { addr, credentials }) {
+        let peer = Peer {
+            addr,
+            credentials,
+            answers,
+        };
+        match (shared.factory)(&peer) {
             Some(made) => {
                 app = Some(made);
                 Ok(response)
@@ -93,7 +110,7 @@ where
         .map_err(|_| "WebSocket handshake timed out".to_owned())?
         .map_err(|e| format!("WebSocket handshake: {e}"))?;
     match app {
-        Some(app) => Ok((ws, app)),
+        Some(app) => Ok((ws, app, answers_rx)),
         None => Err("no application".to_owned()),
     }
 }

@@ -17,7 +17,7 @@ use xentara_ws::{
     AttrResult, Attribute, AttributeId, Command, DataChange, ErrorCode, ErrorObject, MessageId,
     Response, Seq, Stage, Text, TimePoint, Value,
 };
-use xentara_ws_tokio::{Limits, Peer, Server, Service, Uuid};
+use xentara_ws_tokio::{Answers, Deferred, Limits, Peer, Server, Service, Uuid};
 
 /// The data point's element.
 pub const POINT: Uuid = Uuid::from_u128(0x11);
@@ -25,6 +25,8 @@ pub const POINT: Uuid = Uuid::from_u128(0x11);
 pub const POINT_KEY: &str = "Group 1.Data Point 1";
 /// A key whose lookup is never answered.
 pub const NEVER: &str = "never";
+/// A key whose lookup is answered 50 ms later, from another task.
+pub const LATER: &str = "later";
 /// The sub-session password of user `admin`.
 pub const PASSWORD: &str = "secret";
 
@@ -43,6 +45,8 @@ pub struct Model {
 /// is read only), get_stage; a lookup of [`NEVER`] is never answered.
 pub struct TestApp {
     pub model: Arc<Model>,
+    /// The connection's handle for answers given later.
+    pub answers: Option<Answers>,
 }
 
 impl Application for TestApp {
@@ -67,6 +71,14 @@ impl Application for TestApp {
         match request.command {
             Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
             Command::Lookup(p) if p.primary_key == NEVER => reply.later(),
+            Command::Lookup(p) if p.primary_key == LATER => {
+                let (ticket, answers) = (reply.ticket(), self.answers.clone().unwrap());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    answers.answer(ticket, Deferred::Lookup(POINT));
+                });
+                reply.later()
+            }
             Command::Lookup(p) if p.primary_key == POINT_KEY => reply.ok(Response::Lookup(POINT)),
             Command::Lookup(_) => reply.error_message(ErrorCode::UnknownElement, "no such element"),
             Command::Read(r) if r.element == POINT => {
@@ -132,6 +144,7 @@ pub async fn server(limits: Limits) -> (Server, Arc<Model>) {
         Some((user, password)) if (user.as_str(), password.as_str()) != ("admin", "admin") => None,
         _ => Some(TestApp {
             model: shared.clone(),
+            answers: Some(peer.answers()),
         }),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
