@@ -9,11 +9,13 @@
 //!
 //! - [`Client`]: connect with [`Client::builder`], then one async method per command,
 //!   taking and returning owned values ([`Value`], [`ErrorObject`], …). Requests from many
-//!   tasks in the same scheduler tick leave in one WebSocket message.
+//!   tasks in the same scheduler tick leave in one WebSocket message;
+//!   [`Client::subscribe`] gives a [`Subscription`], a stream of owned events.
 //! - [`Server`]: serves a [`Service`] (the core's
 //!   [`Application`](xentara_ws::session::Application) plus how to fill events), one
 //!   instance per connection, with the limits of [`Limits`], a [`ChangeFeed`] and a
-//!   graceful [`Server::shutdown`].
+//!   graceful [`Server::shutdown`]; requests the application defers are answered from
+//!   any task through [`Answers`].
 //!
 //! Files by concern: `owned.rs` (owned values), `error.rs` (the client's [`Error`]),
 //! `tls.rs` ([`Trust`] and the server's PEM files), `client/` and `server/`.
@@ -27,7 +29,7 @@ mod owned;
 mod server;
 mod tls;
 
-pub use client::{Client, ClientBuilder, Credentials, SubSession};
+pub use client::{Client, ClientBuilder, Credentials, SubSession, Subscription, UpdateRates};
 pub use error::Error;
 pub use owned::{
     AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,

@@ -3,7 +3,7 @@
 
 use xentara_ws::params::{
     Browse, CloseSubSession, CreateSubSession, Lookup, MetaData as MetaDataParams, Password, Read,
-    Resume, ServerInformation, Shutdown, Suspend, Write,
+    Resume, ServerInformation, Shutdown, Subscribe, SubscriptionEntry, Suspend, Unsubscribe, Write,
 };
 use xentara_ws::{
     AttributeId, Bytes, Command as Core, DecodeError, ElementCategory, MetaDataId, Raw, Response,
@@ -77,6 +77,15 @@ pub(crate) enum Command {
         value: Value,
         sub_session: Option<Uuid>,
     },
+    Subscribe {
+        entries: Vec<(Uuid, Vec<AttributeId>)>,
+        /// maximum_update_rate, ms.
+        throttle: Option<u64>,
+        /// minimum_update_rate, ms.
+        heartbeat: Option<u64>,
+        desired: Option<Uuid>,
+    },
+    Unsubscribe(Uuid),
     GetStage,
     /// opcode 9: `{0: session}` when there is one.
     Resume(Option<Uuid>),
@@ -94,6 +103,7 @@ impl Command {
     /// cannot be encoded.
     pub(crate) fn with_core<R>(&self, f: impl FnOnce(Core<'_>) -> R) -> Result<R, DecodeError> {
         let resume;
+        let subscription: Vec<SubscriptionEntry<'_>>;
         let command: Core<'_> = match self {
             Command::ServerInformation(ids) => ServerInformation {
                 ids: Seq::from_slice(ids),
@@ -136,6 +146,28 @@ impl Command {
                 attribute: *attribute,
                 value: value.as_core()?,
                 sub_session_id: *sub_session,
+            }
+            .into(),
+            Command::Subscribe {
+                entries,
+                throttle,
+                heartbeat,
+                desired,
+            } => {
+                subscription = entries
+                    .iter()
+                    .map(|(element, attributes)| SubscriptionEntry::new(*element, attributes))
+                    .collect();
+                Subscribe {
+                    entries: Seq::from_slice(&subscription),
+                    maximum_update_rate: *throttle,
+                    minimum_update_rate: *heartbeat,
+                    desired_subscription_id: *desired,
+                }
+                .into()
+            }
+            Command::Unsubscribe(id) => Unsubscribe {
+                subscription_id: *id,
             }
             .into(),
             Command::GetStage => Core::GetStage(xentara_ws::params::GetStage),

@@ -16,7 +16,8 @@ use xentara_ws::{Batch, MessageId};
 use super::Session;
 use super::command::{Answer, Command};
 use super::connect::Ws;
-use crate::{Error, ErrorObject};
+use super::subscription::Sink;
+use crate::{DataChange, Error, ErrorObject};
 
 /// What a request's caller waits on.
 pub(crate) type Reply = oneshot::Sender<Result<Answer, Error>>;
@@ -28,6 +29,15 @@ pub(crate) struct Call {
     /// When it times out.
     pub(crate) deadline: Instant,
     pub(crate) reply: Reply,
+    /// For a subscribe: where its events go once it succeeds.
+    pub(crate) sink: Option<Sink>,
+}
+
+/// A request sent, waiting for its answer.
+#[derive(Debug)]
+struct Waiting {
+    reply: Reply,
+    sink: Option<Sink>,
 }
 
 /// What a handle sends the driver.
@@ -50,7 +60,9 @@ pub(crate) struct Driver {
     pub(crate) epoch: Instant,
     pub(crate) max_message: usize,
     /// Requests sent, by message id.
-    waiting: HashMap<MessageId, Reply>,
+    waiting: HashMap<MessageId, Waiting>,
+    /// The active subscriptions' event streams, by subscription id.
+    subscriptions: HashMap<xentara_ws::Uuid, Sink>,
     /// Requests not sent yet (the session's pending table was full).
     queue: VecDeque<Call>,
     buf: Vec<u8>,
@@ -70,6 +82,7 @@ impl Driver {
             epoch: Instant::now(),
             max_message,
             waiting: HashMap::new(),
+            subscriptions: HashMap::new(),
             queue: VecDeque::new(),
             buf: vec![0; FIRST_BUFFER.min(max_message)],
         }
@@ -144,14 +157,16 @@ impl Driver {
         } = self;
         for outcome in session.close() {
             if let Outcome::Lost { id, .. } = outcome
-                && let Some(reply) = waiting.remove(&id)
+                && let Some(waiting) = waiting.remove(&id)
             {
-                let _ = reply.send(Err(Error::Closed));
+                let _ = waiting.reply.send(Err(Error::Closed));
             }
         }
-        for (_, reply) in self.waiting.drain() {
-            let _ = reply.send(Err(Error::Closed));
+        for (_, waiting) in self.waiting.drain() {
+            let _ = waiting.reply.send(Err(Error::Closed));
         }
+        // The event streams end.
+        self.subscriptions.clear();
         self.rx.close();
         while let Ok(message) = self.rx.try_recv() {
             if let ToDriver::Call(call) = message {
@@ -194,9 +209,9 @@ impl Driver {
         } = self;
         for outcome in session.handle_timeout(now_ms) {
             if let Outcome::Lost { id, cause, .. } = outcome
-                && let Some(reply) = waiting.remove(&id)
+                && let Some(waiting) = waiting.remove(&id)
             {
-                let _ = reply.send(Err(lost(cause)));
+                let _ = waiting.reply.send(Err(lost(cause)));
             }
         }
         self.expire_queue(now);
@@ -267,7 +282,15 @@ impl Driver {
                     Ok(message) => {
                         let message = message.to_vec();
                         for (id, call) in sent {
-                            self.waiting.insert(id, call.reply);
+                            if let Command::Unsubscribe(subscription) = &call.command {
+                                // No more events for it, whatever the answer.
+                                self.subscriptions.remove(subscription);
+                            }
+                            let waiting = Waiting {
+                                reply: call.reply,
+                                sink: call.sink,
+                            };
+                            self.waiting.insert(id, waiting);
                         }
                         return Some(message);
                     }
@@ -310,10 +333,23 @@ impl Driver {
             }
         };
         let Driver {
-            session, waiting, ..
+            session,
+            waiting,
+            subscriptions,
+            ..
         } = self;
         for outcome in session.handle_message(&batch) {
             let (id, result) = match outcome {
+                Outcome::Success {
+                    id,
+                    response: xentara_ws::Response::Subscribe(Some(subscription)),
+                } => {
+                    // Registered here, before the next packet: its first event may follow.
+                    if let Some(sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
+                        subscriptions.insert(subscription, sink);
+                    }
+                    (id, Ok(Answer::Subscribe(Some(subscription))))
+                }
                 Outcome::Success { id, response } => {
                     (id, Answer::try_from(&response).map_err(Error::Decode))
                 }
@@ -326,14 +362,20 @@ impl Driver {
                     }
                 },
                 Outcome::Lost { id, cause, .. } => (id, Err(lost(cause))),
-                Outcome::Event(_) => continue,
+                Outcome::Event(change) => {
+                    match DataChange::try_from(&change) {
+                        Ok(change) => subscriptions.retain(|_, sink| sink.offer(&change)),
+                        Err(e) => tracing::warn!("an event from the server does not decode: {e}"),
+                    }
+                    continue;
+                }
                 Outcome::Unexpected { id, reason } => {
                     tracing::debug!("unexpected packet {id} from the server: {reason}");
                     continue;
                 }
             };
-            if let Some(reply) = waiting.remove(&id) {
-                let _ = reply.send(result);
+            if let Some(waiting) = waiting.remove(&id) {
+                let _ = waiting.reply.send(result);
             }
         }
     }

@@ -22,10 +22,12 @@ mod command;
 mod connect;
 mod driver;
 mod sub_session;
+mod subscription;
 mod target;
 
 pub use command::Credentials;
 pub use sub_session::SubSession;
+pub use subscription::{Subscription, UpdateRates};
 
 use command::{Answer, Command};
 use driver::{Call, Driver, ToDriver};
@@ -193,12 +195,21 @@ impl Client {
     }
 
     async fn call(&self, command: Command) -> Result<Answer, Error> {
+        self.call_with(command, None).await
+    }
+
+    async fn call_with(
+        &self,
+        command: Command,
+        sink: Option<subscription::Sink>,
+    ) -> Result<Answer, Error> {
         let (reply, answer) = oneshot::channel();
         let deadline = Instant::now() + self.inner.request_timeout;
         let call = Call {
             command,
             deadline,
             reply,
+            sink,
         };
         self.inner
             .tx
@@ -367,13 +378,70 @@ impl Client {
 
     /// Sends close_sub_session without waiting for its answer (a dropped handle's).
     pub(crate) fn close_sub_session_now(&self, id: Uuid) {
+        self.send_now(Command::CloseSubSession(id));
+    }
+
+    /// Sends unsubscribe without waiting for its answer (a dropped stream's).
+    pub(crate) fn unsubscribe_now(&self, id: Uuid) {
+        self.send_now(Command::Unsubscribe(id));
+    }
+
+    fn send_now(&self, command: Command) {
         let (reply, _) = oneshot::channel();
         let call = Call {
-            command: Command::CloseSubSession(id),
+            command,
             deadline: Instant::now() + self.inner.request_timeout,
             reply,
+            sink: None,
         };
         let _ = self.inner.tx.send(ToDriver::Call(call));
+    }
+
+    /// Subscribes to attributes of elements (subscribe, opcode 6): `entries` are each an
+    /// element and the attributes to watch. The [`Subscription`] streams the events, the
+    /// first with the current values, then changes as `rates` allow.
+    pub async fn subscribe(
+        &self,
+        entries: &[(Uuid, &[AttributeId])],
+        rates: UpdateRates,
+    ) -> Result<Subscription, Error> {
+        self.subscribe_as(entries, rates, None).await
+    }
+
+    /// [`subscribe`](Self::subscribe) with the id the client wants the subscription to
+    /// have (a subscription with that id is replaced).
+    pub async fn subscribe_with_id(
+        &self,
+        entries: &[(Uuid, &[AttributeId])],
+        rates: UpdateRates,
+        id: Uuid,
+    ) -> Result<Subscription, Error> {
+        self.subscribe_as(entries, rates, Some(id)).await
+    }
+
+    async fn subscribe_as(
+        &self,
+        entries: &[(Uuid, &[AttributeId])],
+        rates: UpdateRates,
+        desired: Option<Uuid>,
+    ) -> Result<Subscription, Error> {
+        let ms = |d: Option<Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let (sink, events) = subscription::channel(entries.iter().map(|(e, _)| *e).collect());
+        let command = Command::Subscribe {
+            entries: entries.iter().map(|(e, a)| (*e, a.to_vec())).collect(),
+            throttle: ms(rates.throttle),
+            heartbeat: ms(rates.heartbeat),
+            desired,
+        };
+        match self.call_with(command, Some(sink)).await? {
+            Answer::Subscribe(Some(id)) => Ok(Subscription::new(self.clone(), id, events)),
+            _ => Err(Error::UnexpectedAnswer),
+        }
+    }
+
+    /// Ends a subscription by id (unsubscribe, opcode 7).
+    pub async fn unsubscribe(&self, id: Uuid) -> Result<(), Error> {
+        self.done(Command::Unsubscribe(id)).await
     }
 
     pub(crate) async fn stage_command(
