@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -68,6 +69,92 @@ async fn a_text_message_closes_with_1003() {
         let mut ws = connect(server.local_addr()).await;
         ws.send(Message::text("[[0, 1, 14, {}]]")).await.unwrap();
         assert_eq!(close_code(&mut ws).await, Some(CloseCode::Unsupported));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_are_not_frames_close_with_1002() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let mut ws = connect(server.local_addr()).await;
+        // An unmasked frame with reserved bits set: not a client's WebSocket frame.
+        ws.get_mut().write_all(&[0xff, 0x00]).await.unwrap();
+        assert_eq!(close_code(&mut ws).await, Some(CloseCode::Protocol));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handshake_not_finished_in_time_is_dropped() {
+    let (server, _) = server(Limits {
+        handshake: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    within(10, async {
+        let mut tcp = TcpStream::connect(server.local_addr()).await.unwrap();
+        tcp.write_all(b"GET /api/ws HTTP/1.1\r\n").await.unwrap();
+        let start = std::time::Instant::now();
+        let mut buf = [0u8; 64];
+        assert_eq!(tcp.read(&mut buf).await.unwrap_or(0), 0);
+        assert!(start.elapsed() >= Duration::from_millis(150));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_nothing_is_dropped_after_the_send_timeout() {
+    let (server, _) = server(Limits {
+        send: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    within(10, async {
+        // A small receive buffer, and a client that sends reads and never reads.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let tcp = socket.connect(server.local_addr()).await.unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(url(server.local_addr()), tcp)
+            .await
+            .unwrap();
+        // A read of 200 attributes: each answered with an error of some 30 bytes.
+        let attributes = [AttributeId::from(Attribute::Quality); 200];
+        let read = xentara_ws::params::Read {
+            element: POINT,
+            attributes: xentara_ws::Seq::from_slice(&attributes),
+        };
+        let request = xentara_ws::Packet::Request(xentara_ws::Request {
+            id: 2,
+            command: read.into(),
+        });
+        let mut buf = [0u8; 1024];
+        let n = request.encode_message(&mut buf).unwrap();
+        let read = buf[..n].to_vec();
+        let sender = tokio::spawn(async move {
+            ws.send(Message::binary(HELLO.to_vec())).await.unwrap();
+            for _ in 0..20_000 {
+                if ws.send(Message::binary(read.clone())).await.is_err() {
+                    break;
+                }
+            }
+            ws
+        });
+        while server.connections() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Stuck sending replies: closed (1008) after the send timeout and a second for the
+        // close frame.
+        let start = std::time::Instant::now();
+        while server.connections() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        sender.abort();
     })
     .await;
 }

@@ -80,7 +80,7 @@ pub(crate) async fn serve<A: Service, S: Io>(
         let wake = timer.map_or(idle, |t| t.min(idle));
         tokio::select! {
             biased;
-            _ = cx.shutdown.changed() => {
+            () = stopped(&mut cx.shutdown) => {
                 return close(&mut ws, CloseCode::Away, "the server is shutting down").await;
             }
             answer = answers.recv(), if answers_open => match answer {
@@ -173,6 +173,11 @@ pub(crate) async fn serve<A: Service, S: Io>(
             Err(_) => return stalled(&mut ws).await,
         }
     }
+}
+
+/// Completes once the server stops (at once when it has already).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 /// Marks the subscriptions a change concerns.
