@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
 use xentara_ws_tokio::{
-    Attribute, AttributeId, Client, Credentials, Error, ErrorCode, ErrorObject, Limits, Stage,
-    Uuid, Value,
+    Access, Attribute, AttributeId, AttributeInfo, BrowseEntry, Client, Credentials, DataType,
+    ElementCategory, Error, ErrorCode, ErrorObject, Limits, MetaData, MetaDataId, ServerInfo,
+    Stage, Uuid, Value,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,6 +264,70 @@ async fn answers_given_later_from_another_task_hold_back_what_follows() {
         assert!(start.elapsed() >= Duration::from_millis(50));
         assert_eq!(proxy.frames(), 3);
         assert_eq!(later.await.unwrap().unwrap(), POINT);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_meta_data_server_information_and_the_stage_commands() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        let info = client
+            .server_information(&[ServerInfo::Version])
+            .await
+            .unwrap();
+        assert_eq!(
+            info,
+            [(ServerInfo::Version, Value::Text("test 1.0".into()))]
+        );
+
+        let entries = client.browse(Uuid::nil(), Some(1), None).await.unwrap();
+        let point = BrowseEntry {
+            primary_key: POINT_KEY.to_owned(),
+            element: POINT,
+            category: ElementCategory::DataPoint,
+        };
+        assert_eq!(entries, [point]);
+        let e = client
+            .browse(POINT, None, Some(&[ElementCategory::DataPoint]))
+            .await;
+        assert_eq!(e.unwrap_err().code(), Some(ErrorCode::UnknownElement));
+
+        let ids = [MetaDataId::PrimaryKey, MetaDataId::AttributeList];
+        let meta = client.meta_data(POINT, &ids).await.unwrap();
+        let value = AttributeInfo {
+            name: "Value".to_owned(),
+            id: Attribute::Value.into(),
+            access: Access::ReadWrite,
+            data_type: DataType::Float64,
+        };
+        let expected = MetaData {
+            primary_key: Some(POINT_KEY.to_owned()),
+            category: Some(ElementCategory::DataPoint),
+            attributes: Some(vec![value]),
+            has_children: Some(false),
+        };
+        assert_eq!(meta, expected);
+
+        // Without a sub-session the stage commands are refused; with one they pass.
+        for e in [
+            client.suspend().await,
+            client.resume().await,
+            client.shutdown().await,
+        ] {
+            assert_eq!(e.unwrap_err().code(), Some(ErrorCode::AccessDenied));
+        }
+        let session = client
+            .create_sub_session(Credentials::password("admin", PASSWORD))
+            .await
+            .unwrap();
+        session.suspend().await.unwrap();
+        session.resume().await.unwrap();
+        session.shutdown().await.unwrap();
     })
     .await;
 }

@@ -11,11 +11,12 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem};
 use xentara_ws::params::Credentials;
 use xentara_ws::session::{AppRequest, Application, Due, Events, IdKind, Replied, Reply};
 use xentara_ws::{
-    AttrResult, Attribute, AttributeId, Command, DataChange, ErrorCode, ErrorObject, MessageId,
-    Response, Seq, Stage, Text, TimePoint, Value,
+    Access, AttrResult, Attribute, AttributeId, Command, DataChange, DataType, ElementCategory,
+    ErrorCode, ErrorObject, MessageId, Response, Seq, ServerInfo, Stage, Text, TimePoint, Value,
 };
 use xentara_ws_tokio::{Answers, Deferred, Limits, Peer, Server, Service, Uuid};
 
@@ -101,6 +102,41 @@ impl Application for TestApp {
                 _ => reply.error(ErrorCode::ReadOnly),
             },
             Command::Subscribe(_) => reply.accept(POINT),
+            Command::ServerInformation(_) => {
+                let info = [(ServerInfo::Version, Value::from("test 1.0"))];
+                reply.ok(Response::ServerInformation(Seq::from_slice(&info)))
+            }
+            Command::Browse(b) if b.element.is_nil() => {
+                let entries = [BrowseEntry {
+                    primary_key: Text::new(POINT_KEY),
+                    element: POINT,
+                    category: ElementCategory::DataPoint,
+                }];
+                reply.ok(Response::Browse(Seq::from_slice(&entries)))
+            }
+            Command::MetaData(m) if m.element == POINT => {
+                let attributes = [AttributeInfo {
+                    name: Text::new("Value"),
+                    id: Attribute::Value.into(),
+                    access: Access::ReadWrite,
+                    data_type: DataType::Float64,
+                }];
+                reply.ok(Response::MetaData(MetaDataItem {
+                    primary_key: Some(Text::new(POINT_KEY)),
+                    category: Some(ElementCategory::DataPoint),
+                    attributes: Some(Seq::from_slice(&attributes)),
+                    has_children: Some(false),
+                }))
+            }
+            // The stage commands need a sub-session.
+            Command::Resume(_) | Command::Suspend(_) | Command::Shutdown(_)
+                if request.sub_session.is_none() =>
+            {
+                reply.error(ErrorCode::AccessDenied)
+            }
+            Command::Resume(_) => reply.ok(Response::Resume(())),
+            Command::Suspend(_) => reply.ok(Response::Suspend(())),
+            Command::Shutdown(_) => reply.ok(Response::Shutdown(())),
             _ => reply.error(ErrorCode::UnknownElement),
         }
     }
