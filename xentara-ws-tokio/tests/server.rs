@@ -16,7 +16,7 @@ use xentara_ws::session::{ClientSession, Outcome};
 use xentara_ws::{Attribute, AttributeId, Batch, Response};
 use xentara_ws_tokio::{AttrValue, Client, Limits, Value};
 
-use common::{POINT, server, url, within};
+use common::{PANIC, POINT, server, url, within};
 
 type Ws = WebSocketStream<TcpStream>;
 
@@ -155,6 +155,31 @@ async fn a_client_that_reads_nothing_is_dropped_after_the_send_timeout() {
             start.elapsed()
         );
         sender.abort();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_that_panics_ends_its_connection_only() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        let other = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        assert!(matches!(
+            client.lookup(PANIC).await,
+            Err(xentara_ws_tokio::Error::Closed)
+        ));
+        // Its connection is no longer counted; the other goes on.
+        while server.connections() > 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(other.get_stage().await.is_ok());
     })
     .await;
 }

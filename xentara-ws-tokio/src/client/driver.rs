@@ -59,6 +59,9 @@ pub(crate) struct Driver {
     /// The session's clock: milliseconds since this instant.
     pub(crate) epoch: Instant,
     pub(crate) max_message: usize,
+    /// How long sending one message may take: a server that takes nothing for this long
+    /// is taken as gone (the request timeout).
+    send_timeout: Duration,
     /// Requests sent, by message id.
     waiting: HashMap<MessageId, Waiting>,
     /// The active subscriptions' event streams, by subscription id.
@@ -74,6 +77,7 @@ impl Driver {
         session: Session,
         rx: mpsc::UnboundedReceiver<ToDriver>,
         max_message: usize,
+        send_timeout: Duration,
     ) -> Self {
         Driver {
             ws,
@@ -81,6 +85,7 @@ impl Driver {
             rx,
             epoch: Instant::now(),
             max_message,
+            send_timeout,
             waiting: HashMap::new(),
             subscriptions: HashMap::new(),
             queue: VecDeque::new(),
@@ -229,14 +234,19 @@ impl Driver {
         self.queue = kept;
     }
 
-    /// Sends what is queued, in as few messages as the session and the buffer allow.
+    /// Sends what is queued, in as few messages as the session and the buffer allow. An
+    /// error means the connection is gone.
     async fn send_queued(&mut self) -> Result<(), Error> {
         self.expire_queue(Instant::now());
         while let Some(message) = self.write_batch() {
-            self.ws
-                .send(Message::binary(message))
-                .await
-                .map_err(|_| Error::Closed)?;
+            match timeout(self.send_timeout, self.ws.send(Message::binary(message))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(Error::Closed),
+                Err(_) => {
+                    tracing::warn!("the server takes nothing: the connection is given up");
+                    return Err(Error::Closed);
+                }
+            }
         }
         Ok(())
     }

@@ -115,7 +115,8 @@ impl ClientBuilder {
             .map_err(|_| Error::ConnectTimeout)??;
         let version = session.version().unwrap_or(0);
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(Driver::new(ws, session, rx, self.max_message).run());
+        let driver = Driver::new(ws, session, rx, self.max_message, self.request_timeout);
+        tokio::spawn(driver.run());
         Ok(Client {
             inner: Arc::new(Inner {
                 tx,

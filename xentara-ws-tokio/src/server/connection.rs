@@ -166,7 +166,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
                 }
             }
         }
-        let sent = send_events(&mut ws, &mut session, &mut app, &mut out, now_ms(cx.epoch));
+        let now = now_ms(cx.epoch);
+        let sent = send_events(&mut ws, &mut session, &mut app, &mut out, now, &limits);
         match timeout(limits.send, sent).await {
             Ok(Ok(())) => {}
             Ok(Err(end)) => return end,
@@ -250,13 +251,16 @@ async fn transmit<A: Service, S: Io>(
     }
 }
 
-/// Sends the events that are due at `now`, then flushes.
+/// Sends the events that are due at `now`, then flushes. A subscription's events larger
+/// than `out` alone are dropped by the session; `out` then grows (up to the largest
+/// message) so that its next ones fit.
 async fn send_events<A: Service, S: Io>(
     ws: &mut WebSocketStream<S>,
     session: &mut Session<'_, A>,
     app: &mut A,
-    out: &mut [u8],
+    out: &mut Vec<u8>,
     now: u64,
+    limits: &Limits,
 ) -> Result<(), End> {
     let mut sent = false;
     loop {
@@ -268,6 +272,13 @@ async fn send_events<A: Service, S: Io>(
                 sent = true;
             }
             Ok(None) => break,
+            Err(e @ ServerError::EventsTooLarge { required, .. }) => {
+                tracing::warn!("events not sent: {e}");
+                let len = required.max(out.len() * 2).min(limits.max_message);
+                if len > out.len() {
+                    out.resize(len, 0);
+                }
+            }
             Err(e) => tracing::warn!("events not sent: {e}"),
         }
     }

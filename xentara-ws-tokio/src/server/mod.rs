@@ -301,7 +301,8 @@ where
                         continue;
                     }
                 };
-                let full = shared.live.fetch_add(1, Ordering::Relaxed) >= shared.limits.max_connections;
+                let live = Live::count(&shared.live);
+                let full = live.0 > shared.limits.max_connections;
                 let cx = Context {
                     limits: shared.limits,
                     config: shared.config,
@@ -311,11 +312,12 @@ where
                 };
                 let shared = shared.clone();
                 tasks.spawn(async move {
+                    // Counted until the task ends, even by a panic of the application.
+                    let _live = live;
                     match secure(stream, peer, &shared, full, cx).await {
                         Ok(end) => tracing::debug!("{peer}: {end:?}"),
                         Err(e) => tracing::debug!("{peer}: {e}"),
                     }
-                    shared.live.fetch_sub(1, Ordering::Relaxed);
                 });
                 // Reap what has ended, so the set does not grow with every connection.
                 while tasks.try_join_next().is_some() {}
@@ -336,6 +338,22 @@ where
     report.aborted = tasks.len();
     tasks.shutdown().await;
     report
+}
+
+/// One connection counted in the server's live count, until dropped.
+struct Live(usize, Arc<AtomicUsize>);
+
+impl Live {
+    /// Counts one more; `.0` is the count with it.
+    fn count(live: &Arc<AtomicUsize>) -> Live {
+        Live(live.fetch_add(1, Ordering::Relaxed) + 1, live.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.1.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Serves one TCP connection: the TLS handshake first when configured, then the upgrade

@@ -26,6 +26,8 @@ pub const POINT: Uuid = Uuid::from_u128(0x11);
 pub const POINT_KEY: &str = "Group 1.Data Point 1";
 /// A key whose lookup is never answered.
 pub const NEVER: &str = "never";
+/// A key whose lookup makes the application panic.
+pub const PANIC: &str = "panic";
 /// A key whose lookup is answered 50 ms later, from another task.
 pub const LATER: &str = "later";
 /// The sub-session password of user `admin`.
@@ -72,6 +74,7 @@ impl Application for TestApp {
         match request.command {
             Command::GetStage(_) => reply.ok(Response::GetStage(Stage::Operational)),
             Command::Lookup(p) if p.primary_key == NEVER => reply.later(),
+            Command::Lookup(p) if p.primary_key == PANIC => panic!("the application failed"),
             Command::Lookup(p) if p.primary_key == LATER => {
                 let (ticket, answers) = (reply.ticket(), self.answers.clone().unwrap());
                 tokio::spawn(async move {
