@@ -5,11 +5,13 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+
 use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
 use xentara_ws_tokio::{
     Access, Attribute, AttributeId, AttributeInfo, BrowseEntry, Client, Credentials, DataType,
     ElementCategory, Error, ErrorCode, ErrorObject, Limits, MetaData, MetaDataId, ServerInfo,
-    Stage, Uuid, Value,
+    Stage, UpdateRates, Uuid, Value,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,6 +330,67 @@ async fn browse_meta_data_server_information_and_the_stage_commands() {
         session.suspend().await.unwrap();
         session.resume().await.unwrap();
         session.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_pings_hold_an_idle_connection_open() {
+    let (server, _) = server(Limits {
+        idle: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    within(10, async {
+        let connect = |every| {
+            Client::builder(url(server.local_addr()))
+                .keep_alive(every)
+                .connect()
+        };
+        let pinging = connect(Some(Duration::from_millis(50))).await.unwrap();
+        let silent = connect(None).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(pinging.get_stage().await.unwrap(), Stage::Operational);
+        // The server closed the silent one when idle.
+        assert!(matches!(silent.get_stage().await, Err(Error::Closed)));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_gone_without_a_word_is_found_dead_by_the_pings() {
+    let (server, _) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr))
+            .keep_alive(Some(Duration::from_millis(50)))
+            .connect()
+            .await
+            .unwrap();
+        let mut subscribed = client
+            .subscribe(
+                &[(POINT, &[Attribute::Value.into()])],
+                UpdateRates::default(),
+            )
+            .await
+            .unwrap();
+        proxy.freeze();
+        let start = Instant::now();
+        while !client.is_closed() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Two periods without a word, and the ping after them (with room for a busy
+        // machine).
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+        // The subscription's stream ends: what came before, then `None`.
+        while let Some(change) = subscribed.next().await {
+            assert_eq!(change.element, POINT);
+        }
     })
     .await;
 }

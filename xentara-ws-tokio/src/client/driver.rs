@@ -62,6 +62,8 @@ pub(crate) struct Driver {
     /// How long sending one message may take: a server that takes nothing for this long
     /// is taken as gone (the request timeout).
     send_timeout: Duration,
+    /// How often to ping the server; `None`: never.
+    keep_alive: Option<Duration>,
     /// Requests sent, by message id.
     waiting: HashMap<MessageId, Waiting>,
     /// The active subscriptions' event streams, by subscription id.
@@ -78,6 +80,7 @@ impl Driver {
         rx: mpsc::UnboundedReceiver<ToDriver>,
         max_message: usize,
         send_timeout: Duration,
+        keep_alive: Option<Duration>,
     ) -> Self {
         Driver {
             ws,
@@ -86,6 +89,7 @@ impl Driver {
             epoch: Instant::now(),
             max_message,
             send_timeout,
+            keep_alive,
             waiting: HashMap::new(),
             subscriptions: HashMap::new(),
             queue: VecDeque::new(),
@@ -101,6 +105,8 @@ impl Driver {
     }
 
     async fn serve(&mut self) {
+        let mut last_heard = Instant::now();
+        let mut next_ping = self.keep_alive.map(|every| Instant::now() + every);
         loop {
             let wake = self.next_wake();
             tokio::select! {
@@ -127,6 +133,7 @@ impl Driver {
                 },
                 frame = self.ws.next() => match frame {
                     Some(Ok(Message::Binary(message))) => {
+                        last_heard = Instant::now();
                         self.receive(&message);
                         if self.send_queued().await.is_err() {
                             return;
@@ -136,10 +143,24 @@ impl Driver {
                         tracing::debug!("the server closed the connection");
                         return;
                     }
-                    Some(Ok(_)) => {}
+                    // Pongs, pings (answered by tungstenite).
+                    Some(Ok(_)) => last_heard = Instant::now(),
                 },
                 () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                     self.expire();
+                }
+                () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() => {
+                    let every = self.keep_alive.unwrap_or_default();
+                    // Nothing heard for two periods, a ping unanswered: the connection is dead.
+                    if last_heard.elapsed() > every * 2 {
+                        tracing::warn!("no answer to a keep-alive ping: the connection is given up");
+                        return;
+                    }
+                    let ping = timeout(self.send_timeout, self.ws.send(Message::Ping(Default::default())));
+                    if !matches!(ping.await, Ok(Ok(()))) {
+                        return;
+                    }
+                    next_ping = Some(Instant::now() + every);
                 }
             }
         }

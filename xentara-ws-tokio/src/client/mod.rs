@@ -51,9 +51,19 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     versions: VersionRange,
     max_message: usize,
+    keep_alive: Option<Duration>,
 }
 
 impl ClientBuilder {
+    /// Pings the server every `every` (default 30 s; `None` or zero: never). A
+    /// connection idle for that long stays open (servers close silent ones: the example
+    /// server after 300 s), and one that hears nothing for two periods is taken as dead:
+    /// every request ends [`Error::Closed`].
+    pub fn keep_alive(mut self, every: Option<Duration>) -> Self {
+        self.keep_alive = every;
+        self
+    }
+
     /// A Basic `Authorization` header with `user` and `password` (instead of the URL's
     /// `user:password@`, percent-encoded, which is the other way to give them).
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
@@ -115,7 +125,15 @@ impl ClientBuilder {
             .map_err(|_| Error::ConnectTimeout)??;
         let version = session.version().unwrap_or(0);
         let (tx, rx) = mpsc::unbounded_channel();
-        let driver = Driver::new(ws, session, rx, self.max_message, self.request_timeout);
+        let keep_alive = self.keep_alive.filter(|every| !every.is_zero());
+        let driver = Driver::new(
+            ws,
+            session,
+            rx,
+            self.max_message,
+            self.request_timeout,
+            keep_alive,
+        );
         tokio::spawn(driver.run());
         Ok(Client {
             inner: Arc::new(Inner {
@@ -175,6 +193,7 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             versions: VersionRange::V1,
             max_message: 16 << 20,
+            keep_alive: Some(Duration::from_secs(30)),
         }
     }
 

@@ -206,6 +206,7 @@ pub struct Proxy {
     frames: Arc<AtomicUsize>,
     cut: Arc<Notify>,
     is_cut: Arc<AtomicBool>,
+    frozen: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -215,14 +216,15 @@ impl Proxy {
         let frames = Arc::new(AtomicUsize::new(0));
         let cut = Arc::new(Notify::new());
         let is_cut = Arc::new(AtomicBool::new(false));
-        let (f, c, ic) = (frames.clone(), cut.clone(), is_cut.clone());
+        let frozen = Arc::new(AtomicBool::new(false));
+        let (f, c, ic, fz) = (frames.clone(), cut.clone(), is_cut.clone(), frozen.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if ic.load(Ordering::SeqCst) {
                     continue;
                 }
                 let server = TcpStream::connect(target).await.unwrap();
-                let (f, c) = (f.clone(), c.clone());
+                let (f, c, fz) = (f.clone(), c.clone(), fz.clone());
                 tokio::spawn(async move {
                     let (mut cr, mut cw) = client.into_split();
                     let (mut sr, mut sw) = server.into_split();
@@ -234,6 +236,9 @@ impl Proxy {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => n,
                             };
+                            if fz.load(Ordering::SeqCst) {
+                                continue;
+                            }
                             f.fetch_add(counter.feed(&buf[..n]), Ordering::SeqCst);
                             if sw.write_all(&buf[..n]).await.is_err() {
                                 break;
@@ -241,7 +246,17 @@ impl Proxy {
                         }
                     };
                     let down = async {
-                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                        let mut buf = vec![0u8; 65536];
+                        loop {
+                            let n = match sr.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            if !fz.load(Ordering::SeqCst) && cw.write_all(&buf[..n]).await.is_err()
+                            {
+                                break;
+                            }
+                        }
                     };
                     // Cut: both sockets dropped at once, without a close frame.
                     tokio::select! {
@@ -256,6 +271,7 @@ impl Proxy {
             frames,
             cut,
             is_cut,
+            frozen,
         }
     }
 
@@ -263,6 +279,12 @@ impl Proxy {
     /// in one frame).
     pub fn frames(&self) -> usize {
         self.frames.load(Ordering::SeqCst)
+    }
+
+    /// Stops carrying bytes either way, the connections left open: a peer gone without
+    /// a word (a cable pulled).
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
     }
 
     /// Cuts every connection and refuses new ones.
