@@ -394,3 +394,36 @@ async fn a_peer_gone_without_a_word_is_found_dead_by_the_pings() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_requests_grow_the_buffer_up_to_the_largest_message() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .max_message(64 * 1024)
+            .connect()
+            .await
+            .unwrap();
+        // Larger than the first buffer: sent, and answered (a text is not the point's type).
+        let e = client
+            .write(POINT, Attribute::Value, "x".repeat(40_000))
+            .await;
+        assert_eq!(e.unwrap_err().code(), Some(ErrorCode::TypeMismatch));
+        // Larger than the largest message: never sent.
+        let e = client
+            .write(POINT, Attribute::Value, "x".repeat(70_000))
+            .await;
+        assert!(
+            matches!(&e, Err(Error::Encode(text)) if text.contains("65536")),
+            "{e:?}"
+        );
+        // Not one CBOR item: never sent.
+        let e = client
+            .write(POINT, Attribute::Value, Value::Other(vec![0x82]))
+            .await;
+        assert!(matches!(e, Err(Error::Encode(_))), "{e:?}");
+        // The connection goes on.
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+    })
+    .await;
+}

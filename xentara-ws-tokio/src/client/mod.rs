@@ -3,8 +3,8 @@
 //!
 //! Files by concern: `target.rs` (the URL and its credentials), `connect.rs` (TCP, TLS,
 //! the upgrade and the hello), `command.rs` (requests and answers, owned), `driver.rs`
-//! (the task that owns the connection), `sub_session.rs` (a sub-session's handle) and
-//! the builder and handle here.
+//! (the task that owns the connection), `sub_session.rs` (a sub-session's handle),
+//! `subscription.rs` (a subscription's event stream) and the builder and handle here.
 
 use std::sync::Arc;
 use std::time::Duration;
