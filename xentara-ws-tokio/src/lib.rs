@@ -40,6 +40,8 @@ pub use server::{
 };
 pub use tls::{Trust, server_config};
 
+/// The protocol versions a client offers or a server serves.
+pub use xentara_ws::session::VersionRange;
 /// The core crate's types a user of this one needs most, re-exported.
 pub use xentara_ws::{
     Access, Attribute, AttributeId, DataType, ElementCategory, ErrorCode, MetaDataId, ServerInfo,

@@ -11,7 +11,7 @@ use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, withi
 use xentara_ws_tokio::{
     Access, Attribute, AttributeId, AttributeInfo, BrowseEntry, Client, Credentials, DataType,
     ElementCategory, Error, ErrorCode, ErrorObject, Limits, MetaData, MetaDataId, ServerInfo,
-    Stage, UpdateRates, Uuid, Value,
+    Stage, UpdateRates, Uuid, Value, VersionRange,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -424,6 +424,32 @@ async fn large_requests_grow_the_buffer_up_to_the_largest_message() {
         assert!(matches!(e, Err(Error::Encode(_))), "{e:?}");
         // The connection goes on.
         assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_versions_are_negotiated_in_the_hello() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = xentara_ws_tokio::Server::builder(|_: &xentara_ws_tokio::Peer| {
+        Some(common::TestApp {
+            model: Default::default(),
+            answers: None,
+        })
+    })
+    .versions(VersionRange::new(1, 2))
+    .serve(listener)
+    .unwrap();
+    within(10, async {
+        let connect = |versions| {
+            Client::builder(url(server.local_addr()))
+                .versions(versions)
+                .connect()
+        };
+        assert_eq!(connect(VersionRange::V1).await.unwrap().version(), 1);
+        assert_eq!(connect(VersionRange::new(1, 5)).await.unwrap().version(), 2);
+        let e = connect(VersionRange::new(3, 4)).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::InvalidParameter), "{e}");
     })
     .await;
 }
