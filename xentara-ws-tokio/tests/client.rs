@@ -453,3 +453,26 @@ async fn protocol_versions_are_negotiated_in_the_hello() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_of_one_scheduler_tick_leave_in_one_message() {
+    let (server, model) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let hello = proxy.frames();
+        // On one thread the 64 tasks all run before the driver does.
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.read(POINT, &[Attribute::Value.into()]).await })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.unwrap().is_ok());
+        }
+        assert_eq!(proxy.frames() - hello, 1);
+        assert_eq!(model.ids.lock().unwrap().len(), 64);
+    })
+    .await;
+}
