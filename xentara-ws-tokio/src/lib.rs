@@ -17,7 +17,7 @@
 //!   graceful [`Server::shutdown`]; requests the application defers are answered from
 //!   any task through [`Answers`].
 //!
-//! Files by concern: `owned.rs` (owned values), `error.rs` (the client's [`Error`]),
+//! Files by concern: `owned.rs` (owned values), `error.rs` ([`Error`]),
 //! `tls.rs` ([`Trust`] and the server's PEM files), `client/` and `server/`.
 
 #![forbid(unsafe_code)]
