@@ -238,6 +238,20 @@ async fn connect_errors_are_typed() {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Url { .. }), "{e:?}");
+
+        // A peer that takes the connection and says nothing.
+        let mute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mute_addr = mute.local_addr().unwrap();
+        let held = tokio::spawn(async move { mute.accept().await });
+        let start = Instant::now();
+        let e = Client::builder(url(mute_addr))
+            .connect_timeout(Duration::from_millis(200))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::ConnectTimeout), "{e:?}");
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        drop(held);
     })
     .await;
 }

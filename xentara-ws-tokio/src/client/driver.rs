@@ -149,15 +149,16 @@ impl Driver {
                 () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                     self.expire();
                 }
-                () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() => {
+                () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() =>
+                {
                     let every = self.keep_alive.unwrap_or_default();
-                    // Nothing heard for two periods, a ping unanswered: the connection is dead.
+                    // Nothing heard for two periods, a ping unanswered: it is dead.
                     if last_heard.elapsed() > every * 2 {
-                        tracing::warn!("no answer to a keep-alive ping: the connection is given up");
+                        tracing::warn!("no answer to a keep-alive ping: connection given up");
                         return;
                     }
-                    let ping = timeout(self.send_timeout, self.ws.send(Message::Ping(Default::default())));
-                    if !matches!(ping.await, Ok(Ok(()))) {
+                    let ping = self.ws.send(Message::Ping(Default::default()));
+                    if !matches!(timeout(self.send_timeout, ping).await, Ok(Ok(()))) {
                         return;
                     }
                     next_ping = Some(Instant::now() + every);

@@ -12,7 +12,8 @@ use xentara_ws::{
 use crate::owned::{self, AttrValue, ErrorObject, MetaData, Value};
 
 /// An owned answer to a deferred request: the response item of its opcode, or an error.
-/// (A subscribe is accepted right away, with [`Reply::accept`](xentara_ws::session::Reply::accept).)
+/// (A subscribe is accepted right away, with
+/// [`Reply::accept`](xentara_ws::session::Reply::accept).)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Deferred {
@@ -161,7 +162,8 @@ impl Answers {
         (Answers { tx }, rx)
     }
 
-    /// Answers the request of `ticket` ([`AppRequest::ticket`](xentara_ws::session::AppRequest::ticket)).
+    /// Answers the request of `ticket`
+    /// ([`AppRequest::ticket`](xentara_ws::session::AppRequest::ticket)).
     /// Returns `false` when the connection has ended.
     pub fn answer(&self, ticket: Ticket, answer: impl Into<Deferred>) -> bool {
         self.tx.send((ticket, answer.into())).is_ok()

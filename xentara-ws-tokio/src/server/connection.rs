@@ -121,7 +121,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
                         Ok(Ok(true)) => {}
                         Ok(Ok(false)) if answers_open => held = Some(message),
                         Ok(Ok(false)) => {
-                            return close(&mut ws, CloseCode::Error, "requests left unanswered").await;
+                            let why = "requests left unanswered";
+                            return close(&mut ws, CloseCode::Error, why).await;
                         }
                         Ok(Err(end)) => return end,
                         Err(_) => return stalled(&mut ws).await,

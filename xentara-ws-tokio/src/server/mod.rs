@@ -1,9 +1,10 @@
 //! The server: [`Server::builder`] (or [`serve`]) serves a [`Service`] on a
 //! `TcpListener`, one instance per connection, each driven by a task of its own.
 //!
-//! Files by concern: `accept.rs` (the accept loop), `limits.rs` ([`Limits`]), `storage.rs` (a session's buffers),
-//! `feed.rs` ([`ChangeFeed`]), `answers.rs` ([`Answers`] given later), `upgrade.rs` (the HTTP upgrade: path, credentials, 503),
-//! `connection.rs` (one connection's task) and the accept loop and handles here.
+//! Files by concern: `limits.rs` ([`Limits`]), `storage.rs` (a session's buffers),
+//! `feed.rs` ([`ChangeFeed`]), `answers.rs` ([`Answers`] given later), `upgrade.rs`
+//! (the HTTP upgrade: path, credentials, 503), `accept.rs` (the accept loop),
+//! `connection.rs` (one connection's task) and the trait, builder and handle here.
 
 use std::net::SocketAddr;
 use std::path::Path;
