@@ -206,6 +206,38 @@ mod tests {
                 Err(xentara_ws::ErrorObject::new(ErrorCode::AccessDenied))
             );
         });
+        let meta = MetaData {
+            primary_key: Some("Group 1".into()),
+            category: Some(xentara_ws::ElementCategory::ElementGroup),
+            attributes: Some(vec![owned::AttributeInfo {
+                name: "Value".into(),
+                id: Attribute::Value.into(),
+                access: xentara_ws::Access::ReadOnly,
+                data_type: xentara_ws::DataType::Float64,
+            }]),
+            has_children: None,
+        };
+        Deferred::MetaData(meta.clone()).with_core(|r| {
+            let Ok(Response::MetaData(item)) = r else {
+                panic!("{r:?}")
+            };
+            assert_eq!(MetaData::try_from(&item).unwrap(), meta);
+        });
+        let entry = owned::BrowseEntry {
+            primary_key: "Group 1".into(),
+            element: Uuid::from_u128(3),
+            category: xentara_ws::ElementCategory::ElementGroup,
+        };
+        Deferred::Browse(vec![entry.clone()]).with_core(|r| {
+            let Ok(Response::Browse(seq)) = r else {
+                panic!("{r:?}")
+            };
+            let entries: Vec<_> = seq
+                .iter()
+                .map(|e| owned::BrowseEntry::from(&e.unwrap()))
+                .collect();
+            assert_eq!(entries, [entry]);
+        });
         let bad =
             Deferred::ServerInformation(vec![(ServerInfo::Version, Value::Other(vec![0x82]))]);
         bad.with_core(|r| assert_eq!(r.unwrap_err().code, ErrorCode::InternalError));
