@@ -50,7 +50,8 @@ const GRACE: Duration = Duration::from_secs(1);
 /// Every request ends with exactly one result: the answer, the server's error
 /// ([`Error::Server`], code and text), [`Error::Timeout`] or [`Error::Closed`] (the
 /// connection closed or was cut before the answer came; a request is never sent twice).
-/// The connection closes with [`Client::close`] or when the last clone is dropped.
+/// The connection closes with [`Client::close`], or when the last clone is dropped (a
+/// [`SubSession`] and a [`Subscription`] each hold one).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), xentara_ws_tokio::Error> {
