@@ -1,0 +1,114 @@
+//! Opening a connection: TCP, TLS for `wss://`, the WebSocket upgrade, then the
+//! client_hello and its answer.
+
+use futures_util::{SinkExt, StreamExt};
+use rustls_pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use xentara_ws::Batch;
+use xentara_ws::session::{ClientConfig, ClientSession, Outcome};
+
+use super::Session;
+use super::target::Target;
+use crate::tls::Trust;
+use crate::{Error, Io};
+
+/// The client's WebSocket stream, over TCP or TLS.
+pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// TCP, TLS when the target says so, and the WebSocket upgrade.
+pub(crate) async fn open(target: Target, trust: &Trust, max_message: usize) -> Result<Ws, Error> {
+    let address = format!("{}:{}", target.host, target.port);
+    let io = |source| Error::Io {
+        address: address.clone(),
+        source,
+    };
+    let tcp = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(io)?;
+    tcp.set_nodelay(true).map_err(io)?;
+    let stream: Box<dyn Io> = if target.tls {
+        let name = ServerName::try_from(target.host.clone()).map_err(|e| Error::Url {
+            url: address.clone(),
+            reason: e.to_string(),
+        })?;
+        let connector = TlsConnector::from(trust.client_config()?);
+        match connector.connect(name, tcp).await {
+            Ok(tls) => Box::new(tls),
+            Err(e) => return Err(tls_error(e, &address)),
+        }
+    } else {
+        Box::new(tcp)
+    };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
+    match tokio_tungstenite::client_async_with_config(target.request, stream, Some(config)).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tungstenite::Error::Http(response)) => Err(match response.status() {
+            StatusCode::UNAUTHORIZED => Error::Unauthorized,
+            StatusCode::NOT_FOUND => Error::NotFound { path: target.path },
+            status => Error::Http {
+                status: status.as_u16(),
+            },
+        }),
+        Err(tungstenite::Error::Io(source)) => Err(Error::Io { address, source }),
+        Err(e) => Err(Error::WebSocket(Box::new(e))),
+    }
+}
+
+/// rustls' error when the handshake itself failed, else the I/O error.
+fn tls_error(e: std::io::Error, address: &str) -> Error {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => Error::Tls(tls.clone()),
+        None => Error::Io {
+            address: address.to_owned(),
+            source: e,
+        },
+    }
+}
+
+/// Sends the client_hello and waits for its answer: the session is then ready.
+pub(crate) async fn hello(ws: &mut Ws, config: ClientConfig) -> Result<Session, Error> {
+    let mut session = ClientSession::new(config);
+    let mut buf = [0u8; 64];
+    let message = session
+        .start_batch(&mut buf)
+        .finish()
+        .map_err(|e| Error::Encode(e.to_string()))?
+        .to_vec();
+    ws.send(Message::binary(message))
+        .await
+        .map_err(|_| Error::Closed)?;
+    loop {
+        let message = match ws.next().await {
+            Some(Ok(Message::Binary(message))) => message,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Err(Error::Closed),
+            Some(Ok(_)) => continue,
+        };
+        let batch = Batch::new(&message)?;
+        let mut result = None;
+        for outcome in session.handle_message(&batch) {
+            match outcome {
+                Outcome::Success { .. } => result = Some(Ok(())),
+                Outcome::Error { error, .. } => {
+                    result = Some(Err(crate::ErrorObject::from(error).into()))
+                }
+                Outcome::Invalid(e) => result = Some(Err(Error::Decode(e))),
+                _ => {}
+            }
+        }
+        match result {
+            Some(Ok(())) => return Ok(session),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+}

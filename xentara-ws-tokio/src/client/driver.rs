@@ -1,0 +1,421 @@
+//! The driver task: it owns the WebSocket and the [`ClientSession`], takes requests from
+//! every [`Client`](super::Client) handle through one channel, writes those that came in
+//! the same scheduler tick into one message, matches answers to requests by id and ends
+//! each request with exactly one result.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_tungstenite::tungstenite::Message;
+use xentara_ws::session::{ClientError, Lost, Outcome};
+use xentara_ws::{Batch, MessageId};
+
+use super::Session;
+use super::command::{Answer, Command};
+use super::connect::Ws;
+use super::subscription::Sink;
+use crate::{DataChange, Error, ErrorObject};
+
+/// What a request's caller waits on.
+pub(crate) type Reply = oneshot::Sender<Result<Answer, Error>>;
+
+/// One request on its way to the driver.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) command: Command,
+    /// When it times out.
+    pub(crate) deadline: Instant,
+    pub(crate) reply: Reply,
+    /// For a subscribe: where its events go once it succeeds.
+    pub(crate) sink: Option<Sink>,
+}
+
+/// A request sent, waiting for its answer.
+#[derive(Debug)]
+struct Waiting {
+    reply: Reply,
+    sink: Option<Sink>,
+}
+
+/// What a handle sends the driver.
+#[derive(Debug)]
+pub(crate) enum ToDriver {
+    Call(Call),
+    /// Close the connection: requests in flight end [`Error::Closed`].
+    Close,
+}
+
+/// The first size of the buffer a batch is written into; it grows to the largest message.
+const FIRST_BUFFER: usize = 16 * 1024;
+
+/// The driver's state; [`Driver::run`] is the task.
+pub(crate) struct Driver {
+    pub(crate) ws: Ws,
+    pub(crate) session: Session,
+    pub(crate) rx: mpsc::UnboundedReceiver<ToDriver>,
+    /// The session's clock: milliseconds since this instant.
+    pub(crate) epoch: Instant,
+    pub(crate) max_message: usize,
+    /// How long sending one message may take: a server that takes nothing for this long
+    /// is taken as gone (the request timeout).
+    send_timeout: Duration,
+    /// How often to ping the server; `None`: never.
+    keep_alive: Option<Duration>,
+    /// Requests sent, by message id.
+    waiting: HashMap<MessageId, Waiting>,
+    /// The active subscriptions' event streams, by subscription id.
+    subscriptions: HashMap<xentara_ws::Uuid, Sink>,
+    /// Requests not sent yet (the session's pending table was full).
+    queue: VecDeque<Call>,
+    buf: Vec<u8>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        ws: Ws,
+        session: Session,
+        rx: mpsc::UnboundedReceiver<ToDriver>,
+        max_message: usize,
+        send_timeout: Duration,
+        keep_alive: Option<Duration>,
+    ) -> Self {
+        Driver {
+            ws,
+            session,
+            rx,
+            epoch: Instant::now(),
+            max_message,
+            send_timeout,
+            keep_alive,
+            waiting: HashMap::new(),
+            subscriptions: HashMap::new(),
+            queue: VecDeque::new(),
+            buf: vec![0; FIRST_BUFFER.min(max_message)],
+        }
+    }
+
+    /// Serves the connection until it closes or every handle is gone, then ends every
+    /// request left with [`Error::Closed`].
+    pub(crate) async fn run(mut self) {
+        self.serve().await;
+        self.finish();
+    }
+
+    async fn serve(&mut self) {
+        let mut last_heard = Instant::now();
+        let mut next_ping = self.keep_alive.map(|every| Instant::now() + every);
+        loop {
+            let wake = self.next_wake();
+            tokio::select! {
+                message = self.rx.recv() => match message {
+                    Some(ToDriver::Call(call)) => {
+                        self.queue.push_back(call);
+                        // Let the tasks woken in this tick add theirs: one message for all.
+                        tokio::task::yield_now().await;
+                        let mut close = false;
+                        while let Ok(message) = self.rx.try_recv() {
+                            match message {
+                                ToDriver::Call(call) => self.queue.push_back(call),
+                                ToDriver::Close => close = true,
+                            }
+                        }
+                        if self.send_queued().await.is_err() {
+                            return;
+                        }
+                        if close {
+                            return self.close().await;
+                        }
+                    }
+                    Some(ToDriver::Close) | None => return self.close().await,
+                },
+                frame = self.ws.next() => match frame {
+                    Some(Ok(Message::Binary(message))) => {
+                        last_heard = Instant::now();
+                        self.receive(&message);
+                        if self.send_queued().await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                        tracing::debug!("the server closed the connection");
+                        return;
+                    }
+                    // Pongs, pings (answered by tungstenite).
+                    Some(Ok(_)) => last_heard = Instant::now(),
+                },
+                () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                    self.expire();
+                }
+                () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() =>
+                {
+                    let every = self.keep_alive.unwrap_or_default();
+                    // Nothing heard for two periods, a ping unanswered: it is dead.
+                    if last_heard.elapsed() > every * 2 {
+                        tracing::warn!("no answer to a keep-alive ping: connection given up");
+                        return;
+                    }
+                    let ping = self.ws.send(Message::Ping(Default::default()));
+                    if !matches!(timeout(self.send_timeout, ping).await, Ok(Ok(()))) {
+                        return;
+                    }
+                    next_ping = Some(Instant::now() + every);
+                }
+            }
+        }
+    }
+
+    /// The closing handshake, waiting a second at most for the server's close.
+    async fn close(&mut self) {
+        let ws = &mut self.ws;
+        let _ = timeout(Duration::from_secs(1), async {
+            let _ = ws.close(None).await;
+            while let Some(Ok(_)) = ws.next().await {}
+        })
+        .await;
+    }
+
+    /// Every request left ends [`Error::Closed`]; handles see the channel closed.
+    fn finish(&mut self) {
+        let Driver {
+            session, waiting, ..
+        } = self;
+        for outcome in session.close() {
+            if let Outcome::Lost { id, .. } = outcome
+                && let Some(waiting) = waiting.remove(&id)
+            {
+                let _ = waiting.reply.send(Err(Error::Closed));
+            }
+        }
+        for (_, waiting) in self.waiting.drain() {
+            let _ = waiting.reply.send(Err(Error::Closed));
+        }
+        // The event streams end.
+        self.subscriptions.clear();
+        self.rx.close();
+        while let Ok(message) = self.rx.try_recv() {
+            if let ToDriver::Call(call) = message {
+                self.queue.push_back(call);
+            }
+        }
+        for call in self.queue.drain(..) {
+            let _ = call.reply.send(Err(Error::Closed));
+        }
+    }
+
+    /// A time on the session's clock, rounded up (a deadline never comes early).
+    fn ms(&self, at: Instant) -> u64 {
+        let d = at.saturating_duration_since(self.epoch);
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        if d.subsec_nanos().is_multiple_of(1_000_000) {
+            ms
+        } else {
+            ms.saturating_add(1)
+        }
+    }
+
+    /// The earliest deadline: the session's, or that of a request not sent yet.
+    fn next_wake(&self) -> Option<Instant> {
+        let session = self
+            .session
+            .poll_timeout()
+            .map(|ms| self.epoch + Duration::from_millis(ms));
+        let queued = self.queue.iter().map(|c| c.deadline).min();
+        session.into_iter().chain(queued).min()
+    }
+
+    /// Ends the requests whose deadline passed with [`Error::Timeout`].
+    fn expire(&mut self) {
+        let now = Instant::now();
+        let now_ms = u64::try_from(now.saturating_duration_since(self.epoch).as_millis())
+            .unwrap_or(u64::MAX);
+        let Driver {
+            session, waiting, ..
+        } = self;
+        for outcome in session.handle_timeout(now_ms) {
+            if let Outcome::Lost { id, cause, .. } = outcome
+                && let Some(waiting) = waiting.remove(&id)
+            {
+                let _ = waiting.reply.send(Err(lost(cause)));
+            }
+        }
+        self.expire_queue(now);
+    }
+
+    fn expire_queue(&mut self, now: Instant) {
+        let mut kept = VecDeque::with_capacity(self.queue.len());
+        for call in self.queue.drain(..) {
+            if call.deadline <= now {
+                let _ = call.reply.send(Err(Error::Timeout));
+            } else {
+                kept.push_back(call);
+            }
+        }
+        self.queue = kept;
+    }
+
+    /// Sends what is queued, in as few messages as the session and the buffer allow. An
+    /// error means the connection is gone.
+    async fn send_queued(&mut self) -> Result<(), Error> {
+        self.expire_queue(Instant::now());
+        while let Some(message) = self.write_batch() {
+            match timeout(self.send_timeout, self.ws.send(Message::binary(message))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(Error::Closed),
+                Err(_) => {
+                    tracing::warn!("the server takes nothing: the connection is given up");
+                    return Err(Error::Closed);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the queued requests into one message, as many as fit; `None` when none can
+    /// go now (none queued, or the session's pending table is full).
+    fn write_batch(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if self.queue.is_empty() {
+                return None;
+            }
+            let deadlines: Vec<u64> = self.queue.iter().map(|c| self.ms(c.deadline)).collect();
+            let mut sent: Vec<(MessageId, Call)> = Vec::new();
+            let mut too_large = false;
+            let mut batch = self.session.start_batch(&mut self.buf);
+            let mut deadlines = deadlines.into_iter();
+            while let Some(call) = self.queue.pop_front() {
+                batch.set_deadline(deadlines.next());
+                match call.command.with_core(|command| batch.request(command)) {
+                    Ok(Ok(id)) => sent.push((id, call)),
+                    Ok(Err(ClientError::PendingFull { .. })) => {
+                        self.queue.push_front(call);
+                        break;
+                    }
+                    Ok(Err(ClientError::Encode(_))) => {
+                        too_large = sent.is_empty();
+                        self.queue.push_front(call);
+                        break;
+                    }
+                    Ok(Err(ClientError::Closed | ClientError::HelloRefused(_))) => {
+                        let _ = call.reply.send(Err(Error::Closed));
+                    }
+                    Ok(Err(e)) => {
+                        let _ = call.reply.send(Err(Error::Encode(e.to_string())));
+                    }
+                    Err(e) => {
+                        let _ = call.reply.send(Err(Error::Encode(e.to_string())));
+                    }
+                }
+            }
+            if !sent.is_empty() {
+                match batch.finish() {
+                    Ok(message) => {
+                        let message = message.to_vec();
+                        for (id, call) in sent {
+                            if let Command::Unsubscribe(subscription) = &call.command {
+                                // No more events for it, whatever the answer.
+                                self.subscriptions.remove(subscription);
+                            }
+                            let waiting = Waiting {
+                                reply: call.reply,
+                                sink: call.sink,
+                            };
+                            self.waiting.insert(id, waiting);
+                        }
+                        return Some(message);
+                    }
+                    // Taken back by the session: try again with more room.
+                    Err(_) => {
+                        for (_, call) in sent.into_iter().rev() {
+                            self.queue.push_front(call);
+                        }
+                        too_large = true;
+                    }
+                }
+            } else {
+                drop(batch);
+            }
+            if !too_large {
+                return None;
+            }
+            if self.buf.len() >= self.max_message {
+                if let Some(call) = self.queue.pop_front() {
+                    let text = format!(
+                        "larger than the largest message ({} bytes)",
+                        self.max_message
+                    );
+                    let _ = call.reply.send(Err(Error::Encode(text)));
+                }
+            } else {
+                let len = (self.buf.len() * 2).min(self.max_message);
+                self.buf.resize(len, 0);
+            }
+        }
+    }
+
+    /// Takes a message from the server: each answer goes to its request.
+    fn receive(&mut self, message: &[u8]) {
+        let batch = match Batch::new(message) {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::warn!("a message from the server is not a batch: {e}");
+                return;
+            }
+        };
+        let Driver {
+            session,
+            waiting,
+            subscriptions,
+            ..
+        } = self;
+        for outcome in session.handle_message(&batch) {
+            let (id, result) = match outcome {
+                Outcome::Success {
+                    id,
+                    response: xentara_ws::Response::Subscribe(Some(subscription)),
+                } => {
+                    // Registered here, before the next packet: its first event may follow.
+                    if let Some(sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
+                        subscriptions.insert(subscription, sink);
+                    }
+                    (id, Ok(Answer::Subscribe(Some(subscription))))
+                }
+                Outcome::Success { id, response } => {
+                    (id, Answer::try_from(&response).map_err(Error::Decode))
+                }
+                Outcome::Error { id, error, .. } => (id, Err(ErrorObject::from(error).into())),
+                Outcome::Invalid(e) => match e.id() {
+                    Some(id) => (id, Err(Error::Decode(e))),
+                    None => {
+                        tracing::warn!("a packet from the server does not decode: {e}");
+                        continue;
+                    }
+                },
+                Outcome::Lost { id, cause, .. } => (id, Err(lost(cause))),
+                Outcome::Event(change) => {
+                    match DataChange::try_from(&change) {
+                        Ok(change) => subscriptions.retain(|_, sink| sink.offer(&change)),
+                        Err(e) => tracing::warn!("an event from the server does not decode: {e}"),
+                    }
+                    continue;
+                }
+                Outcome::Unexpected { id, reason } => {
+                    tracing::debug!("unexpected packet {id} from the server: {reason}");
+                    continue;
+                }
+            };
+            if let Some(waiting) = waiting.remove(&id) {
+                let _ = waiting.reply.send(result);
+            }
+        }
+    }
+}
+
+fn lost(cause: Lost) -> Error {
+    match cause {
+        Lost::TimedOut => Error::Timeout,
+        Lost::Closed => Error::Closed,
+    }
+}

@@ -1,0 +1,132 @@
+//! The HTTP upgrade to WebSocket: the path (404 otherwise), the connection limit (503),
+//! and the application made for the peer (401 when the factory refuses it).
+
+use std::net::SocketAddr;
+
+use base64::Engine;
+use tokio::time::timeout;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::answers::{Answers, AnswersRx};
+use super::{Service, Shared};
+use crate::Io;
+
+/// Who is connecting: what the application factory sees.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Peer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// The user and password of the request's Basic `Authorization` header, if any.
+    pub credentials: Option<(String, String)>,
+    answers: Answers,
+}
+
+impl Peer {
+    /// The connection's handle for answers given later: keep a clone in the application
+    /// to answer requests it defers ([`Reply::later`](xentara_ws::session::Reply::later))
+    /// from other tasks.
+    pub fn answers(&self) -> Answers {
+        self.answers.clone()
+    }
+}
+
+/// The user and password of a Basic `Authorization` header; `Err` for a header that is
+/// not one.
+fn basic(value: &[u8]) -> Result<(String, String), ()> {
+    let token = value.strip_prefix(b"Basic ").ok_or(())?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .map_err(|_| ())?;
+    let text = String::from_utf8(decoded).map_err(|_| ())?;
+    let (user, password) = text.split_once(':').ok_or(())?;
+    Ok((user.to_owned(), password.to_owned()))
+}
+
+/// Small WebSocket buffers (a server of many connections pays for them per connection),
+/// messages and frames up to `max_message` bytes.
+fn ws_config(max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
+}
+
+/// Accepts the upgrade and makes the connection's application.
+pub(super) async fn accept<F, A, S>(
+    stream: S,
+    addr: SocketAddr,
+    shared: &Shared<F>,
+    full: bool,
+) -> Result<(WebSocketStream<S>, A, AnswersRx), String>
+where
+    F: Fn(&Peer) -> Option<A>,
+    A: Service,
+    S: Io,
+{
+    let mut app = None;
+    let (answers, answers_rx) = Answers::new();
+    #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
+    let callback = |request: &Request, response: Response| {
+        let refuse = |status, text: &str| {
+            let mut r = ErrorResponse::new(Some(text.to_owned()));
+            *r.status_mut() = status;
+            Err(r)
+        };
+        if full {
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many connections");
+        }
+        if request.uri().path() != shared.path {
+            return refuse(StatusCode::NOT_FOUND, "no WebSocket API at this path");
+        }
+        let credentials = match request.headers().get("authorization") {
+            None => None,
+            Some(value) => match basic(value.as_bytes()) {
+                Ok(credentials) => Some(credentials),
+                Err(()) => return refuse(StatusCode::UNAUTHORIZED, "bad credentials"),
+            },
+        };
+        let peer = Peer {
+            addr,
+            credentials,
+            answers,
+        };
+        match (shared.factory)(&peer) {
+            Some(made) => {
+                app = Some(made);
+                Ok(response)
+            }
+            None => refuse(StatusCode::UNAUTHORIZED, "bad credentials"),
+        }
+    };
+    let config = Some(ws_config(shared.limits.max_message));
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, config);
+    let ws = timeout(shared.limits.handshake, handshake)
+        .await
+        .map_err(|_| "WebSocket handshake timed out".to_owned())?
+        .map_err(|e| format!("WebSocket handshake: {e}"))?;
+    match app {
+        Some(app) => Ok((ws, app, answers_rx)),
+        None => Err("no application".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::basic;
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        assert_eq!(
+            basic(b"Basic YWRtaW46YTpi"),
+            Ok(("admin".to_owned(), "a:b".to_owned()))
+        );
+        assert_eq!(basic(b"Bearer x"), Err(()));
+        assert_eq!(basic(b"Basic !!"), Err(()));
+        assert_eq!(basic(b"Basic YWRtaW4="), Err(())); // no colon
+    }
+}

@@ -1,0 +1,492 @@
+//! The crate's client against the crate's server, on 127.0.0.1.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
+use xentara_ws_tokio::{
+    Access, Attribute, AttributeId, AttributeInfo, BrowseEntry, Client, Credentials, DataType,
+    ElementCategory, Error, ErrorCode, ErrorObject, Limits, MetaData, MetaDataId, ServerInfo,
+    Stage, UpdateRates, Uuid, Value, VersionRange,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_and_errors_with_their_codes() {
+    let (server, model) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(client.version(), 1);
+        assert_eq!(client.lookup(POINT_KEY).await.unwrap(), POINT);
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+
+        client.write(POINT, Attribute::Value, 21.5).await.unwrap();
+        assert_eq!(*model.value.lock().unwrap(), 21.5);
+        let read = client
+            .read(POINT, &[Attribute::Value.into(), Attribute::Quality.into()])
+            .await
+            .unwrap();
+        let missing = ErrorObject {
+            code: ErrorCode::MissingAttribute,
+            message: Some("no such attribute".to_owned()),
+        };
+        let expected: Vec<(AttributeId, _)> = vec![
+            (Attribute::Value.into(), Ok(Value::Float(21.5))),
+            (Attribute::Quality.into(), Err(missing)),
+        ];
+        assert_eq!(read, expected);
+
+        // The server's errors, with their codes and texts.
+        match client.lookup("nothing").await {
+            Err(Error::Server { code, message }) => {
+                assert_eq!(
+                    (code, message.as_str()),
+                    (ErrorCode::UnknownElement, "no such element")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = client
+            .write(POINT, Attribute::Quality, 1.0)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::ReadOnly));
+        let e = client
+            .write(POINT, Attribute::Value, "text")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::TypeMismatch));
+        let e = client
+            .read(Uuid::from_u128(99), &[Attribute::Value.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownElement));
+        assert_eq!(e.to_string(), "server error -32100: unknown element");
+
+        client.close().await;
+        assert!(client.is_closed());
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_sessions_with_right_and_wrong_credentials() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        let wrong = client
+            .create_sub_session(Credentials::password("admin", "wrong"))
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.code(), Some(ErrorCode::AccessDenied));
+
+        let session = client
+            .create_sub_session(Credentials::password("admin", PASSWORD))
+            .await
+            .unwrap();
+        assert_eq!(session.id(), Uuid::from_u128(0x1000));
+        session.write(POINT, Attribute::Value, 3.0).await.unwrap();
+        let id = session.id();
+        session.close().await.unwrap();
+        // Closed: the server no longer knows it.
+        let e = client.close_sub_session(id).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownSessionId));
+
+        // A dropped handle closes its sub-session.
+        let desired = Uuid::from_u128(0xabc);
+        let session = client
+            .create_sub_session_with_id(Credentials::password("admin", PASSWORD), desired)
+            .await
+            .unwrap();
+        assert_eq!(session.id(), desired);
+        drop(session);
+        let e = client.close_sub_session(desired).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnknownSessionId));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_share_one_connection_and_its_messages() {
+    let (server, model) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let hello = proxy.frames();
+        assert_eq!(hello, 1);
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.read(POINT, &[Attribute::Value.into()]).await })
+            })
+            .collect();
+        for task in tasks {
+            let read = task.await.unwrap().unwrap();
+            assert_eq!(read, vec![(Attribute::Value.into(), Ok(Value::Float(0.0)))]);
+        }
+        let ids = model.ids.lock().unwrap().clone();
+        assert_eq!(ids.len(), 64);
+        assert_eq!(
+            ids.iter().collect::<HashSet<_>>().len(),
+            64,
+            "ids are unique"
+        );
+        let messages = proxy.frames() - hello;
+        assert!(messages < 64, "64 requests in {messages} messages");
+        assert!(messages >= 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_never_answered_times_out() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .request_timeout(Duration::from_millis(300))
+            .connect()
+            .await
+            .unwrap();
+        let start = Instant::now();
+        assert!(matches!(client.lookup(NEVER).await, Err(Error::Timeout)));
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_millis(1200), "{took:?}");
+        // The server sends reply messages in request order, so a later request waits
+        // behind the one never answered: it times out too, and the client stays usable.
+        assert!(matches!(client.get_stage().await, Err(Error::Timeout)));
+        assert!(!client.is_closed());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_mid_request_ends_it_closed() {
+    let (server, _) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr))
+            .request_timeout(Duration::from_secs(30))
+            .connect()
+            .await
+            .unwrap();
+        let waiting = {
+            let client = client.clone();
+            tokio::spawn(async move { client.lookup(NEVER).await })
+        };
+        // Until the request is on the wire.
+        while proxy.frames() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        proxy.cut();
+        assert!(matches!(waiting.await.unwrap(), Err(Error::Closed)));
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+        assert!(client.is_closed());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_errors_are_typed() {
+    let (server, _) = server(Limits {
+        max_connections: 1,
+        ..Limits::default()
+    })
+    .await;
+    let addr = server.local_addr();
+    within(10, async {
+        let e = Client::builder(format!("ws://{addr}/other"))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::NotFound { path } if path == "/other"),
+            "{e:?}"
+        );
+        let e = Client::builder(format!("ws://admin:nope@{addr}/api/ws"))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Unauthorized), "{e:?}");
+        let first = Client::builder(url(addr))
+            .credentials("admin", "admin")
+            .connect()
+            .await
+            .unwrap();
+        let e = Client::builder(url(addr)).connect().await.unwrap_err();
+        assert!(matches!(e, Error::Http { status: 503 }), "{e:?}");
+        first.close().await;
+
+        // Nothing listening.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let free = listener.local_addr().unwrap();
+        drop(listener);
+        let e = Client::builder(url(free)).connect().await.unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e:?}");
+        let e = Client::builder("http://h/api/ws")
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Url { .. }), "{e:?}");
+
+        // A peer that takes the connection and says nothing.
+        let mute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mute_addr = mute.local_addr().unwrap();
+        let held = tokio::spawn(async move { mute.accept().await });
+        let start = Instant::now();
+        let e = Client::builder(url(mute_addr))
+            .connect_timeout(Duration::from_millis(200))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::ConnectTimeout), "{e:?}");
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        drop(held);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_given_later_from_another_task_hold_back_what_follows() {
+    // One reply message at a time: the get_stage's message waits for the lookup's answer.
+    let (server, _) = server(Limits {
+        reply_messages: 1,
+        ..Limits::default()
+    })
+    .await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let start = Instant::now();
+        let later = {
+            let client = client.clone();
+            tokio::spawn(async move { client.lookup(LATER).await })
+        };
+        while proxy.frames() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // A message of its own, taken by the server only once the lookup is answered.
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+        assert!(start.elapsed() >= Duration::from_millis(50));
+        assert_eq!(proxy.frames(), 3);
+        assert_eq!(later.await.unwrap().unwrap(), POINT);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_meta_data_server_information_and_the_stage_commands() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .connect()
+            .await
+            .unwrap();
+        let info = client
+            .server_information(&[ServerInfo::Version])
+            .await
+            .unwrap();
+        assert_eq!(
+            info,
+            [(ServerInfo::Version, Value::Text("test 1.0".into()))]
+        );
+
+        let entries = client.browse(Uuid::nil(), Some(1), None).await.unwrap();
+        let point = BrowseEntry {
+            primary_key: POINT_KEY.to_owned(),
+            element: POINT,
+            category: ElementCategory::DataPoint,
+        };
+        assert_eq!(entries, [point]);
+        let e = client
+            .browse(POINT, None, Some(&[ElementCategory::DataPoint]))
+            .await;
+        assert_eq!(e.unwrap_err().code(), Some(ErrorCode::UnknownElement));
+
+        let ids = [MetaDataId::PrimaryKey, MetaDataId::AttributeList];
+        let meta = client.meta_data(POINT, &ids).await.unwrap();
+        let value = AttributeInfo {
+            name: "Value".to_owned(),
+            id: Attribute::Value.into(),
+            access: Access::ReadWrite,
+            data_type: DataType::Float64,
+        };
+        let expected = MetaData {
+            primary_key: Some(POINT_KEY.to_owned()),
+            category: Some(ElementCategory::DataPoint),
+            attributes: Some(vec![value]),
+            has_children: Some(false),
+        };
+        assert_eq!(meta, expected);
+
+        // Without a sub-session the stage commands are refused; with one they pass.
+        for e in [
+            client.suspend().await,
+            client.resume().await,
+            client.shutdown().await,
+        ] {
+            assert_eq!(e.unwrap_err().code(), Some(ErrorCode::AccessDenied));
+        }
+        let session = client
+            .create_sub_session(Credentials::password("admin", PASSWORD))
+            .await
+            .unwrap();
+        session.suspend().await.unwrap();
+        session.resume().await.unwrap();
+        session.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_pings_hold_an_idle_connection_open() {
+    let (server, _) = server(Limits {
+        idle: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    within(10, async {
+        let connect = |every| {
+            Client::builder(url(server.local_addr()))
+                .keep_alive(every)
+                .connect()
+        };
+        let pinging = connect(Some(Duration::from_millis(50))).await.unwrap();
+        let silent = connect(None).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(pinging.get_stage().await.unwrap(), Stage::Operational);
+        // The server closed the silent one when idle.
+        assert!(matches!(silent.get_stage().await, Err(Error::Closed)));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_gone_without_a_word_is_found_dead_by_the_pings() {
+    let (server, _) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr))
+            .keep_alive(Some(Duration::from_millis(50)))
+            .connect()
+            .await
+            .unwrap();
+        let mut subscribed = client
+            .subscribe(
+                &[(POINT, &[Attribute::Value.into()])],
+                UpdateRates::default(),
+            )
+            .await
+            .unwrap();
+        proxy.freeze();
+        let start = Instant::now();
+        while !client.is_closed() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Two periods without a word, and the ping after them (with room for a busy
+        // machine).
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(matches!(client.get_stage().await, Err(Error::Closed)));
+        // The subscription's stream ends: what came before, then `None`.
+        while let Some(change) = subscribed.next().await {
+            assert_eq!(change.element, POINT);
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_requests_grow_the_buffer_up_to_the_largest_message() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = Client::builder(url(server.local_addr()))
+            .max_message(64 * 1024)
+            .connect()
+            .await
+            .unwrap();
+        // Larger than the first buffer: sent, and answered (a text is not the point's type).
+        let e = client
+            .write(POINT, Attribute::Value, "x".repeat(40_000))
+            .await;
+        assert_eq!(e.unwrap_err().code(), Some(ErrorCode::TypeMismatch));
+        // Larger than the largest message: never sent.
+        let e = client
+            .write(POINT, Attribute::Value, "x".repeat(70_000))
+            .await;
+        assert!(
+            matches!(&e, Err(Error::Encode(text)) if text.contains("65536")),
+            "{e:?}"
+        );
+        // Not one CBOR item: never sent.
+        let e = client
+            .write(POINT, Attribute::Value, Value::Other(vec![0x82]))
+            .await;
+        assert!(matches!(e, Err(Error::Encode(_))), "{e:?}");
+        // The connection goes on.
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_versions_are_negotiated_in_the_hello() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = xentara_ws_tokio::Server::builder(|_: &xentara_ws_tokio::Peer| {
+        Some(common::TestApp {
+            model: Default::default(),
+            answers: None,
+        })
+    })
+    .versions(VersionRange::new(1, 2))
+    .serve(listener)
+    .unwrap();
+    within(10, async {
+        let connect = |versions| {
+            Client::builder(url(server.local_addr()))
+                .versions(versions)
+                .connect()
+        };
+        assert_eq!(connect(VersionRange::V1).await.unwrap().version(), 1);
+        assert_eq!(connect(VersionRange::new(1, 5)).await.unwrap().version(), 2);
+        let e = connect(VersionRange::new(3, 4)).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::InvalidParameter), "{e}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_of_one_scheduler_tick_leave_in_one_message() {
+    let (server, model) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let hello = proxy.frames();
+        // On one thread the 64 tasks all run before the driver does.
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.read(POINT, &[Attribute::Value.into()]).await })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.unwrap().is_ok());
+        }
+        assert_eq!(proxy.frames() - hello, 1);
+        assert_eq!(model.ids.lock().unwrap().len(), 64);
+    })
+    .await;
+}
