@@ -157,9 +157,8 @@ impl core::fmt::Display for TimePoint {
             (TimePoint::Decimal { exponent, mantissa }, None) => {
                 write!(out, "{mantissa}e{exponent}s")?
             }
-            (TimePoint::FloatSeconds(x), None) => write!(out, "{x:e}s")?,
-            // Whole seconds always have a date.
-            (TimePoint::Seconds(s), None) => write!(out, "{s}s")?,
+            // A float too large or a NaN (whole seconds always have a date).
+            (t, None) => write!(out, "{:e}s", t.as_secs_f64())?,
         }
         f.pad(out.as_str())
     }
