@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Coverage of the library's src/ by the union of the fuzz corpora (issue 19).
+# Coverage of the library's src/ by the union of the fuzz corpora.
 #
 # Builds every target with coverage instrumentation (`cargo fuzz coverage`), runs it over
 # its committed corpus (fuzz/corpus/<target>), exports each target's coverage with llvm-cov
 # and prints their union: the region, function and line coverage of src/ by file, and the
-# lines no corpus reaches. Installs llvm-tools-preview for the nightly toolchain when
-# missing; needs python3. Not run by CI (it takes minutes); its result is recorded in
-# fuzz/README.md.
+# lines no corpus reaches. Installs cargo-fuzz and llvm-tools-preview for the nightly
+# toolchain when missing; needs a nightly toolchain and python3. Not run by CI (it takes
+# minutes); its result is recorded in fuzz/README.md.
 #
 #   bash fuzz/coverage.sh              # every target
 #   bash fuzz/coverage.sh roundtrip    # some targets
@@ -16,6 +16,13 @@ cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 unset CARGO_TARGET_DIR
 
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "fuzz/coverage.sh: needs a nightly toolchain (rustup toolchain install nightly)" >&2
+    exit 1
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
 rustup +nightly component add llvm-tools-preview >/dev/null 2>&1 ||
     rustup +nightly component add llvm-tools-preview
 sysroot=$(rustc +nightly --print sysroot)

@@ -119,6 +119,137 @@ impl TimePoint {
     }
 }
 
+/// ISO 8601 in UTC, to the nanosecond: `2024-05-01T12:34:56.123456789Z`, as the browser
+/// module's `Instant` prints. Years outside 0000–9999 take a sign and at least six digits
+/// (`+275760-09-13T00:00:00.000000000Z`, `-000001-12-31T23:59:59.999999999Z`), a fraction
+/// finer than a nanosecond is cut towards the past, and the infinite points print as
+/// `infinity` / `-infinity`. A finite point more than 2⁶³ seconds from the epoch (or a
+/// NaN float) has no calendar date and prints as its number of seconds: `5e40s`. Width and
+/// alignment apply to the whole text.
+impl core::fmt::Display for TimePoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use core::fmt::Write;
+        let mut out = Line {
+            bytes: [0; 48],
+            len: 0,
+        };
+        match (*self, self.epoch_parts()) {
+            (TimePoint::Infinite { negative }, _) => {
+                return f.pad(if negative { "-infinity" } else { "infinity" });
+            }
+            (_, Some((secs, nanos))) => {
+                let days = secs.div_euclid(86_400);
+                let second = secs.rem_euclid(86_400);
+                let (year, month, day) = civil(days);
+                if (0..=9999).contains(&year) {
+                    write!(out, "{year:04}")?;
+                } else {
+                    let sign = if year < 0 { '-' } else { '+' };
+                    write!(out, "{sign}{:06}", year.unsigned_abs())?;
+                }
+                write!(
+                    out,
+                    "-{month:02}-{day:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+                    second / 3600,
+                    second / 60 % 60,
+                    second % 60
+                )?;
+            }
+            (TimePoint::Decimal { exponent, mantissa }, None) => {
+                write!(out, "{mantissa}e{exponent}s")?
+            }
+            // A float too large or a NaN (whole seconds always have a date).
+            (t, None) => write!(out, "{:e}s", t.as_secs_f64())?,
+        }
+        f.pad(out.as_str())
+    }
+}
+
+impl TimePoint {
+    /// Whole seconds since the epoch (rounded towards the past) and the nanoseconds after
+    /// them; `None` for the infinite points, a NaN and beyond `i64` seconds.
+    fn epoch_parts(&self) -> Option<(i64, u32)> {
+        const NANOS: i128 = 1_000_000_000;
+        let nanos: i128 = match *self {
+            TimePoint::Seconds(s) => return Some((s, 0)),
+            TimePoint::Infinite { .. } => return None,
+            TimePoint::FloatSeconds(x) => {
+                // No `floor` in core: truncate, then step down for a negative fraction.
+                if !(-9.2e18..9.2e18).contains(&x) {
+                    return None;
+                }
+                let mut secs = x as i64;
+                if (secs as f64) > x {
+                    secs -= 1;
+                }
+                let fraction = ((x - secs as f64) * 1e9) as u32;
+                return Some((secs, fraction.min(999_999_999)));
+            }
+            TimePoint::Decimal { exponent, mantissa } => {
+                let mantissa = i128::from(mantissa);
+                let shift = exponent.saturating_add(9);
+                if mantissa == 0 {
+                    0
+                } else if shift >= 0 {
+                    let scale = 10i128.checked_pow(u32::try_from(shift).ok()?)?;
+                    mantissa.checked_mul(scale)?
+                } else {
+                    match u32::try_from(shift.unsigned_abs())
+                        .ok()
+                        .and_then(|s| 10i128.checked_pow(s))
+                    {
+                        Some(scale) => mantissa.div_euclid(scale),
+                        // Less than a nanosecond either side of the epoch.
+                        None => mantissa.signum().min(0),
+                    }
+                }
+            }
+        };
+        let secs = i64::try_from(nanos.div_euclid(NANOS)).ok()?;
+        Some((secs, nanos.rem_euclid(NANOS) as u32))
+    }
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`): year, month, day.
+fn civil(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A time point's text, built on the stack so that `Formatter::pad` can align it whole.
+struct Line {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Line {
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are written in.
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// Any time point but the documented form's minimal encoding, with the errors: one path
 /// for `1(n)`, `1(x)`, a bare number, `1001({4: 4([e, m])})` and `1001({1: n})`.
 #[inline(never)]

@@ -102,6 +102,9 @@ impl<'b> Cbor<'b> for Value<'b> {
     arbitrary_element!();
 }
 
+/// The value for a reader: numbers and booleans as they are, a float, text and bytes as
+/// their `Debug`, a UUID and any other item by their `Display`, a time point in ISO 8601
+/// ([`TimePoint`]'s `Display`).
 impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -113,7 +116,7 @@ impl fmt::Display for Value<'_> {
             Value::Text(s) => write!(f, "{s:?}"),
             Value::Bytes(b) => write!(f, "{b:?}"),
             Value::Uuid(u) => write!(f, "{u}"),
-            Value::Time(t) => write!(f, "{t:?}"),
+            Value::Time(t) => write!(f, "{t}"),
             Value::Other(raw) => write!(f, "{raw}"),
         }
     }

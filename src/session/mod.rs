@@ -81,7 +81,7 @@
 //! use xentara_ws::session::{ClientSession, Lost, Outcome};
 //! use xentara_ws::{Batch, Opcode, Response, Text};
 //!
-//! let mut client: ClientSession = ClientSession::default();
+//! let mut client = ClientSession::new();
 //! let mut out = [0u8; 64];
 //! let mut batch = client.start_batch(&mut out);
 //! let id = batch.request(Lookup { primary_key: Text::new("Group 1") })?; // the hello goes first, id 1

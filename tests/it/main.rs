@@ -9,6 +9,7 @@ mod fuzz_smoke;
 mod inspect;
 mod limits;
 mod malformed;
+mod properties;
 mod roundtrip;
 mod session_client;
 mod session_props;

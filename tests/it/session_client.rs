@@ -110,7 +110,7 @@ fn the_hello_versions_are_configurable() {
         versions: VersionRange::new(0, 2),
         first_id: 0,
     };
-    let mut client: ClientSession = ClientSession::new(config);
+    let mut client: ClientSession = ClientSession::with_config(config);
     let mut buf = [0u8; 32];
     let message = client.start_batch(&mut buf).finish().unwrap();
     assert_eq!(message, hex("818400000ea200000102"));
@@ -383,7 +383,7 @@ fn ids_wrap_from_max_to_1() {
         first_id: i64::MAX - 1,
         ..ClientConfig::default()
     };
-    let mut client: ClientSession<4> = ClientSession::new(config);
+    let mut client: ClientSession<4> = ClientSession::with_config(config);
     let sent = send(&mut client, vec![GetStage.into(), GetStage.into()]);
     assert_eq!(
         sent.iter().map(|s| s.0).collect::<Vec<_>>(),

@@ -110,13 +110,22 @@ pub struct ClientSession<const PENDING: usize = 16> {
 
 impl<const PENDING: usize> Default for ClientSession<PENDING> {
     fn default() -> Self {
-        Self::new(ClientConfig::default())
+        Self::with_config(ClientConfig::default())
+    }
+}
+
+impl ClientSession {
+    /// A session of the default capacity (16 requests in flight) and configuration that has
+    /// sent nothing yet. Unlike `default()`, it needs no type annotation (as
+    /// `HashMap::new`); another capacity is `ClientSession::<N>::default()`.
+    pub fn new() -> Self {
+        Self::default()
     }
 }
 
 impl<const PENDING: usize> ClientSession<PENDING> {
-    /// A session that has sent nothing yet.
-    pub fn new(config: ClientConfig) -> Self {
+    /// A session with `config` that has sent nothing yet.
+    pub fn with_config(config: ClientConfig) -> Self {
         ClientSession {
             config,
             state: ClientState::Idle,
