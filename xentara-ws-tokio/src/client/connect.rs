@@ -77,7 +77,7 @@ fn tls_error(e: std::io::Error, address: &str) -> Error {
 
 /// Sends the client_hello and waits for its answer: the session is then ready.
 pub(crate) async fn hello(ws: &mut Ws, config: ClientConfig) -> Result<Session, Error> {
-    let mut session = ClientSession::new(config);
+    let mut session = ClientSession::with_config(config);
     let mut buf = [0u8; 64];
     let message = session
         .start_batch(&mut buf)
