@@ -2,7 +2,7 @@
 # Soak: the release example server under 2,000 connections walking continuously for
 # MINUTES — the load generator run back to back (each connection: hello, lookup, subscribe,
 # a short hold, write, unsubscribe, close; then new connections) — with the server's RSS
-# sampled every 10 s. Issue 19's goal: after the first minute RSS grows at most 5 %, and
+# sampled every 10 s. The goal: after the first minute RSS grows at most 5 %, and
 # no response is lost.
 #
 #   bash benches/soak.sh [MINUTES [CONNECTIONS [HOLD_SECONDS]]]   # defaults: 30 2000 5

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A fuzz campaign (issue 19): every target for MINUTES, as many at once as there are cores,
+# A fuzz campaign: every target for MINUTES, as many at once as there are cores,
 # then each target's finds merged into its committed corpus (minimized), and a table:
 # target, executions, executions/s, corpus size, coverage (libFuzzer's edges), crashes.
 #

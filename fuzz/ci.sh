@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI piece for fuzzing and miri (issue #5), called by .ci/run as `bash fuzz/ci.sh`.
+# CI piece for fuzzing and miri, called by .ci/run as `bash fuzz/ci.sh`.
 #
 # 1. Builds every fuzz target (cargo-fuzz, nightly), replays each over its committed corpus
 #    (fuzz/corpus/<target>, every input once), then runs it for a bounded time from that

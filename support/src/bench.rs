@@ -21,7 +21,7 @@ pub struct Message {
     pub bytes: Vec<u8>,
 }
 
-/// The messages of issue #6, in the order results are reported.
+/// The benchmark messages, in the order results are reported.
 pub const NAMES: &[&str] = &[
     "close_sub_session",
     "client_hello",
