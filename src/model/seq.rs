@@ -2,9 +2,10 @@
 
 use core::fmt;
 
-use crate::cbor::{Cbor, Deferred, NO_PACKET, NONE, Reader, Source, Writer};
+use crate::cbor::{Cbor, NONE, Reader, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, Expected};
+use crate::frontier::{DEFER_ELEMENT, Deferred, Source};
 
 /// A sequence of `T`: a CBOR array, or a CBOR map when `T` is a pair `(K, V)`.
 ///
@@ -49,7 +50,8 @@ struct Wire<'b> {
     head_len: u8,
     /// The elements the head declares (an indefinite one's, counted).
     count: u32,
-    /// The packet's offset, to name its id in errors ([`NO_PACKET`] for none).
+    /// The packet's offset, to name its id in errors
+    /// ([`NO_PACKET`](crate::frontier::NO_PACKET) for none).
     packet: u32,
     /// The field the sequence is, named in its elements' errors.
     field: Field,
@@ -166,7 +168,7 @@ struct WireIter<'b> {
     /// be (not left for the iteration, or the elements could not be walked to the end).
     head: u32,
     /// An element's last part left unread.
-    pending: Deferred,
+    pending: Option<Deferred>,
     /// Items per element: 2 for map entries.
     per: u8,
     /// An element's last part may be left to its reader (read from a batch).
@@ -175,65 +177,62 @@ struct WireIter<'b> {
 
 impl<'b> WireIter<'b> {
     fn new(w: Wire<'b>, entry: bool) -> Self {
-        let mut r = w
-            .src
-            .reader(w.head as usize + usize::from(w.head_len), w.packet);
-        r.field = w.field;
-        let record = w.deferred && r.shared.is_some();
+        let mut r = Reader::within(w.src, w.head as usize + usize::from(w.head_len), w.packet);
+        r.set_field(w.field);
+        let batch = r.lazy().in_batch();
         WireIter {
             left: w.count,
-            head: if record { w.head } else { NONE },
-            pending: Deferred::NONE,
+            head: if w.deferred && batch { w.head } else { NONE },
+            pending: None,
             per: if entry { 2 } else { 1 },
-            tail: r.shared.is_some(),
+            tail: DEFER_ELEMENT && batch,
             r,
         }
     }
 
-    /// Reads the next element with `read`; `None` at the end.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    fn next<T>(
-        &mut self,
-        read: impl FnOnce(&mut Reader<'b>) -> T,
-    ) -> Option<Result<T, DecodeError>> {
-        if self.pending.start != NONE {
-            // The element before left its last part to its reader: continue where that
-            // reading ended (recorded), else step over it.
-            match self.r.frontier().and_then(|f| f.end_of(self.pending.start)) {
-                Some(end) => {
-                    self.r.set_position(end);
-                    self.pending.start = NONE;
-                }
-                None => {
-                    if let Some(e) = self.resolve() {
-                        return e.map(Err);
+    inlining! { hot:
+        /// Reads the next element with `read`; `None` at the end.
+        fn next<T>(
+            &mut self,
+            read: impl FnOnce(&mut Reader<'b>) -> T,
+        ) -> Option<Result<T, DecodeError>> {
+            if let Some(item) = self.pending {
+                // The element before left its last part to its reader: continue where that
+                // reading ended (recorded), else step over it.
+                match self.r.lazy().end_of(item.start) {
+                    Some(end) => {
+                        self.r.set_position(end);
+                        self.pending = None;
+                    }
+                    None => {
+                        if let Some(e) = self.resolve(item) {
+                            return e.map(Err);
+                        }
                     }
                 }
             }
+            if self.left == 0 {
+                self.finish();
+                return None;
+            }
+            self.left -= 1;
+            let at = self.r.position();
+            self.r.lazy_mut().set_tail(self.tail);
+            let item = read(&mut self.r);
+            if self.r.failed() {
+                return Some(Err(self.element_error(at)));
+            }
+            self.pending = self.r.lazy_mut().take_left();
+            Some(Ok(item))
         }
-        if self.left == 0 {
-            self.finish();
-            return None;
-        }
-        self.left -= 1;
-        let at = self.r.position();
-        self.r.tail = self.tail;
-        let item = read(&mut self.r);
-        if self.r.failed() {
-            return Some(Err(self.element_error(at)));
-        }
-        if self.r.deferred != NONE {
-            self.pending = self.r.take_deferred();
-        }
-        Some(Ok(item))
     }
 
     /// Moves past the part of the last element left unread: to where its iteration
     /// recorded that it ended, else by stepping over it. When it is not well-formed the
     /// iteration ends: with that error, if elements were still to come.
     #[inline(never)]
-    fn resolve(&mut self) -> Option<Option<DecodeError>> {
-        let item = core::mem::replace(&mut self.pending, Deferred::NONE);
+    fn resolve(&mut self, item: Deferred) -> Option<Option<DecodeError>> {
+        self.pending = None;
         self.r.skip_deferred(item);
         let e = self.r.take_error()?;
         let more = self.left > 0;
@@ -244,10 +243,8 @@ impl<'b> WireIter<'b> {
     /// The end: records where the sequence ended.
     #[inline]
     fn finish(&mut self) {
-        if self.head != NONE
-            && let Some(frontier) = self.r.frontier()
-        {
-            frontier.record(self.head, self.r.position());
+        if self.head != NONE {
+            self.r.source().record(self.head, self.r.position());
             self.head = NONE;
         }
     }
@@ -276,10 +273,9 @@ impl<'b> WireIter<'b> {
             at,
         ));
         let e = self.with_id(e);
-        if self.r.deferred != NONE {
+        if let Some(tail) = self.r.lazy_mut().take_left() {
             // A last part left unread came before the error: if it is not well-formed,
             // that is the element's error, and the end of the iteration.
-            let tail = self.r.take_deferred();
             self.r.skip_deferred(tail);
             if let Some(fatal) = self.r.take_error() {
                 self.stop();
@@ -338,7 +334,7 @@ impl<'b, T: Cbor<'b> + Clone> IntoIterator for &Seq<'b, T> {
 #[inline(never)]
 fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let head = r.position();
-    let field = r.field;
+    let field = r.field();
     let expected = if entry {
         Expected::Map
     } else {
@@ -350,7 +346,7 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let (count, deferred) = match len.count() {
         Some(n) => {
             let items = n.saturating_mul(per);
-            if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
+            if r.lazy().may_defer() && n > 0 && !r.failed() {
                 // The last part of its packet: its iteration walks it, once.
                 r.defer(head, true);
                 (n, true)
@@ -398,7 +394,7 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
         head: head as u32,
         head_len: (start - head) as u8,
         count: u32::try_from(count).unwrap_or(u32::MAX),
-        packet: r.packet,
+        packet: r.lazy().packet(),
         field,
         deferred,
     }
@@ -468,7 +464,7 @@ fn write_wire<'b>(
     transcode: &mut dyn FnMut(&mut Reader<'b>, &mut Writer<'_>),
 ) {
     let start = wire.head as usize + usize::from(wire.head_len);
-    let mut r = Reader::at(wire.src.bytes(), start, NO_PACKET);
+    let mut r = Reader::at(wire.src.bytes(), start);
     let count = if wire.deferred {
         present(r.clone(), wire.count, entry)
     } else {
