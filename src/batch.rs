@@ -21,10 +21,12 @@ pub(crate) const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 /// Malformed CBOR, and bytes after the outer array, end the iteration with a last error
 /// ([`DecodeError::is_fatal`]).
 ///
-/// **Every byte is walked once.** Each packet is read as it is reached; a packet's last
-/// part, when it is a sequence (a request's attribute list, an event's values, a read
-/// response) or a success item, is not even stepped over: the packet is yielded at once,
-/// and reading that part to its end tells the batch where the packet ended. What nobody
+/// **A packet's last part is walked once.** Each packet is read as it is reached; its last
+/// part, when it is a sequence (an event's values, a read response, a subscribe's
+/// elements) or a success item, is not even stepped over: the packet is yielded at once,
+/// and reading that part to its end tells the batch where the packet ended. (A list of
+/// one-byte integers, such as standard attribute ids, is stepped over at once, which costs
+/// less than waiting for its end; so is a sequence inside a sequence's element.) What nobody
 /// reads is stepped over when the iteration moves on — which is also when bytes there that
 /// are not well-formed CBOR are found: the iteration then ends with that error, carrying
 /// the id of the packet they belong to. That is why those packets borrow the batch (it

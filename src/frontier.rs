@@ -16,12 +16,10 @@ use crate::error::field::Field;
 /// "No packet": the reader is not inside a packet, so errors carry no id.
 pub(crate) const NO_PACKET: u32 = u32::MAX;
 
-/// Whether a packet's last part may be left to its reader. With `false` it is stepped over
-/// when its packet is read and walked again when it is read.
-pub(crate) const DEFER_PACKET: bool = true;
-
-/// Whether a sequence element's last part may be left to its reader, as a packet's.
-pub(crate) const DEFER_ELEMENT: bool = true;
+/// Whether a packet's last part may be left to its reader at all. `false` builds the crate
+/// without the frontier (every last part stepped over when its packet is read, and walked
+/// again when it is read), to measure what the frontier saves.
+const DEFER: bool = true;
 
 /// Where the last lazily read item of a message ended, shared by a [`Batch`](crate::Batch)
 /// and every sequence and success item read from it.
@@ -236,7 +234,7 @@ impl<'b> Lazy<'b> {
     /// element), and the batch read from will wait for its end.
     #[inline]
     pub(crate) fn may_defer(&self) -> bool {
-        self.tail && self.shared.is_some()
+        DEFER && self.tail && self.shared.is_some()
     }
 
     /// Leaves the item at `start` (`field`) unread, for its reader: a sequence (its

@@ -15,7 +15,7 @@ use core::fmt;
 use crate::cbor::{Cbor, Len, NONE, Reader, Writer, int_at};
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError, MessageId};
-use crate::frontier::{DEFER_PACKET, Source};
+use crate::frontier::Source;
 use crate::model::{AttrResult, AttributeId, ErrorObject, Seq, TimePoint, Uuid};
 use crate::op::{Command, Opcode, Response};
 
@@ -421,7 +421,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             ROLE != CLIENT && {
                 let at = r.position();
                 let present = r.has_next(len);
-                r.lazy_mut().set_tail(DEFER_PACKET && len.is_done());
+                r.lazy_mut().set_tail(len.is_done());
                 if let Packet::Request(request) = out {
                     request.command.read_into(opcode, r, present, at);
                 }
@@ -432,9 +432,10 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             let present = r.has_next(len);
             // After `has_next`: the break of an indefinite packet is not the item.
             let start = r.position();
+            r.lazy_mut().set_tail(len.is_done());
             let end = if !present {
                 start
-            } else if ROLE != SERVER && DEFER_PACKET && len.is_done() && r.lazy().in_batch() {
+            } else if ROLE != SERVER && r.lazy().may_defer() {
                 // The packet's last part: whoever types the item walks it.
                 r.defer(start, false);
                 NONE as usize
@@ -473,7 +474,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
             ROLE != SERVER && {
                 if r.has_next(len) {
-                    r.lazy_mut().set_tail(DEFER_PACKET && len.is_done());
+                    r.lazy_mut().set_tail(len.is_done());
                     if let Packet::Event(Event::DataChange(change)) = out {
                         change.read_into(r);
                     }

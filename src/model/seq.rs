@@ -5,17 +5,18 @@ use core::fmt;
 use crate::cbor::{Cbor, NONE, Reader, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, Expected};
-use crate::frontier::{DEFER_ELEMENT, Deferred, Source};
+use crate::frontier::Source;
 
 /// A sequence of `T`: a CBOR array, or a CBOR map when `T` is a pair `(K, V)`.
 ///
 /// **Read lazily, and once.** Decoding the packet that holds a sequence does not decode
 /// its elements: each is decoded when the iterator reaches it, so nothing is copied or
-/// allocated. A sequence that ends its packet (as a request's attribute list, an event's
-/// values, a read response do) is not even stepped over: the packet is handed out at once
-/// and the bytes are walked once, by the iteration, which tells the batch where the
-/// sequence ended. A sequence followed by more of its packet is stepped over (checked to
-/// be well-formed CBOR and counted) so that what follows can be read. Either way the
+/// allocated. A sequence that ends its packet (as an event's values or a read response do)
+/// is not even stepped over: the packet is handed out at once and the bytes are walked
+/// once, by the iteration, which tells the batch where the sequence ended. A sequence
+/// followed by more of its packet, or inside another sequence's element, is stepped over
+/// (checked to be well-formed CBOR and counted) so that what follows can be read; so is a
+/// list of one-byte integers (standard attribute ids), at a byte's glance. Either way the
 /// iterator yields `Result<T, DecodeError>`: an element that does not decode yields its
 /// error — with its exact kind, its offset in the message, the innermost field, the
 /// packet's message id and the spec code — and the iteration goes on with the next
@@ -167,25 +168,25 @@ struct WireIter<'b> {
     /// The sequence's head, under which its end is recorded; [`NONE`] when it is not to
     /// be (not left for the iteration, or the elements could not be walked to the end).
     head: u32,
-    /// An element's last part left unread.
-    pending: Option<Deferred>,
     /// Items per element: 2 for map entries.
     per: u8,
-    /// An element's last part may be left to its reader (read from a batch).
-    tail: bool,
 }
 
 impl<'b> WireIter<'b> {
     fn new(w: Wire<'b>, entry: bool) -> Self {
         let mut r = Reader::within(w.src, w.head as usize + usize::from(w.head_len), w.packet);
         r.set_field(w.field);
-        let batch = r.lazy().in_batch();
+        // Nothing inside an element is left unread: each is walked to its end as it is
+        // read (an element's last sequence stepped over), which costs less than waiting
+        // for where its reading ended.
         WireIter {
             left: w.count,
-            head: if w.deferred && batch { w.head } else { NONE },
-            pending: None,
+            head: if w.deferred && r.lazy().in_batch() {
+                w.head
+            } else {
+                NONE
+            },
             per: if entry { 2 } else { 1 },
-            tail: DEFER_ELEMENT && batch,
             r,
         }
     }
@@ -196,48 +197,18 @@ impl<'b> WireIter<'b> {
             &mut self,
             read: impl FnOnce(&mut Reader<'b>) -> T,
         ) -> Option<Result<T, DecodeError>> {
-            if let Some(item) = self.pending {
-                // The element before left its last part to its reader: continue where that
-                // reading ended (recorded), else step over it.
-                match self.r.lazy().end_of(item.start) {
-                    Some(end) => {
-                        self.r.set_position(end);
-                        self.pending = None;
-                    }
-                    None => {
-                        if let Some(e) = self.resolve(item) {
-                            return e.map(Err);
-                        }
-                    }
-                }
-            }
             if self.left == 0 {
                 self.finish();
                 return None;
             }
             self.left -= 1;
             let at = self.r.position();
-            self.r.lazy_mut().set_tail(self.tail);
             let item = read(&mut self.r);
             if self.r.failed() {
                 return Some(Err(self.element_error(at)));
             }
-            self.pending = self.r.lazy_mut().take_left();
             Some(Ok(item))
         }
-    }
-
-    /// Moves past the part of the last element left unread: to where its iteration
-    /// recorded that it ended, else by stepping over it. When it is not well-formed the
-    /// iteration ends: with that error, if elements were still to come.
-    #[inline(never)]
-    fn resolve(&mut self, item: Deferred) -> Option<Option<DecodeError>> {
-        self.pending = None;
-        self.r.skip_deferred(item);
-        let e = self.r.take_error()?;
-        let more = self.left > 0;
-        self.stop();
-        Some(more.then(|| self.with_id(e)))
     }
 
     /// The end: records where the sequence ended.
@@ -273,15 +244,6 @@ impl<'b> WireIter<'b> {
             at,
         ));
         let e = self.with_id(e);
-        if let Some(tail) = self.r.lazy_mut().take_left() {
-            // A last part left unread came before the error: if it is not well-formed,
-            // that is the element's error, and the end of the iteration.
-            self.r.skip_deferred(tail);
-            if let Some(fatal) = self.r.take_error() {
-                self.stop();
-                return self.with_id(fatal);
-            }
-        }
         self.r.set_position(at);
         self.r.skip_items(u64::from(self.per));
         if self.r.take_error().is_some() {
@@ -346,21 +308,21 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let (count, deferred) = match len.count() {
         Some(n) => {
             let items = n.saturating_mul(per);
-            if r.lazy().may_defer() && n > 0 && !r.failed() {
+            if usize::try_from(items)
+                .ok()
+                .and_then(|items| r.input().get(start..start.checked_add(items)?))
+                .is_some_and(|all| all.iter().all(|&b| b < 0x18))
+            {
+                // Elements that are one-byte integers (standard attribute ids, …): stepped
+                // over at once, which costs less than leaving them for the iteration.
+                r.set_position(start + items as usize);
+                (n, false)
+            } else if r.lazy().may_defer() && n > 0 && !r.failed() {
                 // The last part of its packet: its iteration walks it, once.
                 r.defer(head, true);
                 (n, true)
             } else {
-                if usize::try_from(items)
-                    .ok()
-                    .and_then(|items| r.input().get(start..start.checked_add(items)?))
-                    .is_some_and(|all| all.iter().all(|&b| b < 0x18))
-                {
-                    // Elements that are one-byte integers (standard attribute ids, …).
-                    r.set_position(start + items as usize);
-                } else {
-                    r.skip_items(items);
-                }
+                r.skip_items(items);
                 (n, false)
             }
         }
