@@ -150,8 +150,11 @@ pub(crate) struct Deferred {
 }
 
 /// The lazy-reading state a reader carries through one packet (or one sequence element):
-/// the batch it reads from, the packet it is in, whether the next item ends everything
-/// around it, and what it left unread.
+/// the batch it reads from, the packet and field it is in (which a part read lazily keeps,
+/// for its errors), whether the next item ends everything around it, and what it left
+/// unread.
+///
+/// Flat, 16 bytes on 32-bit targets: every reader holds one, on the stack of every decode.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lazy<'b> {
     /// The batch read from; `None` when nothing may be left unread.
@@ -159,14 +162,23 @@ pub(crate) struct Lazy<'b> {
     /// The offset of the packet being read ([`NO_PACKET`] outside one): a part read lazily
     /// keeps it, so that its errors can name the packet's message id.
     packet: u32,
+    /// Where the item left unread starts ([`NONE`]: none was). The reader's position is
+    /// then meaningless, and nothing more may be read.
+    left: u32,
+    /// The field of the item left unread.
+    left_field: Field,
+    /// The item left unread is a sequence (else a success item).
+    left_seq: bool,
+    /// The field being read: an error names it.
+    field: Field,
     /// True when the next item is the last one of everything around it up to the packet
     /// (or sequence element) being read, all of definite length: a sequence there may be
     /// left unread, since nothing after it has to be found.
     tail: bool,
-    /// The item left unread at the end: the reader's position is then meaningless, and
-    /// nothing more may be read.
-    left: Option<Deferred>,
 }
+
+/// "None" for [`Lazy::left`].
+const NONE: u32 = u32::MAX;
 
 impl<'b> Lazy<'b> {
     /// Reading `source` inside the packet at offset `packet`.
@@ -178,8 +190,11 @@ impl<'b> Lazy<'b> {
                 Source::Batch(shared) => Some(shared),
             },
             packet,
+            left: NONE,
+            left_field: Field::NONE,
+            left_seq: false,
+            field: Field::NONE,
             tail: false,
-            left: None,
         }
     }
 
@@ -202,6 +217,18 @@ impl<'b> Lazy<'b> {
     #[inline]
     pub(crate) fn end_of(&self, start: u32) -> Option<usize> {
         self.shared?.frontier.end_of(start)
+    }
+
+    /// The field being read.
+    #[inline]
+    pub(crate) fn field(&self) -> Field {
+        self.field
+    }
+
+    /// Now reading `field`; returns the field read before.
+    #[inline]
+    pub(crate) fn set_field(&mut self, field: Field) -> Field {
+        core::mem::replace(&mut self.field, field)
     }
 
     /// The offset of the packet being read ([`NO_PACKET`] outside one).
@@ -234,29 +261,40 @@ impl<'b> Lazy<'b> {
     /// element), and the batch read from will wait for its end.
     #[inline]
     pub(crate) fn may_defer(&self) -> bool {
-        DEFER && self.tail && self.shared.is_some()
+        self.may_leave(self.tail)
+    }
+
+    /// True when an item that is `last` in its packet may be left unread.
+    #[inline]
+    pub(crate) fn may_leave(&self, last: bool) -> bool {
+        DEFER && last && self.shared.is_some()
     }
 
     /// Leaves the item at `start` (`field`) unread, for its reader: a sequence (its
     /// iteration) or else a success item (its typing).
     #[inline]
     pub(crate) fn defer(&mut self, start: usize, seq: bool, field: Field) {
-        self.left = Some(Deferred {
-            start: start as u32,
-            seq,
-            field,
-        });
+        self.left = start as u32;
+        self.left_seq = seq;
+        self.left_field = field;
     }
 
     /// True when an item was left unread.
     #[inline]
     pub(crate) fn has_left(&self) -> bool {
-        self.left.is_some()
+        self.left != NONE
     }
 
     /// Takes the item left unread, if any.
     #[inline]
     pub(crate) fn take_left(&mut self) -> Option<Deferred> {
-        self.left.take()
+        match core::mem::replace(&mut self.left, NONE) {
+            NONE => None,
+            start => Some(Deferred {
+                start,
+                seq: self.left_seq,
+                field: self.left_field,
+            }),
+        }
     }
 }

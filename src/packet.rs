@@ -432,10 +432,9 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             let present = r.has_next(len);
             // After `has_next`: the break of an indefinite packet is not the item.
             let start = r.position();
-            r.lazy_mut().set_tail(len.is_done());
             let end = if !present {
                 start
-            } else if ROLE != SERVER && r.lazy().may_defer() {
+            } else if ROLE != SERVER && r.lazy().may_leave(len.is_done()) {
                 // The packet's last part: whoever types the item walks it.
                 r.defer(start, false);
                 NONE as usize

@@ -82,8 +82,7 @@ pub struct Reader<'b> {
     input: &'b [u8],
     pos: usize,
     err: Option<DecodeError>,
-    /// The field being read: an error names it (a lazily read part keeps it too).
-    field: Field,
+    /// The field being read (an error names it) and the lazy-reading state.
     pub(super) lazy: Lazy<'b>,
 }
 
@@ -113,7 +112,6 @@ impl<'b> Reader<'b> {
             input: source.bytes(),
             pos,
             err: None,
-            field: Field::NONE,
             lazy: Lazy::new(source, packet),
         }
     }
@@ -121,13 +119,13 @@ impl<'b> Reader<'b> {
     /// The field being read.
     #[inline]
     pub(crate) fn field(&self) -> Field {
-        self.field
+        self.lazy.field()
     }
 
     /// Now reading `field`; returns the field read before, to restore.
     #[inline]
     pub(crate) fn set_field(&mut self, field: Field) -> Field {
-        core::mem::replace(&mut self.field, field)
+        self.lazy.set_field(field)
     }
 
     /// `read` in `field`, then back in the field around it.
@@ -135,7 +133,7 @@ impl<'b> Reader<'b> {
     pub(crate) fn in_field<T>(&mut self, field: Field, read: impl FnOnce(&mut Self) -> T) -> T {
         let outer = self.set_field(field);
         let value = read(self);
-        self.field = outer;
+        self.lazy.set_field(outer);
         value
     }
 
@@ -213,7 +211,7 @@ impl<'b> Reader<'b> {
     #[inline(never)]
     pub(crate) fn fail_with(&mut self, e: DecodeError) {
         if self.err.is_none() {
-            self.err = Some(e.in_field(self.field));
+            self.err = Some(e.in_field(self.lazy.field()));
         }
         self.pos = self.input.len();
     }
