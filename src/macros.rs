@@ -21,6 +21,9 @@
 ///   folds into its caller's loop; the compiler's choice on 32-bit targets.
 /// - `shared:` the reader of a type read from many places (text, bytes, UUIDs, attribute
 ///   ids). `#[inline]` on 64-bit targets; `#[inline(never)]` on 32-bit targets, one copy.
+/// - `one_copy:` a function with several callers whose inlined copies would cost flash
+///   (an error's text writer). `#[inline(never)]` on 32-bit targets; the compiler's choice
+///   on 64-bit targets.
 /// - `host_only:` a second, specialised path that only speed pays for (a map struct read in
 ///   place); compiled on 64-bit targets only, the general path serving 32-bit targets.
 ///
@@ -35,6 +38,9 @@ macro_rules! inlining {
             #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
             $item
         )*
+    };
+    (one_copy: $($item:item)*) => {
+        $( #[cfg_attr(not(target_pointer_width = "64"), inline(never))] $item )*
     };
     (host_only: $($item:item)*) => {
         $( #[cfg(target_pointer_width = "64")] $item )*
