@@ -9,15 +9,23 @@
 #   bash benches/instructions.sh batch_64        # some messages
 #   ITERS=100 bash benches/instructions.sh
 #   BUILD_ONLY=1 bash benches/instructions.sh    # CI: build the binary, run nothing
+#   BIN=/tmp/instructions-main bash benches/instructions.sh   # a binary built elsewhere
+#
+# To compare two trees in one session, build each (`cargo build --profile bench --example
+# instructions`), copy each binary away, and run this once per binary with BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ITERS=${ITERS:-1000}
 
-# The bench profile (release + debug info), so callgrind_annotate can name lines.
-cargo build --quiet --profile bench --example instructions
-bin="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/instructions"
+if [[ -n "${BIN:-}" ]]; then
+    bin=$BIN
+else
+    # The bench profile (release + debug info), so callgrind_annotate can name lines.
+    cargo build --quiet --profile bench --example instructions
+    bin="$(cargo metadata --format-version 1 --no-deps \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/instructions"
+fi
 "$bin" --list >/dev/null
 if [[ -n "${BUILD_ONLY:-}" ]]; then
     echo "built $bin"

@@ -4,8 +4,9 @@
 //! packets without allocating. [`encode_batch`] and [`BatchWriter`] write one into a
 //! caller's buffer.
 
-use crate::cbor::{Cbor, Deferred, Frontier, Len, NONE, Reader, Shared, Source, Writer};
+use crate::cbor::{Cbor, Len, Reader, Writer};
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
+use crate::frontier::{Deferred, NO_PACKET, Shared, Source};
 use crate::packet::{ANY, Packet, Role, read_packet};
 
 /// The longest message the codec reads: offsets are kept in 32 bits.
@@ -20,10 +21,12 @@ pub(crate) const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 /// Malformed CBOR, and bytes after the outer array, end the iteration with a last error
 /// ([`DecodeError::is_fatal`]).
 ///
-/// **Every byte is walked once.** Each packet is read as it is reached; a packet's last
-/// part, when it is a sequence (a request's attribute list, an event's values, a read
-/// response) or a success item, is not even stepped over: the packet is yielded at once,
-/// and reading that part to its end tells the batch where the packet ended. What nobody
+/// **A packet's last part is walked once.** Each packet is read as it is reached; its last
+/// part, when it is a sequence (an event's values, a read response, a subscribe's
+/// elements) or a success item, is not even stepped over: the packet is yielded at once,
+/// and reading that part to its end tells the batch where the packet ended. (A list of
+/// one-byte integers, such as standard attribute ids, is stepped over at once, which costs
+/// less than waiting for its end; so is a sequence inside a sequence's element.) What nobody
 /// reads is stepped over when the iteration moves on — which is also when bytes there that
 /// are not well-formed CBOR are found: the iteration then ends with that error, carrying
 /// the id of the packet they belong to. That is why those packets borrow the batch (it
@@ -54,10 +57,7 @@ impl<'b> Batch<'b> {
         // Fast path: a short array's one-byte head.
         if let Some(&b @ 0x80..=0x97) = message.first() {
             return Ok(Batch {
-                shared: Shared {
-                    message,
-                    frontier: Frontier::new(),
-                },
+                shared: Shared::new(message),
                 body: 1,
                 len: Len::definite(u64::from(b & 0x1f)),
             });
@@ -72,10 +72,7 @@ impl<'b> Batch<'b> {
         let len = r.array();
         match r.error() {
             None => Ok(Batch {
-                shared: Shared {
-                    message,
-                    frontier: Frontier::new(),
-                },
+                shared: Shared::new(message),
                 body: r.position() as u32,
                 len,
             }),
@@ -91,18 +88,18 @@ impl<'b> Batch<'b> {
 
     /// The message.
     pub fn message(&self) -> &'b [u8] {
-        self.shared.message
+        self.shared.message()
     }
 
     /// The packets, in order.
     #[inline]
     pub fn iter(&self) -> Packets<'_> {
         Packets {
-            r: Source::Batch(&self.shared).reader(self.body as usize, NONE),
+            r: Reader::within(Source::Batch(&self.shared), self.body as usize, NO_PACKET),
             len: self.len,
             done: false,
-            pending: Deferred::NONE,
-            last: NONE,
+            pending: None,
+            last: NO_PACKET,
         }
     }
 }
@@ -162,11 +159,11 @@ impl<'b> IntoIterator for Batch<'b> {
 
     fn into_iter(self) -> Packets<'b> {
         Packets {
-            r: Reader::at(self.shared.message, self.body as usize, NONE),
+            r: Reader::at(self.shared.message(), self.body as usize),
             len: self.len,
             done: false,
-            pending: Deferred::NONE,
-            last: NONE,
+            pending: None,
+            last: NO_PACKET,
         }
     }
 }
@@ -189,7 +186,7 @@ pub struct Packets<'a> {
     len: Len,
     done: bool,
     /// The last part of the packet yielded last, not walked yet.
-    pending: Deferred,
+    pending: Option<Deferred>,
     /// Where that packet starts.
     last: u32,
 }
@@ -249,38 +246,37 @@ impl<'a> Packets<'a> {
     /// The byte offset of the next packet (or of the last part of the packet before it,
     /// while that is not walked).
     pub fn position(&self) -> usize {
-        match self.pending.start {
-            NONE => self.r.position(),
-            pending => pending as usize,
+        match self.pending {
+            None => self.r.position(),
+            Some(pending) => pending.start as usize,
         }
     }
 
-    /// The next step, for a reader in `ROLE`: a packet it decodes is read into `out`.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn step<const ROLE: Role>(&mut self, out: &mut Packet<'a>) -> Step {
-        if self.done {
-            return Step::End;
-        }
-        if self.pending.start != NONE
-            && let Some(e) = self.resolve()
-        {
-            return Step::Tail(self.fail(e));
-        }
-        if !self.r.has_next(&mut self.len) {
-            return self.end();
-        }
-        let start = self.r.position();
-        let decoded = read_packet::<ROLE>(&mut self.r, out);
-        if let Some(e) = self.r.error() {
-            return self.failed(start, e);
-        }
-        if self.r.deferred != NONE {
-            self.pending = self.r.take_deferred();
-        }
-        self.last = start as u32;
-        match decoded {
-            true => Step::Packet,
-            false => Step::Foreign,
+    inlining! { hot:
+        /// The next step, for a reader in `ROLE`: a packet it decodes is read into `out`.
+        pub(crate) fn step<const ROLE: Role>(&mut self, out: &mut Packet<'a>) -> Step {
+            if self.done {
+                return Step::End;
+            }
+            if let Some(item) = self.pending
+                && let Some(e) = self.resolve(item)
+            {
+                return Step::Tail(self.fail(e));
+            }
+            if !self.r.has_next(&mut self.len) {
+                return self.end();
+            }
+            let start = self.r.position();
+            let decoded = read_packet::<ROLE>(&mut self.r, out);
+            if let Some(e) = self.r.error() {
+                return self.failed(start, e);
+            }
+            self.pending = self.r.lazy_mut().take_left();
+            self.last = start as u32;
+            match decoded {
+                true => Step::Packet,
+                false => Step::Foreign,
+            }
         }
     }
 
@@ -309,13 +305,11 @@ impl<'a> Packets<'a> {
     /// Moves past the last part of the packet yielded last: to where its reading recorded
     /// that it ended, else by stepping over it. Its error, if it is not well-formed.
     #[inline(never)]
-    fn resolve(&mut self) -> Option<DecodeError> {
-        let item = core::mem::replace(&mut self.pending, Deferred::NONE);
+    fn resolve(&mut self, item: Deferred) -> Option<DecodeError> {
+        self.pending = None;
         self.r.skip_deferred(item);
         let e = self.r.take_error()?;
-        let mut r = self.r.clone();
-        r.packet = self.last;
-        Some(match r.packet_id() {
+        Some(match self.r.id_of(self.last) {
             Some(id) => e.with_id(id),
             None => e,
         })
@@ -325,8 +319,7 @@ impl<'a> Packets<'a> {
     /// (and one in a last part it left unread came before `e`).
     #[cold]
     fn step_over(&mut self, start: usize, e: DecodeError) -> DecodeError {
-        if self.r.deferred != NONE {
-            let tail = self.r.take_deferred();
+        if let Some(tail) = self.r.lazy_mut().take_left() {
             self.r.skip_deferred(tail);
             if let Some(fatal) = self.r.take_error() {
                 return self.fail(fatal.with_id_of(&e));

@@ -193,6 +193,7 @@ mod macros;
 mod batch;
 mod cbor;
 mod error;
+mod frontier;
 mod model;
 mod op;
 mod packet;

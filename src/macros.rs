@@ -11,6 +11,46 @@
 //! shared reader of the field's type. The other tables are macros next to what they
 //! declare: `operations!` (src/op/mod.rs), `error_codes!` (src/error/code.rs) and
 //! `decode_error_kinds!` (src/error/decode.rs).
+//!
+//! Beside them, [`inlining!`]: the inlining policy for 64- and 32-bit targets.
+
+/// The crate's inlining policy, the one place where 64- and 32-bit targets differ.
+///
+/// The codec runs on hosts (64-bit: servers, clients, tests, benches), where time per
+/// message counts and a few KiB of code do not, and on microcontrollers (32-bit: Cortex-M),
+/// where flash is the scarce resource and one copy of a function called from many places is
+/// worth a call. So each item that would be inlined for speed says which kind it is:
+///
+/// - `hot:` a fast path a few instructions long (a one-byte head, a cursor check, the
+///   minimal form of a packet header). `#[inline(always)]` on 64-bit targets, so that it
+///   folds into its caller's loop; the compiler's choice on 32-bit targets.
+/// - `shared:` the reader of a type read from many places (text, bytes, UUIDs, attribute
+///   ids). `#[inline]` on 64-bit targets; `#[inline(never)]` on 32-bit targets, one copy.
+/// - `one_copy:` a function with several callers whose inlined copies would cost flash
+///   (an error's text writer). `#[inline(never)]` on 32-bit targets; the compiler's choice
+///   on 64-bit targets.
+/// - `host_only:` a second, specialised path that only speed pays for (a map struct read in
+///   place); compiled on 64-bit targets only, the general path serving 32-bit targets.
+///
+/// Wrap the item (doc comments and all): `inlining! { hot: fn f() {} }`.
+macro_rules! inlining {
+    (hot: $($item:item)*) => {
+        $( #[cfg_attr(target_pointer_width = "64", inline(always))] $item )*
+    };
+    (shared: $($item:item)*) => {
+        $(
+            #[cfg_attr(target_pointer_width = "64", inline)]
+            #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
+            $item
+        )*
+    };
+    (one_copy: $($item:item)*) => {
+        $( #[cfg_attr(not(target_pointer_width = "64"), inline(never))] $item )*
+    };
+    (host_only: $($item:item)*) => {
+        $( #[cfg(target_pointer_width = "64")] $item )*
+    };
+}
 
 /// A struct whose wire form is a map with small unsigned integer keys.
 ///
@@ -70,18 +110,18 @@ macro_rules! int_map {
                 $name { $( $field, )* }
             }
 
-            // In place as well where speed counts more than flash: a request's parameters
-            // are built where they are to live.
-            #[cfg(target_pointer_width = "64")]
-            fn read_into(&mut self, r: &mut $crate::cbor::Reader<'b>) {
-                let mut map = Self::SPEC.walk(r);
-                while let Some(slot) = map.next(&Self::SPEC, r) {
-                    match slot {
-                        $( $key => int_map!(@read $mode self.$field, r), )*
-                        _ => {}
+            inlining! { host_only:
+                /// In place: a request's parameters are built where they are to live.
+                fn read_into(&mut self, r: &mut $crate::cbor::Reader<'b>) {
+                    let mut map = Self::SPEC.walk(r);
+                    while let Some(slot) = map.next(&Self::SPEC, r) {
+                        match slot {
+                            $( $key => int_map!(@read $mode self.$field, r), )*
+                            _ => {}
+                        }
                     }
+                    map.end(&Self::SPEC, r);
                 }
-                map.end(&Self::SPEC, r);
             }
 
             fn write(&self, w: &mut $crate::cbor::Writer<'_>) {
@@ -241,9 +281,9 @@ macro_rules! alternatives {
 
             fn read(r: &mut $crate::cbor::Reader<'b>) -> Self {
                 use $crate::error::{DecodeErrorKind, Expected, field::Field};
-                let outer = core::mem::replace(&mut r.field, Field::$field);
+                r.in_field(Field::$field, |r| {
                 let at = r.position();
-                let value = match r.peek() {
+                match r.peek() {
                     Some(b) if b >> 5 == 6 => match r.tag() {
                         $ftag => $name::$fvariant(<$fty as $crate::cbor::Cbor>::read(r)),
                         $( $tag => $name::$variant(<$ty as $crate::cbor::Cbor>::read(r)), )*
@@ -256,9 +296,8 @@ macro_rules! alternatives {
                         r.wrong_type(Expected::$expected);
                         Self::EMPTY
                     }
-                };
-                r.field = outer;
-                value
+                }
+                })
             }
 
             fn check(&self) -> Result<(), $crate::error::DecodeError> {

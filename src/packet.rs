@@ -12,9 +12,10 @@
 
 use core::fmt;
 
-use crate::cbor::{Cbor, Len, NO_PACKET, NONE, Reader, Source, Writer, int_at};
+use crate::cbor::{Cbor, Len, NONE, Reader, Writer, int_at};
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError, MessageId};
+use crate::frontier::Source;
 use crate::model::{AttrResult, AttributeId, ErrorObject, Seq, TimePoint, Uuid};
 use crate::op::{Command, Opcode, Response};
 
@@ -98,17 +99,14 @@ impl<'b> Success<'b> {
                 end,
                 packet,
             } => {
-                let mut r = src.reader(start as usize, packet);
-                r.tail = end == NONE;
+                let mut r = Reader::within(src, start as usize, packet);
+                r.lazy_mut().set_tail(end == NONE);
                 let response = Response::read(opcode, &mut r, start != end, start as usize);
                 if let Some(e) = r.error() {
                     return Err(e.with_id(self.id));
                 }
-                if end == NONE
-                    && r.deferred == NONE
-                    && let Some(frontier) = src.frontier()
-                {
-                    frontier.record(start, r.position());
+                if end == NONE && !r.lazy().has_left() {
+                    src.record(start, r.position());
                 }
                 Ok(response)
             }
@@ -130,10 +128,10 @@ impl<'b> Success<'b> {
         };
         let msg = src.bytes();
         let end = match end {
-            NONE => match src.frontier().and_then(|f| f.end_of(start)) {
+            NONE => match src.end_of(start) {
                 Some(end) => end,
                 None => {
-                    let mut r = Reader::at(msg, start as usize, NO_PACKET);
+                    let mut r = Reader::at(msg, start as usize);
                     r.skip();
                     if r.failed() {
                         return None;
@@ -299,14 +297,15 @@ impl<'b> From<Event<'b>> for Packet<'b> {
 }
 
 impl Packet<'_> {
-    /// What a packet is before it is read: built field by field, not copied from a
-    /// constant's whole image as `EMPTY` would be.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn placeholder() -> Self {
-        Packet::Request(Request {
-            id: 0,
-            command: Command::GetStage(crate::op::params::GetStage),
-        })
+    inlining! { hot:
+        /// What a packet is before it is read: built field by field, not copied from a
+        /// constant's whole image as `EMPTY` would be.
+        pub(crate) fn placeholder() -> Self {
+            Packet::Request(Request {
+                id: 0,
+                command: Command::GetStage(crate::op::params::GetStage),
+            })
+        }
     }
 }
 
@@ -403,7 +402,7 @@ pub(crate) const CLIENT: Role = 2;
 /// get_stage request, a success with its item unread, an error or event with placeholder
 /// bodies) and returns false. On failure the reader holds the error, with the packet's id
 /// once the id was read. When the packet's last part is left for its reader to walk, the
-/// reader's `deferred` says where it starts.
+/// reader's lazy state holds where it starts ([`Lazy::take_left`](crate::frontier::Lazy::take_left)).
 #[inline(never)]
 pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Packet<'b>) -> bool {
     let start = r.position();
@@ -414,7 +413,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
     if r.failed() {
         return true;
     }
-    r.packet = start as u32;
+    r.lazy_mut().enter_packet(start as u32);
     let len = &mut len;
     // Whether the role decodes this packet's body.
     let decoded = match header {
@@ -426,7 +425,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             ROLE != CLIENT && {
                 let at = r.position();
                 let present = r.has_next(len);
-                r.tail = len.is_done() && r.shared.is_some();
+                r.lazy_mut().set_tail(len.is_done());
                 if let Packet::Request(request) = out {
                     request.command.read_into(opcode, r, present, at);
                 }
@@ -439,7 +438,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             let start = r.position();
             let end = if !present {
                 start
-            } else if ROLE != SERVER && len.is_done() && r.shared.is_some() {
+            } else if ROLE != SERVER && r.lazy().may_leave(len.is_done()) {
                 // The packet's last part: whoever types the item walks it.
                 r.defer(start, false);
                 NONE as usize
@@ -453,7 +452,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
                     src: r.source(),
                     start: start as u32,
                     end: end as u32,
-                    packet: r.packet,
+                    packet: r.lazy().packet(),
                 },
             });
             ROLE != SERVER
@@ -478,7 +477,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             *out = Packet::Event(Event::DataChange(DataChange::EMPTY));
             ROLE != SERVER && {
                 if r.has_next(len) {
-                    r.tail = len.is_done() && r.shared.is_some();
+                    r.lazy_mut().set_tail(len.is_done());
                     if let Packet::Event(Event::DataChange(change)) = out {
                         change.read_into(r);
                     }
@@ -489,13 +488,13 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
             }
         }
     };
-    r.tail = false;
+    r.lazy_mut().set_tail(false);
     if !decoded {
         // A packet this role does not decode: stepped over.
         while r.has_next(len) {
             r.skip();
         }
-    } else if !len.is_done() && r.deferred == NONE && r.has_next(len) {
+    } else if !len.is_done() && !r.lazy().has_left() && r.has_next(len) {
         r.fail(K::PacketLength, r.position());
     }
     if r.failed()
@@ -509,9 +508,7 @@ pub(crate) fn read_packet<'b, const ROLE: Role>(r: &mut Reader<'b>, out: &mut Pa
 /// Fails: the packet lacks its body, which would be here.
 #[cold]
 fn missing(r: &mut Reader<'_>, field: Field) {
-    let outer = core::mem::replace(&mut r.field, field);
-    r.fail(K::Missing, r.position());
-    r.field = outer;
+    r.in_field(field, |r| r.fail(K::Missing, r.position()));
 }
 
 /// What a packet's header said: its type and what comes with it. The reader is then at
@@ -524,37 +521,38 @@ enum Header {
 }
 
 impl Header {
-    /// A header in its minimal form — `83`/`84 00 id opcode`, `82`/`83 01 id`, `83 02 id`,
-    /// `83 08 00`, with an id of any width and a one-byte opcode — read from the bytes
-    /// alone, with the elements left (the body). `None` (nothing read) for any other
-    /// header, or one in error: the general path then reads it and says what is wrong.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    fn minimal(r: &mut Reader<'_>, start: usize) -> Option<(Header, Len)> {
-        let input = r.input();
-        let (&head, &ty) = (input.get(start)?, input.get(start + 1)?);
-        let elements = match head {
-            0x82..=0x84 => u64::from(head - 0x80),
-            _ => return None,
-        };
-        let (header, end, body) = match (ty, elements) {
-            (0x08, 3) if input.get(start + 2) == Some(&0) => (Header::DataChange, start + 3, 1),
-            (0, 3 | 4) => {
-                let (id, n) = int_at(input, start + 2)?;
-                let opcode = Opcode::from_u64(u64::from(*input.get(start + 2 + n)?))?;
-                (Header::Request { id, opcode }, start + 3 + n, elements - 3)
-            }
-            (1, 2 | 3) => {
-                let (id, n) = int_at(input, start + 2)?;
-                (Header::Success { id }, start + 2 + n, elements - 2)
-            }
-            (2, 3) => {
-                let (id, n) = int_at(input, start + 2)?;
-                (Header::Error { id }, start + 2 + n, 1)
-            }
-            _ => return None,
-        };
-        r.set_position(end);
-        Some((header, Len::definite(body)))
+    inlining! { hot:
+        /// A header in its minimal form — `83`/`84 00 id opcode`, `82`/`83 01 id`, `83 02 id`,
+        /// `83 08 00`, with an id of any width and a one-byte opcode — read from the bytes
+        /// alone, with the elements left (the body). `None` (nothing read) for any other
+        /// header, or one in error: the general path then reads it and says what is wrong.
+        fn minimal(r: &mut Reader<'_>, start: usize) -> Option<(Header, Len)> {
+            let input = r.input();
+            let (&head, &ty) = (input.get(start)?, input.get(start + 1)?);
+            let elements = match head {
+                0x82..=0x84 => u64::from(head - 0x80),
+                _ => return None,
+            };
+            let (header, end, body) = match (ty, elements) {
+                (0x08, 3) if input.get(start + 2) == Some(&0) => (Header::DataChange, start + 3, 1),
+                (0, 3 | 4) => {
+                    let (id, n) = int_at(input, start + 2)?;
+                    let opcode = Opcode::from_u64(u64::from(*input.get(start + 2 + n)?))?;
+                    (Header::Request { id, opcode }, start + 3 + n, elements - 3)
+                }
+                (1, 2 | 3) => {
+                    let (id, n) = int_at(input, start + 2)?;
+                    (Header::Success { id }, start + 2 + n, elements - 2)
+                }
+                (2, 3) => {
+                    let (id, n) = int_at(input, start + 2)?;
+                    (Header::Error { id }, start + 2 + n, 1)
+                }
+                _ => return None,
+            };
+            r.set_position(end);
+            Some((header, Len::definite(body)))
+        }
     }
 
     /// A header in any form, checked element by element; on failure the reader holds the

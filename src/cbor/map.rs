@@ -66,11 +66,9 @@ impl MapSpec {
     #[inline]
     pub(crate) fn walk(&self, r: &mut Reader<'_>) -> MapWalk {
         let start = r.position() as u32;
-        let outer = r.field;
-        let tail = r.tail;
-        r.field = self.label;
-        let len = r.map();
-        r.field = outer;
+        let outer = r.field();
+        let tail = r.lazy().is_tail();
+        let len = r.in_field(self.label, Reader::map);
         MapWalk {
             len,
             seen: 0,
@@ -82,38 +80,39 @@ impl MapSpec {
 }
 
 impl MapWalk {
-    /// The slot of the next known key, with the reader at its value and the value's
-    /// field set; `None` at the end of the map, or once reading failed.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn next(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
-        // Fast path: a definite map's next key, one byte, a slot not seen yet. (A reader
-        // that failed is at the end of its input: no byte.)
-        if let Some(n) = self.len.count() {
-            if n == 0 {
-                return None;
+    inlining! { hot:
+        /// The slot of the next known key, with the reader at its value and the value's
+        /// field set; `None` at the end of the map, or once reading failed.
+        pub(crate) fn next(&mut self, spec: &MapSpec, r: &mut Reader<'_>) -> Option<usize> {
+            // Fast path: a definite map's next key, one byte, a slot not seen yet. (A reader
+            // that failed is at the end of its input: no byte.)
+            if let Some(n) = self.len.count() {
+                if n == 0 {
+                    return None;
+                }
+                if let Some(b) = r.peek()
+                    && usize::from(b) < spec.fields.len()
+                    && self.seen & (1 << b) == 0
+                {
+                    self.len = Len::definite(n - 1);
+                    self.seen |= 1 << b;
+                    r.set_position(r.position() + 1);
+                    r.set_field(spec.fields[usize::from(b)]);
+                    r.lazy_mut().set_tail(self.tail && n == 1);
+                    return Some(usize::from(b));
+                }
             }
-            if let Some(b) = r.peek()
-                && usize::from(b) < spec.fields.len()
-                && self.seen & (1 << b) == 0
-            {
-                self.len = Len::definite(n - 1);
-                self.seen |= 1 << b;
-                r.set_position(r.position() + 1);
-                r.field = spec.fields[usize::from(b)];
-                r.tail = self.tail && n == 1;
-                return Some(usize::from(b));
-            }
+            // By value, so that the walk stays in registers on the fast path.
+            let (len, seen, slot) = next_slow(spec, r, self.len, self.seen, self.outer, self.tail);
+            (self.len, self.seen) = (len, seen);
+            slot.map(usize::from)
         }
-        // By value, so that the walk stays in registers on the fast path.
-        let (len, seen, slot) = next_slow(spec, r, self.len, self.seen, self.outer, self.tail);
-        (self.len, self.seen) = (len, seen);
-        slot.map(usize::from)
     }
 
     /// Ends the walk: a required key the map lacks is an error.
     #[inline]
     pub(crate) fn end(self, spec: &MapSpec, r: &mut Reader<'_>) {
-        r.field = self.outer;
+        r.set_field(self.outer);
         let missing = spec.required & !self.seen;
         if missing != 0 && !r.failed() {
             self.missing(spec, r, missing);
@@ -124,9 +123,9 @@ impl MapWalk {
     #[inline(never)]
     fn missing(&self, spec: &MapSpec, r: &mut Reader<'_>, missing: u8) {
         let slot = missing.trailing_zeros() as usize;
-        r.field = spec.fields[slot];
-        r.fail(K::MissingKey(slot as u64), self.start as usize);
-        r.field = self.outer;
+        r.in_field(spec.fields[slot], |r| {
+            r.fail(K::MissingKey(slot as u64), self.start as usize);
+        });
     }
 }
 
@@ -143,7 +142,7 @@ fn next_slow(
     tail: bool,
 ) -> (Len, u8, Option<u8>) {
     loop {
-        r.field = outer;
+        r.set_field(outer);
         if !r.has_next(&mut len) {
             return (len, seen, None);
         }
@@ -159,13 +158,13 @@ fn next_slow(
             },
         };
         let bit = 1u8 << slot;
-        r.field = spec.fields[slot];
+        r.set_field(spec.fields[slot]);
         if seen & bit != 0 {
             r.fail(K::DuplicateKey(slot as u64), at);
             return (len, seen, None);
         }
         seen |= bit;
-        r.tail = tail && len.is_done();
+        r.lazy_mut().set_tail(tail && len.is_done());
         return (len, seen, Some(slot as u8));
     }
 }

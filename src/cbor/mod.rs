@@ -11,6 +11,7 @@ use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 
 mod chunks;
 pub(crate) mod diag;
+mod lazy;
 mod map;
 mod reader;
 mod skip;
@@ -20,10 +21,7 @@ pub(crate) use chunks::ChunkIter;
 pub(crate) use map::{MapSpec, keys_are_slots, required};
 // Reader and Writer are nominally `pub` because the sealed `Cbor` trait names them; the
 // module is private, so no user can reach them.
-pub(crate) use reader::{
-    BREAK, Chunks, Deferred, Frontier, Len, NO_PACKET, NONE, Shared, Source, int_at,
-    is_malformed_start,
-};
+pub(crate) use reader::{BREAK, Chunks, Len, NONE, int_at, is_malformed_start};
 #[allow(unreachable_pub)]
 pub use reader::{MAX_DEPTH, Reader};
 #[allow(unreachable_pub)]
@@ -155,9 +153,7 @@ impl<'b, K: Cbor<'b>, V: Cbor<'b>> Cbor<'b> for (K, V) {
     #[inline]
     fn read(r: &mut Reader<'b>) -> Self {
         // Only the value can be the last part of what is read around it.
-        let tail = core::mem::replace(&mut r.tail, false);
-        let key = K::read(r);
-        r.tail = tail;
+        let key = r.not_tail(K::read);
         (key, V::read(r))
     }
     fn write(&self, w: &mut Writer<'_>) {

@@ -11,6 +11,7 @@
 
 use crate::error::field::Field;
 use crate::error::{DecodeError, DecodeErrorKind as K, Expected};
+use crate::frontier::{Lazy, NO_PACKET, Source};
 
 /// How deep arrays, maps and tags may nest inside one generic value (an unknown key's
 /// value, a [`Raw`](crate::Raw), a sequence element), counted from where it starts.
@@ -18,9 +19,6 @@ pub const MAX_DEPTH: usize = 16;
 
 /// The break byte that ends an indefinite-length item.
 pub(crate) const BREAK: u8 = 0xff;
-
-/// "No packet": the reader is not inside a packet, so errors carry no id.
-pub(crate) const NO_PACKET: u32 = u32::MAX;
 
 /// "None" for the `u32` offsets below (no message reaches 4 GiB).
 pub(crate) const NONE: u32 = u32::MAX;
@@ -35,25 +33,28 @@ impl Len {
     /// Elements run until a break byte.
     pub(crate) const INDEFINITE: Len = Len(u64::MAX);
 
-    /// `n` elements.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) const fn definite(n: u64) -> Len {
-        Len(if n == u64::MAX { n - 1 } else { n })
-    }
-
-    /// The count, `None` when indefinite.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) const fn count(self) -> Option<u64> {
-        match self.0 {
-            u64::MAX => None,
-            n => Some(n),
+    inlining! { hot:
+        /// `n` elements.
+        pub(crate) const fn definite(n: u64) -> Len {
+            Len(if n == u64::MAX { n - 1 } else { n })
         }
     }
 
-    /// True when a definite length has no element left.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) const fn is_done(self) -> bool {
-        self.0 == 0
+    inlining! { hot:
+        /// The count, `None` when indefinite.
+        pub(crate) const fn count(self) -> Option<u64> {
+            match self.0 {
+                u64::MAX => None,
+                n => Some(n),
+            }
+        }
+    }
+
+    inlining! { hot:
+        /// True when a definite length has no element left.
+        pub(crate) const fn is_done(self) -> bool {
+            self.0 == 0
+        }
     }
 }
 
@@ -74,159 +75,15 @@ impl<T: ?Sized> Clone for Chunks<'_, T> {
 
 impl<T: ?Sized> Copy for Chunks<'_, T> {}
 
-/// Where the last lazily read item of a message ended, shared by a [`Batch`](crate::Batch)
-/// and every sequence and success item read from it.
-///
-/// A packet whose last part is a sequence (or a success item) is handed out before that
-/// part is walked; whoever reads the part to its end records here where it ended, and the
-/// batch (or the sequence whose element it was) continues from there instead of stepping
-/// over the same bytes again. An item is named by the offset where it starts, so a record
-/// is a fact about the message, whoever made it; one that does not match the item waited
-/// for only means stepping over it. One atomic word, so that packets stay `Send` and
-/// `Sync`: where 64-bit atomics are missing (Cortex-M), the word holds 16-bit offsets and
-/// items of larger messages are not recorded (they are stepped over instead).
-#[derive(Debug)]
-pub(crate) struct Frontier(Word);
-
-#[cfg(target_has_atomic = "64")]
-type Word = core::sync::atomic::AtomicU64;
-#[cfg(not(target_has_atomic = "64"))]
-type Word = core::sync::atomic::AtomicU32;
-
-const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
-
-impl Frontier {
-    /// Nothing recorded yet.
-    pub(crate) const fn new() -> Self {
-        Frontier(Word::new(!0))
-    }
-
-    /// The item at `start` ends at `end`.
-    #[inline]
-    pub(crate) fn record(&self, start: u32, end: usize) {
-        #[cfg(target_has_atomic = "64")]
-        self.0.store(u64::from(start) << 32 | end as u64, RELAXED);
-        #[cfg(not(target_has_atomic = "64"))]
-        // A start of 0xffff is the empty word's.
-        if let (Ok(start), Some(len @ 0..0x1_0000)) =
-            (u16::try_from(start), end.checked_sub(start as usize))
-            && start != u16::MAX
-        {
-            self.0.store(u32::from(start) << 16 | len as u32, RELAXED);
-        }
-    }
-
-    /// Where the item at `start` ends, if that was recorded last.
-    #[inline]
-    pub(crate) fn end_of(&self, start: u32) -> Option<usize> {
-        let word = self.0.load(RELAXED);
-        #[cfg(target_has_atomic = "64")]
-        return ((word >> 32) as u32 == start).then_some(word as u32 as usize);
-        #[cfg(not(target_has_atomic = "64"))]
-        return ((word >> 16) == start).then_some(start as usize + (word & 0xffff) as usize);
-    }
-}
-
-impl Default for Frontier {
-    fn default() -> Self {
-        Frontier::new()
-    }
-}
-
-/// A batch's message with its [`Frontier`]: what the packets read from a batch borrow.
-#[derive(Debug)]
-pub(crate) struct Shared<'b> {
-    /// The message.
-    pub(crate) message: &'b [u8],
-    /// Where its lazily read parts ended.
-    pub(crate) frontier: Frontier,
-}
-
-/// Where a lazily read part (a sequence, a success item) reads from: a message alone, or
-/// a batch's, whose frontier it tells where it ended.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Source<'b> {
-    /// A message read without a batch (or a batch iterated by value).
-    Message(&'b [u8]),
-    /// A batch's message.
-    Batch(&'b Shared<'b>),
-}
-
-impl<'b> Source<'b> {
-    /// The message.
-    #[inline]
-    pub(crate) fn bytes(self) -> &'b [u8] {
-        match self {
-            Source::Message(bytes) => bytes,
-            Source::Batch(shared) => shared.message,
-        }
-    }
-
-    /// A reader at `pos`, inside the packet at offset `packet`.
-    #[inline]
-    pub(crate) fn reader(self, pos: usize, packet: u32) -> Reader<'b> {
-        let mut r = Reader::at(self.bytes(), pos, packet);
-        if let Source::Batch(shared) = self {
-            r.shared = Some(shared);
-        }
-        r
-    }
-
-    /// The frontier, for a batch's message.
-    #[inline]
-    pub(crate) fn frontier(self) -> Option<&'b Frontier> {
-        match self {
-            Source::Message(_) => None,
-            Source::Batch(shared) => Some(&shared.frontier),
-        }
-    }
-}
-
-/// An item left unread by [`Reader::defer`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deferred {
-    /// Where it starts ([`NONE`]: no item).
-    pub(crate) start: u32,
-    /// A sequence (else a success item).
-    pub(crate) seq: bool,
-    /// Its field, named in its errors.
-    pub(crate) field: Field,
-}
-
-impl Deferred {
-    /// No item.
-    pub(crate) const NONE: Deferred = Deferred {
-        start: NONE,
-        seq: false,
-        field: Field::NONE,
-    };
-}
-
-/// A cursor over one message's bytes, with the first error it met.
+/// A cursor over one message's bytes, with the first error it met, the field being read
+/// (errors name it) and the lazy-reading state it carries through the typed readers.
 #[derive(Debug, Clone)]
 pub struct Reader<'b> {
     input: &'b [u8],
     pos: usize,
     err: Option<DecodeError>,
-    /// The offset of the packet being read ([`NO_PACKET`] outside one). A part read
-    /// lazily keeps it, so that its errors can name the packet's message id.
-    pub(crate) packet: u32,
-    /// The field being read: an error names it (a lazily read part keeps it too).
-    pub(crate) field: Field,
-    /// True when the next item is the last one of everything around it up to the packet
-    /// (or sequence element) being read, all of definite length: a sequence there may be
-    /// left unread ([`Reader::deferred`]), since nothing after it has to be found.
-    pub(crate) tail: bool,
-    /// The offset of the item left unread at the end ([`NONE`] when none was): the
-    /// reader's position is then meaningless, and nothing more may be read.
-    pub(crate) deferred: u32,
-    /// The item left unread is a sequence (else a success item).
-    pub(crate) deferred_seq: bool,
-    /// The field the item left unread is.
-    pub(crate) deferred_field: Field,
-    /// The batch read from, whose frontier lazily read parts tell where they ended;
-    /// `None` when nothing may be left unread.
-    pub(crate) shared: Option<&'b Shared<'b>>,
+    /// The field being read (an error names it) and the lazy-reading state.
+    pub(super) lazy: Lazy<'b>,
 }
 
 impl<'b> Reader<'b> {
@@ -238,83 +95,46 @@ impl<'b> Reader<'b> {
             Some(capped) => capped,
             None => input,
         };
-        Self::at(input, 0, NO_PACKET)
+        Self::at(input, 0)
     }
 
-    /// A reader at `pos` of `input` (shorter than 4 GiB: one a reader had), inside the
-    /// packet at offset `packet`.
+    /// A reader at `pos` of `input` (shorter than 4 GiB: one a reader had), outside any
+    /// packet and batch.
     #[inline]
-    pub(crate) fn at(input: &'b [u8], pos: usize, packet: u32) -> Self {
+    pub(crate) fn at(input: &'b [u8], pos: usize) -> Self {
+        Self::within(Source::Message(input), pos, NO_PACKET)
+    }
+
+    /// A reader at `pos` of `source`, inside the packet at offset `packet`.
+    #[inline]
+    pub(crate) fn within(source: Source<'b>, pos: usize, packet: u32) -> Self {
         Reader {
-            input,
+            input: source.bytes(),
             pos,
             err: None,
-            packet,
-            field: Field::NONE,
-            tail: false,
-            deferred: NONE,
-            deferred_seq: false,
-            deferred_field: Field::NONE,
-            shared: None,
+            lazy: Lazy::new(source, packet),
         }
     }
 
-    /// Leaves the item at `start` unread, for its reader (a sequence: its iteration; else
-    /// a success item: its typing).
+    /// The field being read.
     #[inline]
-    pub(crate) fn defer(&mut self, start: usize, seq: bool) {
-        self.deferred = start as u32;
-        self.deferred_seq = seq;
-        self.deferred_field = self.field;
+    pub(crate) fn field(&self) -> Field {
+        self.lazy.field()
     }
 
-    /// Takes what [`Reader::defer`] left: where it starts, whether it is a sequence, its
-    /// field.
+    /// Now reading `field`; returns the field read before, to restore.
     #[inline]
-    pub(crate) fn take_deferred(&mut self) -> Deferred {
-        Deferred {
-            start: core::mem::replace(&mut self.deferred, NONE),
-            seq: self.deferred_seq,
-            field: self.deferred_field,
-        }
+    pub(crate) fn set_field(&mut self, field: Field) -> Field {
+        self.lazy.set_field(field)
     }
 
-    /// Moves past the item left unread at `start`: to where its reader recorded that it
-    /// ended, else by stepping over it as it would have been when read (a sequence's
-    /// elements each from where it starts, as `Seq` steps over them).
-    #[inline(never)]
-    pub(crate) fn skip_deferred(&mut self, item: Deferred) {
-        if let Some(end) = self.frontier().and_then(|f| f.end_of(item.start)) {
-            self.pos = end;
-            return;
-        }
-        self.pos = item.start as usize;
-        let outer = core::mem::replace(&mut self.field, item.field);
-        if !item.seq {
-            self.skip();
-        } else {
-            let map = self.peek().is_some_and(|b| b >> 5 == 5);
-            let len = self.container(if map { 5 } else { 4 }, Expected::Array);
-            if let Some(n) = len.count() {
-                self.skip_items(n.saturating_mul(1 + u64::from(map)));
-            }
-        }
-        self.field = outer;
-    }
-
-    /// Where lazily read parts record their ends (reading from a batch).
-    #[inline]
-    pub(crate) fn frontier(&self) -> Option<&'b Frontier> {
-        self.shared.map(|shared| &shared.frontier)
-    }
-
-    /// What a part read now reads from when it is read later.
-    #[inline]
-    pub(crate) fn source(&self) -> Source<'b> {
-        match self.shared {
-            Some(shared) => Source::Batch(shared),
-            None => Source::Message(self.input),
-        }
+    /// `read` in `field`, then back in the field around it.
+    #[inline(always)]
+    pub(crate) fn in_field<T>(&mut self, field: Field, read: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = self.set_field(field);
+        let value = read(self);
+        self.lazy.set_field(outer);
+        value
     }
 
     /// The byte offset of the next item.
@@ -341,10 +161,11 @@ impl<'b> Reader<'b> {
         self.pos >= self.input.len()
     }
 
-    /// True once a read failed.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn failed(&self) -> bool {
-        self.err.is_some()
+    inlining! { hot:
+        /// True once a read failed.
+        pub(crate) fn failed(&self) -> bool {
+            self.err.is_some()
+        }
     }
 
     /// The first error, if a read failed.
@@ -390,7 +211,7 @@ impl<'b> Reader<'b> {
     #[inline(never)]
     pub(crate) fn fail_with(&mut self, e: DecodeError) {
         if self.err.is_none() {
-            self.err = Some(e.in_field(self.field));
+            self.err = Some(e.in_field(self.lazy.field()));
         }
         self.pos = self.input.len();
     }
@@ -401,26 +222,11 @@ impl<'b> Reader<'b> {
         self.fail(K::Truncated, at);
     }
 
-    /// The message id of the packet this reader is in: the second element of the request,
-    /// success or error packet (`[type, id, …]`) at offset [`Reader::packet`].
-    #[cold]
-    pub(crate) fn packet_id(&self) -> Option<i64> {
-        let mut r = Reader::at(self.input, self.packet as usize, NO_PACKET);
-        if !matches!(r.peek(), Some(b) if b >> 5 == 4) {
-            return None;
+    inlining! { hot:
+        /// The next byte, not consumed.
+        pub(crate) fn peek(&self) -> Option<u8> {
+            self.input.get(self.pos).copied()
         }
-        r.array();
-        let id = match r.uint() {
-            0..=2 => r.int(),
-            _ => return None,
-        };
-        (!r.failed()).then_some(id)
-    }
-
-    /// The next byte, not consumed.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
     }
 
     /// The major type (0–7) of the next item, not consumed; on truncated input the reader
@@ -436,30 +242,32 @@ impl<'b> Reader<'b> {
         }
     }
 
-    /// The argument of a head of major type `major` with a one- or two-byte encoding
-    /// (`0x00..0x17`, `0x18 xx`), consumed; `None` (consuming nothing) for anything else.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    fn head_fast(&mut self, major: u8) -> Option<u64> {
-        let b = *self.input.get(self.pos)?;
-        let info = b ^ (major << 5);
-        if info < 24 {
-            self.pos += 1;
-            Some(u64::from(info))
-        } else if info == 24 {
-            let n = *self.input.get(self.pos + 1)?;
-            self.pos += 2;
-            Some(u64::from(n))
-        } else {
-            None
+    inlining! { hot:
+        /// The argument of a head of major type `major` with a one- or two-byte encoding
+        /// (`0x00..0x17`, `0x18 xx`), consumed; `None` (consuming nothing) for anything else.
+        fn head_fast(&mut self, major: u8) -> Option<u64> {
+            let b = *self.input.get(self.pos)?;
+            let info = b ^ (major << 5);
+            if info < 24 {
+                self.pos += 1;
+                Some(u64::from(info))
+            } else if info == 24 {
+                let n = *self.input.get(self.pos + 1)?;
+                self.pos += 2;
+                Some(u64::from(n))
+            } else {
+                None
+            }
         }
     }
 
-    /// A definite head of major type `major`, in any width; else `expected` is wrong.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn definite(&mut self, major: u8, expected: Expected) -> u64 {
-        match self.head_fast(major) {
-            Some(n) => n,
-            None => self.definite_slow(major, expected),
+    inlining! { hot:
+        /// A definite head of major type `major`, in any width; else `expected` is wrong.
+        pub(crate) fn definite(&mut self, major: u8, expected: Expected) -> u64 {
+            match self.head_fast(major) {
+                Some(n) => n,
+                None => self.definite_slow(major, expected),
+            }
         }
     }
 
@@ -517,28 +325,30 @@ impl<'b> Reader<'b> {
         }
     }
 
-    /// An unsigned integer (major type 0), in any encoding width.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn uint(&mut self) -> u64 {
-        self.definite(0, Expected::UnsignedInteger)
+    inlining! { hot:
+        /// An unsigned integer (major type 0), in any encoding width.
+        pub(crate) fn uint(&mut self) -> u64 {
+            self.definite(0, Expected::UnsignedInteger)
+        }
     }
 
-    /// An integer (major type 0 or 1) that fits an `i64`.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn int(&mut self) -> i64 {
-        if let Some(n) = self.head_fast(0) {
-            return n as i64;
+    inlining! { hot:
+        /// An integer (major type 0 or 1) that fits an `i64`.
+        pub(crate) fn int(&mut self) -> i64 {
+            if let Some(n) = self.head_fast(0) {
+                return n as i64;
+            }
+            if let Some(n) = self.head_fast(1) {
+                return -1 - n as i64;
+            }
+            // Two-byte arguments: the spec's error codes (`39 7d6e`: -32111).
+            if let Some(&[b @ (0x19 | 0x39), hi, lo]) = self.input.get(self.pos..self.pos + 3) {
+                self.pos += 3;
+                let n = i64::from(u16::from_be_bytes([hi, lo]));
+                return if b == 0x39 { -1 - n } else { n };
+            }
+            self.int_slow()
         }
-        if let Some(n) = self.head_fast(1) {
-            return -1 - n as i64;
-        }
-        // Two-byte arguments: the spec's error codes (`39 7d6e`: -32111).
-        if let Some(&[b @ (0x19 | 0x39), hi, lo]) = self.input.get(self.pos..self.pos + 3) {
-            self.pos += 3;
-            let n = i64::from(u16::from_be_bytes([hi, lo]));
-            return if b == 0x39 { -1 - n } else { n };
-        }
-        self.int_slow()
     }
 
     #[inline(never)]
@@ -609,31 +419,35 @@ impl<'b> Reader<'b> {
         }
     }
 
-    /// A tag number.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn tag(&mut self) -> u64 {
-        self.definite(6, Expected::Tag)
-    }
-
-    /// The head of an array.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn array(&mut self) -> Len {
-        self.container(4, Expected::Array)
-    }
-
-    /// The head of a map.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn map(&mut self) -> Len {
-        self.container(5, Expected::Map)
-    }
-
-    /// The head of an array (major 4) or a map (major 5); on failure an empty length.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn container(&mut self, major: u8, expected: Expected) -> Len {
-        if let Some(n) = self.head_fast(major) {
-            return Len(n);
+    inlining! { hot:
+        /// A tag number.
+        pub(crate) fn tag(&mut self) -> u64 {
+            self.definite(6, Expected::Tag)
         }
-        self.container_slow(major, expected)
+    }
+
+    inlining! { hot:
+        /// The head of an array.
+        pub(crate) fn array(&mut self) -> Len {
+            self.container(4, Expected::Array)
+        }
+    }
+
+    inlining! { hot:
+        /// The head of a map.
+        pub(crate) fn map(&mut self) -> Len {
+            self.container(5, Expected::Map)
+        }
+    }
+
+    inlining! { hot:
+        /// The head of an array (major 4) or a map (major 5); on failure an empty length.
+        pub(crate) fn container(&mut self, major: u8, expected: Expected) -> Len {
+            if let Some(n) = self.head_fast(major) {
+                return Len(n);
+            }
+            self.container_slow(major, expected)
+        }
     }
 
     #[inline(never)]
@@ -645,28 +459,29 @@ impl<'b> Reader<'b> {
         }
     }
 
-    /// True when `len` has more elements (never after a failure). The break that ends an
-    /// indefinite container is consumed once: `len` then reads as ended.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    pub(crate) fn has_next(&mut self, len: &mut Len) -> bool {
-        match len.0 {
-            0 => false,
-            u64::MAX => match self.peek() {
-                Some(BREAK) => {
-                    self.pos += 1;
-                    *len = Len(0);
-                    false
+    inlining! { hot:
+        /// True when `len` has more elements (never after a failure). The break that ends an
+        /// indefinite container is consumed once: `len` then reads as ended.
+        pub(crate) fn has_next(&mut self, len: &mut Len) -> bool {
+            match len.0 {
+                0 => false,
+                u64::MAX => match self.peek() {
+                    Some(BREAK) => {
+                        self.pos += 1;
+                        *len = Len(0);
+                        false
+                    }
+                    Some(_) => !self.failed(),
+                    None => {
+                        self.truncated(self.pos);
+                        *len = Len(0);
+                        false
+                    }
+                },
+                _ => {
+                    len.0 -= 1;
+                    !self.failed()
                 }
-                Some(_) => !self.failed(),
-                None => {
-                    self.truncated(self.pos);
-                    *len = Len(0);
-                    false
-                }
-            },
-            _ => {
-                len.0 -= 1;
-                !self.failed()
             }
         }
     }
@@ -871,24 +686,25 @@ pub(crate) fn head(input: &[u8], at: usize, b: u8) -> Head {
     }
 }
 
-/// The integer (major type 0 or 1) at `at` of `input`, in any width, and the size of its
-/// head; `None` when there is none there or it does not fit an `i64`. Reads nothing, fails
-/// nothing: for fast paths that fall back to the general one.
-#[cfg_attr(target_pointer_width = "64", inline(always))]
-pub(crate) fn int_at(input: &[u8], at: usize) -> Option<(i64, usize)> {
-    let b = *input.get(at)?;
-    match b {
-        0x00..=0x17 => return Some((i64::from(b), 1)),
-        0x18 => return Some((i64::from(*input.get(at + 1)?), 2)),
-        0x20..=0x37 => return Some((-1 - i64::from(b - 0x20), 1)),
-        0x40.. => return None,
-        _ => {}
+inlining! { hot:
+    /// The integer (major type 0 or 1) at `at` of `input`, in any width, and the size of its
+    /// head; `None` when there is none there or it does not fit an `i64`. Reads nothing, fails
+    /// nothing: for fast paths that fall back to the general one.
+    pub(crate) fn int_at(input: &[u8], at: usize) -> Option<(i64, usize)> {
+        let b = *input.get(at)?;
+        match b {
+            0x00..=0x17 => return Some((i64::from(b), 1)),
+            0x18 => return Some((i64::from(*input.get(at + 1)?), 2)),
+            0x20..=0x37 => return Some((-1 - i64::from(b - 0x20), 1)),
+            0x40.. => return None,
+            _ => {}
+        }
+        let Head::Arg(arg, size) = head(input, at, b) else {
+            return None;
+        };
+        let n = i64::try_from(arg).ok()?;
+        Some((if b >= 0x20 { -1 - n } else { n }, size))
     }
-    let Head::Arg(arg, size) = head(input, at, b) else {
-        return None;
-    };
-    let n = i64::try_from(arg).ok()?;
-    Some((if b >= 0x20 { -1 - n } else { n }, size))
 }
 
 /// True for bytes that cannot start an item: a break, reserved additional information

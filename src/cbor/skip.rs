@@ -163,16 +163,17 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// The argument of a head of `size` bytes (2, 3, 5 or 9) at `at`, if the input holds it.
-#[cfg_attr(target_pointer_width = "64", inline(always))]
-fn argument(input: &[u8], at: usize, size: u8) -> Option<u64> {
-    let rest = input.get(at + 1..)?;
-    Some(match size {
-        2 => u64::from(*rest.first()?),
-        3 => u64::from(u16::from_be_bytes(*rest.first_chunk()?)),
-        5 => u64::from(u32::from_be_bytes(*rest.first_chunk()?)),
-        _ => u64::from_be_bytes(*rest.first_chunk()?),
-    })
+inlining! { hot:
+    /// The argument of a head of `size` bytes (2, 3, 5 or 9) at `at`, if the input holds it.
+    fn argument(input: &[u8], at: usize, size: u8) -> Option<u64> {
+        let rest = input.get(at + 1..)?;
+        Some(match size {
+            2 => u64::from(*rest.first()?),
+            3 => u64::from(u16::from_be_bytes(*rest.first_chunk()?)),
+            5 => u64::from(u32::from_be_bytes(*rest.first_chunk()?)),
+            _ => u64::from_be_bytes(*rest.first_chunk()?),
+        })
+    }
 }
 
 /// The whole size of the item each initial byte starts, when the byte alone gives it (0:
@@ -255,20 +256,22 @@ const HEAD: [u8; 256] = {
     table
 };
 
-/// An item count as a level's `left`: below [`UNTIL_BREAK`], which a count of 2³²−1 must
-/// not become (counts beyond the input fail as truncated anyway).
-#[cfg_attr(target_pointer_width = "64", inline(always))]
-fn clamp(n: u64) -> u32 {
-    n.min(u64::from(UNTIL_BREAK - 1)) as u32
+inlining! { hot:
+    /// An item count as a level's `left`: below [`UNTIL_BREAK`], which a count of 2³²−1 must
+    /// not become (counts beyond the input fail as truncated anyway).
+    fn clamp(n: u64) -> u32 {
+        n.min(u64::from(UNTIL_BREAK - 1)) as u32
+    }
 }
 
-/// Where a string of `len` bytes from `pos` ends, if the input holds it.
-#[cfg_attr(target_pointer_width = "64", inline(always))]
-fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
-    usize::try_from(len)
-        .ok()
-        .and_then(|n| pos.checked_add(n))
-        .filter(|&end| end <= input.len())
+inlining! { hot:
+    /// Where a string of `len` bytes from `pos` ends, if the input holds it.
+    fn string_end(input: &[u8], pos: usize, len: u64) -> Option<usize> {
+        usize::try_from(len)
+            .ok()
+            .and_then(|n| pos.checked_add(n))
+            .filter(|&end| end <= input.len())
+    }
 }
 
 /// Where the chunks of an indefinite string of major type `major` from `pos` end (after

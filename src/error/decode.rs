@@ -305,20 +305,20 @@ enum Detail {
 }
 
 impl DecodeErrorKind {
-    /// Writes the text `Display` shows, without `core::fmt`.
-    // Out of line on 32-bit targets, where flash counts.
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    pub(crate) fn write_text<S: TextSink>(self, out: &mut S) {
-        let (text, detail) = self.text();
-        out.str(text);
-        match detail {
-            Some(Detail::Number(n)) => {
-                out.str(" ").u64(n);
+    inlining! { one_copy:
+        /// Writes the text `Display` shows, without `core::fmt`.
+        pub(crate) fn write_text<S: TextSink>(self, out: &mut S) {
+            let (text, detail) = self.text();
+            out.str(text);
+            match detail {
+                Some(Detail::Number(n)) => {
+                    out.str(" ").u64(n);
+                }
+                Some(Detail::Words(words)) => {
+                    out.str(" ").str(words);
+                }
+                None => {}
             }
-            Some(Detail::Words(words)) => {
-                out.str(" ").str(words);
-            }
-            None => {}
         }
     }
 }
@@ -423,15 +423,15 @@ impl DecodeError {
         DecodeErrorKind::join(kind, n)
     }
 
-    /// Writes the text `Display` shows, without `core::fmt`.
-    // Out of line on 32-bit targets, where flash counts.
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    pub(crate) fn write_text<S: TextSink>(&self, out: &mut S) {
-        self.kind().write_text(out);
-        if !self.field().is_empty() {
-            out.str(" in ").str(self.field());
+    inlining! { one_copy:
+        /// Writes the text `Display` shows, without `core::fmt`.
+        pub(crate) fn write_text<S: TextSink>(&self, out: &mut S) {
+            self.kind().write_text(out);
+            if !self.field().is_empty() {
+                out.str(" in ").str(self.field());
+            }
+            out.str(" at byte ").u64(self.offset() as u64);
         }
-        out.str(" at byte ").u64(self.offset() as u64);
     }
 
     /// Byte offset into the message where the offending item starts.

@@ -2,19 +2,21 @@
 
 use core::fmt;
 
-use crate::cbor::{Cbor, Deferred, NO_PACKET, NONE, Reader, Source, Writer};
+use crate::cbor::{Cbor, NONE, Reader, Writer};
 use crate::error::field::Field;
 use crate::error::{DecodeError, Expected};
+use crate::frontier::Source;
 
 /// A sequence of `T`: a CBOR array, or a CBOR map when `T` is a pair `(K, V)`.
 ///
 /// **Read lazily, and once.** Decoding the packet that holds a sequence does not decode
 /// its elements: each is decoded when the iterator reaches it, so nothing is copied or
-/// allocated. A sequence that ends its packet (as a request's attribute list, an event's
-/// values, a read response do) is not even stepped over: the packet is handed out at once
-/// and the bytes are walked once, by the iteration, which tells the batch where the
-/// sequence ended. A sequence followed by more of its packet is stepped over (checked to
-/// be well-formed CBOR and counted) so that what follows can be read. Either way the
+/// allocated. A sequence that ends its packet (as an event's values or a read response do)
+/// is not even stepped over: the packet is handed out at once and the bytes are walked
+/// once, by the iteration, which tells the batch where the sequence ended. A sequence
+/// followed by more of its packet, or inside another sequence's element, is stepped over
+/// (checked to be well-formed CBOR and counted) so that what follows can be read; so is a
+/// list of one-byte integers (standard attribute ids), at a byte's glance. Either way the
 /// iterator yields `Result<T, DecodeError>`: an element that does not decode yields its
 /// error — with its exact kind, its offset in the message, the innermost field, the
 /// packet's message id and the spec code — and the iteration goes on with the next
@@ -49,7 +51,8 @@ struct Wire<'b> {
     head_len: u8,
     /// The elements the head declares (an indefinite one's, counted).
     count: u32,
-    /// The packet's offset, to name its id in errors ([`NO_PACKET`] for none).
+    /// The packet's offset, to name its id in errors
+    /// ([`NO_PACKET`](crate::frontier::NO_PACKET) for none).
     packet: u32,
     /// The field the sequence is, named in its elements' errors.
     field: Field,
@@ -165,89 +168,54 @@ struct WireIter<'b> {
     /// The sequence's head, under which its end is recorded; [`NONE`] when it is not to
     /// be (not left for the iteration, or the elements could not be walked to the end).
     head: u32,
-    /// An element's last part left unread.
-    pending: Deferred,
     /// Items per element: 2 for map entries.
     per: u8,
-    /// An element's last part may be left to its reader (read from a batch).
-    tail: bool,
 }
 
 impl<'b> WireIter<'b> {
     fn new(w: Wire<'b>, entry: bool) -> Self {
-        let mut r = w
-            .src
-            .reader(w.head as usize + usize::from(w.head_len), w.packet);
-        r.field = w.field;
-        let record = w.deferred && r.shared.is_some();
+        let mut r = Reader::within(w.src, w.head as usize + usize::from(w.head_len), w.packet);
+        r.set_field(w.field);
+        // Nothing inside an element is left unread: each is walked to its end as it is
+        // read (an element's last sequence stepped over), which costs less than waiting
+        // for where its reading ended.
         WireIter {
             left: w.count,
-            head: if record { w.head } else { NONE },
-            pending: Deferred::NONE,
+            head: if w.deferred && r.lazy().in_batch() {
+                w.head
+            } else {
+                NONE
+            },
             per: if entry { 2 } else { 1 },
-            tail: r.shared.is_some(),
             r,
         }
     }
 
-    /// Reads the next element with `read`; `None` at the end.
-    #[cfg_attr(target_pointer_width = "64", inline(always))]
-    fn next<T>(
-        &mut self,
-        read: impl FnOnce(&mut Reader<'b>) -> T,
-    ) -> Option<Result<T, DecodeError>> {
-        if self.pending.start != NONE {
-            // The element before left its last part to its reader: continue where that
-            // reading ended (recorded), else step over it.
-            match self.r.frontier().and_then(|f| f.end_of(self.pending.start)) {
-                Some(end) => {
-                    self.r.set_position(end);
-                    self.pending.start = NONE;
-                }
-                None => {
-                    if let Some(e) = self.resolve() {
-                        return e.map(Err);
-                    }
-                }
+    inlining! { hot:
+        /// Reads the next element with `read`; `None` at the end.
+        fn next<T>(
+            &mut self,
+            read: impl FnOnce(&mut Reader<'b>) -> T,
+        ) -> Option<Result<T, DecodeError>> {
+            if self.left == 0 {
+                self.finish();
+                return None;
             }
+            self.left -= 1;
+            let at = self.r.position();
+            let item = read(&mut self.r);
+            if self.r.failed() {
+                return Some(Err(self.element_error(at)));
+            }
+            Some(Ok(item))
         }
-        if self.left == 0 {
-            self.finish();
-            return None;
-        }
-        self.left -= 1;
-        let at = self.r.position();
-        self.r.tail = self.tail;
-        let item = read(&mut self.r);
-        if self.r.failed() {
-            return Some(Err(self.element_error(at)));
-        }
-        if self.r.deferred != NONE {
-            self.pending = self.r.take_deferred();
-        }
-        Some(Ok(item))
-    }
-
-    /// Moves past the part of the last element left unread: to where its iteration
-    /// recorded that it ended, else by stepping over it. When it is not well-formed the
-    /// iteration ends: with that error, if elements were still to come.
-    #[inline(never)]
-    fn resolve(&mut self) -> Option<Option<DecodeError>> {
-        let item = core::mem::replace(&mut self.pending, Deferred::NONE);
-        self.r.skip_deferred(item);
-        let e = self.r.take_error()?;
-        let more = self.left > 0;
-        self.stop();
-        Some(more.then(|| self.with_id(e)))
     }
 
     /// The end: records where the sequence ended.
     #[inline]
     fn finish(&mut self) {
-        if self.head != NONE
-            && let Some(frontier) = self.r.frontier()
-        {
-            frontier.record(self.head, self.r.position());
+        if self.head != NONE {
+            self.r.source().record(self.head, self.r.position());
             self.head = NONE;
         }
     }
@@ -276,16 +244,6 @@ impl<'b> WireIter<'b> {
             at,
         ));
         let e = self.with_id(e);
-        if self.r.deferred != NONE {
-            // A last part left unread came before the error: if it is not well-formed,
-            // that is the element's error, and the end of the iteration.
-            let tail = self.r.take_deferred();
-            self.r.skip_deferred(tail);
-            if let Some(fatal) = self.r.take_error() {
-                self.stop();
-                return self.with_id(fatal);
-            }
-        }
         self.r.set_position(at);
         self.r.skip_items(u64::from(self.per));
         if self.r.take_error().is_some() {
@@ -338,7 +296,7 @@ impl<'b, T: Cbor<'b> + Clone> IntoIterator for &Seq<'b, T> {
 #[inline(never)]
 fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let head = r.position();
-    let field = r.field;
+    let field = r.field();
     let expected = if entry {
         Expected::Map
     } else {
@@ -350,21 +308,21 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
     let (count, deferred) = match len.count() {
         Some(n) => {
             let items = n.saturating_mul(per);
-            if r.tail && r.shared.is_some() && n > 0 && !r.failed() {
+            if usize::try_from(items)
+                .ok()
+                .and_then(|items| r.input().get(start..start.checked_add(items)?))
+                .is_some_and(|all| all.iter().all(|&b| b < 0x18))
+            {
+                // Elements that are one-byte integers (standard attribute ids, …): stepped
+                // over at once, which costs less than leaving them for the iteration.
+                r.set_position(start + items as usize);
+                (n, false)
+            } else if r.lazy().may_defer() && n > 0 && !r.failed() {
                 // The last part of its packet: its iteration walks it, once.
                 r.defer(head, true);
                 (n, true)
             } else {
-                if usize::try_from(items)
-                    .ok()
-                    .and_then(|items| r.input().get(start..start.checked_add(items)?))
-                    .is_some_and(|all| all.iter().all(|&b| b < 0x18))
-                {
-                    // Elements that are one-byte integers (standard attribute ids, …).
-                    r.set_position(start + items as usize);
-                } else {
-                    r.skip_items(items);
-                }
+                r.skip_items(items);
                 (n, false)
             }
         }
@@ -398,7 +356,7 @@ fn read_wire<'b>(r: &mut Reader<'b>, entry: bool) -> Wire<'b> {
         head: head as u32,
         head_len: (start - head) as u8,
         count: u32::try_from(count).unwrap_or(u32::MAX),
-        packet: r.packet,
+        packet: r.lazy().packet(),
         field,
         deferred,
     }
@@ -468,7 +426,7 @@ fn write_wire<'b>(
     transcode: &mut dyn FnMut(&mut Reader<'b>, &mut Writer<'_>),
 ) {
     let start = wire.head as usize + usize::from(wire.head_len);
-    let mut r = Reader::at(wire.src.bytes(), start, NO_PACKET);
+    let mut r = Reader::at(wire.src.bytes(), start);
     let count = if wire.deferred {
         present(r.clone(), wire.count, entry)
     } else {

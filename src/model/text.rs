@@ -369,10 +369,10 @@ impl fmt::Debug for Bytes<'_> {
 impl<'b> Cbor<'b> for Text<'b> {
     const EMPTY: Self = Text::EMPTY;
 
-    #[cfg_attr(target_pointer_width = "64", inline)]
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    fn read(r: &mut Reader<'b>) -> Self {
-        Text(r.text())
+    inlining! { shared:
+        fn read(r: &mut Reader<'b>) -> Self {
+            Text(r.text())
+        }
     }
 
     fn write(&self, w: &mut Writer<'_>) {
@@ -391,10 +391,10 @@ impl<'b> Cbor<'b> for Text<'b> {
 impl<'b> Cbor<'b> for Bytes<'b> {
     const EMPTY: Self = Bytes::EMPTY;
 
-    #[cfg_attr(target_pointer_width = "64", inline)]
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    fn read(r: &mut Reader<'b>) -> Self {
-        Bytes(r.bytes())
+    inlining! { shared:
+        fn read(r: &mut Reader<'b>) -> Self {
+            Bytes(r.bytes())
+        }
     }
 
     fn write(&self, w: &mut Writer<'_>) {

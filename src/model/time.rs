@@ -254,18 +254,17 @@ impl core::fmt::Write for Line {
 /// for `1(n)`, `1(x)`, a bare number, `1001({4: 4([e, m])})` and `1001({1: n})`.
 #[inline(never)]
 fn read_general(r: &mut Reader<'_>) -> TimePoint {
-    let outer = core::mem::replace(&mut r.field, Field::TIME_POINT);
-    let at = r.position();
-    let t = match r.peek() {
-        Some(b) if b >> 5 == 6 => match r.tag() {
-            EPOCH_TAG => number(r),
-            EXTENDED_TIME_TAG => extended(r),
-            _ => wrong(r, Expected::TimePoint, at),
-        },
-        _ => number(r),
-    };
-    r.field = outer;
-    t
+    r.in_field(Field::TIME_POINT, |r| {
+        let at = r.position();
+        match r.peek() {
+            Some(b) if b >> 5 == 6 => match r.tag() {
+                EPOCH_TAG => number(r),
+                EXTENDED_TIME_TAG => extended(r),
+                _ => wrong(r, Expected::TimePoint, at),
+            },
+            _ => number(r),
+        }
+    })
 }
 
 /// Fails with a wrong type at `at` (unless the reader failed already).

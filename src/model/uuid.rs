@@ -21,19 +21,19 @@ const HEAD: [u8; 3] = [0xd8, 0x25, 0x50];
 impl<'b> Cbor<'b> for Uuid {
     const EMPTY: Self = Uuid::nil();
 
-    #[cfg_attr(target_pointer_width = "64", inline)]
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    fn read(r: &mut Reader<'b>) -> Self {
-        // Fast path: the canonical form every real peer sends.
-        let at = r.position();
-        if let Some(item) = r.input().get(at..at + 19)
-            && item[..3] == HEAD
-            && let Some(bytes) = item.last_chunk::<16>()
-        {
-            r.set_position(at + 19);
-            return Uuid::from_bytes(*bytes);
+    inlining! { shared:
+        fn read(r: &mut Reader<'b>) -> Self {
+            // Fast path: the canonical form every real peer sends.
+            let at = r.position();
+            if let Some(item) = r.input().get(at..at + 19)
+                && item[..3] == HEAD
+                && let Some(bytes) = item.last_chunk::<16>()
+            {
+                r.set_position(at + 19);
+                return Uuid::from_bytes(*bytes);
+            }
+            read_other(r)
         }
-        read_other(r)
     }
 
     fn write(&self, w: &mut Writer<'_>) {

@@ -164,18 +164,18 @@ impl From<Uuid> for AttributeId {
 impl<'b> Cbor<'b> for AttributeId {
     const EMPTY: Self = AttributeId::Standard(Attribute::PrimaryKey);
 
-    #[cfg_attr(target_pointer_width = "64", inline)]
-    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
-    fn read(r: &mut Reader<'b>) -> Self {
-        // Fast path: a standard attribute's one-byte number.
-        let at = r.position();
-        if let Some(&b) = r.input().get(at)
-            && b < 0x18
-        {
-            r.set_position(at + 1);
-            return AttributeId::Standard(Attribute::from_u64(u64::from(b)));
+    inlining! { shared:
+        fn read(r: &mut Reader<'b>) -> Self {
+            // Fast path: a standard attribute's one-byte number.
+            let at = r.position();
+            if let Some(&b) = r.input().get(at)
+                && b < 0x18
+            {
+                r.set_position(at + 1);
+                return AttributeId::Standard(Attribute::from_u64(u64::from(b)));
+            }
+            read_attribute_id(r)
         }
-        read_attribute_id(r)
     }
 
     fn write(&self, w: &mut Writer<'_>) {

@@ -83,7 +83,8 @@ impl<'b, T: Cbor<'b>> Item<'b> for T {
     fn read_item(&mut self, r: &mut Reader<'b>, present: bool, at: usize) {
         // Only an item that is a sequence is left for its iteration: the batch waits for
         // the end of the item, which a sequence inside it would record under its own start.
-        r.tail &= T::SEQ;
+        let tail = r.lazy().is_tail() && T::SEQ;
+        r.lazy_mut().set_tail(tail);
         if present {
             self.read_into(r);
         } else {
@@ -104,16 +105,15 @@ impl<'b, T: Cbor<'b>> Item<'b> for T {
 /// Fails: the required item at `at` is absent.
 #[cold]
 fn missing(r: &mut Reader<'_>, at: usize) {
-    let outer = core::mem::replace(&mut r.field, Field::ITEM);
-    r.fail(DecodeErrorKind::Missing, at);
-    r.field = outer;
+    r.in_field(Field::ITEM, |r| r.fail(DecodeErrorKind::Missing, at));
 }
 
 /// An item that may be absent (subscribe's: unconfirmed in the docs, spec notes D10).
 impl<'b, T: Cbor<'b>> Item<'b> for Option<T> {
     const EMPTY_ITEM: Self = None;
     fn read_item(&mut self, r: &mut Reader<'b>, present: bool, _: usize) {
-        r.tail &= T::SEQ;
+        let tail = r.lazy().is_tail() && T::SEQ;
+        r.lazy_mut().set_tail(tail);
         *self = present.then(|| T::read(r));
     }
     fn has_item(&self) -> bool {
