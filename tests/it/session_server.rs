@@ -735,8 +735,9 @@ fn a_subscribe_with_a_subscriptions_id_replaces_it_when_accepted() {
     assert_eq!(server.subscription_entries(), 1);
 }
 
-#[test]
-fn a_subscribe_accepted_after_a_later_one_failed_keeps_its_own_rates() {
+/// A session with two subscribes for B4E1 waiting, throttles 100 and 200 ms: the session
+/// and their tickets, earlier first.
+fn two_subscribes_waiting() -> (Server<'static>, Ticket, Ticket) {
     let mut server = ready();
     let mut app = TestApp {
         defer: vec![Opcode::Subscribe],
@@ -750,6 +751,12 @@ fn a_subscribe_accepted_after_a_later_one_failed_keeps_its_own_rates() {
     let [earlier, later] = app.deferred[..] else {
         panic!("two deferred")
     };
+    (server, earlier, later)
+}
+
+#[test]
+fn a_subscribe_accepted_after_a_later_one_failed_keeps_its_own_rates() {
+    let (mut server, earlier, later) = two_subscribes_waiting();
     let error = ErrorObject::new(ErrorCode::MissingAttribute);
     server.answer(later, Err(error)).unwrap();
     server
@@ -761,19 +768,7 @@ fn a_subscribe_accepted_after_a_later_one_failed_keeps_its_own_rates() {
 
 #[test]
 fn of_two_subscribes_with_one_id_the_later_wins_whatever_the_answer_order() {
-    let mut server = ready();
-    let mut app = TestApp {
-        defer: vec![Opcode::Subscribe],
-        ..TestApp::default()
-    };
-    let message = encode(&[
-        req(2, subscribe_at(B4E1, 100)),
-        req(3, subscribe_at(B4E1, 200)),
-    ]);
-    let _ = server.handle_message(&message, &mut app).unwrap();
-    let [earlier, later] = app.deferred[..] else {
-        panic!("two deferred")
-    };
+    let (mut server, earlier, later) = two_subscribes_waiting();
     server
         .answer(later, Ok(Answer::Subscribed(Watched(2))))
         .unwrap();
