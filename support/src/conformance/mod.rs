@@ -27,6 +27,7 @@ mod protocol;
 mod sessions;
 mod subscribe;
 mod suite;
+mod target;
 mod wire;
 
 use std::io::Write;
@@ -34,7 +35,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::demo;
-use demo::client::Options;
+use demo::options::Options;
 pub use suite::{Case, Outcome, Settings, Verdict};
 
 const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \

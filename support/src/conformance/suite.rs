@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::conn::{Conn, Exchange, Log};
-use super::demo::client::Options;
+use super::demo::options::Options;
 use super::model::Tree;
 use super::wire::{self, C, Reply};
 
