@@ -71,15 +71,31 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
         eprintln!("{USAGE}");
         return 2;
     };
-    // One connection first: a wrong URL, TLS or credentials is one line, not every case.
-    if let Err(e) = conn::Conn::open(&settings.url, &settings.options, &conn::Log::new()) {
-        eprintln!("conformance: {e}");
-        return 1;
+    match check(settings, json.as_deref(), out, |_| {}) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            1
+        }
     }
-    let shown = settings.url.clone();
+}
+
+/// Runs the cases `settings` chooses, a line each on `out` and `progress` told of each as
+/// it ends; `json` gets the report. The exit status: 0 none failed, 1 one failed; `Err`
+/// when the server cannot be reached or the report not written (one line).
+pub fn check(
+    settings: Settings,
+    json: Option<&std::path::Path>,
+    out: &mut impl Write,
+    mut progress: impl FnMut(&Outcome),
+) -> Result<u8, String> {
+    // One connection first: a wrong URL, TLS or credentials is one line, not every case.
+    conn::Conn::open(&settings.url, &settings.options, &conn::Log::new())?;
+    let shown = demo::client::shown(&settings.url);
+    let chosen: Vec<&Case> = cases().into_iter().filter(|c| settings.chosen(c)).collect();
     let start = Instant::now();
     let _ = writeln!(out, "checking {shown}");
-    let outcomes = suite::run(settings, &cases(), |o| {
+    let outcomes = suite::run(settings, &chosen, |o| {
         let _ = writeln!(
             out,
             "{:<4} {:<5} {:<34} {}",
@@ -89,6 +105,7 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
             o.verdict.why()
         );
         let _ = out.flush();
+        progress(o);
     });
     let count = |word| outcomes.iter().filter(|o| o.verdict.word() == word).count();
     let (pass, fail, skip) = (count("pass"), count("FAIL"), count("skip"));
@@ -98,13 +115,19 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
         outcomes.len(),
         start.elapsed().as_secs_f64()
     );
-    if let Some(path) = json
-        && let Err(e) = std::fs::write(&path, report(&shown, &outcomes))
-    {
-        eprintln!("conformance: {}: {e}", path.display());
-        return 1;
+    if let Some(path) = json {
+        std::fs::write(path, report(&shown, &outcomes))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    u8::from(fail > 0)
+    Ok(u8::from(fail > 0))
+}
+
+/// Every case chosen by `settings`, a line each: section, id, the spec line it checks.
+pub fn list(settings: &Settings, out: &mut impl Write) -> std::io::Result<()> {
+    for case in cases().into_iter().filter(|c| settings.chosen(c)) {
+        writeln!(out, "{:<5} {:<34} {}", case.section, case.id, case.spec)?;
+    }
+    Ok(())
 }
 
 /// Every case with what was exchanged, as JSON.
@@ -141,7 +164,7 @@ fn report(url: &str, outcomes: &[Outcome]) -> String {
 /// The settings and `--json`'s file; `None` for a bad command line.
 fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
     let mut options = Options::default();
-    let (mut url, mut json, mut only, mut stage_commands) = (None, None, None, false);
+    let (mut url, mut json, mut only, mut stage_commands) = (None, None, Vec::new(), false);
     let mut args = args.iter().map(String::as_str);
     while let Some(arg) = args.next() {
         if options.take(arg, &mut args)? {
@@ -149,7 +172,7 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
         }
         match arg {
             "--json" => json = Some(PathBuf::from(args.next()?)),
-            "--only" => only = Some(args.next()?.to_owned()),
+            "--only" => only.push(args.next()?.to_owned()),
             "--stage-commands" => stage_commands = true,
             _ if arg.starts_with("--") || url.is_some() => return None,
             _ => url = Some(arg.to_owned()),
@@ -162,6 +185,7 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
         url: url?,
         options,
         only,
+        skip: Vec::new(),
         stage_commands,
     };
     Some((settings, json))

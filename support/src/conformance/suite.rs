@@ -60,8 +60,11 @@ pub struct Settings {
     pub url: String,
     /// Credentials (the `Authorization` header) and TLS trust, as the example client's.
     pub options: Options,
-    /// Only the cases whose section or id starts with this.
-    pub only: Option<String>,
+    /// Only the cases these select (all when empty): a section (`6` holds `6.3`) or the
+    /// start of a case id.
+    pub only: Vec<String>,
+    /// Not the cases these select.
+    pub skip: Vec<String>,
     /// Send suspend, shutdown and resume with wrong-typed parameters (`--stage-commands`).
     pub stage_commands: bool,
 }
@@ -162,16 +165,12 @@ impl Ctx {
     }
 }
 
-/// Runs every case of `cases` that `settings.only` selects, calling `each` with each
-/// outcome as it is known.
+/// Runs every case of `cases`, calling `each` with each outcome as it is known (the
+/// caller picks the cases: [`Settings::chosen`]).
 pub fn run(settings: Settings, cases: &[&Case], mut each: impl FnMut(&Outcome)) -> Vec<Outcome> {
-    let only = settings.only.clone();
     let mut ctx = Ctx::new(settings);
-    let selected = cases.iter().filter(|c| {
-        only.as_deref()
-            .is_none_or(|o| selects(o, c.section) || c.id.starts_with(o))
-    });
-    selected
+    cases
+        .iter()
         .map(|case| {
             let outcome = ctx.run(case);
             each(&outcome);
@@ -180,9 +179,20 @@ pub fn run(settings: Settings, cases: &[&Case], mut each: impl FnMut(&Outcome)) 
         .collect()
 }
 
-/// Whether `--only` `only` names `section` or a section it is in (`6` holds `6.3`).
-fn selects(only: &str, section: &str) -> bool {
-    section == only || section.starts_with(&format!("{only}."))
+impl Settings {
+    /// Whether `--only` and `--skip` leave `case` in.
+    pub fn chosen(&self, case: &Case) -> bool {
+        let selects = |s: &String| selects(s, case);
+        (self.only.is_empty() || self.only.iter().any(selects)) && !self.skip.iter().any(selects)
+    }
+}
+
+/// Whether a selector names the case's section, a section it is in (`6` holds `6.3`), or
+/// the start of its id.
+fn selects(selector: &str, case: &Case) -> bool {
+    case.section == selector
+        || case.section.starts_with(&format!("{selector}."))
+        || case.id.starts_with(selector)
 }
 
 /// The request every probe sends after a bad message: get_stage, id 900.
