@@ -129,7 +129,7 @@ fn check_lists_selects_and_passes_the_demo_server() {
     );
     let summary = text.lines().last().unwrap();
     assert!(
-        summary.starts_with("12 cases: 12 pass, 0 FAIL, 0 skip ("),
+        summary.starts_with("12 cases: 12 pass, 0 non-strict, 0 info, 0 FAIL, 0 skip ("),
         "{text}"
     );
 }

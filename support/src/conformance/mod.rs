@@ -98,7 +98,7 @@ pub fn check(
     let outcomes = suite::run(settings, &chosen, |o| {
         let _ = writeln!(
             out,
-            "{:<4} {:<5} {:<34} {}",
+            "{:<10} {:<5} {:<34} {}",
             o.verdict.word(),
             o.section,
             o.id,
@@ -108,11 +108,16 @@ pub fn check(
         progress(o);
     });
     let count = |word| outcomes.iter().filter(|o| o.verdict.word() == word).count();
-    let (pass, fail, skip) = (count("pass"), count("FAIL"), count("skip"));
+    let counts: Vec<String> = Verdict::WORDS
+        .iter()
+        .map(|word| format!("{} {word}", count(*word)))
+        .collect();
+    let fail = count("FAIL");
     let _ = writeln!(
         out,
-        "{} cases: {pass} pass, {fail} FAIL, {skip} skip ({:.1} s)",
+        "{} cases: {} ({:.1} s)",
         outcomes.len(),
+        counts.join(", "),
         start.elapsed().as_secs_f64()
     );
     if let Some(path) = json {
@@ -151,12 +156,11 @@ fn report(url: &str, outcomes: &[Outcome]) -> String {
             })
         })
         .collect();
-    let count = |f: fn(&Verdict) -> bool| outcomes.iter().filter(|o| f(&o.verdict)).count();
-    let summary = serde_json::json!({
-        "pass": count(|v| matches!(v, Verdict::Pass(_))),
-        "fail": count(|v| matches!(v, Verdict::Fail(_))),
-        "skip": count(|v| matches!(v, Verdict::Skip(_))),
-    });
+    let mut summary = serde_json::Map::new();
+    for word in Verdict::WORDS {
+        let n = outcomes.iter().filter(|o| o.verdict.word() == word).count();
+        summary.insert(word.to_lowercase(), n.into());
+    }
     let doc = serde_json::json!({"url": url, "summary": summary, "cases": cases});
     serde_json::to_string_pretty(&doc).expect("JSON values") + "\n"
 }
