@@ -29,6 +29,17 @@ pub struct Args {
     /// Write every case with the bytes exchanged (hex and diagnostic notation) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write an Autobahn-style report: DIR/index.json (case → verdict, duration) and
+    /// DIR/CASE.json (the expectation, the verdict and the bytes exchanged).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Write JUnit XML (a testcase per case; FAIL a failure, skip skipped).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Compare the verdicts with FILE (the index.json of an earlier --report) and exit 1
+    /// only when one differs, naming each: pin a server's known deviations.
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
     /// Also send suspend, shutdown and resume (with wrong-typed parameters only).
     #[arg(long)]
     stage_commands: bool,
@@ -59,7 +70,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         bar: bar.clone(),
         out: std::io::stdout(),
     };
-    let status = conformance::check(settings, args.json.as_deref(), &mut out, |o| {
+    let outputs = conformance::Outputs {
+        json: args.json,
+        report: args.report,
+        junit: args.junit,
+        expect: args.expect,
+    };
+    let status = conformance::check(settings, &outputs, &mut out, |o| {
         bar.set_message(o.id);
         bar.inc(1);
     });

@@ -167,3 +167,94 @@ fn load_reports_every_response() {
     assert_eq!(json["completed"], 20);
     assert_eq!(json["responses_received"], 100);
 }
+
+/// A directory of its own under the system's temporary one.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("xentara-ws-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn check_writes_a_report_and_junit_and_compares_with_expected_verdicts() {
+    let url = server();
+    let dir = temp_dir("report");
+    let (report, junit) = (dir.join("report"), dir.join("junit.xml"));
+    let out = run(&[
+        "check",
+        &url,
+        "--only",
+        "6.3",
+        "--report",
+        report.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["summary"]["pass"], 4);
+    assert_eq!(index["cases"]["lookup.known"]["verdict"], "pass");
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("lookup.missing.json")).unwrap())
+            .unwrap();
+    assert_eq!(case["spec"], "6.3: key 0 (primary_key) is required");
+    assert!(case["exchanges"].as_array().unwrap().len() >= 4);
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 4);
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.attribute("name") == Some("lookup.known"))
+    );
+
+    // The run's own index pins its results: the same verdicts, exit 0.
+    let expect = report.join("index.json");
+    let args = [
+        "check",
+        &url,
+        "--only",
+        "6.3",
+        "--expect",
+        expect.to_str().unwrap(),
+    ];
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).ends_with(&format!("as expected by {}\n", expect.display())));
+
+    // An expected failure that now passes is a difference: exit 1, the case named.
+    let text = std::fs::read_to_string(&expect).unwrap();
+    let pinned = text.replacen("\"pass\"", "\"fail\"", 1);
+    let wrong = dir.join("pinned.json");
+    std::fs::write(&wrong, &pinned).unwrap();
+    let out = run(&[
+        "check",
+        &url,
+        "--only",
+        "6.3",
+        "--expect",
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    let differs: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("differs from "))
+        .collect();
+    assert_eq!(differs.len(), 1, "{}", stdout(&out));
+    assert!(
+        differs[0].contains(": newly passes (fail → pass): "),
+        "{}",
+        differs[0]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,6 +24,7 @@
 mod conn;
 mod model;
 mod protocol;
+mod report;
 mod sessions;
 mod subscribe;
 mod suite;
@@ -36,6 +37,7 @@ use std::time::Instant;
 
 use crate::demo;
 use demo::options::Options;
+pub use report::Outputs;
 pub use suite::{Case, Outcome, Settings, Verdict};
 
 const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
@@ -71,7 +73,11 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
         eprintln!("{USAGE}");
         return 2;
     };
-    match check(settings, json.as_deref(), out, |_| {}) {
+    let outputs = Outputs {
+        json,
+        ..Outputs::default()
+    };
+    match check(settings, &outputs, out, |_| {}) {
         Ok(status) => status,
         Err(e) => {
             eprintln!("conformance: {e}");
@@ -81,11 +87,13 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
 }
 
 /// Runs the cases `settings` chooses, a line each on `out` and `progress` told of each as
-/// it ends; `json` gets the report. The exit status: 0 none failed, 1 one failed; `Err`
-/// when the server cannot be reached or the report not written (one line).
+/// it ends, and writes the `outputs`. The exit status: 0 none failed, 1 one failed — or,
+/// with expected verdicts, 0 none differs from them and 1 one does (each difference a
+/// line on `out`); `Err` when the server cannot be reached or a file not read or written
+/// (one line).
 pub fn check(
     settings: Settings,
-    json: Option<&std::path::Path>,
+    outputs: &Outputs,
     out: &mut impl Write,
     mut progress: impl FnMut(&Outcome),
 ) -> Result<u8, String> {
@@ -120,9 +128,28 @@ pub fn check(
         counts.join(", "),
         start.elapsed().as_secs_f64()
     );
-    if let Some(path) = json {
-        std::fs::write(path, report(&shown, &outcomes))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    if let Some(path) = &outputs.json {
+        write(path, report::json(&shown, &outcomes))?;
+    }
+    if let Some(dir) = &outputs.report {
+        report::directory(dir, &shown, &outcomes)?;
+    }
+    if let Some(path) = &outputs.junit {
+        write(path, report::junit(&shown, &outcomes, seconds))?;
+    }
+    if let Some(path) = &outputs.expect {
+        let differences = report::differences(path, &outcomes)?;
+        for line in &differences {
+            let _ = writeln!(out, "differs from {}: {line}", path.display());
+        }
+        if differences.is_empty() {
+            let _ = writeln!(out, "as expected by {}", path.display());
+        }
+        return Ok(u8::from(!differences.is_empty()));
     }
     Ok(u8::from(fail > 0))
 }
@@ -133,36 +160,6 @@ pub fn list(settings: &Settings, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "{:<5} {:<34} {}", case.section, case.id, case.spec)?;
     }
     Ok(())
-}
-
-/// Every case with what was exchanged, as JSON.
-fn report(url: &str, outcomes: &[Outcome]) -> String {
-    let cases: Vec<serde_json::Value> = outcomes
-        .iter()
-        .map(|o| {
-            let exchanges: Vec<serde_json::Value> = o
-                .exchanges
-                .iter()
-                .map(|e| serde_json::json!({"at_ms": e.at_ms, "dir": e.dir, "hex": e.hex, "diag": e.diag}))
-                .collect();
-            serde_json::json!({
-                "section": o.section,
-                "id": o.id,
-                "spec": o.spec,
-                "verdict": o.verdict.word().to_lowercase(),
-                "why": o.verdict.why(),
-                "ms": o.ms,
-                "exchanges": exchanges,
-            })
-        })
-        .collect();
-    let mut summary = serde_json::Map::new();
-    for word in Verdict::WORDS {
-        let n = outcomes.iter().filter(|o| o.verdict.word() == word).count();
-        summary.insert(word.to_lowercase(), n.into());
-    }
-    let doc = serde_json::json!({"url": url, "summary": summary, "cases": cases});
-    serde_json::to_string_pretty(&doc).expect("JSON values") + "\n"
 }
 
 /// The settings and `--json`'s file; `None` for a bad command line.
