@@ -10,11 +10,22 @@
 //!
 //! Each case sends what its spec line is about — well-formed or deliberately broken bytes,
 //! built item by item, not by the crate's encoder — on a connection of its own and judges
-//! what comes back as the crate decodes it. One line per case: `pass`, `FAIL` or `skip`
-//! (the server's data cannot exercise it, or it is not sent without a flag), the section,
-//! the id and a short why; then a summary. `--json FILE` writes every case with the bytes
-//! exchanged (hex and diagnostic notation). The exit status is 1 when a case fails, or
-//! when the server cannot be reached (one line on stderr, as the example client gives it).
+//! what comes back as the crate decodes it (an error packet whose id the crate refuses is
+//! read leniently, as an error with no id). One line per case, graded as the Autobahn
+//! suite grades what a spec leaves loose: `pass`; `non-strict` (it works, but where the
+//! spec leaves a choice the server made the other one, or its timing slipped); `info`;
+//! `FAIL`; `skip` (the server's data cannot exercise it, the server does not implement a
+//! command it needs (-32601) or refuses its setup (-32102, -32109), or it is not sent
+//! without a flag); then the section, the id, a short why, and a summary. Only `FAIL`
+//! fails a run.
+//!
+//! A case tests what its line names and nothing else: the probe that shows a connection
+//! goes on after a bad message is a second client_hello (-32001, which every server's
+//! session answers by itself), and a parameter case names one of the server's data
+//! points, not the nil UUID. `--json FILE` writes every case with the bytes exchanged
+//! (hex and diagnostic notation); [`Outputs`] also has a report directory, JUnit XML and
+//! expected verdicts to compare with. The exit status is 1 when a case fails, or when the
+//! server cannot be reached (one line on stderr, as the example client gives it).
 //!
 //! Cases that need the server's data (browse, lookup, meta_data, read, write, subscribe)
 //! use what its own browse tree offers; writes put back the value they read. Sub-sessions
