@@ -258,3 +258,70 @@ fn check_writes_a_report_and_junit_and_compares_with_expected_verdicts() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn inspect_json_of_every_vector_parses_and_keeps_its_ids_and_codes() {
+    use xentara_ws::Packet;
+    let vectors = [
+        xentara_ws_support::vectors::spec_vectors(),
+        xentara_ws_support::vectors::peer_vectors(),
+    ]
+    .concat();
+    let input: String = vectors
+        .iter()
+        .map(|v| hex::encode(&v.bytes) + "\n")
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
+        .args(["inspect", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), vectors.len());
+    for (vector, line) in vectors.iter().zip(lines) {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        let batch = xentara_ws::Batch::new(&vector.bytes).unwrap();
+        let packets = json["packets"].as_array().unwrap();
+        assert_eq!(packets.len(), batch.iter().count(), "{}", vector.name);
+        for (packet, entry) in batch.iter().zip(packets) {
+            match packet.unwrap() {
+                Packet::Request(r) => {
+                    assert_eq!(entry["id"], r.id, "{}", vector.name);
+                    assert_eq!(entry["opcode"], r.command.opcode() as u8);
+                }
+                Packet::Success(s) => assert_eq!(entry["id"], s.id, "{}", vector.name),
+                Packet::Error(e) => {
+                    assert_eq!(entry["id"], e.id);
+                    assert_eq!(entry["code"], e.error.code.code(), "{}", vector.name);
+                }
+                Packet::Event(_) => assert_eq!(entry["type"], "event"),
+            }
+        }
+    }
+}
+
+#[test]
+fn inspect_diag_and_json_errors() {
+    let out = run(&["inspect", "--diag", "818400010ea200010101"]);
+    assert_eq!(stdout(&out), "[[0, 1, 14, {0: 1, 1: 1}]]\n");
+    // A packet whose id is a text: the error with its kind, offset and code.
+    let out = run(&["inspect", "--json", "818300616108"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let error = &json["packets"][0]["error"];
+    assert_eq!(error["code"], -32700, "{json}");
+    assert_eq!(error["offset"], 3, "{json}");
+    assert_eq!(error["kind"], "InvalidHeader");
+    assert_eq!(error["field"], "message id");
+    assert_eq!(json["packets"][0]["diag"], "[0, \"a\", 8]");
+}
