@@ -316,8 +316,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
 /// Runs the load: one task per connection, on the current tokio runtime (use a
 /// multi-thread one); hostile clients on a runtime of their own, in a thread.
 pub async fn run(config: Config) -> Report {
+    run_with(config, Arc::default()).await
+}
+
+/// [`run`], counting into `stats` (which a caller can watch while it runs, as a progress
+/// bar does).
+pub async fn run_with(config: Config, stats: Arc<Stats>) -> Report {
     let config = Arc::new(config);
-    let stats = Arc::new(Stats::default());
     let trust = match config.insecure {
         true => Trust::Insecure,
         false => Trust::PublicRoots,
