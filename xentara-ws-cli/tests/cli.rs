@@ -22,6 +22,21 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the binary with `args` and `input` on its stdin.
+fn run_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -141,20 +156,7 @@ fn inspect_and_replay_read_hex_lines() {
     assert!(stdout(&out).contains("request, message id 1, opcode 14 client_hello"));
     assert_eq!(run(&["inspect", "ff"]).status.code(), Some(1));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
-        .args(["replay", "server"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"818400010ea200010101\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(&["replay", "server"], b"818400010ea200010101\n");
     assert_eq!(stdout(&out), "81830101a10001\n");
 }
 
@@ -271,20 +273,7 @@ fn inspect_json_of_every_vector_parses_and_keeps_its_ids_and_codes() {
         .iter()
         .map(|v| hex::encode(&v.bytes) + "\n")
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
-        .args(["inspect", "--json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(&["inspect", "--json"], input.as_bytes());
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), vectors.len());
