@@ -111,8 +111,9 @@ pub struct Config {
     pub oversize: usize,
     /// The server's process, for its peak RSS (`--server-pid`, Linux).
     pub server_pid: Option<u32>,
-    /// For `wss://`: trust any certificate (`--insecure`), else the public CA roots.
-    pub insecure: bool,
+    /// For `wss://`: what the server's certificate must be (`--ca`, `--pin`,
+    /// `--insecure`; default the public CA roots).
+    pub trust: Trust,
 }
 
 impl Config {
@@ -130,7 +131,7 @@ impl Config {
             hostile_pause: Duration::from_secs(1),
             oversize: 2 << 20,
             server_pid: None,
-            insecure: false,
+            trust: Trust::PublicRoots,
         }
     }
 }
@@ -275,12 +276,9 @@ pub async fn run(config: Config) -> Report {
 /// bar does).
 pub async fn run_with(config: Config, stats: Arc<Stats>) -> Report {
     let config = Arc::new(config);
-    let trust = match config.insecure {
-        true => Trust::Insecure,
-        false => Trust::PublicRoots,
-    };
     let tls = config.url.starts_with("wss://").then(|| {
-        trust
+        config
+            .trust
             .client_config()
             .map(tokio_rustls::TlsConnector::from)
             .map_err(|e| e.to_string())

@@ -163,13 +163,13 @@ fn wss_connections_get_every_response_with_insecure_and_none_without() {
     config.connections = 20;
     config.hold = Duration::from_secs(1);
     config.progress = false;
-    config.insecure = true;
+    config.trust = xentara_ws_support::demo::options::Trust::Insecure;
     let report = runtime().block_on(loadgen::run(config.clone()));
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.responses_received, 100);
 
     // Without --insecure a self-signed certificate is refused: nothing connects.
-    config.insecure = false;
+    config.trust = xentara_ws_support::demo::options::Trust::PublicRoots;
     let report = runtime().block_on(loadgen::run(config));
     assert_eq!(report.connected, 0, "{report:?}");
     let error = report.connect_error.unwrap();

@@ -38,9 +38,8 @@ pub struct Args {
     /// The server's process, for its peak RSS (Linux).
     #[arg(long, value_name = "PID")]
     server_pid: Option<u32>,
-    /// For wss://: trust any certificate.
-    #[arg(long)]
-    insecure: bool,
+    #[command(flatten)]
+    connect: crate::connect::Connect,
 }
 
 /// Runs `load`: exit 1 unless every connection completed and every response came.
@@ -61,7 +60,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     config.hostile_pause = Duration::from_millis(args.hostile_pause);
     config.oversize = args.oversize;
     config.server_pid = args.server_pid;
-    config.insecure = args.insecure;
+    let options = args.connect.options()?;
+    if options.user.is_some() {
+        return Err("load sends no credentials: --user and --password do not apply".to_owned());
+    }
+    config.trust = options.trust;
     config.progress = false;
     let bar = ProgressBar::new(config.connections as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} done, {msg} [{elapsed}]")
