@@ -35,8 +35,8 @@ pub use owned::{
     AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,
 };
 pub use server::{
-    Answers, ChangeFeed, Deferred, Limits, Peer, Server, ServerBuilder, Service, ShutdownReport,
-    serve,
+    Answers, ChangeFeed, Deferred, Element, IDENTITY, Limits, Model, ModelService, Peer, Server,
+    ServerBuilder, Service, ShutdownReport, Watch, random_id, serve,
 };
 pub use tls::{Trust, server_config};
 
