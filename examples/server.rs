@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use xentara_ws_support::demo;
-use xentara_ws_support::demo::server::Limits;
+use xentara_ws_tokio::{Limits, server_config};
 
 const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
               [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
     }
     let result = match (cert, key) {
         (None, None) => demo::server::listen(addr, None, limits),
-        (Some(cert), Some(key)) => match demo::tls::server_config(cert.as_ref(), key.as_ref()) {
+        (Some(cert), Some(key)) => match server_config(cert.as_ref(), key.as_ref()) {
             Ok(tls) => demo::server::listen(addr, Some(tls), limits),
             Err(e) => Err(io::Error::other(e)),
         },

@@ -170,9 +170,9 @@ fn more_packets_than_a_reply_holds_close_with_1009() {
     let mut ws = connect(start(Limits::default())).unwrap();
     ws.send(Message::binary(HELLO.to_vec())).unwrap();
     assert_eq!(ws.read().unwrap(), Message::binary(HELLO_REPLY.to_vec()));
-    // `demo::server::Buffers` answers 32 requests per message, more each with -32603 as
-    // long as those errors fit its 4 KiB: 129 of them do not.
-    ws.send(Message::binary(lookups(2, 129))).unwrap();
+    // `Limits::default()` answers 128 requests per message, more each with -32603 as long
+    // as those errors fit its 16 KiB: 400 of them (about 23 KB) do not.
+    ws.send(Message::binary(lookups(2, 400))).unwrap();
     assert_eq!(close_code(&mut ws), Some(CloseCode::Size));
 }
 
