@@ -16,6 +16,9 @@
 //!   instance per connection, with the limits of [`Limits`], a [`ChangeFeed`] and a
 //!   graceful [`Server::shutdown`]; requests the application defers are answered from
 //!   any task through [`Answers`].
+//! - [`Model`]: a tree of elements and their attributes, which [`Server::model`] serves
+//!   with a [`ModelService`] per connection — every command, its errors and the
+//!   subscriptions' events come out of the few questions the trait asks.
 //!
 //! Files by concern: `owned.rs` (owned values), `error.rs` ([`Error`]),
 //! `tls.rs` ([`Trust`] and the server's PEM files), `client/` and `server/`.

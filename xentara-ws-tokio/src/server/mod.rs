@@ -4,7 +4,8 @@
 //! Files by concern: `limits.rs` ([`Limits`]), `storage.rs` (a session's buffers),
 //! `feed.rs` ([`ChangeFeed`]), `answers.rs` ([`Answers`] given later), `upgrade.rs`
 //! (the HTTP upgrade: path, credentials, 503), `accept.rs` (the accept loop),
-//! `connection.rs` (one connection's task) and the trait, builder and handle here.
+//! `connection.rs` (one connection's task), `model.rs` ([`Model`] and [`ModelService`])
+//! and the trait, builder and handle here.
 
 use std::net::SocketAddr;
 use std::path::Path;
