@@ -378,3 +378,62 @@ async fn sub_sessions_are_denied_and_ids_are_random_by_default() {
     })
     .await;
 }
+
+/// A counter under the root that counts 50 ms periods: its next change is known.
+struct Ticking(std::time::Instant);
+
+const PERIOD_MS: u64 = 50;
+
+impl Ticking {
+    fn periods(&self) -> u64 {
+        self.0.elapsed().as_millis() as u64 / PERIOD_MS
+    }
+}
+
+impl Model for Ticking {
+    fn element(&self, id: Uuid) -> Option<Element> {
+        (id == COUNTER).then(|| Element::new("Counter", ElementCategory::DataPoint))
+    }
+    fn children(&self, id: Uuid) -> Vec<Uuid> {
+        if id.is_nil() { vec![COUNTER] } else { vec![] }
+    }
+    fn attributes(&self, _: Uuid) -> Vec<AttributeInfo> {
+        let rw = Access::ReadWrite;
+        vec![AttributeInfo::new(
+            "value",
+            Attribute::Value,
+            rw,
+            DataType::UnsignedInteger64,
+        )]
+    }
+    fn read(&self, _: Uuid, _: AttributeId) -> AttrValue {
+        Ok(Value::Int(self.periods() as i64))
+    }
+    fn next_change(&self, _: Uuid) -> Option<std::time::Instant> {
+        Some(self.0 + Duration::from_millis((self.periods() + 1) * PERIOD_MS))
+    }
+}
+
+#[tokio::test]
+async fn a_known_next_change_sends_events_without_the_feed() {
+    let model = Arc::new(Ticking(std::time::Instant::now()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::model(model).serve(listener).unwrap();
+    let client = connect(&server).await;
+    within(async {
+        let value = [attr(Attribute::Value)];
+        let rates = UpdateRates::default();
+        let mut events = client.subscribe(&[(COUNTER, &value)], rates).await.unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let event = events.next_event().await.unwrap();
+            match &event.values[..] {
+                [(_, Ok(Value::Int(n)))] => seen.push(*n),
+                other => panic!("{other:?}"),
+            }
+        }
+        // The first has the value then; each next one a later period.
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    })
+    .await;
+}

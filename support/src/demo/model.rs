@@ -9,7 +9,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use xentara_ws::session::IdKind;
 use xentara_ws::{
@@ -204,11 +204,6 @@ impl Demo {
         }
     }
 
-    /// Where its time comes from.
-    pub fn clock(&self) -> Clock {
-        self.clock
-    }
-
     /// How many connections have asked to be admitted so far.
     pub fn asked(&self) -> usize {
         self.asked.load(Ordering::Relaxed)
@@ -343,6 +338,15 @@ impl Model for Demo {
             IdKind::Subscription => 0x5ab50000_0000_4000_8000_000000000000,
         };
         Uuid::from_u128(base + made)
+    }
+
+    /// Data Point 1 changes at every tick (a write shows then too).
+    fn next_change(&self, id: Uuid) -> Option<Instant> {
+        let Clock::Running(start) = self.clock else {
+            return None;
+        };
+        let next = Duration::from_millis((self.tick() + 1) * TICK_MS);
+        (id == POINT_1).then_some(start + next)
     }
 
     fn time(&self) -> TimePoint {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use xentara_ws::session::{ServerBuffers, ServerConfig, ServerSession};
 use xentara_ws_tokio::{ModelService, Server};
 
-use super::model::{Clock, Demo, POINT_1, TICK_MS};
+use super::model::Demo;
 use super::text::{from_hex, to_hex};
 
 /// What a client can make the server spend; the example server's flags set them.
@@ -108,7 +108,6 @@ pub fn serve_with(
             builder = builder.tls(tls);
         }
         let server = builder.serve(listener)?;
-        tokio::spawn(tick(model.clock(), server.changes()));
         let Some(limit) = limit else {
             return std::future::pending().await;
         };
@@ -118,18 +117,4 @@ pub fn serve_with(
         server.shutdown(Duration::from_secs(1)).await;
         Ok(())
     })
-}
-
-/// Says on `changes` that Data Point 1 changed, at every tick of the model's clock.
-async fn tick(clock: Clock, changes: xentara_ws_tokio::ChangeFeed) {
-    let Clock::Running(start) = clock else {
-        return;
-    };
-    let period = Duration::from_millis(TICK_MS);
-    let mut ticks = tokio::time::interval_at((start + period).into(), period);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        ticks.tick().await;
-        changes.changed(POINT_1);
-    }
 }

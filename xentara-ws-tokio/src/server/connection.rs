@@ -184,6 +184,7 @@ pub(crate) async fn serve<A: Service, S: Io>(
             Ok(Err(end)) => return end,
             Err(_) => return stalled(&mut ws).await,
         }
+        note_next(&mut session, &app, cx.epoch);
     }
 }
 
@@ -202,6 +203,17 @@ fn note<A: Service>(session: &mut Session<'_, A>, app: &A, change: Change) {
                     subscription.changed_at(at);
                 }
             }
+        }
+    }
+}
+
+/// Marks the subscriptions whose next change the application knows
+/// ([`Service::next_change`]) as changing then.
+fn note_next<A: Service>(session: &mut Session<'_, A>, app: &A, epoch: Instant) {
+    for mut subscription in session.subscriptions_mut() {
+        if let Some(at) = app.next_change(subscription.data()) {
+            let at = Instant::from_std(at).saturating_duration_since(epoch);
+            subscription.changed_at(u64::try_from(at.as_millis()).unwrap_or(u64::MAX));
         }
     }
 }

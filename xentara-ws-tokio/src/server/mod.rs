@@ -62,6 +62,15 @@ pub trait Service: Application<Identity: Send, Subscription: Send> + Send + 'sta
         let _ = (subscription, element);
         true
     }
+
+    /// When the data a subscription covers changes next, if the application knows (a
+    /// value sampled on a period): the subscription's timer wakes the connection then,
+    /// as its update rates allow, with no word on the [`ChangeFeed`]. Asked after every
+    /// round of events. The default knows nothing.
+    fn next_change(&self, subscription: &Self::Subscription) -> Option<std::time::Instant> {
+        let _ = subscription;
+        None
+    }
 }
 
 /// How a server serves; made by [`Server::builder`].

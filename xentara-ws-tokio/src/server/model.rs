@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use xentara_ws::items::{self, MetaDataItem};
 use xentara_ws::params::{
@@ -80,12 +80,53 @@ pub const IDENTITY: [(Attribute, &str, DataType); 4] = [
 ///
 /// One model is usually shared by every connection (an `Arc`) and changes from other
 /// tasks: say what changed on the server's [`ChangeFeed`] and the subscriptions that
-/// cover it send an event (a successful write through the service says so itself).
+/// cover it send an event (a successful write through the service says so itself); or,
+/// for values sampled on a period, say when each changes next
+/// ([`next_change`](Model::next_change)).
 ///
 /// Elements are named by UUID; the root is the nil UUID, there even when
 /// [`element`](Model::element) does not name it. Every element has the attributes of
 /// [`IDENTITY`], answered by the service; [`attributes`](Model::attributes) lists the
 /// others, which [`read`](Model::read) and [`write`](Model::write) serve.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicI64, Ordering};
+/// use xentara_ws_tokio::{Access, AttrValue, Attribute, AttributeId, AttributeInfo, DataType};
+/// use xentara_ws_tokio::{Element, ElementCategory, Model, Server, Uuid, Value};
+///
+/// const COUNTER: Uuid = Uuid::from_u128(7);
+///
+/// /// A counter under the root, read-only.
+/// struct Counter(AtomicI64);
+///
+/// impl Model for Counter {
+///     fn element(&self, id: Uuid) -> Option<Element> {
+///         (id == COUNTER).then(|| Element::new("Counter", ElementCategory::DataPoint))
+///     }
+///     fn children(&self, id: Uuid) -> Vec<Uuid> {
+///         if id.is_nil() { vec![COUNTER] } else { vec![] }
+///     }
+///     fn attributes(&self, _: Uuid) -> Vec<AttributeInfo> {
+///         let i64 = DataType::SignedInteger64;
+///         vec![AttributeInfo::new("value", Attribute::Value, Access::ReadOnly, i64)]
+///     }
+///     fn read(&self, _: Uuid, _: AttributeId) -> AttrValue {
+///         Ok(Value::Int(self.0.load(Ordering::Relaxed)))
+///     }
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let model = Arc::new(Counter(AtomicI64::new(0)));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// let server = Server::model(model.clone()).serve(listener)?;
+/// loop {
+///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///     model.0.fetch_add(1, Ordering::Relaxed);
+///     server.changes().changed(COUNTER);
+/// }
+/// # }
+/// ```
 pub trait Model: Send + Sync + 'static {
     /// The element `id`, or `None` when there is none.
     fn element(&self, id: Uuid) -> Option<Element>;
@@ -198,6 +239,15 @@ pub trait Model: Send + Sync + 'static {
     fn fresh_id(&self, kind: IdKind) -> Uuid {
         let _ = kind;
         random_id()
+    }
+
+    /// When element `id` changes next, if the model knows (a value sampled on a period):
+    /// the subscriptions covering it send an event then, with no word on the
+    /// [`ChangeFeed`] — and a write to it shows then rather than being announced. The
+    /// default knows nothing: say changes on the feed.
+    fn next_change(&self, id: Uuid) -> Option<Instant> {
+        let _ = id;
+        None
     }
 
     /// The time of an event's values. The default: now, in milliseconds.
@@ -419,7 +469,9 @@ impl<M: Model + ?Sized> ModelService<M> {
         self.model
             .write(p.element, p.attribute, (&p.value).into(), user)
             .map_err(Fail::Object)?;
-        if let Some(changes) = &self.changes {
+        if let Some(changes) = &self.changes
+            && self.model.next_change(p.element).is_none()
+        {
             changes.changed(p.element);
         }
         Ok(())
@@ -635,5 +687,10 @@ impl<M: Model + ?Sized> Service for ModelService<M> {
 
     fn covers(&self, watch: &Watch, element: &Uuid) -> bool {
         watch.entries.iter().any(|(e, _)| e == element)
+    }
+
+    fn next_change(&self, watch: &Watch) -> Option<Instant> {
+        let next = watch.entries.iter();
+        next.filter_map(|(e, _)| self.model.next_change(*e)).min()
     }
 }
