@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use xentara_ws_support::demo;
-use xentara_ws_tokio::{Limits, server_config};
+use xentara_ws_tokio::server_config;
 
 const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
               [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         return demo::exit_code("server", result);
     }
     let (mut addr, mut cert, mut key) = ("127.0.0.1:8080", None, None);
-    let mut limits = Limits::default();
+    let mut limits = demo::server::limits();
     let mut rest = args.iter().map(String::as_str);
     while let Some(arg) = rest.next() {
         let Some(value) = rest.next() else {

@@ -16,6 +16,17 @@ use super::text::{from_hex, to_hex};
 /// What a client can make the server spend; the example server's flags set them.
 pub use xentara_ws_tokio::Limits;
 
+/// The example server's limits: [`Limits::default`], with reply messages of 4 KiB and 32
+/// requests (16 KiB and 128 requests in all, a quarter of the default), so that a
+/// connection costs about 30 KiB and 10,000 of them fit in a third of a GiB.
+pub fn limits() -> Limits {
+    Limits {
+        reply_bytes: 4096,
+        requests_per_message: 32,
+        ..Limits::default()
+    }
+}
+
 /// The session `--replay` drives.
 pub type Session<'a> = ServerSession<'a, ModelService<Demo>>;
 /// Its storage: 4 reply messages of up to 128 responses and 16 KiB each, 8 sub-sessions,
@@ -62,7 +73,7 @@ pub fn replay(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
 /// (their upgrade reached the credentials check) and every connection has ended; never
 /// when `None`.
 pub fn serve(listener: TcpListener, limit: Option<usize>) -> io::Result<()> {
-    serve_with(listener, limit, None, Limits::default())
+    serve_with(listener, limit, None, limits())
 }
 
 /// [`serve`] over TLS (`wss://`): each connection's TLS handshake, then the same upgrade
@@ -72,7 +83,7 @@ pub fn serve_tls(
     limit: Option<usize>,
     tls: Arc<rustls::ServerConfig>,
 ) -> io::Result<()> {
-    serve_with(listener, limit, Some(tls), Limits::default())
+    serve_with(listener, limit, Some(tls), limits())
 }
 
 /// Binds `addr`, says on stderr where it serves, and serves there within `limits`
@@ -89,7 +100,8 @@ pub fn listen(
     serve_with(listener, None, tls, limits)
 }
 
-/// [`serve`] or [`serve_tls`] (when `tls` is given) within `limits`.
+/// [`serve`] or [`serve_tls`] (when `tls` is given) within `limits` (the example
+/// server's: [`limits`] and its flags).
 pub fn serve_with(
     listener: TcpListener,
     limit: Option<usize>,
