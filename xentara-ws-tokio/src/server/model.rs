@@ -291,8 +291,8 @@ impl<M: ?Sized> std::fmt::Debug for ModelService<M> {
 }
 
 impl<M: Model + ?Sized> ModelService<M> {
-    /// A service of `model`; a write it carries out is announced to this connection's
-    /// subscriptions only through `changes`, when given.
+    /// A service of `model`. A write it carries out is announced on `changes` (the
+    /// server's feed: every connection's subscriptions), when given.
     pub fn new(model: Arc<M>, changes: Option<ChangeFeed>) -> Self {
         ModelService { model, changes }
     }
