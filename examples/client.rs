@@ -15,8 +15,11 @@
 //! any. Each way of failing is one line on stderr and exit status 1.
 //!
 //! `--watch SECONDS` subscribes to Data Point 1's value and prints its events; when the
-//! connection drops it reconnects (0.5 s, doubling to 5 s), says hello and subscribes again
-//! with the same subscription id.
+//! connection drops the client reconnects (0.5 s, doubling to 5 s), says hello and
+//! subscribes again with the same subscription id.
+//!
+//! The walk and the watch are `xentara_ws_support::demo::client::{walk, watch}`: a few
+//! lines each on `xentara_ws_tokio::Client`.
 //!
 //! In `--replay` mode each input line is `> HEX` (a client→server message: its requests
 //! are submitted through the client session, which picks its own ids, and `sent HEX` shows
@@ -47,8 +50,8 @@ fn main() -> ExitCode {
     };
     let mut out = io::stdout();
     let result = match watch {
-        None => demo::client::run_with(&url, &options, &mut out),
-        Some(duration) => demo::client::watch(&url, &options, duration, &mut out),
+        None => demo::client::run_walk(&url, &options, &mut out),
+        Some(duration) => demo::client::run_watch(&url, &options, duration, &mut out),
     };
     demo::exit_code("client", result)
 }

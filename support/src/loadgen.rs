@@ -78,7 +78,7 @@ use xentara_ws::params::{Lookup, Subscribe, SubscriptionEntry, Unsubscribe, Writ
 use xentara_ws::session::{ClientSession, Outcome, VersionRange};
 use xentara_ws::{Attribute, AttributeId, Batch, Command, MessageId, Text, Uuid, Value};
 
-use crate::demo::tls;
+use xentara_ws_tokio::Trust;
 
 /// The element every connection works on.
 pub const ELEMENT: &str = "Group 1.Data Point 1";
@@ -319,13 +319,15 @@ pub async fn run(config: Config) -> Report {
     let config = Arc::new(config);
     let stats = Arc::new(Stats::default());
     let trust = match config.insecure {
-        true => tls::Trust::Insecure,
-        false => tls::Trust::PublicRoots,
+        true => Trust::Insecure,
+        false => Trust::PublicRoots,
     };
-    let tls = config
-        .url
-        .starts_with("wss://")
-        .then(|| tls::client_config(&trust).map(tokio_rustls::TlsConnector::from));
+    let tls = config.url.starts_with("wss://").then(|| {
+        trust
+            .client_config()
+            .map(tokio_rustls::TlsConnector::from)
+            .map_err(|e| e.to_string())
+    });
     let ramp = Arc::new(Semaphore::new(config.ramp.max(1)));
     let start = Instant::now();
 

@@ -84,7 +84,8 @@ fn the_one_point_example_passes_every_case() {
 /// `addr`: each passes, and the JSON report has them with what was sent and received.
 fn passes_every_case(addr: SocketAddr) {
     let url = url(addr);
-    let json = std::env::temp_dir().join(format!("conformance-{}.json", std::process::id()));
+    let name = format!("conformance-{}-{}.json", std::process::id(), addr.port());
+    let json = std::env::temp_dir().join(name);
     let json_arg = json.to_str().unwrap();
     let args = [
         "--user",
@@ -101,10 +102,9 @@ fn passes_every_case(addr: SocketAddr) {
     assert_eq!(lines[0], format!("checking {url}"));
     assert_eq!(with(&lines, "pass").len(), cases, "{lines:#?}");
     assert!(
-        lines
-            .last()
-            .unwrap()
-            .starts_with(&format!("{cases} cases: {cases} pass, 0 FAIL, 0 skip (")),
+        lines.last().unwrap().starts_with(&format!(
+            "{cases} cases: {cases} pass, 0 non-strict, 0 info, 0 FAIL, 0 skip ("
+        )),
         "{lines:#?}"
     );
     assert_eq!(status, 0);
@@ -171,6 +171,10 @@ enum Fault {
     NoHelloNeeded,
     /// No throttle: every event message is sent twice, back to back.
     NoThrottle,
+    /// Correct, but with the other valid choice wherever the spec leaves one open: null
+    /// for an id that cannot be read, -32600 for an unknown opcode and for an inverted
+    /// hello range, an error answer to an empty batch.
+    OtherChoices,
 }
 
 /// The example server behind a proxy with `fault`.
@@ -200,6 +204,15 @@ fn proxy(client: TcpStream, upstream: SocketAddr, fault: Fault) {
     loop {
         match poll(&mut near) {
             Err(()) => return,
+            Ok(Some(message)) if matches!(fault, Fault::OtherChoices) && message == [0x80] => {
+                // [[2, null, {0: -32600, 1: "empty batch"}]]
+                let mut answer = vec![0x81, 0x83, 0x02, 0xf6, 0xa2, 0x00, 0x39, 0x7f, 0x57, 0x01];
+                answer.push(0x60 + 11);
+                answer.extend_from_slice(b"empty batch");
+                if near.send(Message::binary(answer)).is_err() {
+                    return;
+                }
+            }
             Ok(Some(message)) => {
                 if far.send(Message::binary(message)).is_err() {
                     return;
@@ -245,6 +258,32 @@ fn broken(message: &[u8], fault: Fault) -> Vec<Vec<u8>> {
             vec![message.to_vec(), message.to_vec()]
         }
         Fault::NoThrottle => vec![message.to_vec()],
+        Fault::OtherChoices => {
+            let mut out = vec![0x80 | packets.len() as u8];
+            assert!(packets.len() < 24, "a short test message");
+            for packet in &packets {
+                match packet {
+                    Packet::Error(e) => {
+                        let text = e.error.text().to_string();
+                        let code = match e.error.code.code() {
+                            -32601 => -32600,
+                            -32602 if text.contains("greater than maximum") => -32600,
+                            code => code,
+                        };
+                        // Id 0 of an error for a packet whose id could not be read.
+                        let unreadable = e.id == 0 && matches!(code, -32600 | -32700);
+                        error_packet(&mut out, (!unreadable).then_some(e.id), code, &text);
+                    }
+                    other => {
+                        let mut one = vec![0; message.len() + 64];
+                        let n = encode_batch(std::slice::from_ref(other), &mut one).unwrap();
+                        // Without the outer array's head (one packet: 0x81).
+                        out.extend_from_slice(&one[1..n]);
+                    }
+                }
+            }
+            vec![out]
+        }
         Fault::NoHelloNeeded => {
             let packets: Vec<Packet<'_>> = packets
                 .into_iter()
@@ -261,6 +300,46 @@ fn broken(message: &[u8], fault: Fault) -> Vec<Vec<u8>> {
             vec![out]
         }
     }
+}
+
+/// `[2, id, {0: code, 1: text}]`, a null id for `None` (small ids and texts only).
+fn error_packet(out: &mut Vec<u8>, id: Option<i64>, code: i64, text: &str) {
+    out.push(0x83);
+    out.push(0x02);
+    match id {
+        Some(id) => {
+            let mut buf = vec![0; 16];
+            let n = xentara_ws::encode(&id, &mut buf).unwrap();
+            out.extend_from_slice(&buf[..n]);
+        }
+        None => out.push(0xf6),
+    }
+    out.extend([0xa2, 0x00, 0x39]);
+    out.extend(u16::try_from(-1 - code).unwrap().to_be_bytes());
+    out.push(0x01);
+    assert!(text.len() < 256);
+    out.extend([0x78, text.len() as u8]);
+    out.extend_from_slice(text.as_bytes());
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn a_server_making_the_other_valid_choices_fails_no_case() {
+    let url = url(wrong_server(Fault::OtherChoices));
+    let (status, lines) = run(&["--user", "admin", "--password", "admin", &url]);
+    assert!(with(&lines, "FAIL").is_empty(), "{lines:#?}");
+    let mut graded = with(&lines, "non-strict");
+    graded.sort();
+    assert_eq!(
+        graded,
+        [
+            "framing.empty-batch",
+            "hello.range-inverted",
+            "opcode.unknown"
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(status, 0);
 }
 
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]

@@ -1,5 +1,5 @@
 //! `wss://` end to end: the demo server over TLS (`demo::server::serve_tls`) with
-//! certificates made here (rcgen), and the demo client's walk (`demo::client::run_with`,
+//! certificates made here (rcgen), and the demo client's walk (`demo::client::run_walk`,
 //! what `client [options] URL` runs) trusting them each way the client can: `--insecure`,
 //! `--ca` with the server's own self-signed certificate, `--ca` with the CA that signed
 //! it, and neither. Then the one-line errors: a refused certificate, bad credentials
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use demo::client::Options;
-use demo::tls::Trust;
+use demo::options::Trust;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 /// A folder of its own under the system's temporary one, removed when dropped.
@@ -78,7 +78,7 @@ fn self_signed_server(dir: &TempDir) -> (SocketAddr, PathBuf) {
 /// The walk at `url`: what it printed, or its error's text.
 fn walk(url: &str, options: Options) -> Result<String, String> {
     let mut out = Vec::new();
-    let result = demo::client::run_with(url, &options, &mut out);
+    let result = demo::client::run_walk(url, &options, &mut out);
     let text = String::from_utf8(out).unwrap();
     result.map(|()| text).map_err(|e| e.to_string())
 }

@@ -32,7 +32,9 @@ mod owned;
 mod server;
 mod tls;
 
-pub use client::{Client, ClientBuilder, Credentials, SubSession, Subscription, UpdateRates};
+pub use client::{
+    Backoff, Client, ClientBuilder, Credentials, Event, SubSession, Subscription, UpdateRates,
+};
 pub use error::Error;
 pub use owned::{
     AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,

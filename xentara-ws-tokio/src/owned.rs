@@ -65,6 +65,25 @@ impl From<xentara_ws::Value<'_>> for Value {
     }
 }
 
+impl std::fmt::Display for Value {
+    /// As the core's [`Value`](xentara_ws::Value) shows it (a text in quotes, a time point
+    /// in ISO 8601); an [`Other`](Value::Other) that is not one CBOR item as `h'…'`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.as_core() {
+            Ok(value) => value.fmt(f),
+            Err(_) => {
+                f.write_str("h'")?;
+                if let Value::Other(bytes) = self {
+                    for b in bytes {
+                        write!(f, "{b:02x}")?;
+                    }
+                }
+                f.write_str("'")
+            }
+        }
+    }
+}
+
 impl Value {
     /// The borrowed form, for encoding. Fails for an [`Other`](Value::Other) that is not
     /// exactly one well-formed CBOR item.

@@ -171,12 +171,13 @@ async fn a_request_never_answered_times_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_cut_mid_request_ends_it_closed() {
+async fn without_reconnect_a_cut_connection_closes_the_client() {
     let (server, _) = server(Limits::default()).await;
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
         let client = Client::builder(url(proxy.addr))
             .request_timeout(Duration::from_secs(30))
+            .reconnect(None)
             .connect()
             .await
             .unwrap();
@@ -356,9 +357,11 @@ async fn keep_alive_pings_hold_an_idle_connection_open() {
     })
     .await;
     within(10, async {
+        // Without reconnecting, to see the server's close.
         let connect = |every| {
             Client::builder(url(server.local_addr()))
                 .keep_alive(every)
+                .reconnect(None)
                 .connect()
         };
         let pinging = connect(Some(Duration::from_millis(50))).await.unwrap();
@@ -378,6 +381,7 @@ async fn a_peer_gone_without_a_word_is_found_dead_by_the_pings() {
     within(10, async {
         let client = Client::builder(url(proxy.addr))
             .keep_alive(Some(Duration::from_millis(50)))
+            .reconnect(None)
             .connect()
             .await
             .unwrap();
@@ -402,8 +406,8 @@ async fn a_peer_gone_without_a_word_is_found_dead_by_the_pings() {
         );
         assert!(matches!(client.get_stage().await, Err(Error::Closed)));
         // The subscription's stream ends: what came before, then `None`.
-        while let Some(change) = subscribed.next().await {
-            assert_eq!(change.element, POINT);
+        while let Some(event) = subscribed.next().await {
+            assert_eq!(event.change().unwrap().element, POINT);
         }
     })
     .await;

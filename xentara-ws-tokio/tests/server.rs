@@ -204,7 +204,11 @@ async fn shutdown_closes_every_connection_with_1001_and_waits() {
     let addr = server.local_addr();
     within(10, async {
         let mut bare = connect(addr).await;
-        let client = Client::builder(url(addr)).connect().await.unwrap();
+        let client = Client::builder(url(addr))
+            .reconnect(None)
+            .connect()
+            .await
+            .unwrap();
         while server.connections() < 2 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use xentara_ws::MetaDataId;
 use xentara_ws_tokio::{
-    Access, AttrValue, Attribute, AttributeId, AttributeInfo, Client, Credentials, DataType,
-    Element, ElementCategory, Error, ErrorCode, ErrorObject, Model, Server, ServerInfo, Stage,
-    UpdateRates, Uuid, Value,
+    Access, AttrValue, Attribute, AttributeId, AttributeInfo, Client, Credentials, DataChange,
+    DataType, Element, ElementCategory, Error, ErrorCode, ErrorObject, Event, Model, Server,
+    ServerInfo, Stage, Subscription, UpdateRates, Uuid, Value,
 };
 
 const ROOT: Uuid = Uuid::nil();
@@ -111,6 +111,14 @@ async fn within<T>(f: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(10), f)
         .await
         .expect("timed out")
+}
+
+/// The subscription's next data change (there are no reconnects here).
+async fn next_change(events: &mut Subscription) -> DataChange {
+    match events.next_event().await {
+        Some(Event::Change(change)) => change,
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The server's error code of `result`.
@@ -276,7 +284,7 @@ async fn writes_are_checked_then_handed_to_the_model_and_announced() {
             .subscribe(&[(SETPOINT, &value)], rates)
             .await
             .unwrap();
-        let first = events.next_event().await.unwrap();
+        let first = next_change(&mut events).await;
         assert_eq!(first.values, [(value[0], Ok(Value::Float(0.0)))]);
 
         let read_only = client.write(COUNTER, Attribute::Value, 1.0).await;
@@ -295,7 +303,7 @@ async fn writes_are_checked_then_handed_to_the_model_and_announced() {
 
         client.write(SETPOINT, Attribute::Value, 2.5).await.unwrap();
         // The other connection's subscription hears of it.
-        let change = events.next_event().await.unwrap();
+        let change = next_change(&mut events).await;
         assert_eq!(change.element, SETPOINT);
         assert_eq!(change.values, [(value[0], Ok(Value::Float(2.5)))]);
 
@@ -328,15 +336,15 @@ async fn a_change_on_the_feed_sends_what_changed_only() {
         let entries = [(SETPOINT, &both[..]), (COUNTER, &both[..])];
         let mut events = client.subscribe(&entries, rates).await.unwrap();
         let first = [
-            events.next_event().await.unwrap(),
-            events.next_event().await.unwrap(),
+            next_change(&mut events).await,
+            next_change(&mut events).await,
         ];
         let initial: Vec<_> = first.iter().map(|e| (e.element, e.values.len())).collect();
         assert_eq!(initial, [(SETPOINT, 2), (COUNTER, 2)]);
 
         *model.counter.lock().unwrap() = 9;
         server.changes().changed(COUNTER);
-        let change = events.next_event().await.unwrap();
+        let change = next_change(&mut events).await;
         assert_eq!(change.element, COUNTER);
         assert_eq!(change.values, [(both[0], Ok(Value::Int(9)))]);
     })
@@ -426,7 +434,7 @@ async fn a_known_next_change_sends_events_without_the_feed() {
         let mut events = client.subscribe(&[(COUNTER, &value)], rates).await.unwrap();
         let mut seen = Vec::new();
         for _ in 0..4 {
-            let event = events.next_event().await.unwrap();
+            let event = next_change(&mut events).await;
             match &event.values[..] {
                 [(_, Ok(Value::Int(n)))] => seen.push(*n),
                 other => panic!("{other:?}"),

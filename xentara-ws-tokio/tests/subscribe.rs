@@ -8,12 +8,15 @@ use std::time::Duration;
 use common::{POINT, server, url, within};
 use futures_util::StreamExt;
 use xentara_ws_tokio::{
-    Attribute, AttributeId, Client, DataChange, ErrorCode, Limits, UpdateRates, Uuid, Value,
+    Attribute, AttributeId, Client, ErrorCode, Event, Limits, UpdateRates, Uuid, Value,
 };
 
 const VALUE: &[AttributeId] = &[AttributeId::Standard(Attribute::Value)];
 
-fn value(change: &DataChange) -> Value {
+fn value(event: &Event) -> Value {
+    let Event::Change(change) = event else {
+        panic!("not a data change: {event:?}");
+    };
     assert_eq!(change.element, POINT);
     assert_eq!(change.values.len(), 1);
     assert_eq!(change.values[0].0, Attribute::Value.into());

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use rustls::{ClientConnection, StreamOwned};
 use tungstenite::{HandshakeError, Message, WebSocket};
 
-use super::demo::client::{Options, Target, refusal};
+use super::demo::options::Options;
 use super::demo::text::to_hex;
-use super::demo::tls;
+use super::target::{Target, refusal};
 use super::wire::{self, Reply, diag};
 
 /// How long a case waits for an answer (and to connect).
@@ -119,7 +119,7 @@ impl Conn {
     /// Connects to `url`: TCP, TLS for `wss://`, the WebSocket upgrade. Each way of
     /// failing is one line of text, as the example client gives it.
     pub fn open(url: &str, options: &Options, log: &Log) -> Result<Self, String> {
-        let target = Target::parse(url, options).map_err(|e| e.to_string())?;
+        let target = Target::parse(url, options)?;
         let (host, port) = (target.host.as_str(), target.port);
         let cannot = |e: &dyn std::fmt::Display| format!("cannot connect to {host}:{port}: {e}");
         let addr = (host, port)
@@ -136,14 +136,15 @@ impl Conn {
         let transport = if target.tls {
             let name = rustls::pki_types::ServerName::try_from(host.to_owned())
                 .map_err(|e| format!("{host}: {e}"))?;
-            let config: Arc<rustls::ClientConfig> = tls::client_config(&options.trust)?;
+            let config: Arc<rustls::ClientConfig> =
+                options.trust.client_config().map_err(|e| e.to_string())?;
             let connection = ClientConnection::new(config, name).map_err(|e| e.to_string())?;
             let mut stream = StreamOwned::new(connection, socket);
             while stream.conn.is_handshaking() {
                 stream
                     .conn
                     .complete_io(&mut stream.sock)
-                    .map_err(|e| tls::handshake_error(&e, &options.trust))?;
+                    .map_err(|e| tls_error(&e, options))?;
             }
             Transport::Tls(Box::new(stream))
         } else {
@@ -304,5 +305,13 @@ impl Conn {
                 }
             }
         }
+    }
+}
+
+/// The one-line text of a failed TLS handshake (rustls' error inside the `io::Error`).
+fn tls_error(e: &io::Error, options: &Options) -> String {
+    match e.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        Some(tls) => options.tls_error(tls),
+        None => format!("TLS: {e}"),
     }
 }

@@ -24,9 +24,11 @@
 mod conn;
 mod model;
 mod protocol;
+mod report;
 mod sessions;
 mod subscribe;
 mod suite;
+mod target;
 mod wire;
 
 use std::io::Write;
@@ -34,7 +36,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::demo;
-use demo::client::Options;
+use demo::options::Options;
+pub use report::Outputs;
 pub use suite::{Case, Outcome, Settings, Verdict};
 
 const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
@@ -70,77 +73,99 @@ pub fn run(args: &[String], out: &mut impl Write) -> u8 {
         eprintln!("{USAGE}");
         return 2;
     };
-    // One connection first: a wrong URL, TLS or credentials is one line, not every case.
-    if let Err(e) = conn::Conn::open(&settings.url, &settings.options, &conn::Log::new()) {
-        eprintln!("conformance: {e}");
-        return 1;
+    let outputs = Outputs {
+        json,
+        ..Outputs::default()
+    };
+    match check(settings, &outputs, out, |_| {}) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            1
+        }
     }
-    let shown = settings.url.clone();
+}
+
+/// Runs the cases `settings` chooses, a line each on `out` and `progress` told of each as
+/// it ends, and writes the `outputs`. The exit status: 0 none failed, 1 one failed — or,
+/// with expected verdicts, 0 none differs from them and 1 one does (each difference a
+/// line on `out`); `Err` when the server cannot be reached or a file not read or written
+/// (one line).
+pub fn check(
+    settings: Settings,
+    outputs: &Outputs,
+    out: &mut impl Write,
+    mut progress: impl FnMut(&Outcome),
+) -> Result<u8, String> {
+    // One connection first: a wrong URL, TLS or credentials is one line, not every case.
+    conn::Conn::open(&settings.url, &settings.options, &conn::Log::new())?;
+    let shown = demo::client::shown(&settings.url);
+    let chosen: Vec<&Case> = cases().into_iter().filter(|c| settings.chosen(c)).collect();
     let start = Instant::now();
     let _ = writeln!(out, "checking {shown}");
-    let outcomes = suite::run(settings, &cases(), |o| {
+    let outcomes = suite::run(settings, &chosen, |o| {
         let _ = writeln!(
             out,
-            "{:<4} {:<5} {:<34} {}",
+            "{:<10} {:<5} {:<34} {}",
             o.verdict.word(),
             o.section,
             o.id,
             o.verdict.why()
         );
         let _ = out.flush();
+        progress(o);
     });
     let count = |word| outcomes.iter().filter(|o| o.verdict.word() == word).count();
-    let (pass, fail, skip) = (count("pass"), count("FAIL"), count("skip"));
+    let counts: Vec<String> = Verdict::WORDS
+        .iter()
+        .map(|word| format!("{} {word}", count(*word)))
+        .collect();
+    let fail = count("FAIL");
     let _ = writeln!(
         out,
-        "{} cases: {pass} pass, {fail} FAIL, {skip} skip ({:.1} s)",
+        "{} cases: {} ({:.1} s)",
         outcomes.len(),
+        counts.join(", "),
         start.elapsed().as_secs_f64()
     );
-    if let Some(path) = json
-        && let Err(e) = std::fs::write(&path, report(&shown, &outcomes))
-    {
-        eprintln!("conformance: {}: {e}", path.display());
-        return 1;
+    let seconds = start.elapsed().as_secs_f64();
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    if let Some(path) = &outputs.json {
+        write(path, report::json(&shown, &outcomes))?;
     }
-    u8::from(fail > 0)
+    if let Some(dir) = &outputs.report {
+        report::directory(dir, &shown, &outcomes)?;
+    }
+    if let Some(path) = &outputs.junit {
+        write(path, report::junit(&shown, &outcomes, seconds))?;
+    }
+    if let Some(path) = &outputs.expect {
+        let differences = report::differences(path, &outcomes)?;
+        for line in &differences {
+            let _ = writeln!(out, "differs from {}: {line}", path.display());
+        }
+        if differences.is_empty() {
+            let _ = writeln!(out, "as expected by {}", path.display());
+        }
+        return Ok(u8::from(!differences.is_empty()));
+    }
+    Ok(u8::from(fail > 0))
 }
 
-/// Every case with what was exchanged, as JSON.
-fn report(url: &str, outcomes: &[Outcome]) -> String {
-    let cases: Vec<serde_json::Value> = outcomes
-        .iter()
-        .map(|o| {
-            let exchanges: Vec<serde_json::Value> = o
-                .exchanges
-                .iter()
-                .map(|e| serde_json::json!({"at_ms": e.at_ms, "dir": e.dir, "hex": e.hex, "diag": e.diag}))
-                .collect();
-            serde_json::json!({
-                "section": o.section,
-                "id": o.id,
-                "spec": o.spec,
-                "verdict": o.verdict.word().to_lowercase(),
-                "why": o.verdict.why(),
-                "ms": o.ms,
-                "exchanges": exchanges,
-            })
-        })
-        .collect();
-    let count = |f: fn(&Verdict) -> bool| outcomes.iter().filter(|o| f(&o.verdict)).count();
-    let summary = serde_json::json!({
-        "pass": count(|v| matches!(v, Verdict::Pass(_))),
-        "fail": count(|v| matches!(v, Verdict::Fail(_))),
-        "skip": count(|v| matches!(v, Verdict::Skip(_))),
-    });
-    let doc = serde_json::json!({"url": url, "summary": summary, "cases": cases});
-    serde_json::to_string_pretty(&doc).expect("JSON values") + "\n"
+/// Every case chosen by `settings`, a line each: section, id, the spec line it checks.
+pub fn list(settings: &Settings, out: &mut impl Write) -> std::io::Result<()> {
+    for case in cases().into_iter().filter(|c| settings.chosen(c)) {
+        writeln!(out, "{:<5} {:<34} {}", case.section, case.id, case.spec)?;
+    }
+    Ok(())
 }
 
 /// The settings and `--json`'s file; `None` for a bad command line.
 fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
     let mut options = Options::default();
-    let (mut url, mut json, mut only, mut stage_commands) = (None, None, None, false);
+    let (mut url, mut json, mut only, mut stage_commands) = (None, None, Vec::new(), false);
     let mut args = args.iter().map(String::as_str);
     while let Some(arg) = args.next() {
         if options.take(arg, &mut args)? {
@@ -148,7 +173,7 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
         }
         match arg {
             "--json" => json = Some(PathBuf::from(args.next()?)),
-            "--only" => only = Some(args.next()?.to_owned()),
+            "--only" => only.push(args.next()?.to_owned()),
             "--stage-commands" => stage_commands = true,
             _ if arg.starts_with("--") || url.is_some() => return None,
             _ => url = Some(arg.to_owned()),
@@ -161,6 +186,7 @@ fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
         url: url?,
         options,
         only,
+        skip: Vec::new(),
         stage_commands,
     };
     Some((settings, json))

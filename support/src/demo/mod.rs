@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod model;
+pub mod options;
 pub mod server;
 pub mod text;
 pub mod tls;

@@ -1,14 +1,15 @@
 //! [`ClientBuilder`]: how a client connects, and connecting.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::time::timeout;
 use xentara_ws::session::{ClientConfig, VersionRange};
 
-use super::driver::Driver;
-use super::target::Target;
-use super::{Client, connect};
+use super::Client;
+use super::connect::Connector;
+use super::driver::{Driver, Options};
+use super::reconnect::Backoff;
 use crate::Error;
 use crate::tls::Trust;
 
@@ -23,6 +24,7 @@ pub struct ClientBuilder {
     versions: VersionRange,
     max_message: usize,
     keep_alive: Option<Duration>,
+    reconnect: Option<Backoff>,
 }
 
 impl ClientBuilder {
@@ -32,6 +34,20 @@ impl ClientBuilder {
     /// every request ends [`Error::Closed`].
     pub fn keep_alive(mut self, every: Option<Duration>) -> Self {
         self.keep_alive = every;
+        self
+    }
+
+    /// How to connect again when the connection is lost (default: [`Backoff::default`],
+    /// 0.5 s doubling to 5 s; `None`: never, the client is then closed).
+    ///
+    /// Requests in flight when the connection is lost end [`Error::Closed`] (whether the
+    /// server did them is unknown; none is sent twice); requests made while there is no
+    /// connection wait for the next one, up to their timeout. Sub-sessions are opened
+    /// again and subscriptions made again under their ids, and each
+    /// [`Subscription`](crate::Subscription) yields
+    /// [`Event::Reconnected`](crate::Event::Reconnected).
+    pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
+        self.reconnect = backoff;
         self
     }
 
@@ -76,37 +92,31 @@ impl ClientBuilder {
 
     /// Connects: TCP, TLS for `wss://`, the WebSocket upgrade and the client_hello. Must
     /// be called within a tokio runtime (the connection's driver task is spawned on it).
+    /// A first connection that fails is an error (no reconnect: that is for connections
+    /// lost later).
     pub async fn connect(self) -> Result<Client, Error> {
-        let credentials = self
-            .credentials
-            .as_ref()
-            .map(|(u, p)| (u.as_str(), p.as_str()));
-        let target = Target::parse(&self.url, credentials)?;
-        let config = ClientConfig {
-            versions: self.versions,
-            ..ClientConfig::default()
+        let connector = Arc::new(Connector {
+            url: self.url,
+            credentials: self.credentials,
+            trust: self.trust,
+            config: ClientConfig {
+                versions: self.versions,
+                ..ClientConfig::default()
+            },
+            max_message: self.max_message,
+            timeout: self.connect_timeout,
+        });
+        let link = connector.connect().await?;
+        let options = Options {
+            request_timeout: self.request_timeout,
+            keep_alive: self.keep_alive.filter(|every| !every.is_zero()),
+            reconnect: self.reconnect,
         };
-        let open = async {
-            let mut ws = connect::open(target, &self.trust, self.max_message).await?;
-            let session = connect::hello(&mut ws, config).await?;
-            Ok::<_, Error>((ws, session))
-        };
-        let (ws, session) = timeout(self.connect_timeout, open)
-            .await
-            .map_err(|_| Error::ConnectTimeout)??;
-        let version = session.version().unwrap_or(0);
         let (tx, rx) = mpsc::unbounded_channel();
-        let keep_alive = self.keep_alive.filter(|every| !every.is_zero());
-        let driver = Driver::new(
-            ws,
-            session,
-            rx,
-            self.max_message,
-            self.request_timeout,
-            keep_alive,
-        );
+        let status = Arc::default();
+        let driver = Driver::new(link, rx, connector, options, Arc::clone(&status));
         tokio::spawn(driver.run());
-        Ok(Client::new(tx, self.request_timeout, version))
+        Ok(Client::new(tx, self.request_timeout, status))
     }
 }
 
@@ -122,6 +132,7 @@ impl ClientBuilder {
             versions: VersionRange::V1,
             max_message: 16 << 20,
             keep_alive: Some(Duration::from_secs(30)),
+            reconnect: Some(Backoff::default()),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Opening a connection: TCP, TLS for `wss://`, the WebSocket upgrade, then the
-//! client_hello and its answer.
+//! client_hello and its answer; [`Connector`] keeps what that needs, to do it again.
+
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -20,8 +23,45 @@ use crate::{Error, Io};
 /// The client's WebSocket stream, over TCP or TLS.
 pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
 
+/// What opening a connection needs: the first time and at each reconnect.
+#[derive(Debug)]
+pub(crate) struct Connector {
+    pub(crate) url: String,
+    /// Explicit credentials, over the URL's.
+    pub(crate) credentials: Option<(String, String)>,
+    pub(crate) trust: Trust,
+    pub(crate) config: ClientConfig,
+    pub(crate) max_message: usize,
+    /// TCP to the hello's answer.
+    pub(crate) timeout: Duration,
+}
+
+impl Connector {
+    /// The URL taken apart, with its credentials.
+    pub(crate) fn target(&self) -> Result<Target, Error> {
+        let credentials = self
+            .credentials
+            .as_ref()
+            .map(|(u, p)| (u.as_str(), p.as_str()));
+        Target::parse(&self.url, credentials)
+    }
+
+    /// A connection whose hello was answered, within the connect timeout.
+    pub(crate) async fn connect(&self) -> Result<(Ws, Session), Error> {
+        let target = self.target()?;
+        let open = async {
+            let mut ws = open(target, &self.trust, self.max_message).await?;
+            let session = hello(&mut ws, self.config).await?;
+            Ok((ws, session))
+        };
+        timeout(self.timeout, open)
+            .await
+            .map_err(|_| Error::ConnectTimeout)?
+    }
+}
+
 /// TCP, TLS when the target says so, and the WebSocket upgrade.
-pub(crate) async fn open(target: Target, trust: &Trust, max_message: usize) -> Result<Ws, Error> {
+async fn open(target: Target, trust: &Trust, max_message: usize) -> Result<Ws, Error> {
     let address = format!("{}:{}", target.host, target.port);
     let io = |source| Error::Io {
         address: address.clone(),
@@ -76,7 +116,7 @@ fn tls_error(e: std::io::Error, address: &str) -> Error {
 }
 
 /// Sends the client_hello and waits for its answer: the session is then ready.
-pub(crate) async fn hello(ws: &mut Ws, config: ClientConfig) -> Result<Session, Error> {
+async fn hello(ws: &mut Ws, config: ClientConfig) -> Result<Session, Error> {
     let mut session = ClientSession::with_config(config);
     let mut buf = [0u8; 64];
     let message = session

@@ -1,9 +1,13 @@
-//! The driver task: it owns the WebSocket and the [`ClientSession`], takes requests from
-//! every [`Client`](super::Client) handle through one channel, writes those that came in
-//! the same scheduler tick into one message, matches answers to requests by id and ends
-//! each request with exactly one result.
+//! The driver task: it owns the WebSocket and the
+//! [`ClientSession`](xentara_ws::session::ClientSession), takes requests from every
+//! [`Client`](super::Client) handle through one channel, writes those that came in the
+//! same scheduler tick into one message, matches answers to requests by id and ends each
+//! request with exactly one result. When the connection is lost it connects again
+//! (`reconnect.rs`).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -13,10 +17,11 @@ use tokio_tungstenite::tungstenite::Message;
 use xentara_ws::session::{ClientError, Lost, Outcome};
 use xentara_ws::{Batch, MessageId};
 
-use super::Session;
 use super::command::{Answer, Command};
-use super::connect::Ws;
+use super::connect::{Connector, Ws};
+use super::reconnect::Backoff;
 use super::subscription::Sink;
+use super::{Session, Status};
 use crate::{DataChange, Error, ErrorObject};
 
 /// What a request's caller waits on.
@@ -38,13 +43,37 @@ pub(crate) struct Call {
 struct Waiting {
     reply: Reply,
     sink: Option<Sink>,
+    /// A create_sub_session's command: kept to open the sub-session again after a
+    /// reconnect.
+    sub_session: Option<Command>,
+}
+
+/// Why a connection's service ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// Closed by [`Client::close`](super::Client::close), or every handle is gone.
+    Closed,
+    /// Lost: the server closed it, it was cut, or it stopped answering.
+    Lost,
+}
+
+/// How the driver's requests go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// How long sending one message may take: a server that takes nothing for this long
+    /// is taken as gone. Also how long the requests a reconnect sends may wait.
+    pub(crate) request_timeout: Duration,
+    /// How often to ping the server; `None`: never.
+    pub(crate) keep_alive: Option<Duration>,
+    /// How to reconnect; `None`: never.
+    pub(crate) reconnect: Option<Backoff>,
 }
 
 /// What a handle sends the driver.
 #[derive(Debug)]
 pub(crate) enum ToDriver {
     Call(Call),
-    /// Close the connection: requests in flight end [`Error::Closed`].
+    /// Close the client: requests in flight end [`Error::Closed`].
     Close,
 }
 
@@ -53,60 +82,125 @@ const FIRST_BUFFER: usize = 16 * 1024;
 
 /// The driver's state; [`Driver::run`] is the task.
 pub(crate) struct Driver {
-    pub(crate) ws: Ws,
-    pub(crate) session: Session,
-    pub(crate) rx: mpsc::UnboundedReceiver<ToDriver>,
+    pub(super) ws: Ws,
+    pub(super) session: Session,
+    pub(super) rx: mpsc::UnboundedReceiver<ToDriver>,
+    pub(super) connector: Arc<Connector>,
+    pub(super) options: Options,
+    /// What the handles see of the connection.
+    status: Arc<Status>,
     /// The session's clock: milliseconds since this instant.
-    pub(crate) epoch: Instant,
-    pub(crate) max_message: usize,
-    /// How long sending one message may take: a server that takes nothing for this long
-    /// is taken as gone (the request timeout).
-    send_timeout: Duration,
-    /// How often to ping the server; `None`: never.
-    keep_alive: Option<Duration>,
+    epoch: Instant,
     /// Requests sent, by message id.
     waiting: HashMap<MessageId, Waiting>,
     /// The active subscriptions' event streams, by subscription id.
-    subscriptions: HashMap<xentara_ws::Uuid, Sink>,
-    /// Requests not sent yet (the session's pending table was full).
-    queue: VecDeque<Call>,
+    pub(super) subscriptions: HashMap<xentara_ws::Uuid, Sink>,
+    /// The open sub-sessions, by id: how to open each again after a reconnect.
+    pub(super) sub_sessions: HashMap<xentara_ws::Uuid, Command>,
+    /// Requests not sent yet (the session's pending table was full, or no connection).
+    pub(super) queue: VecDeque<Call>,
     buf: Vec<u8>,
 }
 
 impl Driver {
     pub(crate) fn new(
-        ws: Ws,
-        session: Session,
+        (ws, session): (Ws, Session),
         rx: mpsc::UnboundedReceiver<ToDriver>,
-        max_message: usize,
-        send_timeout: Duration,
-        keep_alive: Option<Duration>,
+        connector: Arc<Connector>,
+        options: Options,
+        status: Arc<Status>,
     ) -> Self {
+        let max_message = connector.max_message;
+        status.connected(&session);
         Driver {
             ws,
             session,
             rx,
+            connector,
+            options,
+            status,
             epoch: Instant::now(),
-            max_message,
-            send_timeout,
-            keep_alive,
             waiting: HashMap::new(),
             subscriptions: HashMap::new(),
+            sub_sessions: HashMap::new(),
             queue: VecDeque::new(),
             buf: vec![0; FIRST_BUFFER.min(max_message)],
         }
     }
 
-    /// Serves the connection until it closes or every handle is gone, then ends every
+    /// Serves the connection, and each one made again after a loss, until the client
+    /// closes (or the connection is lost and reconnecting is off); then ends every
     /// request left with [`Error::Closed`].
     pub(crate) async fn run(mut self) {
-        self.serve().await;
+        while self.serve().await == End::Lost {
+            self.lose();
+            let Some(backoff) = self.options.reconnect else {
+                break;
+            };
+            match self.reconnect(backoff).await {
+                Some(link) => self.restore(link),
+                None => break,
+            }
+        }
         self.finish();
     }
 
-    async fn serve(&mut self) {
+    /// A connection is lost: the requests in flight end [`Error::Closed`] (they may or
+    /// may not have been done: none is sent again); subscriptions and sub-sessions wait
+    /// to be made again.
+    fn lose(&mut self) {
+        self.status.connected.store(false, Ordering::Relaxed);
+        let Driver {
+            session, waiting, ..
+        } = self;
+        for outcome in session.close() {
+            if let Outcome::Lost { id, .. } = outcome
+                && let Some(waiting) = waiting.remove(&id)
+            {
+                let _ = waiting.reply.send(Err(Error::Closed));
+            }
+        }
+        for (_, waiting) in self.waiting.drain() {
+            let _ = waiting.reply.send(Err(Error::Closed));
+        }
+    }
+
+    /// A new connection after a loss: its session replaces the old one, and the
+    /// sub-sessions and subscriptions are made again with their ids, before any request
+    /// that waited.
+    fn restore(&mut self, (ws, session): (Ws, Session)) {
+        self.status.connected(&session);
+        self.ws = ws;
+        self.session = session;
+        let deadline = Instant::now() + self.options.request_timeout;
+        let call = |command, sink| Call {
+            command,
+            deadline,
+            reply: oneshot::channel().0,
+            sink,
+        };
+        let mut first: Vec<Call> = self
+            .sub_sessions
+            .drain()
+            .map(|(_, command)| call(command, None))
+            .collect();
+        for (_, mut sink) in self.subscriptions.drain() {
+            if let Some(command) = sink.restore() {
+                first.push(call(command, Some(sink)));
+            }
+        }
+        for call in first.into_iter().rev() {
+            self.queue.push_front(call);
+        }
+    }
+
+    /// Serves the connection until it ends.
+    async fn serve(&mut self) -> End {
+        if self.send_queued().await.is_err() {
+            return End::Lost;
+        }
         let mut last_heard = Instant::now();
-        let mut next_ping = self.keep_alive.map(|every| Instant::now() + every);
+        let mut next_ping = self.options.keep_alive.map(|every| Instant::now() + every);
         loop {
             let wake = self.next_wake();
             tokio::select! {
@@ -123,7 +217,7 @@ impl Driver {
                             }
                         }
                         if self.send_queued().await.is_err() {
-                            return;
+                            return End::Lost;
                         }
                         if close {
                             return self.close().await;
@@ -136,12 +230,12 @@ impl Driver {
                         last_heard = Instant::now();
                         self.receive(&message);
                         if self.send_queued().await.is_err() {
-                            return;
+                            return End::Lost;
                         }
                     }
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
                         tracing::debug!("the server closed the connection");
-                        return;
+                        return End::Lost;
                     }
                     // Pongs, pings (answered by tungstenite).
                     Some(Ok(_)) => last_heard = Instant::now(),
@@ -151,15 +245,16 @@ impl Driver {
                 }
                 () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() =>
                 {
-                    let every = self.keep_alive.unwrap_or_default();
+                    let every = self.options.keep_alive.unwrap_or_default();
                     // Nothing heard for two periods, a ping unanswered: it is dead.
                     if last_heard.elapsed() > every * 2 {
                         tracing::warn!("no answer to a keep-alive ping: connection given up");
-                        return;
+                        return End::Lost;
                     }
                     let ping = self.ws.send(Message::Ping(Default::default()));
-                    if !matches!(timeout(self.send_timeout, ping).await, Ok(Ok(()))) {
-                        return;
+                    let sent = timeout(self.options.request_timeout, ping).await;
+                    if !matches!(sent, Ok(Ok(()))) {
+                        return End::Lost;
                     }
                     next_ping = Some(Instant::now() + every);
                 }
@@ -168,30 +263,19 @@ impl Driver {
     }
 
     /// The closing handshake, waiting a second at most for the server's close.
-    async fn close(&mut self) {
+    async fn close(&mut self) -> End {
         let ws = &mut self.ws;
         let _ = timeout(Duration::from_secs(1), async {
             let _ = ws.close(None).await;
             while let Some(Ok(_)) = ws.next().await {}
         })
         .await;
+        End::Closed
     }
 
     /// Every request left ends [`Error::Closed`]; handles see the channel closed.
     fn finish(&mut self) {
-        let Driver {
-            session, waiting, ..
-        } = self;
-        for outcome in session.close() {
-            if let Outcome::Lost { id, .. } = outcome
-                && let Some(waiting) = waiting.remove(&id)
-            {
-                let _ = waiting.reply.send(Err(Error::Closed));
-            }
-        }
-        for (_, waiting) in self.waiting.drain() {
-            let _ = waiting.reply.send(Err(Error::Closed));
-        }
+        self.lose();
         // The event streams end.
         self.subscriptions.clear();
         self.rx.close();
@@ -244,7 +328,7 @@ impl Driver {
         self.expire_queue(now);
     }
 
-    fn expire_queue(&mut self, now: Instant) {
+    pub(super) fn expire_queue(&mut self, now: Instant) {
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for call in self.queue.drain(..) {
             if call.deadline <= now {
@@ -261,7 +345,8 @@ impl Driver {
     async fn send_queued(&mut self) -> Result<(), Error> {
         self.expire_queue(Instant::now());
         while let Some(message) = self.write_batch() {
-            match timeout(self.send_timeout, self.ws.send(Message::binary(message))).await {
+            let send = self.ws.send(Message::binary(message));
+            match timeout(self.options.request_timeout, send).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => return Err(Error::Closed),
                 Err(_) => {
@@ -314,13 +399,24 @@ impl Driver {
                     Ok(message) => {
                         let message = message.to_vec();
                         for (id, call) in sent {
-                            if let Command::Unsubscribe(subscription) = &call.command {
+                            let mut sub_session = None;
+                            match &call.command {
                                 // No more events for it, whatever the answer.
-                                self.subscriptions.remove(subscription);
+                                Command::Unsubscribe(subscription) => {
+                                    self.subscriptions.remove(subscription);
+                                }
+                                Command::CloseSubSession(id) => {
+                                    self.sub_sessions.remove(id);
+                                }
+                                Command::CreateSubSession { .. } => {
+                                    sub_session = Some(call.command.clone());
+                                }
+                                _ => {}
                             }
                             let waiting = Waiting {
                                 reply: call.reply,
                                 sink: call.sink,
+                                sub_session,
                             };
                             self.waiting.insert(id, waiting);
                         }
@@ -340,16 +436,14 @@ impl Driver {
             if !too_large {
                 return None;
             }
-            if self.buf.len() >= self.max_message {
+            let max_message = self.connector.max_message;
+            if self.buf.len() >= max_message {
                 if let Some(call) = self.queue.pop_front() {
-                    let text = format!(
-                        "larger than the largest message ({} bytes)",
-                        self.max_message
-                    );
+                    let text = format!("larger than the largest message ({max_message} bytes)");
                     let _ = call.reply.send(Err(Error::Encode(text)));
                 }
             } else {
-                let len = (self.buf.len() * 2).min(self.max_message);
+                let len = (self.buf.len() * 2).min(max_message);
                 self.buf.resize(len, 0);
             }
         }
@@ -368,6 +462,7 @@ impl Driver {
             session,
             waiting,
             subscriptions,
+            sub_sessions,
             ..
         } = self;
         for outcome in session.handle_message(&batch) {
@@ -377,10 +472,26 @@ impl Driver {
                     response: xentara_ws::Response::Subscribe(Some(subscription)),
                 } => {
                     // Registered here, before the next packet: its first event may follow.
-                    if let Some(sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
+                    if let Some(mut sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
+                        sink.subscribed(subscription);
                         subscriptions.insert(subscription, sink);
                     }
                     (id, Ok(Answer::Subscribe(Some(subscription))))
+                }
+                Outcome::Success {
+                    id,
+                    response: xentara_ws::Response::CreateSubSession(sub_session),
+                } => {
+                    let command = waiting.get_mut(&id).and_then(|w| w.sub_session.take());
+                    if let Some(Command::CreateSubSession { credentials, .. }) = command {
+                        let desired = Some(sub_session);
+                        let again = Command::CreateSubSession {
+                            credentials,
+                            desired,
+                        };
+                        sub_sessions.insert(sub_session, again);
+                    }
+                    (id, Ok(Answer::Uuid(sub_session)))
                 }
                 Outcome::Success { id, response } => {
                     (id, Answer::try_from(&response).map_err(Error::Decode))
@@ -410,6 +521,15 @@ impl Driver {
                 let _ = waiting.reply.send(result);
             }
         }
+    }
+}
+
+impl Status {
+    /// A connection with `session`, its hello answered.
+    fn connected(&self, session: &Session) {
+        let version = session.version().unwrap_or(0);
+        self.version.store(version, Ordering::Relaxed);
+        self.connected.store(true, Ordering::Relaxed);
     }
 }
 

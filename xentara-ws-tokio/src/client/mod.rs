@@ -8,6 +8,7 @@
 //! stream) and the handle here.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -22,14 +23,16 @@ mod builder;
 mod command;
 mod connect;
 mod driver;
+mod reconnect;
 mod sub_session;
 mod subscription;
 mod target;
 
 pub use builder::ClientBuilder;
 pub use command::Credentials;
+pub use reconnect::Backoff;
 pub use sub_session::SubSession;
-pub use subscription::{Subscription, UpdateRates};
+pub use subscription::{Event, Subscription, UpdateRates};
 
 use command::{Answer, Command};
 use driver::{Call, ToDriver};
@@ -49,9 +52,10 @@ const GRACE: Duration = Duration::from_secs(1);
 ///
 /// Every request ends with exactly one result: the answer, the server's error
 /// ([`Error::Server`], code and text), [`Error::Timeout`] or [`Error::Closed`] (the
-/// connection closed or was cut before the answer came; a request is never sent twice).
-/// The connection closes with [`Client::close`], or when the last clone is dropped (a
-/// [`SubSession`] and a [`Subscription`] each hold one).
+/// client closed, or the connection was lost before the answer came: a request is never
+/// sent twice). A lost connection is made again ([`ClientBuilder::reconnect`]); requests
+/// made meanwhile wait for it. The client closes with [`Client::close`], or when the
+/// last clone is dropped (a [`SubSession`] and a [`Subscription`] each hold one).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), xentara_ws_tokio::Error> {
@@ -76,7 +80,17 @@ pub struct Client {
 struct Inner {
     tx: mpsc::UnboundedSender<ToDriver>,
     request_timeout: Duration,
-    version: u64,
+    /// What the driver says of the connection.
+    status: Arc<Status>,
+}
+
+/// The connection's state, written by the driver, read by the handles.
+#[derive(Debug, Default)]
+pub(crate) struct Status {
+    /// The version the server chose, again at each reconnect.
+    pub(crate) version: AtomicU64,
+    /// Whether there is a connection now (false while reconnecting, and once closed).
+    pub(crate) connected: AtomicBool,
 }
 
 impl Client {
@@ -86,22 +100,33 @@ impl Client {
         ClientBuilder::new(url.into())
     }
 
-    fn new(tx: mpsc::UnboundedSender<ToDriver>, request_timeout: Duration, version: u64) -> Self {
+    fn new(
+        tx: mpsc::UnboundedSender<ToDriver>,
+        request_timeout: Duration,
+        status: Arc<Status>,
+    ) -> Self {
         Client {
             inner: Arc::new(Inner {
                 tx,
                 request_timeout,
-                version,
+                status,
             }),
         }
     }
 
     /// The protocol version the server chose.
     pub fn version(&self) -> u64 {
-        self.inner.version
+        self.inner.status.version.load(Ordering::Relaxed)
     }
 
-    /// True once the connection is closed: every request then ends [`Error::Closed`].
+    /// True while connected; false while reconnecting after a loss (requests then wait
+    /// for the next connection) and once closed.
+    pub fn is_connected(&self) -> bool {
+        self.inner.status.connected.load(Ordering::Relaxed)
+    }
+
+    /// True once the client is closed (by [`Client::close`], or a lost connection with
+    /// reconnecting off): every request then ends [`Error::Closed`].
     pub fn is_closed(&self) -> bool {
         self.inner.tx.is_closed()
     }
@@ -345,13 +370,13 @@ impl Client {
         desired: Option<Uuid>,
     ) -> Result<Subscription, Error> {
         let ms = |d: Option<Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let (sink, events) = subscription::channel(entries.iter().map(|(e, _)| *e).collect());
         let command = Command::Subscribe {
             entries: entries.iter().map(|(e, a)| (*e, a.to_vec())).collect(),
             throttle: ms(rates.throttle),
             heartbeat: ms(rates.heartbeat),
             desired,
         };
+        let (sink, events) = subscription::channel(&command);
         match self.call_with(command, Some(sink)).await? {
             Answer::Subscribe(Some(id)) => Ok(Subscription::new(self.clone(), id, events)),
             _ => Err(Error::UnexpectedAnswer),

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use xentara_ws::Uuid;
 
 use super::Client;
+use super::command::Command;
 use crate::{DataChange, Error};
 
 /// A subscription's update rates (spec: both are periods despite their names).
@@ -23,11 +24,37 @@ pub struct UpdateRates {
     pub heartbeat: Option<Duration>,
 }
 
-/// Where the driver puts the events of one subscription.
+/// What a [`Subscription`] yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A data-change event of one element the subscription covers.
+    Change(DataChange),
+    /// The connection was lost and made again, and the subscription is back under its
+    /// id: changes between the last event before this and the next one may have been
+    /// missed. The next event carries the current values.
+    Reconnected,
+}
+
+impl Event {
+    /// The data change, for [`Event::Change`].
+    pub fn change(&self) -> Option<&DataChange> {
+        match self {
+            Event::Change(change) => Some(change),
+            Event::Reconnected => None,
+        }
+    }
+}
+
+/// Where the driver puts the events of one subscription, and how to subscribe it again
+/// after a reconnect.
 #[derive(Debug)]
 pub(crate) struct Sink {
     elements: Vec<Uuid>,
-    tx: mpsc::UnboundedSender<DataChange>,
+    tx: mpsc::UnboundedSender<Event>,
+    /// The subscribe that made it; given its id once the server answered.
+    subscribe: Box<Command>,
+    /// Subscribed again after a reconnect: the next success yields [`Event::Reconnected`].
+    restored: bool,
 }
 
 impl Sink {
@@ -37,20 +64,51 @@ impl Sink {
         if !self.elements.contains(&change.element) {
             return !self.tx.is_closed();
         }
-        self.tx.send(change.clone()).is_ok()
+        self.tx.send(Event::Change(change.clone())).is_ok()
+    }
+
+    /// The server gave the subscription `id`: a re-subscribe asks for the same one, and a
+    /// subscription made again says so in its stream.
+    pub(crate) fn subscribed(&mut self, id: Uuid) {
+        if let Command::Subscribe { desired, .. } = self.subscribe.as_mut() {
+            *desired = Some(id);
+        }
+        if std::mem::take(&mut self.restored) {
+            let _ = self.tx.send(Event::Reconnected);
+        }
+    }
+
+    /// The subscribe that makes the subscription again on a new connection; `None` when
+    /// its [`Subscription`] is gone.
+    pub(crate) fn restore(&mut self) -> Option<Command> {
+        self.restored = true;
+        (!self.tx.is_closed()).then(|| (*self.subscribe).clone())
     }
 }
 
-/// A sink and the receiver its [`Subscription`] reads.
-pub(crate) fn channel(elements: Vec<Uuid>) -> (Sink, mpsc::UnboundedReceiver<DataChange>) {
+/// A sink for the events of `subscribe` and the receiver its [`Subscription`] reads.
+pub(crate) fn channel(subscribe: &Command) -> (Sink, mpsc::UnboundedReceiver<Event>) {
+    let elements = match subscribe {
+        Command::Subscribe { entries, .. } => entries.iter().map(|(e, _)| *e).collect(),
+        _ => Vec::new(),
+    };
     let (tx, rx) = mpsc::unbounded_channel();
-    (Sink { elements, tx }, rx)
+    let sink = Sink {
+        elements,
+        tx,
+        subscribe: Box::new(subscribe.clone()),
+        restored: false,
+    };
+    (sink, rx)
 }
 
 /// The data-change events of a subscription (made by [`Client::subscribe`]), as a
-/// [`Stream`]: each an owned [`DataChange`] of one element, the first with the current
-/// values. The stream ends when the connection closes. Dropping it unsubscribes
-/// (without waiting for the answer); [`Subscription::unsubscribe`] waits.
+/// [`Stream`] of [`Event`]s: each an owned [`DataChange`] of one element, the first with
+/// the current values. When the client reconnects, the subscription is made again with
+/// its id and the stream yields [`Event::Reconnected`] before the next event (changes in
+/// between may have been missed). The stream ends when the client closes (or gives up
+/// the connection, or the server refuses the subscription again). Dropping it
+/// unsubscribes (without waiting for the answer); [`Subscription::unsubscribe`] waits.
 ///
 /// Events carry their element, not their subscription: two subscriptions of one client
 /// that cover the same element both receive its events. Events wait in the stream until
@@ -59,16 +117,12 @@ pub(crate) fn channel(elements: Vec<Uuid>) -> (Sink, mpsc::UnboundedReceiver<Dat
 pub struct Subscription {
     client: Client,
     id: Uuid,
-    events: mpsc::UnboundedReceiver<DataChange>,
+    events: mpsc::UnboundedReceiver<Event>,
     active: bool,
 }
 
 impl Subscription {
-    pub(crate) fn new(
-        client: Client,
-        id: Uuid,
-        events: mpsc::UnboundedReceiver<DataChange>,
-    ) -> Self {
+    pub(crate) fn new(client: Client, id: Uuid, events: mpsc::UnboundedReceiver<Event>) -> Self {
         Subscription {
             client,
             id,
@@ -82,8 +136,8 @@ impl Subscription {
         self.id
     }
 
-    /// The next event; `None` once the connection is closed.
-    pub async fn next_event(&mut self) -> Option<DataChange> {
+    /// The next event; `None` once the stream ended.
+    pub async fn next_event(&mut self) -> Option<Event> {
         self.events.recv().await
     }
 
@@ -95,9 +149,9 @@ impl Subscription {
 }
 
 impl Stream for Subscription {
-    type Item = DataChange;
+    type Item = Event;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DataChange>> {
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         self.events.poll_recv(cx)
     }
 }

@@ -292,6 +292,11 @@ impl Proxy {
         self.is_cut.store(true, Ordering::SeqCst);
         self.cut.notify_waiters();
     }
+
+    /// Takes new connections again after [`Proxy::cut`]: the server is back.
+    pub fn heal(&self) {
+        self.is_cut.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Counts the WebSocket data frames (binary or text) in a client's byte stream, after
