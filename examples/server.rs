@@ -23,7 +23,9 @@
 //! The model: the root (nil UUID) → "Group 1" → "Group 1.Data Point 1" (UUID
 //! e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8, an f64 that changes every 100 ms, writable) and
 //! "Group 1.Data Point 2" (a read-only integer). Sub-sessions log in as admin/admin; so may
-//! the connection's Basic `Authorization` header (it is optional).
+//! the connection's Basic `Authorization` header (it is optional). The model
+//! (`support/src/demo/model.rs`, a `xentara_ws_tokio::Model`) is served by
+//! `xentara_ws_tokio::Server::model` (`support/src/demo/server.rs`).
 
 use std::io;
 use std::process::ExitCode;
