@@ -36,6 +36,13 @@ enum Command {
     Inspect {
         /// The message's hex digits (spaces allowed); none: read stdin.
         hex: Vec<String>,
+        /// One JSON object per message: its packets, typed fields, errors (kind, offset,
+        /// field, id, code).
+        #[arg(long, conflicts_with = "diag")]
+        json: bool,
+        /// The message in RFC 8949 diagnostic notation.
+        #[arg(long)]
+        diag: bool,
     },
     /// Check a server against the spec, case by case; exit 1 when a case fails.
     Check(check::Args),
@@ -70,9 +77,14 @@ enum Side {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Inspect { hex } => {
-            let status = inspect::run(&hex, io::stdin().lock(), &mut io::stdout().lock());
-            return ExitCode::from(status);
+        Command::Inspect { hex, json, diag } => {
+            let format = match (json, diag) {
+                (true, _) => inspect::Format::Json,
+                (_, true) => inspect::Format::Diag,
+                _ => inspect::Format::Text,
+            };
+            let (input, mut out) = (io::stdin().lock(), io::stdout().lock());
+            return ExitCode::from(inspect::run_as(format, &hex, input, &mut out));
         }
         Command::Check(args) => check::run(args),
         Command::Call(args) => call::run(args),

@@ -22,6 +22,21 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the binary with `args` and `input` on its stdin.
+fn run_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -80,6 +95,21 @@ fn failures_are_one_line_with_exit_1_and_a_bad_command_line_is_2() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("xentara-ws: \"colour\" is not an attribute"));
 
+    let out = run(&["load", "http://h:1/api/ws"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "xentara-ws: http://h:1/api/ws: not a ws:// or wss:// URL\n"
+    );
+    for bad in [
+        &["load", "ws://h:1/", "--connections", "0"][..],
+        &["load", "ws://h:1/", "--connections", "many"],
+        &["load", "ws://h:1/", "--hostile", "polite"],
+        &["load", "ws://h:1/", "--threads", "4"],
+        &["load"],
+    ] {
+        assert_eq!(run(bad).status.code(), Some(2), "{bad:?}");
+    }
     assert_eq!(run(&["bogus"]).status.code(), Some(2));
     assert_eq!(run(&["call", &url]).status.code(), Some(2));
     assert_eq!(
@@ -141,20 +171,7 @@ fn inspect_and_replay_read_hex_lines() {
     assert!(stdout(&out).contains("request, message id 1, opcode 14 client_hello"));
     assert_eq!(run(&["inspect", "ff"]).status.code(), Some(1));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
-        .args(["replay", "server"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"818400010ea200010101\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(&["replay", "server"], b"818400010ea200010101\n");
     assert_eq!(stdout(&out), "81830101a10001\n");
 }
 
@@ -257,4 +274,58 @@ fn check_writes_a_report_and_junit_and_compares_with_expected_verdicts() {
         differs[0]
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn inspect_json_of_every_vector_parses_and_keeps_its_ids_and_codes() {
+    use xentara_ws::Packet;
+    let vectors = [
+        xentara_ws_support::vectors::spec_vectors(),
+        xentara_ws_support::vectors::peer_vectors(),
+    ]
+    .concat();
+    let input: String = vectors
+        .iter()
+        .map(|v| hex::encode(&v.bytes) + "\n")
+        .collect();
+    let out = run_with_input(&["inspect", "--json"], input.as_bytes());
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), vectors.len());
+    for (vector, line) in vectors.iter().zip(lines) {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        let batch = xentara_ws::Batch::new(&vector.bytes).unwrap();
+        let packets = json["packets"].as_array().unwrap();
+        assert_eq!(packets.len(), batch.iter().count(), "{}", vector.name);
+        for (packet, entry) in batch.iter().zip(packets) {
+            match packet.unwrap() {
+                Packet::Request(r) => {
+                    assert_eq!(entry["id"], r.id, "{}", vector.name);
+                    assert_eq!(entry["opcode"], r.command.opcode() as u8);
+                }
+                Packet::Success(s) => assert_eq!(entry["id"], s.id, "{}", vector.name),
+                Packet::Error(e) => {
+                    assert_eq!(entry["id"], e.id);
+                    assert_eq!(entry["code"], e.error.code.code(), "{}", vector.name);
+                }
+                Packet::Event(_) => assert_eq!(entry["type"], "event"),
+            }
+        }
+    }
+}
+
+#[test]
+fn inspect_diag_and_json_errors() {
+    let out = run(&["inspect", "--diag", "818400010ea200010101"]);
+    assert_eq!(stdout(&out), "[[0, 1, 14, {0: 1, 1: 1}]]\n");
+    // A packet whose id is a text: the error with its kind, offset and code.
+    let out = run(&["inspect", "--json", "818300616108"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let error = &json["packets"][0]["error"];
+    assert_eq!(error["code"], -32700, "{json}");
+    assert_eq!(error["offset"], 3, "{json}");
+    assert_eq!(error["kind"], "InvalidHeader");
+    assert_eq!(error["field"], "message id");
+    assert_eq!(json["packets"][0]["diag"], "[0, \"a\", 8]");
 }

@@ -120,6 +120,11 @@ pub const CASES: &[Case] = &[
         id: "framing.batch",
         spec: "2.4: N requests in a message, N responses in the reply message, matched by id (the docs' batch: -32602 for meta data id 83)",
         run: |c| {
+            let meta = map([(0, uuid(Uuid::nil())), (1, wire::uints(&[0, 83]))]);
+            let meta = match c.tree().ok().and_then(|t| t.points.first()) {
+                Some(point) => on_element(meta, point.element.uuid),
+                None => meta,
+            };
             let mut conn = c.ready()?;
             let batch = message(vec![
                 request(
@@ -128,11 +133,7 @@ pub const CASES: &[Case] = &[
                     Some(map([(0, t("xentara-ws conformance: no such element"))])),
                 ),
                 probe(11),
-                request(
-                    12,
-                    2,
-                    Some(map([(0, uuid(Uuid::nil())), (1, wire::uints(&[0, 83]))])),
-                ),
+                request(12, 2, Some(meta)),
             ]);
             conn.send(&batch)?;
             let Some(received) = conn.receive(super::conn::PATIENCE)? else {
@@ -486,6 +487,17 @@ fn first_hello_refused(c: &mut Ctx, params: Option<C>) -> Result<Verdict, String
 /// A parameter case: `params` for `opcode` is refused with -32602 (the request's id, 2)
 /// and the next request is answered.
 fn param(c: &mut Ctx, opcode: u64, params: C) -> Result<Verdict, String> {
+    // One fault per request: a real data point where the params name an element, so that
+    // an element the server does not serve cannot race the parameter for the error code.
+    let point = c
+        .tree()
+        .ok()
+        .and_then(|tree| tree.points.first())
+        .map(|p| p.element.uuid);
+    let params = match point {
+        Some(point) => on_element(params, point),
+        None => params,
+    };
     let bad = message(vec![request(2, opcode, Some(params))]);
     let replies = match then_probe(c, &bad)? {
         Ok(replies) => replies,
@@ -499,7 +511,26 @@ fn param(c: &mut Ctx, opcode: u64, params: C) -> Result<Verdict, String> {
     Ok(errors(&replies, Some(2), &[PARAM], 1))
 }
 
-/// `{0: <the nil UUID>}` and more.
+/// `params` with every nil UUID in it (the placeholder [`on_nil`] puts) made `element`.
+fn on_element(params: C, element: Uuid) -> C {
+    match params {
+        C::Tag(37, item) if matches!(&*item, C::B(b) if b == Uuid::nil().as_bytes()) => {
+            uuid(element)
+        }
+        C::Tag(tag, item) => C::Tag(tag, Box::new(on_element(*item, element))),
+        C::A(items) => C::A(items.into_iter().map(|i| on_element(i, element)).collect()),
+        C::M(entries) => C::M(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, on_element(v, element)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `{0: <the nil UUID>}` and more: the nil UUID a placeholder for one of the server's
+/// data points ([`on_element`]), or the root when the tree cannot be read.
 fn on_nil<const N: usize>(rest: [(u64, C); N]) -> C {
     let mut entries = vec![(0, uuid(Uuid::nil()))];
     entries.extend(rest);

@@ -201,7 +201,7 @@ impl Reply {
 /// The packets of a server's message; `Err` when the message as a whole does not decode.
 pub fn packets(message: &[u8]) -> Result<Vec<Reply>, String> {
     let batch = Batch::new(message).map_err(|e| format!("{} ({})", e, e.code().code()))?;
-    let spans = packet_spans(message);
+    let spans = crate::inspect::item_spans(message);
     Ok(batch
         .into_iter()
         .enumerate()
@@ -210,35 +210,6 @@ pub fn packets(message: &[u8]) -> Result<Vec<Reply>, String> {
             reply(packet, bytes)
         })
         .collect())
-}
-
-/// Where each packet of a message is (best effort: empty when the message is not an
-/// array of well-formed items).
-fn packet_spans(message: &[u8]) -> Vec<(usize, usize)> {
-    let mut d = minicbor::Decoder::new(message);
-    let mut spans = Vec::new();
-    let Ok(len) = d.array() else {
-        return spans;
-    };
-    let mut next = || {
-        let from = d.position();
-        d.skip().ok()?;
-        Some((from, d.position()))
-    };
-    match len {
-        Some(n) => {
-            for _ in 0..n {
-                let Some(span) = next() else { break };
-                spans.push(span);
-            }
-        }
-        None => {
-            while let Some(span) = next() {
-                spans.push(span);
-            }
-        }
-    }
-    spans
 }
 
 /// An error packet read leniently: `[2, id?, {0: code, 1: message}]` with an id of any
