@@ -1,5 +1,5 @@
-//! A server of one data point under the root, a number that grows every 100 ms and can be
-//! written; sub-sessions log in as admin/admin. `cargo run --example one_point -- ADDR`.
+//! One data point under the root, a number that grows every 100 ms and can be written;
+//! admin/admin logs in. `cargo run -p xentara-ws-tokio --example one_point -- ADDR`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
