@@ -154,7 +154,7 @@ fn wss_connections_get_every_response_with_insecure_and_none_without() {
     let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
-    let tls = demo::tls::server_config(&cert, &key).unwrap();
+    let tls = demo::server::server_config(&cert, &key).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || demo::server::serve_tls(listener, None, tls));

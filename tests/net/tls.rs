@@ -50,7 +50,7 @@ fn names() -> Vec<String> {
 /// Serves the demo over TLS on a fresh loopback port (for the rest of the process) with
 /// the certificate chain and key of these PEM files; its address.
 fn start_tls_server(chain: &Path, key: &Path) -> SocketAddr {
-    let config = demo::tls::server_config(chain, key).unwrap();
+    let config = demo::server::server_config(chain, key).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || demo::server::serve_tls(listener, None, config));

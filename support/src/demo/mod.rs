@@ -8,7 +8,6 @@ pub mod model;
 pub mod options;
 pub mod server;
 pub mod text;
-pub mod tls;
 
 /// The exit code for a finished `main`; errors go to stderr, prefixed with `name`.
 pub fn exit_code<E: std::fmt::Display>(

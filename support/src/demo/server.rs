@@ -6,6 +6,7 @@ use std::io::{self, BufRead, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+pub use xentara_ws_tokio::server_config;
 
 use xentara_ws::session::{ServerBuffers, ServerConfig, ServerSession};
 use xentara_ws_tokio::{ModelService, Server};
