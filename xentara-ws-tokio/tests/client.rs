@@ -18,10 +18,7 @@ use xentara_ws_tokio::{
 async fn commands_and_errors_with_their_codes() {
     let (server, model) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         assert_eq!(client.version(), 1);
         assert_eq!(client.lookup(POINT_KEY).await.unwrap(), POINT);
         assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
@@ -80,10 +77,7 @@ async fn commands_and_errors_with_their_codes() {
 async fn sub_sessions_with_right_and_wrong_credentials() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         let wrong = client
             .create_sub_session(Credentials::password("admin", "wrong"))
             .await
@@ -289,10 +283,7 @@ async fn answers_given_later_from_another_task_hold_back_what_follows() {
 async fn browse_meta_data_server_information_and_the_stage_commands() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         let info = client
             .server_information(&[ServerInfo::Version])
             .await

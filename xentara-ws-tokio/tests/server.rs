@@ -163,14 +163,8 @@ async fn a_client_that_reads_nothing_is_dropped_after_the_send_timeout() {
 async fn an_application_that_panics_ends_its_connection_only() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
-        let other = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
+        let other = common::client(&server).await;
         assert!(matches!(
             client.lookup(PANIC).await,
             Err(xentara_ws_tokio::Error::Closed)

@@ -5,10 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{POINT, server, url, within};
+use common::{POINT, server, within};
 use futures_util::StreamExt;
 use xentara_ws_tokio::{
-    Attribute, AttributeId, Client, ErrorCode, Event, Limits, UpdateRates, Uuid, Value,
+    Attribute, AttributeId, ErrorCode, Event, Limits, UpdateRates, Uuid, Value,
 };
 
 const VALUE: &[AttributeId] = &[AttributeId::Standard(Attribute::Value)];
@@ -27,10 +27,7 @@ fn value(event: &Event) -> Value {
 async fn events_stream_until_unsubscribed() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         let mut events = client
             .subscribe(&[(POINT, VALUE)], UpdateRates::default())
             .await
@@ -54,10 +51,7 @@ async fn events_stream_until_unsubscribed() {
 async fn a_dropped_subscription_is_unsubscribed() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         let desired = Uuid::from_u128(5);
         let events = client
             .subscribe_with_id(&[(POINT, VALUE)], UpdateRates::default(), desired)
@@ -76,10 +70,7 @@ async fn a_dropped_subscription_is_unsubscribed() {
 async fn heartbeats_come_without_changes_and_the_stream_ends_with_the_connection() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {
-        let client = Client::builder(url(server.local_addr()))
-            .connect()
-            .await
-            .unwrap();
+        let client = common::client(&server).await;
         let rates = UpdateRates {
             throttle: None,
             heartbeat: Some(Duration::from_millis(100)),

@@ -194,6 +194,14 @@ pub async fn server(limits: Limits) -> (Server, Arc<Model>) {
     (server, model)
 }
 
+/// A client of `server` with the default settings.
+pub async fn client(server: &Server) -> xentara_ws_tokio::Client {
+    xentara_ws_tokio::Client::builder(url(server.local_addr()))
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// `ws://` URL of a server at `addr`.
 pub fn url(addr: SocketAddr) -> String {
     format!("ws://{addr}/api/ws")
