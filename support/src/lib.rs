@@ -17,3 +17,5 @@ pub mod conformance;
 pub mod demo;
 #[cfg(feature = "net")]
 pub mod loadgen;
+#[cfg(feature = "net")]
+pub mod throughput;
