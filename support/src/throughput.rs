@@ -7,16 +7,18 @@
 //! cargo run --release --example throughput -- server URL [--echo URL] [--connections N]
 //!     [--in-flight M] [--reads R] [--seconds S] [--element UUID] [--server-pid PID]
 //!     [--echo-pid PID]
-//! cargo run --release --example throughput -- client URL [--tasks T] [--batch B] [--seconds S]
-//!     [--element UUID]
+//! cargo run --release --example throughput -- client URL [--tasks T] [--batch B]
+//!     [--read-buffer BYTES] [--seconds S] [--element UUID]
 //! ```
 //!
 //! Three parts:
 //!
 //! - [`echo`] (`echo --listen ADDR`): a bare tokio-tungstenite server that answers each
-//!   binary message with itself, on any path: what the transport alone can do, the
-//!   ceiling a server is measured against.
-//! - [`load`] (`server URL`): `connections` WebSocket connections (default 8), each a
+//!   binary message with itself, on any path, with the example server's WebSocket
+//!   buffers ([`small_buffers`]): what the transport alone can do, the ceiling a server
+//!   is measured against.
+//! - [`load`] (`server URL`): `connections` WebSocket connections (default 8, with
+//!   [`small_buffers`] too), each a
 //!   hand-driven [`ClientSession`] keeping `in_flight` messages (default 4) of `reads`
 //!   reads (default 16) of the element's `value` attribute in flight for `duration`
 //!   (default 5 s): a message goes out whenever a whole message's worth of reads has been
@@ -35,8 +37,9 @@
 //!   connection, one [`ClientSession`], `tasks` reads in flight, the reads answered by one
 //!   message replaced by as many new reads, in messages of at most `batch` reads (default
 //!   32: the demo server answers a message of more with an error for each; the client has
-//!   no such limit). Requests/s and the p50/p99 of
-//!   each read's latency (from its send to its answer), and the ratio adapter / hand.
+//!   no such limit), over a WebSocket configured as the client's (tungstenite's default,
+//!   unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
+//!   (from its send to its answer), and the ratio adapter / hand.
 //!
 //! Connections are made (hello answered) before the clock starts. A rate is the answers
 //! counted over the time from the start to the last answer (the reads in flight at the
@@ -57,6 +60,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use xentara_ws::params::Read;
 use xentara_ws::session::{ClientSession, Outcome, Unexpected};
@@ -69,10 +73,12 @@ pub const ELEMENT: Uuid = Uuid::from_u128(0xe3ee1071_4d88_4ba1_8e5d_0f1e4ce25ee8
 
 /// The most reads one connection may have in flight (the session's capacity, less the
 /// hello, which stays in flight against the echo server).
-pub const MAX_IN_FLIGHT: usize = 1023;
+pub const MAX_IN_FLIGHT: usize = 255;
 
-/// The hand-driven connections' session: [`MAX_IN_FLIGHT`] reads and the hello.
-type Session = ClientSession<1024>;
+/// The hand-driven connections' session: [`MAX_IN_FLIGHT`] reads and the hello, the
+/// capacity of the `xentara-ws-tokio` client's (a batch being written holds a list of
+/// that many ids, which a larger capacity would copy about for nothing).
+type Session = ClientSession<256>;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Fallible<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -81,7 +87,8 @@ type Fallible<T> = Result<T, Box<dyn Error + Send + Sync>>;
 pub const USAGE: &str = "usage: throughput echo --listen ADDR
        throughput server URL [--echo URL] [--connections N] [--in-flight M] [--reads R]
                   [--seconds S] [--element UUID] [--server-pid PID] [--echo-pid PID]
-       throughput client URL [--tasks T] [--batch B] [--seconds S] [--element UUID]";
+       throughput client URL [--tasks T] [--batch B] [--read-buffer BYTES] [--seconds S]
+                  [--element UUID]";
 
 /// What the program is to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +137,7 @@ pub fn parse_args(args: &[String]) -> Result<Run, String> {
             ("server", "--echo-pid") => echo_pid = Some(number(value(arg)?)? as u32),
             ("client", "--tasks") => client.tasks = number(value(arg)?)?,
             ("client", "--batch") => client.batch = number(value(arg)?)?,
+            ("client", "--read-buffer") => client.read_buffer = Some(number(value(arg)?)?),
             ("server" | "client", "--seconds") => {
                 let v = value(arg)?;
                 let seconds = v
@@ -230,13 +238,16 @@ fn json_option(v: Option<f64>) -> String {
 
 /// Answers each binary (or text) message of each WebSocket connection on `listener` with
 /// itself, on any path, until the listener fails; a connection's task ends with its
-/// WebSocket.
+/// WebSocket. The WebSocket buffers are the example server's ([`small_buffers`]), so
+/// that the two differ in what they do with a message, not in how they read it.
 pub async fn echo(listener: TcpListener) -> io::Result<()> {
     loop {
         let (tcp, _) = listener.accept().await?;
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+            let config = Some(small_buffers());
+            let accept = tokio_tungstenite::accept_async_with_config(tcp, config);
+            let Ok(mut ws) = accept.await else {
                 return;
             };
             while let Some(Ok(message)) = ws.next().await {
@@ -247,6 +258,16 @@ pub async fn echo(listener: TcpListener) -> io::Result<()> {
             }
         });
     }
+}
+
+/// The WebSocket configuration of the example server (`demo::server`), of [`echo`] and
+/// of [`load`]'s connections: a 4 KiB read buffer, each message written at once.
+/// tungstenite's default read buffer (128 KiB) is zero-filled before each read from the
+/// socket, which costs more than a small message's whole handling.
+pub fn small_buffers() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
 }
 
 /// [`echo`] on a std listener, on a multi-thread tokio runtime of its own: blocks until
@@ -500,9 +521,11 @@ struct Counts {
     last_answer: Option<Instant>,
 }
 
-/// Connects (TCP without Nagle, the WebSocket handshake) within `patience`.
-async fn open(url: &str, patience: Duration) -> Fallible<Ws> {
-    let (ws, _) = timeout(patience, tokio_tungstenite::connect_async(url))
+/// Connects (TCP without Nagle, the WebSocket handshake) within `patience`, with
+/// tungstenite's configuration `config` (`None`: its default).
+async fn open(url: &str, patience: Duration, config: Option<WebSocketConfig>) -> Fallible<Ws> {
+    let connect = tokio_tungstenite::connect_async_with_config(url, config, true);
+    let (ws, _) = timeout(patience, connect)
         .await
         .map_err(|_| "connecting timed out")??;
     if let MaybeTlsStream::Plain(tcp) = ws.get_ref() {
@@ -530,8 +553,12 @@ async fn next_binary(ws: &mut Ws, patience: Duration) -> Fallible<Vec<u8>> {
 }
 
 /// Connects and sends the hello alone; done when it is answered, or comes back.
-async fn hello(url: &str, patience: Duration) -> Fallible<(Ws, Session)> {
-    let mut ws = open(url, patience).await?;
+async fn hello(
+    url: &str,
+    patience: Duration,
+    config: Option<WebSocketConfig>,
+) -> Fallible<(Ws, Session)> {
+    let mut ws = open(url, patience, config).await?;
     let mut session = Session::default();
     let mut buf = [0u8; 64];
     let message = session.start_batch(&mut buf).finish()?.to_vec();
@@ -688,7 +715,9 @@ pub async fn load(config: LoadConfig) -> LoadReport {
     let connects: Vec<_> = (0..config.connections)
         .map(|_| {
             let config = config.clone();
-            tokio::spawn(async move { hello(&config.url, config.patience).await })
+            tokio::spawn(
+                async move { hello(&config.url, config.patience, Some(small_buffers())).await },
+            )
         })
         .collect();
     let mut connected = Vec::new();
@@ -798,6 +827,9 @@ pub struct ClientConfig {
     /// message; the client has no such limit and puts all the reads of a scheduler tick
     /// in one).
     pub batch: usize,
+    /// [`hand`]'s WebSocket read buffer (`None`, the default: tungstenite's, 128 KiB, as
+    /// the client's and the load generator's; see [`small_buffers`]).
+    pub read_buffer: Option<usize>,
 }
 
 impl ClientConfig {
@@ -810,6 +842,7 @@ impl ClientConfig {
             patience: Duration::from_secs(30),
             element: ELEMENT,
             batch: 32,
+            read_buffer: None,
         }
     }
 }
@@ -1053,7 +1086,10 @@ pub async fn adapter(config: ClientConfig) -> ClientReport {
 /// message of as many new reads, until `config.duration` has passed.
 pub async fn hand(config: ClientConfig) -> ClientReport {
     let mut report = ClientReport::new("hand", &config);
-    let (mut ws, mut session) = match hello(&config.url, config.patience).await {
+    let ws_config = config
+        .read_buffer
+        .map(|bytes| WebSocketConfig::default().read_buffer_size(bytes));
+    let (mut ws, mut session) = match hello(&config.url, config.patience, ws_config).await {
         Ok(conn) => conn,
         Err(e) => {
             report.failure = Some(format!("connect: {e}"));

@@ -173,7 +173,7 @@ fn the_command_line_is_checked() {
         "server ws://h:1/ --echo wss://h:2/",
         "server ws://h:1/ --connections 0",
         "server ws://h:1/ --reads many",
-        "server ws://h:1/ --in-flight 64 --reads 16",
+        "server ws://h:1/ --in-flight 16 --reads 16",
         "server ws://h:1/ --seconds -1",
         "server ws://h:1/ --tasks 3",
         "client ws://h:1/ --reads 3",
