@@ -39,7 +39,9 @@
 //!   32: the demo server answers a message of more with an error for each; the client has
 //!   no such limit), over a WebSocket configured as the client's (tungstenite's default,
 //!   unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
-//!   (from its send to its answer), and the ratio adapter / hand.
+//!   (from its send to its answer), and the ratio adapter / hand; and (Linux) this
+//!   process's CPU time per request for each, and the ratio of those, steadier on a shared
+//!   machine (the server's CPU is not in it).
 //!
 //! Connections are made (hello answered) before the clock starts. A rate is the answers
 //! counted over the time from the start to the last answer (the reads in flight at the
@@ -793,6 +795,11 @@ pub async fn load(config: LoadConfig) -> LoadReport {
     report
 }
 
+/// The CPU time this process has taken since it had taken `before`.
+fn elapsed_cpu(before: Option<f64>) -> Option<f64> {
+    Some(cpu_seconds(Some(std::process::id()))? - before?)
+}
+
 /// The CPU time (user + system) process `pid` has taken, in seconds, from
 /// `/proc/PID/stat` (Linux; clock ticks taken as 1/100 s, the kernel's `USER_HZ`).
 fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
@@ -869,6 +876,9 @@ pub struct ClientReport {
     pub p99_ms: Option<f64>,
     /// The first failure (connecting, a lost connection, an error), if any.
     pub failure: Option<String>,
+    /// The CPU time this process took from the start to the end, in seconds (user +
+    /// system, Linux): the client's whole cost, whatever else runs on a shared machine.
+    pub cpu_s: Option<f64>,
 }
 
 impl ClientReport {
@@ -883,7 +893,14 @@ impl ClientReport {
             p50_ms: None,
             p99_ms: None,
             failure: None,
+            cpu_s: None,
         }
+    }
+
+    /// This process's CPU time per answered read, in µs.
+    pub fn cpu_us_per_request(&self) -> Option<f64> {
+        let cpu = self.cpu_s?;
+        (self.answered > 0).then(|| cpu * 1e6 / self.answered as f64)
     }
 
     /// Reads answered with a value per second.
@@ -902,7 +919,7 @@ impl ClientReport {
         format!(
             "{{\"driver\": \"{}\", \"tasks\": {}, \"seconds\": {:.3}, \"answered\": {}, \
              \"errors\": {}, \"lost\": {}, \"requests_per_s\": {:.1}, \"p50_ms\": {}, \
-             \"p99_ms\": {}, \"failure\": {}}}",
+             \"p99_ms\": {}, \"cpu_s\": {}, \"cpu_us_per_request\": {}, \"failure\": {}}}",
             self.driver,
             self.tasks,
             self.seconds,
@@ -912,6 +929,8 @@ impl ClientReport {
             self.requests_per_second(),
             json_option(self.p50_ms),
             json_option(self.p99_ms),
+            json_option(self.cpu_s),
+            json_option(self.cpu_us_per_request()),
             self.failure
                 .as_deref()
                 .map_or("null".to_owned(), json_string),
@@ -935,6 +954,14 @@ pub struct ClientComparison {
 }
 
 impl ClientComparison {
+    /// The hand-driven session's CPU time per request over the client's (how much of the
+    /// client's CPU per request the session and the socket need), when both were measured.
+    pub fn cpu_ratio(&self) -> Option<f64> {
+        let adapter = self.adapter.cpu_us_per_request()?;
+        let hand = self.hand.cpu_us_per_request()?;
+        (adapter > 0.0).then(|| hand / adapter)
+    }
+
     /// Requests/s of the client over those of the hand-driven session (0 when that
     /// answered nothing).
     pub fn ratio(&self) -> f64 {
@@ -949,12 +976,12 @@ impl ClientComparison {
     /// A Markdown table: one row per driver, then the ratio.
     pub fn table(&self) -> String {
         let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
-        let mut out = "| driver | reads in flight | requests/s | p50 ms | p99 ms | answered | errors | lost |\n\
-                       |---|--:|--:|--:|--:|--:|--:|--:|\n"
+        let mut out = "| driver | reads in flight | requests/s | p50 ms | p99 ms | answered | errors | lost | CPU µs/request |\n\
+                       |---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
             .to_owned();
         for r in [&self.adapter, &self.hand] {
             out += &format!(
-                "| {} | {} | {:.0} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |\n",
                 match r.driver {
                     "adapter" => "xentara-ws-tokio Client",
                     _ => "hand-driven ClientSession",
@@ -966,18 +993,26 @@ impl ClientComparison {
                 r.answered,
                 r.errors,
                 r.lost,
+                r.cpu_us_per_request()
+                    .map_or("-".to_owned(), |v| format!("{v:.2}")),
             );
         }
-        out + &format!("\nrequests/s, client / hand-driven: {:.2}\n", self.ratio())
+        out += &format!("\nrequests/s, client / hand-driven: {:.2}\n", self.ratio());
+        if let Some(cpu) = self.cpu_ratio() {
+            out += &format!("CPU per request, hand-driven / client: {cpu:.2}\n");
+        }
+        out
     }
 
     /// One JSON object: `adapter`, `hand` (each [`ClientReport::json`]) and `ratio`.
     pub fn json(&self) -> String {
         format!(
-            "{{\"measurement\": \"client\", \"adapter\": {}, \"hand\": {}, \"ratio\": {:.3}}}",
+            "{{\"measurement\": \"client\", \"adapter\": {}, \"hand\": {}, \"ratio\": {:.3}, \
+             \"cpu_ratio\": {}}}",
             self.adapter.json(),
             self.hand.json(),
-            self.ratio()
+            self.ratio(),
+            json_option(self.cpu_ratio()),
         )
     }
 }
@@ -1019,6 +1054,7 @@ pub async fn adapter(config: ClientConfig) -> ClientReport {
             return report;
         }
     };
+    let cpu = cpu_seconds(Some(std::process::id()));
     let start = Instant::now();
     let end = start + config.duration;
     let element = config.element;
@@ -1076,6 +1112,7 @@ pub async fn adapter(config: ClientConfig) -> ClientReport {
         last = last.max(counts.last_answer.unwrap_or(start));
     }
     client.close().await;
+    report.cpu_s = elapsed_cpu(cpu);
     report.seconds = (last - start).as_secs_f64();
     report.latencies(latencies);
     report
@@ -1098,6 +1135,7 @@ pub async fn hand(config: ClientConfig) -> ClientReport {
     };
     let mut latencies = Vec::new();
     let mut sent = HashMap::new();
+    let cpu = cpu_seconds(Some(std::process::id()));
     let start = Instant::now();
     let end = start + config.duration;
     let mut last = start;
@@ -1121,6 +1159,7 @@ pub async fn hand(config: ClientConfig) -> ClientReport {
         report.failure = Some(e.to_string());
     }
     let _ = timeout(config.patience, ws.close(None)).await;
+    report.cpu_s = elapsed_cpu(cpu);
     report.lost = sent.len() as u64;
     report.seconds = (last - start).as_secs_f64();
     report.latencies(latencies);

@@ -90,7 +90,9 @@ fn the_client_and_the_hand_driven_session_get_every_read_answered() {
         assert!(report.ok(), "{report:?}");
         let (p50, p99) = (report.p50_ms.unwrap(), report.p99_ms.unwrap());
         assert!(0.0 <= p50 && p50 <= p99, "{report:?}");
+        assert!(report.cpu_us_per_request().unwrap() > 0.0, "{report:?}");
     }
+    assert!(both.ratio() > 0.0 && both.cpu_ratio().unwrap() > 0.0);
     assert_eq!((both.adapter.driver, both.hand.driver), ("adapter", "hand"));
     let parsed: serde_json::Value = serde_json::from_str(&both.json()).unwrap();
     assert_eq!(parsed["measurement"], "client");
