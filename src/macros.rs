@@ -186,6 +186,9 @@ macro_rules! protocol_enum {
         }
 
         impl $name {
+            /// Every value the spec's table lists, in its order.
+            pub const ALL: &'static [$name] = &[$( $name::$variant, )*];
+
             /// The value for a number; unlisted numbers become `Unknown`.
             pub const fn from_u64(n: u64) -> Self {
                 match n {

@@ -1,8 +1,8 @@
 //! `inspect` — decodes Xentara WebSocket messages given as hex and prints what they hold.
 //!
 //! ```text
-//! cargo run --example inspect -- 81840018410da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8
-//! printf '%s\n' 818300184108 818301184102 | cargo run --example inspect
+//! xentara-ws inspect 81840018410da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8
+//! printf '%s\n' 818300184108 818301184102 | xentara-ws inspect
 //! ```
 //!
 //! Contract (other tools depend on it): one message per argument (spaces allowed; all
@@ -16,6 +16,11 @@
 //! `[k] …` for an array's elements, `key: value` for a map's. An undecodable message,
 //! packet, success item or element prints `error <code>: <what> at byte <n>` in its place;
 //! the exit status is 1 if any did, else 0. It never panics.
+//!
+//! Two other forms ([`Format`]): `json`, one JSON object per message (its packets, each
+//! with its type, id, opcode, its typed fields as the text form prints them, its
+//! diagnostic notation, and errors with kind, offset, field, id and code), and `diag`, the
+//! message in RFC 8949 diagnostic notation.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -27,24 +32,104 @@ use xentara_ws::{
     AttrResult, AttributeId, Batch, Command, DecodeError, Event, Opcode, Packet, Raw, Response,
 };
 
+/// How messages are shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Each packet typed, a field per line.
+    #[default]
+    Text,
+    /// One JSON object per message.
+    Json,
+    /// RFC 8949 diagnostic notation.
+    Diag,
+}
+
 /// What `main` does: prints the message of `args` (all of them together) or, with none,
 /// each line of `input` as a message; the exit status: 1 if anything did not decode, else 0.
 pub fn run(args: &[String], input: impl BufRead, out: &mut impl Write) -> u8 {
+    run_as(Format::Text, args, input, out)
+}
+
+/// [`run`] in `format`.
+pub fn run_as(format: Format, args: &[String], input: impl BufRead, out: &mut impl Write) -> u8 {
     let mut inspector = Inspector::default();
     let mut ok = true;
+    let mut one = |hex: &str, out: &mut dyn Write| match format {
+        Format::Text => inspector.message(hex, out),
+        Format::Json => inspector.json(hex, out),
+        Format::Diag => diag(hex, out),
+    };
     if args.is_empty() {
         for line in input.lines() {
             let Ok(line) = line else { break };
             if line.trim().is_empty() {
                 continue;
             }
-            ok &= inspector.message(&line, out);
+            ok &= one(&line, out);
             let _ = out.flush();
         }
     } else {
-        ok &= inspector.message(&args.join(" "), out);
+        ok &= one(&args.join(" "), out);
     }
     u8::from(!ok)
+}
+
+/// Prints one hex message in diagnostic notation; false if it, or a packet of it, does
+/// not decode (the error line is printed after the notation).
+fn diag(hex: &str, out: &mut dyn Write) -> bool {
+    let bytes = match parse_hex(hex) {
+        Ok(bytes) => bytes,
+        Err(what) => {
+            let _ = writeln!(out, "error -32700: {what} at byte 0");
+            return false;
+        }
+    };
+    match Raw::new(&bytes) {
+        Ok(raw) => {
+            let _ = writeln!(out, "{raw}");
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{}", error_line(&e));
+            return false;
+        }
+    }
+    let errors = crate::vectors::all_errors(&bytes);
+    for e in &errors {
+        let _ = writeln!(out, "{}", error_line(e));
+    }
+    errors.is_empty()
+}
+
+/// A decode error as JSON: kind, offset, field, id, code, message.
+fn error_json(e: &DecodeError) -> serde_json::Value {
+    serde_json::json!({
+        "kind": format!("{:?}", e.kind()),
+        "offset": e.offset(),
+        "field": e.field(),
+        "id": e.id(),
+        "code": e.code().code(),
+        "message": e.to_string(),
+    })
+}
+
+/// Where each item of an array is: the packets of a message (best effort: empty when
+/// the bytes are not an array of well-formed items).
+pub fn item_spans(array: &[u8]) -> Vec<(usize, usize)> {
+    let mut d = minicbor::Decoder::new(array);
+    let mut spans = Vec::new();
+    let Ok(len) = d.array() else {
+        return spans;
+    };
+    let mut next = || {
+        let from = d.position();
+        d.skip().ok()?;
+        Some((from, d.position()))
+    };
+    for _ in 0..len.unwrap_or(u64::MAX) {
+        let Some(span) = next() else { break };
+        spans.push(span);
+    }
+    spans
 }
 
 /// Remembers the opcode of each request id seen, to type later success items.
@@ -54,8 +139,74 @@ struct Inspector {
 }
 
 impl Inspector {
+    /// Prints one hex message as a JSON object; false if anything in it did not decode.
+    fn json(&mut self, hex: &str, out: &mut dyn Write) -> bool {
+        let bytes = match parse_hex(hex) {
+            Ok(bytes) => bytes,
+            Err(what) => {
+                let doc = serde_json::json!({"error": {"code": -32700, "message": what}});
+                let _ = writeln!(out, "{doc}");
+                return false;
+            }
+        };
+        let batch = match Batch::new(&bytes) {
+            Ok(batch) => batch,
+            Err(e) => {
+                let doc = serde_json::json!({"bytes": bytes.len(), "error": error_json(&e)});
+                let _ = writeln!(out, "{doc}");
+                return false;
+            }
+        };
+        let spans = item_spans(&bytes);
+        let mut ok = true;
+        let mut packets = Vec::new();
+        for (i, packet) in batch.iter().enumerate() {
+            let diag = spans
+                .get(i)
+                .and_then(|&(from, to)| Raw::new(&bytes[from..to]).ok())
+                .map(|raw| raw.to_string());
+            let mut entry = serde_json::json!({"index": i, "diag": diag});
+            match packet {
+                Ok(packet) => {
+                    // The text form's lines are the typed fields.
+                    let mut text = Vec::new();
+                    let good = self.packet(i, &packet, &mut text);
+                    ok &= good;
+                    let text = String::from_utf8_lossy(&text).into_owned();
+                    let mut lines = text.lines();
+                    let head = lines.next().unwrap_or_default();
+                    let fields: Vec<&str> = lines.map(str::trim).collect();
+                    entry["type"] = packet.kind().to_string().into();
+                    entry["summary"] = head.trim_start_matches(&format!("[{i}] ")).into();
+                    entry["fields"] = fields.into();
+                    match &packet {
+                        Packet::Request(r) => {
+                            entry["id"] = r.id.into();
+                            entry["opcode"] = (r.command.opcode() as u8).into();
+                            entry["operation"] = r.command.opcode().to_string().into();
+                        }
+                        Packet::Success(s) => entry["id"] = s.id.into(),
+                        Packet::Error(e) => {
+                            entry["id"] = e.id.into();
+                            entry["code"] = e.error.code.code().into();
+                        }
+                        Packet::Event(_) => {}
+                    }
+                }
+                Err(e) => {
+                    ok = false;
+                    entry["error"] = error_json(&e);
+                }
+            }
+            packets.push(entry);
+        }
+        let doc = serde_json::json!({"bytes": bytes.len(), "packets": packets});
+        let _ = writeln!(out, "{doc}");
+        ok
+    }
+
     /// Prints one hex message; false if anything in it did not decode.
-    fn message(&mut self, hex: &str, out: &mut impl Write) -> bool {
+    fn message(&mut self, hex: &str, out: &mut dyn Write) -> bool {
         let bytes = match parse_hex(hex) {
             Ok(bytes) => bytes,
             Err(what) => {
@@ -89,7 +240,7 @@ impl Inspector {
     }
 
     /// Prints one packet; false if a part of it did not decode.
-    fn packet(&mut self, i: usize, packet: &Packet<'_>, out: &mut impl Write) -> bool {
+    fn packet(&mut self, i: usize, packet: &Packet<'_>, out: &mut dyn Write) -> bool {
         let mut lines = Lines::default();
         match packet {
             Packet::Request(r) => {
@@ -379,7 +530,7 @@ impl Lines {
     }
 
     /// Prints the lines after `indent`; false if a part did not decode.
-    fn print(self, indent: &str, out: &mut impl Write) -> bool {
+    fn print(self, indent: &str, out: &mut dyn Write) -> bool {
         for line in &self.text {
             let _ = writeln!(out, "{indent}{line}");
         }

@@ -21,6 +21,31 @@ const FAST: Backoff = Backoff {
     max: Duration::from_millis(100),
 };
 
+/// A client that reconnects fast, through `proxy`.
+async fn client(proxy: &Proxy) -> Client {
+    Client::builder(url(proxy.addr))
+        .reconnect(Some(FAST))
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// A subscription to the point's value.
+async fn subscribe(client: &Client) -> xentara_ws_tokio::Subscription {
+    client
+        .subscribe(&[(POINT, VALUE)], UpdateRates::default())
+        .await
+        .unwrap()
+}
+
+/// A sub-session of `admin`.
+async fn sub_session(client: &Client) -> xentara_ws_tokio::SubSession {
+    client
+        .create_sub_session(Credentials::password("admin", PASSWORD))
+        .await
+        .unwrap()
+}
+
 async fn until(condition: impl Fn() -> bool) {
     while !condition() {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -42,19 +67,9 @@ async fn subscriptions_and_sub_sessions_come_back_after_a_cut() {
     let (server, model) = server(Limits::default()).await;
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
-        let client = Client::builder(url(proxy.addr))
-            .reconnect(Some(FAST))
-            .connect()
-            .await
-            .unwrap();
-        let mut events = client
-            .subscribe(&[(POINT, VALUE)], UpdateRates::default())
-            .await
-            .unwrap();
-        let sub_session = client
-            .create_sub_session(Credentials::password("admin", PASSWORD))
-            .await
-            .unwrap();
+        let client = client(&proxy).await;
+        let mut events = subscribe(&client).await;
+        let sub_session = sub_session(&client).await;
         assert_eq!(value(events.next().await), Value::Float(0.0));
 
         proxy.cut();
@@ -94,11 +109,7 @@ async fn a_request_in_flight_at_the_cut_ends_closed_and_the_next_one_is_answered
     let (server, _) = server(Limits::default()).await;
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
-        let client = Client::builder(url(proxy.addr))
-            .reconnect(Some(FAST))
-            .connect()
-            .await
-            .unwrap();
+        let client = client(&proxy).await;
         let in_flight = {
             let client = client.clone();
             tokio::spawn(async move { client.lookup(NEVER).await })
@@ -149,20 +160,10 @@ async fn what_ends_during_a_cut_is_not_made_again() {
     let (server, _) = server(Limits::default()).await;
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
-        let client = Client::builder(url(proxy.addr))
-            .reconnect(Some(FAST))
-            .connect()
-            .await
-            .unwrap();
-        let events = client
-            .subscribe(&[(POINT, VALUE)], UpdateRates::default())
-            .await
-            .unwrap();
+        let client = client(&proxy).await;
+        let events = subscribe(&client).await;
         let id = events.id();
-        let sub_session = client
-            .create_sub_session(Credentials::password("admin", PASSWORD))
-            .await
-            .unwrap();
+        let sub_session = sub_session(&client).await;
         let session_id = sub_session.id();
         proxy.cut();
         until(|| !client.is_connected()).await;

@@ -3,7 +3,9 @@
 
 use xentara_ws::{Opcode, Response, Uuid};
 
-use super::suite::{Case, Ctx, PROBE, Verdict, ask_error, errors, fail, refused, then_probe};
+use super::suite::{
+    Case, Ctx, PROBE, Verdict, ask_error, errors, fail, probe, probe_answered, refused, then_probe,
+};
 use super::wire::{self, C, Reply, map, message, request, t, uuid};
 
 /// A UUID no server has: what the cases ask for when they want "unknown".
@@ -62,8 +64,9 @@ pub const CASES: &[Case] = &[
                 Ok(r) => r,
                 Err(why) => fail!("{why}"),
             };
-            // The packet before the stray byte may be answered too.
-            replies.retain(|r| !matches!(r, Reply::Success { id: 2, .. }));
+            // The packet before the stray byte may be answered too (whatever the server
+            // says to get_stage).
+            replies.retain(|r| r.id() != Some(2));
             Ok(errors(&replies, None, &[PARSE], 1))
         },
     },
@@ -90,15 +93,22 @@ pub const CASES: &[Case] = &[
         run: |c| {
             let mut conn = c.ready()?;
             conn.send(&[0x80])?;
-            let responses = conn.call(&message(vec![request(PROBE, 8, None)]), &[PROBE])?;
+            let responses = conn.call(&message(vec![probe(PROBE)]), &[PROBE])?;
             match responses.as_slice() {
-                [Reply::Success { .. }] => {
+                [answer] if probe_answered(answer) => {
                     Ok(Verdict::Pass("no answer; the next request answered".into()))
+                }
+                [error @ Reply::Error { .. }, answer] if probe_answered(answer) => {
+                    Ok(Verdict::NonStrict(format!(
+                        "{}; the next request answered (the spec leaves the answer to [] \
+                         open: spec-notes D10)",
+                        error.brief()
+                    )))
                 }
                 other => {
                     let got: Vec<String> = other.iter().map(Reply::brief).collect();
                     fail!(
-                        "[{}] where only the get_stage's success was due",
+                        "[{}] where only the second hello's -32001 was due",
                         got.join(", ")
                     )
                 }
@@ -110,6 +120,11 @@ pub const CASES: &[Case] = &[
         id: "framing.batch",
         spec: "2.4: N requests in a message, N responses in the reply message, matched by id (the docs' batch: -32602 for meta data id 83)",
         run: |c| {
+            let meta = map([(0, uuid(Uuid::nil())), (1, wire::uints(&[0, 83]))]);
+            let meta = match c.tree().ok().and_then(|t| t.points.first()) {
+                Some(point) => on_element(meta, point.element.uuid),
+                None => meta,
+            };
             let mut conn = c.ready()?;
             let batch = message(vec![
                 request(
@@ -117,12 +132,8 @@ pub const CASES: &[Case] = &[
                     3,
                     Some(map([(0, t("xentara-ws conformance: no such element"))])),
                 ),
-                request(11, 8, None),
-                request(
-                    12,
-                    2,
-                    Some(map([(0, uuid(Uuid::nil())), (1, wire::uints(&[0, 83]))])),
-                ),
+                probe(11),
+                request(12, 2, Some(meta)),
             ]);
             conn.send(&batch)?;
             let Some(received) = conn.receive(super::conn::PATIENCE)? else {
@@ -143,8 +154,11 @@ pub const CASES: &[Case] = &[
                     .find(|r| r.id() == Some(id))
                     .expect("checked")
             };
-            if !matches!(by_id(11), Reply::Success { .. }) {
-                fail!("get_stage (id 11) got {}", by_id(11).brief());
+            if !probe_answered(by_id(11)) {
+                fail!(
+                    "a second client_hello (id 11) got {}, not error -32001",
+                    by_id(11).brief()
+                );
             }
             if !matches!(by_id(12), Reply::Error { code: PARAM, .. }) {
                 fail!(
@@ -165,28 +179,35 @@ pub const CASES: &[Case] = &[
     Case {
         section: "2",
         id: "framing.past-a-bad-packet",
-        spec: "10.2: a bad packet gets an error (-32600), and the requests beside it are answered",
+        spec: "10.2: a bad packet gets an error (-32600; -32700 for a bare integer is as valid), and the requests beside it are answered",
         run: |c| {
             let mut conn = c.ready()?;
-            let batch = message(vec![request(10, 8, None), C::U(5), request(12, 8, None)]);
+            let batch = message(vec![probe(10), C::U(5), probe(12)]);
             let replies = conn.call(&batch, &[10, 12])?;
-            let errors: Vec<&Reply> = replies
+            let answered = |id| {
+                replies
+                    .iter()
+                    .any(|r| r.id() == Some(id) && probe_answered(r))
+            };
+            let others: Vec<&Reply> = replies
                 .iter()
-                .filter(|r| matches!(r, Reply::Error { .. }))
+                .filter(|r| !matches!(r.id(), Some(10 | 12)))
                 .collect();
-            let ok = replies
-                .iter()
-                .filter(|r| matches!(r, Reply::Success { id: 10 | 12, .. }))
-                .count();
-            match errors.as_slice() {
-                [Reply::Error { code: INVALID, .. }] if ok == 2 => Ok(Verdict::Pass(format!(
+            match others.as_slice() {
+                [
+                    Reply::Error {
+                        code: INVALID | PARSE,
+                        ..
+                    },
+                ] if answered(10) && answered(12) => Ok(Verdict::Pass(format!(
                     "10 and 12 answered, the packet 5: {}",
-                    errors[0].brief()
+                    others[0].brief()
                 ))),
                 _ => {
                     let got: Vec<String> = replies.iter().map(Reply::brief).collect();
                     fail!(
-                        "[{}], not two successes and one error -32600",
+                        "[{}], not 10 and 12 answered (-32001, second hellos) and one error \
+                         -32600",
                         got.join(", ")
                     )
                 }
@@ -200,18 +221,23 @@ pub const CASES: &[Case] = &[
         run: |c| {
             let mut conn = c.ready()?;
             let long_five = C::Raw(vec![0x19, 0x00, 0x05]);
+            let hello = wire::hello(0);
+            let C::A(mut long) = hello.clone() else {
+                unreachable!("a request is an array")
+            };
+            long[1] = long_five;
             let batch = message(vec![
-                request(0, 8, None),
-                request(9_007_199_254_740_993, 8, None),
-                request(-7, 8, None),
-                C::A(vec![C::U(0), long_five, C::U(8)]),
+                probe(0),
+                probe(9_007_199_254_740_993),
+                probe(-7),
+                C::A(long),
             ]);
             let ids = [0, 9_007_199_254_740_993, -7, 5];
             let replies = conn.call(&batch, &ids)?;
             for id in ids {
                 match replies.iter().find(|r| r.id() == Some(id)) {
-                    Some(Reply::Success { .. }) => {}
-                    Some(other) => fail!("id {id}: {}", other.brief()),
+                    Some(reply) if probe_answered(reply) => {}
+                    Some(other) => fail!("id {id}: {}, not error -32001", other.brief()),
                     None => fail!("no response with id {id}"),
                 }
             }
@@ -313,7 +339,10 @@ pub const CASES: &[Case] = &[
             let batch = message(vec![request(15, 15, None), request(99, 99, Some(map([])))]);
             let replies = conn.call(&batch, &[15, 99])?;
             let n = replies.len();
-            Ok(errors(&replies, None, &[-32601], n))
+            Ok(errors(&replies, None, &[-32601], n).or_non_strict(
+                "-32600: the spec names no code for an unknown opcode (spec-notes D12)",
+                || errors(&replies, None, &[INVALID], n),
+            ))
         },
     },
     Case {
@@ -325,7 +354,7 @@ pub const CASES: &[Case] = &[
             let reply = conn.ask(2, 8, None)?;
             Ok(match reply {
                 Reply::Error {
-                    id: 2,
+                    id: Some(2),
                     code: -32000,
                     ..
                 } => Verdict::Pass(reply.brief()),
@@ -365,10 +394,13 @@ pub const CASES: &[Case] = &[
         run: |c| {
             let mut conn = c.open()?;
             conn.send(&message(vec![wire::hello(1)]))?;
-            let replies = conn.call(&message(vec![request(2, 8, None)]), &[1, 2])?;
+            let replies = conn.call(&message(vec![probe(2)]), &[1, 2])?;
             match replies.as_slice() {
-                [Reply::Success { id: 1, .. }, Reply::Success { id: 2, .. }] => Ok(Verdict::Pass(
-                    "hello then get_stage, both answered in order".into(),
+                [
+                    Reply::Success { id: 1, .. },
+                    second @ Reply::Error { id: Some(2), .. },
+                ] if probe_answered(second) => Ok(Verdict::Pass(
+                    "the hello, then the second hello's -32001, in order".into(),
                 )),
                 other => {
                     let got: Vec<String> = other
@@ -446,21 +478,59 @@ fn hello_answer(c: &mut Ctx, min: u64, max: u64) -> Result<Verdict, String> {
 /// A first hello with `params` is refused with -32602.
 fn first_hello_refused(c: &mut Ctx, params: Option<C>) -> Result<Verdict, String> {
     let reply = c.open()?.ask(1, 14, params)?;
-    Ok(super::suite::expect_error(&reply, &[PARAM]))
+    Ok(super::suite::expect_error(&reply, &[PARAM])
+        .or_non_strict("-32600: the spec presumes -32602 but does not say", || {
+            super::suite::expect_error(&reply, &[INVALID])
+        }))
 }
 
 /// A parameter case: `params` for `opcode` is refused with -32602 (the request's id, 2)
 /// and the next request is answered.
 fn param(c: &mut Ctx, opcode: u64, params: C) -> Result<Verdict, String> {
-    refused(
-        c,
-        &message(vec![request(2, opcode, Some(params))]),
-        Some(2),
-        &[PARAM],
-    )
+    // One fault per request: a real data point where the params name an element, so that
+    // an element the server does not serve cannot race the parameter for the error code.
+    let point = c
+        .tree()
+        .ok()
+        .and_then(|tree| tree.points.first())
+        .map(|p| p.element.uuid);
+    let params = match point {
+        Some(point) => on_element(params, point),
+        None => params,
+    };
+    let bad = message(vec![request(2, opcode, Some(params))]);
+    let replies = match then_probe(c, &bad)? {
+        Ok(replies) => replies,
+        Err(why) => fail!("{why}"),
+    };
+    if let [reply] = replies.as_slice()
+        && let Some(skip) = super::suite::optional(opcode, reply)
+    {
+        return Ok(skip);
+    }
+    Ok(errors(&replies, Some(2), &[PARAM], 1))
 }
 
-/// `{0: <the nil UUID>}` and more.
+/// `params` with every nil UUID in it (the placeholder [`on_nil`] puts) made `element`.
+fn on_element(params: C, element: Uuid) -> C {
+    match params {
+        C::Tag(37, item) if matches!(&*item, C::B(b) if b == Uuid::nil().as_bytes()) => {
+            uuid(element)
+        }
+        C::Tag(tag, item) => C::Tag(tag, Box::new(on_element(*item, element))),
+        C::A(items) => C::A(items.into_iter().map(|i| on_element(i, element)).collect()),
+        C::M(entries) => C::M(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, on_element(v, element)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `{0: <the nil UUID>}` and more: the nil UUID a placeholder for one of the server's
+/// data points ([`on_element`]), or the root when the tree cannot be read.
 fn on_nil<const N: usize>(rest: [(u64, C); N]) -> C {
     let mut entries = vec![(0, uuid(Uuid::nil()))];
     entries.extend(rest);

@@ -31,16 +31,24 @@ fn create(user: &str, password: &str, desired: Option<Uuid>) -> C {
     C::M(params)
 }
 
-/// Opens a sub-session (request `id`): its UUID.
-fn open(conn: &mut Conn, id: i64, params: C) -> Result<Result<Uuid, String>, String> {
+/// Opens a sub-session (request `id`): its UUID, or the case's verdict (a skip when the
+/// server refuses to set it up).
+fn open(conn: &mut Conn, id: i64, params: C) -> Result<Result<Uuid, Verdict>, String> {
     let reply = conn.ask(id, 12, Some(params))?;
+    if let Some(skip) = super::suite::refused_setup(12, &reply) {
+        return Ok(Err(skip));
+    }
     let Reply::Success { item, .. } = &reply else {
-        return Ok(Err(format!("create_sub_session: {}", reply.brief())));
+        let why = format!("create_sub_session: {}", reply.brief());
+        return Ok(Err(Verdict::Fail(why)));
     };
     Ok(
         match Response::decode_item(Opcode::CreateSubSession, item.as_deref()) {
             Ok(Response::CreateSubSession(session)) => Ok(session),
-            _ => Err(format!("create_sub_session: {}, not a UUID", reply.brief())),
+            _ => Err(Verdict::Fail(format!(
+                "create_sub_session: {}, not a UUID",
+                reply.brief()
+            ))),
         },
     )
 }
@@ -53,7 +61,7 @@ macro_rules! ok {
     ($e:expr) => {
         match $e? {
             Ok(v) => v,
-            Err(why) => fail!("{why}"),
+            Err(verdict) => return Ok(verdict),
         }
     };
 }

@@ -185,17 +185,22 @@ pub const CASES: &[Case] = &[
                         Ok(times) => times,
                         Err(why) => fail!("{why}"),
                     };
+                    if times.is_empty() {
+                        fail!("no event in 3 s with a minimum rate of 1,000 ms");
+                    }
                     if times.len() < 2 {
-                        fail!(
-                            "{} events in 3 s with a minimum rate of 1,000 ms",
+                        return Ok(Verdict::NonStrict(format!(
+                            "{} event in 3 s with a minimum rate of 1,000 ms (timing slips are \
+                             not failures)",
                             times.len()
-                        );
+                        )));
                     }
                     let shortest = gaps(&times).min().expect("two events");
                     if shortest + THROTTLE_SLACK_MS < 400 {
-                        fail!(
-                            "two events {shortest} ms apart (throttle 400 ms); arrivals {times:?} ms"
-                        );
+                        return Ok(Verdict::NonStrict(format!(
+                            "two events {shortest} ms apart (throttle 400 ms); arrivals \
+                             {times:?} ms (timing slips are not failures)"
+                        )));
                     }
                     Ok(Verdict::Pass(format!(
                         "{} events in 3 s, {shortest} ms apart at the closest",
@@ -217,16 +222,23 @@ pub const CASES: &[Case] = &[
                     Ok(times) => times,
                     Err(why) => fail!("{why}"),
                 };
+                if times.is_empty() {
+                    fail!(
+                        "no event for {:?} in 2.6 s (minimum rate 500 ms)",
+                        attr.name
+                    );
+                }
                 // The answer and the end of the watch bound the first and last gaps.
                 times.insert(0, 0);
                 times.push(watch.as_millis() as u64);
                 let longest = gaps(&times).max().expect("two bounds");
                 if longest > 500 + HEARTBEAT_SLACK_MS {
-                    fail!(
-                        "{longest} ms without an event for {:?} (minimum rate 500 ms); arrivals {:?} ms",
+                    return Ok(Verdict::NonStrict(format!(
+                        "{longest} ms without an event for {:?} (minimum rate 500 ms); arrivals \
+                         {:?} ms (timing slips are not failures)",
                         attr.name,
                         &times[1..times.len() - 1]
-                    );
+                    )));
                 }
                 Ok(Verdict::Pass(format!(
                     "{} events for {:?} in 2.6 s, {longest} ms apart at the longest",

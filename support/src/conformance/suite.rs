@@ -8,22 +8,34 @@ use super::demo::options::Options;
 use super::model::Tree;
 use super::wire::{self, C, Reply};
 
-/// What a case concluded.
+/// What a case concluded, graded as the Autobahn suite grades what a spec leaves loose:
+/// only [`Verdict::Fail`] makes a run fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// The server did what the spec says; what it did.
     Pass(String),
-    /// It did not; what it did instead.
+    /// It works, but not as the spec's wording or the project's notes on an open point
+    /// prefer (another valid choice); what it did and which point.
+    NonStrict(String),
+    /// Nothing to judge: what the server does where the spec says nothing.
+    Info(String),
+    /// It did not do what the spec says; what it did instead.
     Fail(String),
-    /// The server's data cannot exercise the case (or the runner was told not to); why.
+    /// The server's data cannot exercise the case, it does not implement an optional
+    /// command the case needs, or the runner was told not to; why.
     Skip(String),
 }
 
 impl Verdict {
-    /// `pass`, `FAIL` or `skip`.
+    /// Every word, in the order summaries show them.
+    pub const WORDS: [&'static str; 5] = ["pass", "non-strict", "info", "FAIL", "skip"];
+
+    /// `pass`, `non-strict`, `info`, `FAIL` or `skip`.
     pub fn word(&self) -> &'static str {
         match self {
             Verdict::Pass(_) => "pass",
+            Verdict::NonStrict(_) => "non-strict",
+            Verdict::Info(_) => "info",
             Verdict::Fail(_) => "FAIL",
             Verdict::Skip(_) => "skip",
         }
@@ -32,7 +44,24 @@ impl Verdict {
     /// The short why.
     pub fn why(&self) -> &str {
         match self {
-            Verdict::Pass(s) | Verdict::Fail(s) | Verdict::Skip(s) => s,
+            Verdict::Pass(s)
+            | Verdict::NonStrict(s)
+            | Verdict::Info(s)
+            | Verdict::Fail(s)
+            | Verdict::Skip(s) => s,
+        }
+    }
+
+    /// A failure becomes `other`'s verdict, graded non-strict with `note` when `other`
+    /// passes: for a point the spec leaves open, where `other` checks the other valid
+    /// choice.
+    pub fn or_non_strict(self, note: &str, other: impl FnOnce() -> Verdict) -> Verdict {
+        match self {
+            Verdict::Fail(why) => match other() {
+                Verdict::Pass(got) => Verdict::NonStrict(format!("{got} ({note})")),
+                _ => Verdict::Fail(why),
+            },
+            verdict => verdict,
         }
     }
 }
@@ -60,8 +89,11 @@ pub struct Settings {
     pub url: String,
     /// Credentials (the `Authorization` header) and TLS trust, as the example client's.
     pub options: Options,
-    /// Only the cases whose section or id starts with this.
-    pub only: Option<String>,
+    /// Only the cases these select (all when empty): a section (`6` holds `6.3`) or the
+    /// start of a case id.
+    pub only: Vec<String>,
+    /// Not the cases these select.
+    pub skip: Vec<String>,
     /// Send suspend, shutdown and resume with wrong-typed parameters (`--stage-commands`).
     pub stage_commands: bool,
 }
@@ -162,16 +194,12 @@ impl Ctx {
     }
 }
 
-/// Runs every case of `cases` that `settings.only` selects, calling `each` with each
-/// outcome as it is known.
+/// Runs every case of `cases`, calling `each` with each outcome as it is known (the
+/// caller picks the cases: [`Settings::chosen`]).
 pub fn run(settings: Settings, cases: &[&Case], mut each: impl FnMut(&Outcome)) -> Vec<Outcome> {
-    let only = settings.only.clone();
     let mut ctx = Ctx::new(settings);
-    let selected = cases.iter().filter(|c| {
-        only.as_deref()
-            .is_none_or(|o| selects(o, c.section) || c.id.starts_with(o))
-    });
-    selected
+    cases
+        .iter()
         .map(|case| {
             let outcome = ctx.run(case);
             each(&outcome);
@@ -180,13 +208,36 @@ pub fn run(settings: Settings, cases: &[&Case], mut each: impl FnMut(&Outcome)) 
         .collect()
 }
 
-/// Whether `--only` `only` names `section` or a section it is in (`6` holds `6.3`).
-fn selects(only: &str, section: &str) -> bool {
-    section == only || section.starts_with(&format!("{only}."))
+impl Settings {
+    /// Whether `--only` and `--skip` leave `case` in.
+    pub fn chosen(&self, case: &Case) -> bool {
+        let selects = |s: &String| selects(s, case);
+        (self.only.is_empty() || self.only.iter().any(selects)) && !self.skip.iter().any(selects)
+    }
 }
 
-/// The request every probe sends after a bad message: get_stage, id 900.
+/// Whether a selector names the case's section, a section it is in (`6` holds `6.3`), or
+/// the start of its id.
+fn selects(selector: &str, case: &Case) -> bool {
+    case.section == selector
+        || case.section.starts_with(&format!("{selector}."))
+        || case.id.starts_with(selector)
+}
+
+/// The id of the probe: the request that shows a connection goes on after a bad message.
 pub const PROBE: i64 = 900;
+
+/// The probe: a second client_hello, which every server's session answers by itself
+/// (-32001, spec 5.1), so that no case needs an optional command to see the connection
+/// go on.
+pub fn probe(id: i64) -> C {
+    wire::hello(id)
+}
+
+/// Whether `reply` is the probe's due answer: error -32001.
+pub fn probe_answered(reply: &Reply) -> bool {
+    matches!(reply, Reply::Error { code: -32001, .. })
+}
 
 /// Fails a case with a formatted why.
 macro_rules! fail {
@@ -207,21 +258,22 @@ macro_rules! take {
 }
 pub(crate) use take;
 
-/// Sends `bad` (one message) on a connection that said hello, then a get_stage in the
-/// next message; the responses that came before the get_stage's, once its success came
-/// (`Err` with why when it did not succeed).
+/// Sends `bad` (one message) on a connection that said hello, then the [`probe`] in the
+/// next message; the responses that came before the probe's, once its answer came (`Err`
+/// with why when it was not the due -32001).
 pub fn then_probe(ctx: &Ctx, bad: &[u8]) -> Result<Result<Vec<Reply>, String>, String> {
     let mut conn = ctx.ready()?;
     conn.send(bad)?;
-    let probe = wire::message(vec![wire::request(PROBE, 8, None)]);
-    let mut before = conn.call(&probe, &[PROBE])?;
+    let mut before = conn.call(&wire::message(vec![probe(PROBE)]), &[PROBE])?;
     let answer = before.pop().expect("the probe's answer comes last");
-    Ok(match answer {
-        Reply::Success { .. } => Ok(before),
-        other => Err(format!(
-            "the next request (get_stage) got {} — the connection did not go on",
-            other.brief()
-        )),
+    Ok(if probe_answered(&answer) {
+        Ok(before)
+    } else {
+        Err(format!(
+            "the next request (a second client_hello) got {}, not error -32001 — the \
+             connection did not go on",
+            answer.brief()
+        ))
     })
 }
 
@@ -249,9 +301,12 @@ pub fn errors(replies: &[Reply], id: Option<i64>, codes: &[i64], n: usize) -> Ve
     }
     for reply in replies {
         match reply {
+            // An id that cannot be read: 0, or none (null) — the spec leaves it open.
             Reply::Error { id: got, code, .. }
-                if codes.contains(code) && id.is_none_or(|id| id == *got) => {}
+                if codes.contains(code)
+                    && id.is_none_or(|id| *got == Some(id) || (id == 0 && got.is_none())) => {}
             Reply::Error { id: got, code, .. } if codes.contains(code) => {
+                let got = got.map_or("none".to_owned(), |id| id.to_string());
                 return Verdict::Fail(format!(
                     "error {code} with id {got}, not {}",
                     id.unwrap_or_default()
@@ -290,5 +345,29 @@ pub fn ask_error(
     codes: &[i64],
 ) -> Result<Verdict, String> {
     let reply = ctx.ready()?.ask(2, opcode, params)?;
-    Ok(expect_error(&reply, codes))
+    Ok(optional(opcode, &reply).unwrap_or_else(|| expect_error(&reply, codes)))
+}
+
+/// A skip when the server refuses what a case needs set up first (a write, a sub-session,
+/// a stage command): it does not implement the command (-32601), the credentials have no
+/// rights (-32102), or the attribute cannot be written now (-32109). The case is about
+/// something else.
+pub fn refused_setup(opcode: u64, reply: &Reply) -> Option<Verdict> {
+    let why = match reply {
+        Reply::Error { code: -32102, .. } => "the credentials have no rights for it (-32102)",
+        Reply::Error { code: -32109, .. } => "the attribute cannot be written now (-32109)",
+        _ => return optional(opcode, reply),
+    };
+    let name = xentara_ws::Opcode::from_u64(opcode)
+        .map_or_else(|| format!("opcode {opcode}"), |op| op.to_string());
+    Some(Verdict::Skip(format!("{name} refused: {why}")))
+}
+
+/// A skip when `reply` says the server does not implement `opcode` (-32601): the case
+/// needs a command the spec does not require of every server.
+pub fn optional(opcode: u64, reply: &Reply) -> Option<Verdict> {
+    let name = xentara_ws::Opcode::from_u64(opcode)
+        .map_or_else(|| format!("opcode {opcode}"), |op| op.to_string());
+    matches!(reply, Reply::Error { code: -32601, .. })
+        .then(|| Verdict::Skip(format!("the server does not implement {name} (-32601)")))
 }

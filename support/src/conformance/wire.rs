@@ -1,7 +1,9 @@
 //! Bytes out and packets in. What a case sends is built item by item here (`C`), not by
 //! the crate's encoder: a case can then be any bytes, broken ones included, and the
 //! runner does not share its encoder with the servers it checks. What comes back is read
-//! by the crate's decoder, and only what it accepts counts as an answer.
+//! by the crate's decoder, and only what it accepts counts as an answer — except an error
+//! packet whose id the crate refuses (null, absent, a text): the spec leaves the id of an
+//! error for an unreadable request open, so that is read leniently as an error with no id.
 
 use super::demo::text::to_hex;
 use xentara_ws::{AttributeId, Batch, Event, Packet, Raw, Uuid, Value};
@@ -154,8 +156,13 @@ fn head(out: &mut Vec<u8>, major: u8, n: u64) {
 pub enum Reply {
     /// `[1, id]` or `[1, id, item]`; the item's bytes.
     Success { id: i64, item: Option<Vec<u8>> },
-    /// `[2, id, {0: code, 1: message}]`.
-    Error { id: i64, code: i64, text: String },
+    /// `[2, id, {0: code, 1: message}]`; `id` is `None` when it is not an integer (null,
+    /// absent, another type).
+    Error {
+        id: Option<i64>,
+        code: i64,
+        text: String,
+    },
     /// A data-change event: its element and the attributes it carries.
     Event { element: Uuid, attributes: usize },
     /// A packet the crate refuses (or a request from the server): why.
@@ -166,7 +173,8 @@ impl Reply {
     /// The message id of a response.
     pub fn id(&self) -> Option<i64> {
         match self {
-            Reply::Success { id, .. } | Reply::Error { id, .. } => Some(*id),
+            Reply::Success { id, .. } => Some(*id),
+            Reply::Error { id, .. } => *id,
             _ => None,
         }
     }
@@ -193,13 +201,71 @@ impl Reply {
 /// The packets of a server's message; `Err` when the message as a whole does not decode.
 pub fn packets(message: &[u8]) -> Result<Vec<Reply>, String> {
     let batch = Batch::new(message).map_err(|e| format!("{} ({})", e, e.code().code()))?;
-    Ok(batch.into_iter().map(reply).collect())
+    let spans = crate::inspect::item_spans(message);
+    Ok(batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, packet)| {
+            let bytes = spans.get(i).and_then(|&(from, to)| message.get(from..to));
+            reply(packet, bytes)
+        })
+        .collect())
 }
 
-fn reply(packet: Result<Packet<'_>, xentara_ws::DecodeError>) -> Reply {
+/// An error packet read leniently: `[2, id?, {0: code, 1: message}]` with an id of any
+/// type (or none), the message optional.
+fn lenient_error(bytes: &[u8]) -> Option<Reply> {
+    use minicbor::data::Type;
+    let mut d = minicbor::Decoder::new(bytes);
+    let len = d.array().ok()?;
+    if d.u8().ok()? != 2 {
+        return None;
+    }
+    let mut id = None;
+    let mut code = None;
+    let mut text = String::new();
+    let mut fields = len.map_or(usize::MAX, |n| n as usize).saturating_sub(1);
+    while fields > 0 && d.datatype().ok()? != Type::Break {
+        fields -= 1;
+        match d.datatype().ok()? {
+            Type::Map | Type::MapIndef => {
+                let n = d.map().ok()?;
+                let mut entries = n.unwrap_or(u64::MAX);
+                while entries > 0 && d.datatype().ok()? != Type::Break {
+                    entries -= 1;
+                    match d.u64().ok()? {
+                        0 => code = Some(d.i64().ok()?),
+                        1 => text = d.str().ok()?.to_owned(),
+                        _ => d.skip().ok()?,
+                    }
+                }
+            }
+            Type::U8
+            | Type::U16
+            | Type::U32
+            | Type::U64
+            | Type::I8
+            | Type::I16
+            | Type::I32
+            | Type::I64 => id = Some(d.i64().ok()?),
+            _ => d.skip().ok()?,
+        }
+    }
+    Some(Reply::Error {
+        id,
+        code: code?,
+        text,
+    })
+}
+
+fn reply(packet: Result<Packet<'_>, xentara_ws::DecodeError>, bytes: Option<&[u8]>) -> Reply {
     let packet = match packet {
         Ok(packet) => packet,
-        Err(e) => return Reply::Invalid(e.to_string()),
+        Err(e) => {
+            return bytes
+                .and_then(lenient_error)
+                .unwrap_or_else(|| Reply::Invalid(e.to_string()));
+        }
     };
     if let Err(e) = packet.check() {
         return Reply::Invalid(e.to_string());
@@ -210,7 +276,7 @@ fn reply(packet: Result<Packet<'_>, xentara_ws::DecodeError>) -> Reply {
             item: s.item_bytes().map(<[u8]>::to_vec),
         },
         Packet::Error(e) => Reply::Error {
-            id: e.id,
+            id: Some(e.id),
             code: e.error.code.code(),
             text: e.error.text().to_string(),
         },
@@ -222,10 +288,67 @@ fn reply(packet: Result<Packet<'_>, xentara_ws::DecodeError>) -> Reply {
     }
 }
 
+/// The codes of a read answer's attributes that are errors: `{attribute: 122({0: code,
+/// …}), …}`; `None` when the item is not such a map or an attribute holds a value.
+pub fn attribute_errors(item: &[u8]) -> Option<Vec<i64>> {
+    let mut d = minicbor::Decoder::new(item);
+    let n = d.map().ok()??;
+    let mut codes = Vec::new();
+    for _ in 0..n {
+        d.skip().ok()?;
+        if d.tag().ok()? != minicbor::data::Tag::new(122) {
+            return None;
+        }
+        let fields = d.map().ok()??;
+        let mut code = None;
+        for _ in 0..fields {
+            match d.u64().ok()? {
+                0 => code = Some(d.i64().ok()?),
+                _ => d.skip().ok()?,
+            }
+        }
+        codes.push(code?);
+    }
+    Some(codes)
+}
+
 /// `bytes` in CBOR diagnostic notation, or as hex with why when they are not one item.
 pub fn diag(bytes: &[u8]) -> String {
     match Raw::new(bytes) {
         Ok(raw) => raw.to_string(),
         Err(e) => format!("h'{}' ({e})", to_hex(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(message: &[u8]) -> (Option<i64>, i64, String) {
+        match packets(message).unwrap().as_slice() {
+            [Reply::Error { id, code, text }] => (*id, *code, text.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_error_whose_id_the_crate_refuses_is_read_with_no_id() {
+        // [[2, null, {0: -32700, 1: "x"}]]
+        let null = [
+            0x81, 0x83, 0x02, 0xf6, 0xa2, 0x00, 0x39, 0x7f, 0xbb, 0x01, 0x61, b'x',
+        ];
+        assert_eq!(error(&null), (None, -32700, "x".to_owned()));
+        // [[2, "7", {0: -32600}]]
+        let text = [0x81, 0x83, 0x02, 0x61, b'7', 0xa1, 0x00, 0x39, 0x7f, 0x57];
+        assert_eq!(error(&text), (None, -32600, String::new()));
+        // [[2, {0: -32600}]]: no id at all.
+        let absent = [0x81, 0x82, 0x02, 0xa1, 0x00, 0x39, 0x7f, 0x57];
+        assert_eq!(error(&absent), (None, -32600, String::new()));
+        // [[2, 0, {0: -32600}]] as the crate reads it.
+        let zero = [0x81, 0x83, 0x02, 0x00, 0xa1, 0x00, 0x39, 0x7f, 0x57];
+        assert_eq!(error(&zero).0, Some(0));
+        // Not an error packet: still invalid.
+        let bad = [0x81, 0x83, 0x01, 0xf6, 0x00];
+        assert!(matches!(packets(&bad).unwrap()[0], Reply::Invalid(_)));
     }
 }
