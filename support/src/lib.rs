@@ -2,7 +2,8 @@
 //! crate each of them depends on: the codec checks and the test vectors, the
 //! session tests' application and builders, a counting allocator, the benchmark messages,
 //! the hex inspector and (feature `net`) the demo server and client, the conformance
-//! runner and the load generator behind the examples of the same names.
+//! runner, the load generator and the throughput measurements behind the tools and
+//! examples of those names.
 
 pub mod bench;
 pub mod checks;
@@ -17,3 +18,5 @@ pub mod conformance;
 pub mod demo;
 #[cfg(feature = "net")]
 pub mod loadgen;
+#[cfg(feature = "net")]
+pub mod throughput;
