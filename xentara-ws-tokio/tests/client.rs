@@ -464,24 +464,34 @@ async fn protocol_versions_are_negotiated_in_the_hello() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn requests_of_one_scheduler_tick_leave_in_one_message() {
+async fn requests_of_one_scheduler_tick_leave_in_messages_of_at_most_max_batch() {
     let (server, model) = server(Limits::default()).await;
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
         let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
         let hello = proxy.frames();
-        // On one thread the 64 tasks all run before the driver does.
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let client = client.clone();
-                tokio::spawn(async move { client.read(POINT, &[Attribute::Value.into()]).await })
-            })
-            .collect();
-        for task in tasks {
-            assert!(task.await.unwrap().is_ok());
-        }
+        // On one thread the tasks all run before the driver does.
+        let read_all = |n| {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let client = client.clone();
+                    tokio::spawn(
+                        async move { client.read(POINT, &[Attribute::Value.into()]).await },
+                    )
+                })
+                .collect();
+            async move {
+                for task in tasks {
+                    assert!(task.await.unwrap().is_ok());
+                }
+            }
+        };
+        read_all(32).await;
         assert_eq!(proxy.frames() - hello, 1);
-        assert_eq!(model.ids.lock().unwrap().len(), 64);
+        // 70: two full messages of 32 (the default most) and one of 6.
+        read_all(70).await;
+        assert_eq!(proxy.frames() - hello, 4);
+        assert_eq!(model.ids.lock().unwrap().len(), 102);
     })
     .await;
 }

@@ -25,6 +25,7 @@ pub struct ClientBuilder {
     max_message: usize,
     keep_alive: Option<Duration>,
     reconnect: Option<Backoff>,
+    max_batch: usize,
 }
 
 impl ClientBuilder {
@@ -48,6 +49,14 @@ impl ClientBuilder {
     /// [`Event::Reconnected`](crate::Event::Reconnected).
     pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
         self.reconnect = backoff;
+        self
+    }
+
+    /// The most requests one WebSocket message holds (default 32, what the example server
+    /// answers in one message; at least 1). Requests of one scheduler tick beyond it leave
+    /// in the next messages at once.
+    pub fn max_batch(mut self, requests: usize) -> Self {
+        self.max_batch = requests.max(1);
         self
     }
 
@@ -111,6 +120,7 @@ impl ClientBuilder {
             request_timeout: self.request_timeout,
             keep_alive: self.keep_alive.filter(|every| !every.is_zero()),
             reconnect: self.reconnect,
+            max_batch: self.max_batch,
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let status = Arc::default();
@@ -133,6 +143,7 @@ impl ClientBuilder {
             max_message: 16 << 20,
             keep_alive: Some(Duration::from_secs(30)),
             reconnect: Some(Backoff::default()),
+            max_batch: 32,
         }
     }
 }

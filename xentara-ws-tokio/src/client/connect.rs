@@ -20,6 +20,9 @@ use super::target::Target;
 use crate::tls::Trust;
 use crate::{Error, Io};
 
+/// How much of the socket one read takes.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// The client's WebSocket stream, over TCP or TLS.
 pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
 
@@ -84,7 +87,11 @@ async fn open(target: Target, trust: &Trust, max_message: usize) -> Result<Ws, E
     } else {
         Box::new(tcp)
     };
+    // A small read buffer: tungstenite prepares all of it for each read of the socket
+    // (measured: more than a whole answer's handling at the default 128 KiB), and answers
+    // are small; a large message takes more reads.
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(Some(max_message))
         .max_frame_size(Some(max_message));
     match tokio_tungstenite::client_async_with_config(target.request, stream, Some(config)).await {

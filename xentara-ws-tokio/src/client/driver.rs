@@ -67,6 +67,8 @@ pub(crate) struct Options {
     pub(crate) keep_alive: Option<Duration>,
     /// How to reconnect; `None`: never.
     pub(crate) reconnect: Option<Backoff>,
+    /// The most requests one message holds.
+    pub(crate) max_batch: usize,
 }
 
 /// What a handle sends the driver.
@@ -290,8 +292,8 @@ impl Driver {
     }
 
     /// A time on the session's clock, rounded up (a deadline never comes early).
-    fn ms(&self, at: Instant) -> u64 {
-        let d = at.saturating_duration_since(self.epoch);
+    fn ms(epoch: Instant, at: Instant) -> u64 {
+        let d = at.saturating_duration_since(epoch);
         let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         if d.subsec_nanos().is_multiple_of(1_000_000) {
             ms
@@ -329,6 +331,9 @@ impl Driver {
     }
 
     pub(super) fn expire_queue(&mut self, now: Instant) {
+        if self.queue.iter().all(|call| call.deadline > now) {
+            return;
+        }
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for call in self.queue.drain(..) {
             if call.deadline <= now {
@@ -365,13 +370,14 @@ impl Driver {
             if self.queue.is_empty() {
                 return None;
             }
-            let deadlines: Vec<u64> = self.queue.iter().map(|c| self.ms(c.deadline)).collect();
+            let (epoch, max_batch) = (self.epoch, self.options.max_batch);
             let mut sent: Vec<(MessageId, Call)> = Vec::new();
             let mut too_large = false;
             let mut batch = self.session.start_batch(&mut self.buf);
-            let mut deadlines = deadlines.into_iter();
-            while let Some(call) = self.queue.pop_front() {
-                batch.set_deadline(deadlines.next());
+            while sent.len() < max_batch
+                && let Some(call) = self.queue.pop_front()
+            {
+                batch.set_deadline(Some(Self::ms(epoch, call.deadline)));
                 match call.command.with_core(|command| batch.request(command)) {
                     Ok(Ok(id)) => sent.push((id, call)),
                     Ok(Err(ClientError::PendingFull { .. })) => {
