@@ -13,8 +13,10 @@
 mod clock;
 mod lan9118;
 mod model;
+mod stack;
 mod ws;
 
+use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 
 use cortex_m::interrupt::InterruptNumber;
@@ -62,6 +64,10 @@ const HANDSHAKE_MS: u64 = 5_000;
 /// How long a closing connection waits for the client's part, in milliseconds.
 const CLOSING_MS: u64 = 2_000;
 
+/// How often the stack's high-water mark is looked at (and printed when it grew), in
+/// milliseconds.
+const STACK_REPORT_MS: u64 = 1_000;
+
 /// The port served.
 const PORT: u16 = 80;
 /// QEMU user networking's guest address and gateway.
@@ -91,7 +97,7 @@ struct Conn {
     phase: Phase,
     /// When the phase began.
     since: u64,
-    input: [u8; INPUT],
+    input: &'static mut [u8; INPUT],
     /// `input[..message]` is the message assembled from fragments so far,
     /// `input[message..len]` the bytes not read yet.
     message: usize,
@@ -103,38 +109,29 @@ struct Conn {
 }
 
 impl Conn {
-    const NEW: Conn = Conn {
-        phase: Phase::Listen,
-        since: 0,
-        input: [0; INPUT],
-        message: 0,
-        len: 0,
-        fragmented: false,
-        session: None,
-        app: App::new(0),
-    };
+    fn new(input: &'static mut [u8; INPUT]) -> Self {
+        Conn {
+            phase: Phase::Listen,
+            since: 0,
+            input,
+            message: 0,
+            len: 0,
+            fragmented: false,
+            session: None,
+            app: App::new(0),
+        }
+    }
 }
 
-/// Every buffer of the firmware.
-struct Memory {
-    tcp_rx: [[u8; TCP_RX]; CONNECTIONS],
-    tcp_tx: [[u8; TCP_TX]; CONNECTIONS],
-    sockets: [SocketStorage<'static>; CONNECTIONS],
-    conns: [Conn; CONNECTIONS],
-    out: [u8; OUT],
-}
-
-static mut MEMORY: Memory = Memory {
-    tcp_rx: [[0; TCP_RX]; CONNECTIONS],
-    tcp_tx: [[0; TCP_TX]; CONNECTIONS],
-    sockets: [SocketStorage::EMPTY; CONNECTIONS],
-    conns: [Conn::NEW; CONNECTIONS],
-    out: [0; OUT],
-};
-
-/// The sessions' storage, apart from [`Memory`]: a session borrows its slot for as long as
-/// it lives.
-static mut BUFFERS: [Buffers; CONNECTIONS] = [const { Buffers::new() }; CONNECTIONS];
+// Every buffer of the firmware, each in `.bss`: `main` takes each once.
+static mut TCP_RX_BUFFERS: [[u8; TCP_RX]; CONNECTIONS] = [[0; TCP_RX]; CONNECTIONS];
+static mut TCP_TX_BUFFERS: [[u8; TCP_TX]; CONNECTIONS] = [[0; TCP_TX]; CONNECTIONS];
+static mut SOCKETS: [SocketStorage<'static>; CONNECTIONS] = [SocketStorage::EMPTY; CONNECTIONS];
+static mut INPUTS: [[u8; INPUT]; CONNECTIONS] = [[0; INPUT]; CONNECTIONS];
+static mut OUT_BUFFER: [u8; OUT] = [0; OUT];
+/// The sessions' storage: a session borrows its slot for as long as it lives, and each
+/// new session starts from fresh buffers.
+static mut BUFFERS: MaybeUninit<[Buffers; CONNECTIONS]> = MaybeUninit::uninit();
 
 /// Prints a line through semihosting (the QEMU console).
 macro_rules! say {
@@ -162,8 +159,18 @@ const ETHERNET_IRQS: [u16; 2] = [13, 47];
 fn main() -> ! {
     let mut core = cortex_m::Peripherals::take().unwrap_or_else(|| fail("peripherals"));
     clock::start(core.SYST);
-    // SAFETY: `main` runs once and is the only code that touches MEMORY.
-    let memory: &'static mut Memory = unsafe { &mut *addr_of_mut!(MEMORY) };
+    // SAFETY: `main` runs once and is the only code that takes these (BUFFERS is
+    // `http`'s, a slot at a time).
+    let (tcp_rx, tcp_tx, sockets, inputs, out) = unsafe {
+        (
+            &mut *addr_of_mut!(TCP_RX_BUFFERS),
+            &mut *addr_of_mut!(TCP_TX_BUFFERS),
+            &mut *addr_of_mut!(SOCKETS),
+            &mut *addr_of_mut!(INPUTS),
+            &mut *addr_of_mut!(OUT_BUFFER),
+        )
+    };
+    let mut conns = inputs.each_mut().map(Conn::new);
     let Some(mut device) = Lan9118::new() else {
         fail("no LAN9118 at 0x4020_0000");
     };
@@ -182,13 +189,6 @@ fn main() -> ! {
     });
     let _ = iface.routes_mut().add_default_ipv4_route(GATEWAY);
 
-    let Memory {
-        tcp_rx,
-        tcp_tx,
-        sockets,
-        conns,
-        out,
-    } = memory;
     let mut set = SocketSet::new(&mut sockets[..]);
     let mut handles: [Option<SocketHandle>; CONNECTIONS] = [None; CONNECTIONS];
     for ((rx, tx), handle) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()).zip(&mut handles) {
@@ -207,14 +207,24 @@ fn main() -> ! {
         CONNECTIONS
     );
 
+    let mut deepest = 0;
+    let mut looked = 0;
     loop {
         let now = clock::now();
+        if now >= looked + STACK_REPORT_MS {
+            looked = now;
+            let used = stack::high_water();
+            if used > deepest {
+                deepest = used;
+                say!("stack high-water: {} bytes", used);
+            }
+        }
         let mut busy =
             iface.poll(Instant::from_millis(now as i64), &mut device, &mut set) != PollResult::None;
         for (slot, (conn, handle)) in conns.iter_mut().zip(&handles).enumerate() {
             let Some(handle) = handle else { continue };
             let socket = set.get_mut::<tcp::Socket>(*handle);
-            busy |= serve(slot, conn, socket, now, out);
+            busy |= serve(slot, conn, socket, now, &mut out[..]);
         }
         if !busy {
             // Until the next frame or millisecond.
@@ -229,7 +239,13 @@ fn room(socket: &tcp::Socket<'_>) -> usize {
 }
 
 /// Serves one connection a step: true when something moved.
-fn serve(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64, out: &mut [u8]) -> bool {
+fn serve(
+    slot: usize,
+    c: &mut Conn,
+    socket: &mut tcp::Socket<'_>,
+    now: u64,
+    out: &mut [u8],
+) -> bool {
     let state = socket.state();
     if matches!(state, tcp::State::Closed | tcp::State::TimeWait) {
         if state == tcp::State::TimeWait {
@@ -260,11 +276,12 @@ fn serve(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64, out:
         }
         return busy;
     }
-    if socket.can_recv() && c.len < INPUT {
-        if let Ok(n) = socket.recv_slice(&mut c.input[c.len..]) {
-            c.len += n;
-            busy |= n > 0;
-        }
+    if socket.can_recv()
+        && c.len < INPUT
+        && let Ok(n) = socket.recv_slice(&mut c.input[c.len..])
+    {
+        c.len += n;
+        busy |= n > 0;
     }
     if !socket.may_recv() {
         // The client is gone (or half-closed): what it sent last is dropped.
@@ -325,9 +342,16 @@ fn http(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64) -> bo
             c.session = None;
             // SAFETY: the slot's previous session (the only borrower of BUFFERS[slot]) was
             // dropped just above; the new one is the only borrower until it is dropped.
-            let buffers: &'static mut Buffers = unsafe { &mut *addr_of_mut!(BUFFERS[slot]) };
-            *buffers = Buffers::new();
-            c.session = Some(ServerSession::new(ServerConfig::default(), buffers.storage()));
+            let buffers: &'static mut MaybeUninit<Buffers> = unsafe {
+                &mut *addr_of_mut!(BUFFERS)
+                    .cast::<MaybeUninit<Buffers>>()
+                    .add(slot)
+            };
+            let buffers = buffers.write(Buffers::new());
+            c.session = Some(ServerSession::new(
+                ServerConfig::default(),
+                buffers.storage(),
+            ));
         }
         Err(refusal) => {
             let _ = socket.send_slice(refusal);

@@ -18,7 +18,9 @@ use core::cell::RefCell;
 use cortex_m::interrupt::Mutex;
 use heapless::Vec;
 use xentara_ws::items::{AttributeInfo, BrowseEntry, MetaDataItem};
-use xentara_ws::params::{Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write};
+use xentara_ws::params::{
+    Browse, Credentials, MetaData, Read, ServerInformation, Subscribe, Write,
+};
 use xentara_ws::session::{
     AppRequest, Application, Due, Events, IdKind, Reason, Replied, Reply, ServerSession,
 };
@@ -309,6 +311,8 @@ const TOO_MANY: Fail = Fail::Code(ErrorCode::InvalidParameter, Some("too many it
 type Results = Vec<(AttributeId, AttrResult<'static>), MAX_ATTRIBUTES>;
 
 /// An answer whose item borrows data owned here (the session encodes it at once).
+// On the stack for one request: its size is the largest answer's either way.
+#[allow(clippy::large_enum_variant)]
 enum Owned {
     Plain(Response<'static>),
     Info(Vec<(ServerInfo, Value<'static>), MAX_INFO>),
@@ -424,9 +428,7 @@ fn watch(p: &Subscribe<'_>) -> Result<Watch, Fail> {
             e.attribute(a)?;
             attrs.push((a, 0)).map_err(|_| TOO_MANY)?;
         }
-        entries
-            .push((entry.element, attrs))
-            .map_err(|_| TOO_MANY)?;
+        entries.push((entry.element, attrs)).map_err(|_| TOO_MANY)?;
     }
     Ok(Watch {
         entries,
@@ -605,6 +607,7 @@ fn answer(request: &AppRequest<'_, ()>) -> Result<Owned, Fail> {
 }
 
 /// A command's success, before it is borrowed into the reply.
+#[allow(clippy::large_enum_variant)]
 enum Answered {
     Item(Owned),
     Subscribed(Watch),
@@ -632,9 +635,7 @@ impl Application for App {
         let now = u128::from(clock::now() as u32);
         let salt = u128::from(self.salt as u16);
         let count = u128::from(self.ids_made as u32);
-        Uuid::from_u128(
-            kind << 112 | now << 80 | 0x4000 << 64 | 0x8000 << 48 | salt << 32 | count,
-        )
+        Uuid::from_u128(kind << 112 | now << 80 | 0x4000 << 64 | 0x8000 << 48 | salt << 32 | count)
     }
 
     fn handle(&mut self, request: AppRequest<'_, ()>, reply: Reply<'_, Watch>) -> Replied {

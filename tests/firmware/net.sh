@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The server on an emulated Cortex-M4 behind a TCP/IP stack (tests/firmware/net), checked
+# from the host through QEMU's user network.
+#
+# Builds the firmware and the host tools (release), boots QEMU mps2-an386 with the guest's
+# port 80 forwarded to a free port of 127.0.0.1, waits for it to answer, then runs:
+#   1. the conformance check (`xentara-ws check`): every case must pass;
+#   2. the example client's walk;
+#   3. the load generator at 4 connections for 3 seconds (its JSON line is the figure);
+#   4. bad input, one client at a time: a text frame (close 1003), an oversized frame
+#      (close 1009), garbage instead of an upgrade (400), a disconnect mid-message; then a
+#      fresh walk must still complete;
+# and stops QEMU by its PID. All of it runs under `timeout` (TIMEOUT seconds, default 900),
+# so a hang fails the run.
+#
+#   bash tests/firmware/net.sh
+#   bash tests/firmware/net.sh --serve 8080   # build, boot, serve at ws://127.0.0.1:8080/api/ws
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$PWD
+ROOT=$(cd ../.. && pwd)
+
+SERVE=
+if [[ ${1:-} == --serve ]]; then
+    SERVE=${2:?usage: net.sh --serve PORT}
+elif [[ -z ${NET_SH_BOUNDED:-} ]]; then
+    NET_SH_BOUNDED=1 exec timeout --kill-after=10 "${TIMEOUT:-900}" bash "$0" "$@"
+fi
+
+step() { printf '\n== firmware net: %s (%ss)\n' "$*" "$SECONDS"; }
+
+step "tools"
+missing=()
+command -v qemu-system-arm >/dev/null || missing+=(qemu-system-arm)
+command -v arm-none-eabi-size >/dev/null || missing+=(binutils-arm-none-eabi)
+command -v python3 >/dev/null || missing+=(python3)
+if ((${#missing[@]})); then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null
+fi
+rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || rustup target add thumbv7em-none-eabihf
+
+step "build the firmware"
+(cd net && CARGO_TARGET_DIR="$HERE/net/target" cargo build --release)
+ELF=$HERE/net/target/thumbv7em-none-eabihf/release/net
+arm-none-eabi-size "$ELF"
+
+if [[ -z $SERVE ]]; then
+    step "build the host tools"
+    (cd "$ROOT" && cargo build --release -p xentara-ws-cli && cargo build --release --example client)
+fi
+HOST_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CLI=$HOST_TARGET/release/xentara-ws
+CLIENT=$HOST_TARGET/release/examples/client
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+PORT=${SERVE:-$(free_port)}
+URL=ws://127.0.0.1:$PORT/api/ws
+LOG=$HERE/net/target/qemu.log
+
+step "boot QEMU (guest port 80 at 127.0.0.1:$PORT)"
+qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native \
+    -nic "user,model=lan9118,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:80" \
+    -kernel "$ELF" </dev/null >"$LOG" 2>&1 &
+QEMU_PID=$!
+stop() {
+    if kill -0 "$QEMU_PID" 2>/dev/null; then
+        kill "$QEMU_PID"
+        wait "$QEMU_PID" 2>/dev/null || true
+    fi
+}
+trap stop EXIT
+
+# QEMU accepts on the host side at once; the firmware is up when an HTTP request gets
+# its answer (400: not an upgrade).
+python3 - "$PORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+deadline = time.time() + 60
+while True:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"GET /api/ws HTTP/1.1\r\n\r\n")
+            if s.recv(64).startswith(b"HTTP/1.1 400"):
+                break
+    except OSError:
+        pass
+    if time.time() > deadline:
+        sys.exit("the firmware did not answer within 60 s")
+    time.sleep(0.2)
+EOF
+cat "$LOG"
+
+if [[ -n $SERVE ]]; then
+    echo "serving $URL (QEMU pid $QEMU_PID); stop with Ctrl-C"
+    wait "$QEMU_PID"
+    exit
+fi
+
+step "conformance"
+"$CLI" check "$URL"
+
+step "the example client's walk"
+"$CLIENT" "$URL"
+
+step "load: 4 connections, 3 seconds"
+"$CLI" load "$URL" --connections 4 --seconds 3 --ramp 4
+
+step "bad input"
+python3 - "$PORT" <<'EOF'
+import base64, os, socket, struct, sys
+
+port = int(sys.argv[1])
+
+def connect():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16))
+    s.sendall(b"GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Key: " + key + b"\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(1)
+        if not chunk:
+            sys.exit("closed during the upgrade")
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return s
+
+def frame(opcode, payload, length=None):
+    n = len(payload) if length is None else length
+    mask = os.urandom(4)
+    if n < 126:
+        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+def close_code(s):
+    data = b""
+    while len(data) < 4:
+        chunk = s.recv(4 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    assert data[:2] == b"\x88\x02", data
+    return struct.unpack("!H", data[2:4])[0]
+
+s = connect()
+s.sendall(frame(0x1, b"hello"))
+code = close_code(s)
+assert code == 1003, code
+print("text frame: closed with", code)
+s.close()
+
+s = connect()
+s.sendall(frame(0x2, b"", length=1 << 20))
+code = close_code(s)
+assert code == 1009, code
+print("oversized frame (1 MiB announced): closed with", code)
+s.close()
+
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(os.urandom(200) + b"\r\n\r\n")
+answer = s.recv(64)
+assert answer.startswith(b"HTTP/1.1 400"), answer
+print("garbage instead of an upgrade:", answer.split(b"\r\n")[0].decode())
+s.close()
+
+s = connect()
+# A hello's first half, then gone.
+s.sendall(frame(0x2, bytes(100))[:40])
+s.close()
+print("disconnect mid-message: done")
+EOF
+
+step "a fresh walk after the bad input"
+"$CLIENT" "$URL"
+
+step "done"
