@@ -24,7 +24,7 @@ SERVE=
 if [[ ${1:-} == --serve ]]; then
     SERVE=${2:?usage: net.sh --serve PORT}
 elif [[ -z ${NET_SH_BOUNDED:-} ]]; then
-    NET_SH_BOUNDED=1 exec timeout --kill-after=10 "${TIMEOUT:-900}" bash "$0" "$@"
+    NET_SH_BOUNDED=1 exec timeout --kill-after=10 "${TIMEOUT:-900}" bash "$HERE/net.sh" "$@"
 fi
 
 step() { printf '\n== firmware net: %s (%ss)\n' "$*" "$SECONDS"; }
@@ -45,6 +45,37 @@ step "build the firmware"
 (cd net && CARGO_TARGET_DIR="$HERE/net/target" cargo build --release)
 ELF=$HERE/net/target/thumbv7em-none-eabihf/release/net
 arm-none-eabi-size "$ELF"
+
+step "flash and RAM by part"
+# Symbols (after inlining: the main loop holds smoltcp's poll) by what they belong to.
+arm-none-eabi-nm -S -C "$ELF" | python3 -c '
+import re, sys
+parts = ["network", "websocket", "codec+session", "model", "runtime"]
+def part(name):
+    if re.search(r"smoltcp|lan9118|managed::|TCP_(RX|TX)_BUFFERS|net::SOCKETS|__cortex_m_rt_main", name):
+        return "network"
+    if re.search(r"net::ws::|sha1_smol|base64|net::INPUTS|net::(http|frames)$", name):
+        return "websocket"
+    if re.search(r"^(<)?xentara_ws::|net::BUFFERS|net::OUT_BUFFER|net::(handle|events|transmit|send)$", name):
+        return "codec+session"
+    if "net::model::" in name:
+        return "model"
+    return "runtime"
+total = {p: {"text": 0, "data": 0, "bss": 0} for p in parts}
+for line in sys.stdin:
+    f = line.split(maxsplit=3)
+    if len(f) < 4:
+        continue
+    size, kind, name = int(f[1], 16), f[2].lower(), f[3].strip()
+    section = {"t": "text", "w": "text", "r": "text", "d": "data", "b": "bss"}.get(kind)
+    if section:
+        total[part(name)][section] += size
+print("%-14s %8s %8s %8s" % ("part", "flash", "data", "bss"))
+for p in parts:
+    t = total[p]
+    print("%-14s %8d %8d %8d" % (p, t["text"], t["data"], t["bss"]))
+print("(flash: .text and .rodata with symbols; .data also takes its size in flash)")
+'
 
 if [[ -z $SERVE ]]; then
     step "build the host tools"

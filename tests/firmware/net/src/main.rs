@@ -239,6 +239,7 @@ fn room(socket: &tcp::Socket<'_>) -> usize {
 }
 
 /// Serves one connection a step: true when something moved.
+#[inline(never)]
 fn serve(
     slot: usize,
     c: &mut Conn,
@@ -315,6 +316,7 @@ fn close_with(c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64, code: u16) {
 }
 
 /// Reads the upgrade request and answers it.
+#[inline(never)]
 fn http(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64) -> bool {
     let Some(end) = ws::head_end(&c.input[..c.len]) else {
         if c.len == INPUT {
@@ -362,6 +364,7 @@ fn http(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64) -> bo
 }
 
 /// Reads the frames that are there while the socket has room for the replies.
+#[inline(never)]
 fn frames(c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64, out: &mut [u8]) -> bool {
     let mut busy = false;
     while c.phase == Phase::Open && room(socket) >= OUT + 10 {
@@ -443,6 +446,7 @@ fn frames(c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64, out: &mut [u8]) 
 }
 
 /// Hands a message (`input[range]`) to the session and sends its replies.
+#[inline(never)]
 fn handle(
     c: &mut Conn,
     socket: &mut tcp::Socket<'_>,
@@ -489,6 +493,7 @@ fn transmit(session: &mut Session, socket: &mut tcp::Socket<'_>, out: &mut [u8])
 
 /// Sends the events that are due while the socket has room, then notes the model's next
 /// change.
+#[inline(never)]
 fn events(session: &mut Session, socket: &mut tcp::Socket<'_>, now: u64, out: &mut [u8]) -> bool {
     let mut busy = false;
     if session.poll_timeout().is_some_and(|at| at <= now) {
