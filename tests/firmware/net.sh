@@ -6,10 +6,13 @@
 # port 80 forwarded to a free port of 127.0.0.1, waits for it to answer, then runs:
 #   1. the conformance check (`xentara-ws check`): every case must pass;
 #   2. the example client's walk;
-#   3. the load generator at 4 connections for 3 seconds (its JSON line is the figure);
-#   4. bad input, one client at a time: a text frame (close 1003), an oversized frame
-#      (close 1009), garbage instead of an upgrade (400), a disconnect mid-message; then a
-#      fresh walk must still complete;
+#   3. the load generator at 4 connections for 3 seconds, and round trips (get_stage one
+#      after the other, net/client.py) at 1 and 4 connections: the JSON lines are the
+#      figures;
+#   4. bad input: a text frame (close 1003), an oversized frame (close 1009), garbage
+#      instead of an upgrade (400), a disconnect mid-message (net/client.py), then the load
+#      generator's hostile clients (garbage, churn, oversize, slowloris) beside 2 normal
+#      ones; then a fresh walk must still complete;
 # and stops QEMU by its PID. All of it runs under `timeout` (TIMEOUT seconds, default 900),
 # so a hang fails the run.
 #
@@ -133,7 +136,8 @@ if [[ -n $SERVE ]]; then
 fi
 
 step "conformance"
-"$CLI" check "$URL"
+# Sub-sessions log in as admin; the stage commands go with wrong-typed parameters only.
+"$CLI" check "$URL" --user admin --password admin --stage-commands
 
 step "the example client's walk"
 "$CLIENT" "$URL"
@@ -141,75 +145,17 @@ step "the example client's walk"
 step "load: 4 connections, 3 seconds"
 "$CLI" load "$URL" --connections 4 --seconds 3 --ramp 4
 
+step "round trips: get_stage, one after the other, 1 and 4 connections, 3 seconds"
+python3 net/client.py round-trips "$PORT" 1 3
+python3 net/client.py round-trips "$PORT" 4 3
+
 step "bad input"
-python3 - "$PORT" <<'EOF'
-import base64, os, socket, struct, sys
-
-port = int(sys.argv[1])
-
-def connect():
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    key = base64.b64encode(os.urandom(16))
-    s.sendall(b"GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-              b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-              b"Sec-WebSocket-Key: " + key + b"\r\n\r\n")
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = s.recv(1)
-        if not chunk:
-            sys.exit("closed during the upgrade")
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return s
-
-def frame(opcode, payload, length=None):
-    n = len(payload) if length is None else length
-    mask = os.urandom(4)
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-def close_code(s):
-    data = b""
-    while len(data) < 4:
-        chunk = s.recv(4 - len(data))
-        if not chunk:
-            break
-        data += chunk
-    assert data[:2] == b"\x88\x02", data
-    return struct.unpack("!H", data[2:4])[0]
-
-s = connect()
-s.sendall(frame(0x1, b"hello"))
-code = close_code(s)
-assert code == 1003, code
-print("text frame: closed with", code)
-s.close()
-
-s = connect()
-s.sendall(frame(0x2, b"", length=1 << 20))
-code = close_code(s)
-assert code == 1009, code
-print("oversized frame (1 MiB announced): closed with", code)
-s.close()
-
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.sendall(os.urandom(200) + b"\r\n\r\n")
-answer = s.recv(64)
-assert answer.startswith(b"HTTP/1.1 400"), answer
-print("garbage instead of an upgrade:", answer.split(b"\r\n")[0].decode())
-s.close()
-
-s = connect()
-# A hello's first half, then gone.
-s.sendall(frame(0x2, bytes(100))[:40])
-s.close()
-print("disconnect mid-message: done")
-EOF
+python3 net/client.py bad-input "$PORT"
+for kind in garbage churn oversize slowloris; do
+    echo "load generator, 2 connections beside 2 $kind clients:"
+    "$CLI" load "$URL" --connections 2 --seconds 3 --ramp 2 --hostile "$kind" \
+        --hostile-connections 2 --hostile-pause 100 --oversize 100000
+done
 
 step "a fresh walk after the bad input"
 "$CLIENT" "$URL"
