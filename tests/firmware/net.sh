@@ -53,17 +53,19 @@ step "flash and RAM by part"
 # Symbols (after inlining: the main loop holds smoltcp's poll) by what they belong to.
 arm-none-eabi-nm -S -C "$ELF" | python3 -c '
 import re, sys
-parts = ["network", "websocket", "codec+session", "model", "runtime"]
+parts = ["network", "websocket", "codec+session", "model", "core::fmt", "runtime+other"]
 def part(name):
     if re.search(r"smoltcp|lan9118|managed::|TCP_(RX|TX)_BUFFERS|net::SOCKETS|__cortex_m_rt_main", name):
         return "network"
-    if re.search(r"net::ws::|sha1_smol|base64|net::INPUTS|net::(http|frames)$", name):
+    if re.search(r"net::ws::|sha1_smol|base64|net::INPUTS|net::(serve|http|frames)$", name):
         return "websocket"
     if re.search(r"^(<)?xentara_ws::|net::BUFFERS|net::OUT_BUFFER|net::(handle|events|transmit|send)$", name):
         return "codec+session"
     if "net::model::" in name:
         return "model"
-    return "runtime"
+    if re.search(r"core::fmt|as core::fmt::", name):
+        return "core::fmt"
+    return "runtime+other"
 total = {p: {"text": 0, "data": 0, "bss": 0} for p in parts}
 for line in sys.stdin:
     f = line.split(maxsplit=3)
@@ -77,7 +79,9 @@ print("%-14s %8s %8s %8s" % ("part", "flash", "data", "bss"))
 for p in parts:
     t = total[p]
     print("%-14s %8d %8d %8d" % (p, t["text"], t["data"], t["bss"]))
-print("(flash: .text and .rodata with symbols; .data also takes its size in flash)")
+print("flash: .text and .rodata by symbol (.data takes its size in flash too); network holds")
+print("the main loop (smoltcp poll inlined), websocket the connection steps, core::fmt the")
+print("log lines; runtime+other: cortex-m-rt, compiler builtins, anonymous constants")
 '
 
 if [[ -z $SERVE ]]; then
