@@ -57,10 +57,14 @@ const REPLY_MESSAGES: usize = 2;
 const SUB_SESSIONS: usize = 4;
 /// Subscriptions per connection.
 const SUBSCRIPTIONS: usize = 4;
-/// The message written for the wire: a reply message or an event message.
-const OUT: usize = REPLY_BYTES;
+/// The message written for the wire: a reply message (its responses and the array head
+/// around them) or an event message.
+const OUT: usize = REPLY_BYTES + 16;
 /// How long a client may take to send its upgrade request, in milliseconds.
 const HANDSHAKE_MS: u64 = 5_000;
+/// How long a connection may stay silent both ways (nothing received, nothing taken
+/// by the client) before it is closed with 1001, in milliseconds.
+const IDLE_MS: u64 = 300_000;
 /// How long a closing connection waits for the client's part, in milliseconds.
 const CLOSING_MS: u64 = 2_000;
 
@@ -106,10 +110,13 @@ struct Conn {
     fragmented: bool,
     session: Option<Session>,
     app: App,
+    /// The session's storage: only the session borrows it, each new one from fresh
+    /// buffers.
+    buffers: *mut MaybeUninit<Buffers>,
 }
 
 impl Conn {
-    fn new(input: &'static mut [u8; INPUT]) -> Self {
+    fn new(input: &'static mut [u8; INPUT], buffers: &'static mut MaybeUninit<Buffers>) -> Self {
         Conn {
             phase: Phase::Listen,
             since: 0,
@@ -119,6 +126,7 @@ impl Conn {
             fragmented: false,
             session: None,
             app: App::new(0),
+            buffers,
         }
     }
 }
@@ -129,9 +137,9 @@ static mut TCP_TX_BUFFERS: [[u8; TCP_TX]; CONNECTIONS] = [[0; TCP_TX]; CONNECTIO
 static mut SOCKETS: [SocketStorage<'static>; CONNECTIONS] = [SocketStorage::EMPTY; CONNECTIONS];
 static mut INPUTS: [[u8; INPUT]; CONNECTIONS] = [[0; INPUT]; CONNECTIONS];
 static mut OUT_BUFFER: [u8; OUT] = [0; OUT];
-/// The sessions' storage: a session borrows its slot for as long as it lives, and each
-/// new session starts from fresh buffers.
-static mut BUFFERS: MaybeUninit<[Buffers; CONNECTIONS]> = MaybeUninit::uninit();
+/// The sessions' storage, a slot per connection.
+static mut BUFFERS: [MaybeUninit<Buffers>; CONNECTIONS] =
+    [const { MaybeUninit::uninit() }; CONNECTIONS];
 
 /// Prints a line through semihosting (the QEMU console).
 macro_rules! say {
@@ -159,18 +167,22 @@ const ETHERNET_IRQS: [u16; 2] = [13, 47];
 fn main() -> ! {
     let mut core = cortex_m::Peripherals::take().unwrap_or_else(|| fail("peripherals"));
     clock::start(core.SYST);
-    // SAFETY: `main` runs once and is the only code that takes these (BUFFERS is
-    // `http`'s, a slot at a time).
-    let (tcp_rx, tcp_tx, sockets, inputs, out) = unsafe {
+    // SAFETY: `main` runs once and is the only code that takes these.
+    let (tcp_rx, tcp_tx, sockets, inputs, buffers, out) = unsafe {
         (
             &mut *addr_of_mut!(TCP_RX_BUFFERS),
             &mut *addr_of_mut!(TCP_TX_BUFFERS),
             &mut *addr_of_mut!(SOCKETS),
             &mut *addr_of_mut!(INPUTS),
+            &mut *addr_of_mut!(BUFFERS),
             &mut *addr_of_mut!(OUT_BUFFER),
         )
     };
-    let mut conns = inputs.each_mut().map(Conn::new);
+    let mut buffers = buffers.iter_mut();
+    let mut conns = inputs.each_mut().map(|input| match buffers.next() {
+        Some(buffers) => Conn::new(input, buffers),
+        None => fail("fewer session buffers than connections"),
+    });
     let Some(mut device) = Lan9118::new() else {
         fail("no LAN9118 at 0x4020_0000");
     };
@@ -257,7 +269,7 @@ fn serve(
         return socket.listen(PORT).is_ok();
     }
     if c.phase == Phase::Listen {
-        if state != tcp::State::Established {
+        if matches!(state, tcp::State::Listen | tcp::State::SynReceived) {
             return false;
         }
         c.phase = Phase::Http;
@@ -284,18 +296,28 @@ fn serve(
         c.len += n;
         busy |= n > 0;
     }
-    if !socket.may_recv() {
-        // The client is gone (or half-closed): what it sent last is dropped.
+    if c.phase == Phase::Http {
+        busy |= http(slot, c, socket, now);
+    } else {
+        let queued = socket.send_queue();
+        busy |= frames(c, socket, now, out);
+        if let (Phase::Open, Some(session)) = (c.phase, c.session.as_mut()) {
+            busy |= transmit(session, socket, out);
+            busy |= events(session, socket, now, out);
+        }
+        // Silence both ways: nothing came, nothing left (a client that reads nothing
+        // stops both once its window is full).
+        if busy || socket.send_queue() < queued {
+            c.since = now;
+        } else if c.phase == Phase::Open && now.saturating_sub(c.since) > IDLE_MS {
+            close_with(c, socket, now, ws::GOING_AWAY);
+            return true;
+        }
+    }
+    if !socket.may_recv() && matches!(c.phase, Phase::Http | Phase::Open) {
+        // The client is gone (or half-closed): the rest of a message is dropped.
         close(c, socket, now);
         return true;
-    }
-    if c.phase == Phase::Http {
-        return busy | http(slot, c, socket, now);
-    }
-    busy |= frames(c, socket, now, out);
-    if let (Phase::Open, Some(session)) = (c.phase, c.session.as_mut()) {
-        busy |= transmit(session, socket, out);
-        busy |= events(session, socket, now, out);
     }
     busy
 }
@@ -342,13 +364,10 @@ fn http(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64) -> bo
             c.since = now;
             c.app = App::new(slot);
             c.session = None;
-            // SAFETY: the slot's previous session (the only borrower of BUFFERS[slot]) was
-            // dropped just above; the new one is the only borrower until it is dropped.
-            let buffers: &'static mut MaybeUninit<Buffers> = unsafe {
-                &mut *addr_of_mut!(BUFFERS)
-                    .cast::<MaybeUninit<Buffers>>()
-                    .add(slot)
-            };
+            // SAFETY: `c.buffers` is this connection's own static slot; its previous
+            // session, the only borrower, was dropped just above, and the new one is the
+            // only borrower until it is dropped in turn.
+            let buffers: &'static mut MaybeUninit<Buffers> = unsafe { &mut *c.buffers };
             let buffers = buffers.write(Buffers::new());
             c.session = Some(ServerSession::new(
                 ServerConfig::default(),

@@ -23,6 +23,8 @@ realm=\"xentara\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// Close codes (RFC 6455 7.4.1).
 pub const PROTOCOL_ERROR: u16 = 1002;
+/// The server ends a connection (a silent one).
+pub const GOING_AWAY: u16 = 1001;
 /// A text message: the API is binary.
 pub const UNSUPPORTED: u16 = 1003;
 /// A message over the firmware's limit.
