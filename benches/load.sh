@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load on the example server: starts the release server, runs examples/loadgen.rs against
+# Load on the example server: starts the release server, runs `xentara-ws load` against
 # it, prints the load generator's JSON line and the server's peak RSS (VmHWM), stops the
 # server.
 #
@@ -29,12 +29,13 @@ ramp=${3:-50}
 addr=${ADDR:-127.0.0.1:8080}
 
 if [[ -z "${NO_BUILD:-}" ]]; then
-    cargo build --quiet --release --example server --example loadgen
+    cargo build --quiet --release --example server
+    cargo build --quiet --release -p xentara-ws-cli
 fi
 target="$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 server_bin="$target/release/examples/server"
-loadgen_bin="$target/release/examples/loadgen"
+loadgen_bin="$target/release/xentara-ws"
 
 want=65536
 hard=$(ulimit -Hn)
@@ -97,7 +98,7 @@ if [[ -n "${HOSTILE:-}" ]]; then
     hostile=(--hostile "$HOSTILE" --hostile-connections "${HOSTILE_CONNECTIONS:-1000}"
         --hostile-pause "${HOSTILE_PAUSE_MS:-1000}")
 fi
-"$loadgen_bin" "$url" --connections "$connections" --seconds "$seconds" --ramp "$ramp" \
+"$loadgen_bin" load "$url" --connections "$connections" --seconds "$seconds" --ramp "$ramp" \
     --server-pid "$server_pid" "${hostile[@]}" >"$work/loadgen.out" || status=$?
 
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || true)

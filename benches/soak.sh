@@ -20,7 +20,8 @@ connections=${2:-2000}
 hold=${3:-5}
 addr=${ADDR:-127.0.0.1:8090}
 
-cargo build --quiet --release --example server --example loadgen
+cargo build --quiet --release --example server
+cargo build --quiet --release -p xentara-ws-cli
 target="$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -63,7 +64,7 @@ sampler_pid=$!
 runs=0 failed=0 lost=0 total=0
 end=$(( start + minutes * 60 ))
 while (( $(date +%s) < end )); do
-    line=$("$target/release/examples/loadgen" "$url" --connections "$connections" \
+    line=$("$target/release/xentara-ws" load "$url" --connections "$connections" \
         --seconds "$hold" 2>/dev/null | tail -n 1) || failed=$((failed + 1))
     runs=$((runs + 1))
     read -r expected received < <(python3 -c 'import json,sys

@@ -23,14 +23,16 @@
 //! The model: the root (nil UUID) → "Group 1" → "Group 1.Data Point 1" (UUID
 //! e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8, an f64 that changes every 100 ms, writable) and
 //! "Group 1.Data Point 2" (a read-only integer). Sub-sessions log in as admin/admin; so may
-//! the connection's Basic `Authorization` header (it is optional).
+//! the connection's Basic `Authorization` header (it is optional). The model
+//! (`support/src/demo/model.rs`, a `xentara_ws_tokio::Model`) is served by
+//! `xentara_ws_tokio::Server::model` (`support/src/demo/server.rs`).
 
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use xentara_ws_support::demo;
-use xentara_ws_support::demo::server::Limits;
+use xentara_ws_tokio::server_config;
 
 const USAGE: &str = "usage: server [--listen ADDR] [--cert FILE --key FILE] [--max-message BYTES]
               [--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS]
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         return demo::exit_code("server", result);
     }
     let (mut addr, mut cert, mut key) = ("127.0.0.1:8080", None, None);
-    let mut limits = Limits::default();
+    let mut limits = demo::server::limits();
     let mut rest = args.iter().map(String::as_str);
     while let Some(arg) = rest.next() {
         let Some(value) = rest.next() else {
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
     }
     let result = match (cert, key) {
         (None, None) => demo::server::listen(addr, None, limits),
-        (Some(cert), Some(key)) => match demo::tls::server_config(cert.as_ref(), key.as_ref()) {
+        (Some(cert), Some(key)) => match server_config(cert.as_ref(), key.as_ref()) {
             Ok(tls) => demo::server::listen(addr, Some(tls), limits),
             Err(e) => Err(io::Error::other(e)),
         },

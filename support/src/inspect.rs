@@ -1,8 +1,8 @@
 //! `inspect` — decodes Xentara WebSocket messages given as hex and prints what they hold.
 //!
 //! ```text
-//! cargo run --example inspect -- 81840018410da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8
-//! printf '%s\n' 818300184108 818301184102 | cargo run --example inspect
+//! xentara-ws inspect 81840018410da100d82550e3ee10714d884ba18e5d0f1e4ce25ee8
+//! printf '%s\n' 818300184108 818301184102 | xentara-ws inspect
 //! ```
 //!
 //! Contract (other tools depend on it): one message per argument (spaces allowed; all

@@ -2,10 +2,10 @@
 //! "Group 1.Data Point 1"), on tokio and tokio-tungstenite.
 //!
 //! ```text
-//! cargo run --release --example loadgen -- URL [--connections N] [--seconds S] [--ramp R]
+//! xentara-ws load URL [--connections N] [--seconds S] [--ramp R]
 //!     [--hostile KIND [--hostile-connections M] [--hostile-pause MS] [--oversize BYTES]]
 //!     [--server-pid PID] [--insecure]
-//! cargo run --release --example loadgen -- ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
+//! xentara-ws load ws://127.0.0.1:8080/api/ws --connections 1000 --seconds 10
 //! ```
 //!
 //! The URL is `ws://` or `wss://` (rustls; the public CA roots, or any certificate with
@@ -111,8 +111,9 @@ pub struct Config {
     pub oversize: usize,
     /// The server's process, for its peak RSS (`--server-pid`, Linux).
     pub server_pid: Option<u32>,
-    /// For `wss://`: trust any certificate (`--insecure`), else the public CA roots.
-    pub insecure: bool,
+    /// For `wss://`: what the server's certificate must be (`--ca`, `--pin`,
+    /// `--insecure`; default the public CA roots).
+    pub trust: Trust,
 }
 
 impl Config {
@@ -130,57 +131,9 @@ impl Config {
             hostile_pause: Duration::from_secs(1),
             oversize: 2 << 20,
             server_pid: None,
-            insecure: false,
+            trust: Trust::PublicRoots,
         }
     }
-}
-
-/// The command line, for a usage error.
-pub const USAGE: &str = "usage: loadgen URL [--connections N] [--seconds S] [--ramp R]
-               [--hostile slowloris|oversize|garbage|stall|churn] [--hostile-connections M]
-               [--hostile-pause MS] [--oversize BYTES] [--server-pid PID] [--insecure]";
-
-/// Reads the command line (without the program name); `Err` is the usage error to print.
-pub fn parse_args(args: &[String]) -> Result<Config, String> {
-    let mut url = None;
-    let mut config = Config::new("");
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> Result<u64, String> {
-            let value = args.next().ok_or(format!("{name} needs a value"))?;
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{name}: not a number: {value:?}"))
-        };
-        match arg.as_str() {
-            "--connections" => config.connections = number(arg)? as usize,
-            "--seconds" => config.hold = Duration::from_secs(number(arg)?),
-            "--ramp" => config.ramp = (number(arg)? as usize).max(1),
-            "--hostile" => {
-                let kind = args.next().ok_or("--hostile needs a value")?;
-                config.hostile = Some(hostile::Kind::parse(kind)?);
-            }
-            "--hostile-connections" => config.hostile_connections = number(arg)? as usize,
-            "--hostile-pause" => config.hostile_pause = Duration::from_millis(number(arg)?),
-            "--oversize" => config.oversize = number(arg)? as usize,
-            "--server-pid" => config.server_pid = Some(number(arg)? as u32),
-            "--insecure" => config.insecure = true,
-            a if a.starts_with("--") => return Err(format!("unknown option {a}")),
-            a if url.is_none() => url = Some(a.to_owned()),
-            a => return Err(format!("unexpected argument {a:?}")),
-        }
-    }
-    config.url = url.ok_or("no URL")?;
-    if !config.url.starts_with("ws://") && !config.url.starts_with("wss://") {
-        return Err(format!(
-            "bad URL {:?}: expected ws://HOST:PORT/PATH or wss://…",
-            config.url
-        ));
-    }
-    if config.connections == 0 {
-        return Err("--connections must be at least 1".into());
-    }
-    Ok(config)
 }
 
 /// The counters every connection adds to.
@@ -323,12 +276,9 @@ pub async fn run(config: Config) -> Report {
 /// bar does).
 pub async fn run_with(config: Config, stats: Arc<Stats>) -> Report {
     let config = Arc::new(config);
-    let trust = match config.insecure {
-        true => Trust::Insecure,
-        false => Trust::PublicRoots,
-    };
     let tls = config.url.starts_with("wss://").then(|| {
-        trust
+        config
+            .trust
             .client_config()
             .map(tokio_rustls::TlsConnector::from)
             .map_err(|e| e.to_string())

@@ -1,4 +1,4 @@
-//! `examples/inspect.rs`: what it prints for valid messages and for messages with parts
+//! The inspector (`xentara-ws inspect`): what it prints for valid messages and for messages with parts
 //! that do not decode, line by line, and its exit status.
 //!
 //! The example's `run` (`xentara_ws_support::inspect`) — all of `main` but the process's

@@ -99,51 +99,6 @@ fn a_refused_connection_fails_with_its_error() {
     );
 }
 
-#[test]
-fn the_command_line_is_checked() {
-    let args = |line: &str| -> Vec<String> { line.split_whitespace().map(String::from).collect() };
-    let config = loadgen::parse_args(&args(
-        "ws://h:1/api/ws --connections 7 --seconds 2 --ramp 3",
-    ))
-    .unwrap();
-    assert_eq!(config.url, "ws://h:1/api/ws");
-    assert_eq!(config.connections, 7);
-    assert_eq!(config.hold, Duration::from_secs(2));
-    assert_eq!(config.ramp, 3);
-    let config = loadgen::parse_args(&args("--seconds 1 ws://h:1/")).unwrap();
-    assert_eq!((config.connections, config.ramp), (100, 50));
-    assert_eq!((config.hostile, config.hostile_connections), (None, 100));
-    assert_eq!((config.oversize, config.server_pid), (2 << 20, None));
-    let config = loadgen::parse_args(&args(
-        "ws://h:1/ --hostile churn --hostile-connections 9 --oversize 10 --server-pid 42",
-    ))
-    .unwrap();
-    assert_eq!(config.hostile, Some(loadgen::hostile::Kind::Churn));
-    assert_eq!((config.hostile_connections, config.oversize), (9, 10));
-    assert_eq!(config.server_pid, Some(42));
-    let config = loadgen::parse_args(&args("wss://h:1/ --insecure")).unwrap();
-    assert!(config.insecure);
-    for kind in ["slowloris", "oversize", "garbage", "stall", "churn"] {
-        let config = loadgen::parse_args(&args(&format!("ws://h:1/ --hostile {kind}"))).unwrap();
-        assert_eq!(config.hostile.map(|k| k.name()), Some(kind));
-    }
-    for bad in [
-        "",
-        "http://h:1/api/ws",
-        "wss:h",
-        "ws://h:1/ --connections",
-        "ws://h:1/ --connections many",
-        "ws://h:1/ --connections 0",
-        "ws://h:1/ --threads 4",
-        "ws://h:1/ ws://h:2/",
-        "ws://h:1/ --hostile",
-        "ws://h:1/ --hostile polite",
-        "ws://h:1/ --server-pid me",
-    ] {
-        assert!(loadgen::parse_args(&args(bad)).is_err(), "{bad:?}");
-    }
-}
-
 /// Normal connections beside `kind` hostile ones: every normal response comes, and the
 /// hostile counts, in the JSON line.
 fn beside(kind: loadgen::hostile::Kind) -> loadgen::Report {
@@ -208,13 +163,13 @@ fn wss_connections_get_every_response_with_insecure_and_none_without() {
     config.connections = 20;
     config.hold = Duration::from_secs(1);
     config.progress = false;
-    config.insecure = true;
+    config.trust = xentara_ws_support::demo::options::Trust::Insecure;
     let report = runtime().block_on(loadgen::run(config.clone()));
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.responses_received, 100);
 
     // Without --insecure a self-signed certificate is refused: nothing connects.
-    config.insecure = false;
+    config.trust = xentara_ws_support::demo::options::Trust::PublicRoots;
     let report = runtime().block_on(loadgen::run(config));
     assert_eq!(report.connected, 0, "{report:?}");
     let error = report.connect_error.unwrap();

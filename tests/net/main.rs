@@ -1,8 +1,7 @@
 //! The integration tests that open sockets: the demo server and client end to end (plain
-//! and TLS, over reconnects, within its limits), the load generator and the conformance
-//! runner against the demo server.
+//! and TLS, over reconnects, within its limits) and the load generator against the demo
+//! server. The conformance runner's are the CLI's (`xentara-ws-cli/tests/conformance.rs`).
 
-mod conformance;
 mod e2e;
 mod load;
 mod reconnect;

@@ -1,4 +1,4 @@
-//! What the example server lets a client spend (`demo::server::Limits`, the server's
+//! What the example server lets a client spend (`demo::server::limits()`, the server's
 //! flags): a text frame closes with 1003, bytes that are not frames with 1002, a message
 //! over the limit with 1009, a connection beyond the maximum gets HTTP 503, a client that
 //! takes nothing is closed, and a message within the limit is still answered.
@@ -32,7 +32,7 @@ fn small() -> Limits {
     Limits {
         max_message: 64,
         max_connections: 1,
-        ..Limits::default()
+        ..demo::server::limits()
     }
 }
 
@@ -126,7 +126,7 @@ fn a_client_that_takes_nothing_is_closed_and_its_place_freed() {
     let addr = start(Limits {
         max_connections: 1,
         send: Duration::from_secs(1),
-        ..Limits::default()
+        ..demo::server::limits()
     });
     let mut ws = connect(addr).unwrap();
     ws.send(Message::binary(HELLO.to_vec())).unwrap();
@@ -167,10 +167,10 @@ fn frame(payload: &[u8]) -> Vec<u8> {
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn more_packets_than_a_reply_holds_close_with_1009() {
-    let mut ws = connect(start(Limits::default())).unwrap();
+    let mut ws = connect(start(demo::server::limits())).unwrap();
     ws.send(Message::binary(HELLO.to_vec())).unwrap();
     assert_eq!(ws.read().unwrap(), Message::binary(HELLO_REPLY.to_vec()));
-    // `demo::server::Buffers` answers 32 requests per message, more each with -32603 as
+    // `demo::server::limits()` answers 32 requests per message, more each with -32603 as
     // long as those errors fit its 4 KiB: 129 of them do not.
     ws.send(Message::binary(lookups(2, 129))).unwrap();
     assert_eq!(close_code(&mut ws), Some(CloseCode::Size));

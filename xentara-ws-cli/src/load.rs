@@ -15,8 +15,8 @@ pub struct Args {
     /// The server's URL: ws://HOST:PORT/PATH or wss://…
     url: String,
     /// Connections, all at once.
-    #[arg(long, default_value_t = 100)]
-    connections: usize,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    connections: u64,
     /// How long each connection holds its subscription.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -38,18 +38,17 @@ pub struct Args {
     /// The server's process, for its peak RSS (Linux).
     #[arg(long, value_name = "PID")]
     server_pid: Option<u32>,
-    /// For wss://: trust any certificate.
-    #[arg(long)]
-    insecure: bool,
+    #[command(flatten)]
+    connect: crate::connect::Connect,
 }
 
 /// Runs `load`: exit 1 unless every connection completed and every response came.
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    if args.connections == 0 {
-        return Err("--connections must be at least 1".to_owned());
+    if !args.url.starts_with("ws://") && !args.url.starts_with("wss://") {
+        return Err(format!("{}: not a ws:// or wss:// URL", args.url));
     }
     let mut config = Config::new(args.url);
-    config.connections = args.connections;
+    config.connections = usize::try_from(args.connections).map_err(|e| e.to_string())?;
     config.hold = Duration::from_secs(args.seconds);
     config.ramp = args.ramp.max(1);
     config.hostile = args
@@ -61,7 +60,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     config.hostile_pause = Duration::from_millis(args.hostile_pause);
     config.oversize = args.oversize;
     config.server_pid = args.server_pid;
-    config.insecure = args.insecure;
+    let options = args.connect.options()?;
+    if options.user.is_some() {
+        return Err("load sends no credentials: --user and --password do not apply".to_owned());
+    }
+    config.trust = options.trust;
     config.progress = false;
     let bar = ProgressBar::new(config.connections as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} done, {msg} [{elapsed}]")

@@ -44,6 +44,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         handshake: Duration::from_secs(args.handshake_timeout),
         idle: Duration::from_secs(args.idle_timeout),
         send: Duration::from_secs(args.send_timeout),
+        ..demo::server::limits()
     };
     let tls = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => {

@@ -95,6 +95,21 @@ fn failures_are_one_line_with_exit_1_and_a_bad_command_line_is_2() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("xentara-ws: \"colour\" is not an attribute"));
 
+    let out = run(&["load", "http://h:1/api/ws"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "xentara-ws: http://h:1/api/ws: not a ws:// or wss:// URL\n"
+    );
+    for bad in [
+        &["load", "ws://h:1/", "--connections", "0"][..],
+        &["load", "ws://h:1/", "--connections", "many"],
+        &["load", "ws://h:1/", "--hostile", "polite"],
+        &["load", "ws://h:1/", "--threads", "4"],
+        &["load"],
+    ] {
+        assert_eq!(run(bad).status.code(), Some(2), "{bad:?}");
+    }
     assert_eq!(run(&["bogus"]).status.code(), Some(2));
     assert_eq!(run(&["call", &url]).status.code(), Some(2));
     assert_eq!(

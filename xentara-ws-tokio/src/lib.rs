@@ -16,6 +16,9 @@
 //!   instance per connection, with the limits of [`Limits`], a [`ChangeFeed`] and a
 //!   graceful [`Server::shutdown`]; requests the application defers are answered from
 //!   any task through [`Answers`].
+//! - [`Model`]: a tree of elements and their attributes, which [`Server::model`] serves
+//!   with a [`ModelService`] per connection — every command, its errors and the
+//!   subscriptions' events come out of the few questions the trait asks.
 //!
 //! Files by concern: `owned.rs` (owned values), `error.rs` ([`Error`]),
 //! `tls.rs` ([`Trust`] and the server's PEM files), `client/` and `server/`.
@@ -37,8 +40,8 @@ pub use owned::{
     AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,
 };
 pub use server::{
-    Answers, ChangeFeed, Deferred, Limits, Peer, Server, ServerBuilder, Service, ShutdownReport,
-    serve,
+    Answers, ChangeFeed, Deferred, Element, IDENTITY, Limits, Model, ModelService, Peer, Server,
+    ServerBuilder, Service, ShutdownReport, Watch, random_id, serve,
 };
 pub use tls::{Trust, server_config};
 

@@ -2,10 +2,10 @@
 //! case, as the Autobahn suite does for WebSocket.
 //!
 //! ```text
-//! cargo run --example conformance -- ws://127.0.0.1:8080/api/ws
-//! cargo run --example conformance -- --user admin --password admin --ca cert.pem \
+//! xentara-ws check ws://127.0.0.1:8080/api/ws
+//! xentara-ws check --user admin --password admin --ca cert.pem \
 //!     --json report.json wss://localhost:8443/api/ws
-//! cargo run --example conformance -- --only 5.1 ws://127.0.0.1:8080/api/ws
+//! xentara-ws check --only 5.1 ws://127.0.0.1:8080/api/ws
 //! ```
 //!
 //! Each case sends what its spec line is about — well-formed or deliberately broken bytes,
@@ -43,16 +43,11 @@ mod target;
 mod wire;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::demo;
-use demo::options::Options;
 pub use report::Outputs;
 pub use suite::{Case, Outcome, Settings, Verdict};
-
-const USAGE: &str = "usage: conformance [--user U [--password P]] [--ca FILE | --insecure] \
-                     [--json FILE] [--only SECTION] [--stage-commands] URL";
 
 /// Every case, by the spec's sections.
 pub fn cases() -> Vec<&'static Case> {
@@ -75,26 +70,6 @@ fn section_key(section: &str) -> Vec<u32> {
         .split('.')
         .map(|n| n.parse().unwrap_or(u32::MAX))
         .collect()
-}
-
-/// All of `main` but the process's arguments and exit: the exit status (0 all passed or
-/// skipped, 1 a case failed or the server cannot be reached, 2 a bad command line).
-pub fn run(args: &[String], out: &mut impl Write) -> u8 {
-    let Some((settings, json)) = parse(args) else {
-        eprintln!("{USAGE}");
-        return 2;
-    };
-    let outputs = Outputs {
-        json,
-        ..Outputs::default()
-    };
-    match check(settings, &outputs, out, |_| {}) {
-        Ok(status) => status,
-        Err(e) => {
-            eprintln!("conformance: {e}");
-            1
-        }
-    }
 }
 
 /// Runs the cases `settings` chooses, a line each on `out` and `progress` told of each as
@@ -171,34 +146,4 @@ pub fn list(settings: &Settings, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "{:<5} {:<34} {}", case.section, case.id, case.spec)?;
     }
     Ok(())
-}
-
-/// The settings and `--json`'s file; `None` for a bad command line.
-fn parse(args: &[String]) -> Option<(Settings, Option<PathBuf>)> {
-    let mut options = Options::default();
-    let (mut url, mut json, mut only, mut stage_commands) = (None, None, Vec::new(), false);
-    let mut args = args.iter().map(String::as_str);
-    while let Some(arg) = args.next() {
-        if options.take(arg, &mut args)? {
-            continue;
-        }
-        match arg {
-            "--json" => json = Some(PathBuf::from(args.next()?)),
-            "--only" => only.push(args.next()?.to_owned()),
-            "--stage-commands" => stage_commands = true,
-            _ if arg.starts_with("--") || url.is_some() => return None,
-            _ => url = Some(arg.to_owned()),
-        }
-    }
-    if !options.complete() {
-        return None;
-    }
-    let settings = Settings {
-        url: url?,
-        options,
-        only,
-        skip: Vec::new(),
-        stage_commands,
-    };
-    Some((settings, json))
 }

@@ -10,6 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout, timeout_at};
+use tokio_rustls::TlsAcceptor;
 
 use super::connection::{self, Context, End};
 use super::{ChangeFeed, Peer, Service, Shared, ShutdownReport, upgrade};
@@ -110,15 +111,32 @@ where
     A: Service,
 {
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let limits = shared.limits;
     let Some(tls) = &shared.tls else {
         let (ws, app, answers) = upgrade::accept(stream, peer, shared, full).await?;
         return Ok(connection::serve(ws, app, answers, cx).await);
     };
-    let stream = timeout(limits.handshake, tls.accept(stream))
+    // Boxed: the TLS handshake and stream are large, and every task would carry their
+    // size, a plain connection's too.
+    Box::pin(secure_tls(tls, stream, peer, shared, full, cx)).await
+}
+
+/// [`secure`] over TLS: the TLS handshake, then the upgrade and the session.
+async fn secure_tls<F, A>(
+    tls: &TlsAcceptor,
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared<F>,
+    full: bool,
+    cx: Context,
+) -> Result<End, String>
+where
+    F: Fn(&Peer) -> Option<A> + Send + Sync + 'static,
+    A: Service,
+{
+    let stream = timeout(shared.limits.handshake, tls.accept(stream))
         .await
         .map_err(|_| "TLS handshake timed out".to_owned())?
         .map_err(|e| format!("TLS: {e}"))?;
     let (ws, app, answers) = upgrade::accept(stream, peer, shared, full).await?;
-    Ok(Box::pin(connection::serve(ws, app, answers, cx)).await)
+    Ok(connection::serve(ws, app, answers, cx).await)
 }

@@ -150,11 +150,12 @@ impl Deferred {
 /// line; answers to a connection that has ended go nowhere.
 #[derive(Debug, Clone)]
 pub struct Answers {
-    tx: mpsc::UnboundedSender<(Ticket, Deferred)>,
+    /// Boxed: the channel allocates room for 32 messages up front, per connection.
+    tx: mpsc::UnboundedSender<(Ticket, Box<Deferred>)>,
 }
 
 /// The connection's end of its [`Answers`].
-pub(crate) type AnswersRx = mpsc::UnboundedReceiver<(Ticket, Deferred)>;
+pub(crate) type AnswersRx = mpsc::UnboundedReceiver<(Ticket, Box<Deferred>)>;
 
 impl Answers {
     pub(crate) fn new() -> (Self, AnswersRx) {
@@ -166,7 +167,7 @@ impl Answers {
     /// ([`AppRequest::ticket`](xentara_ws::session::AppRequest::ticket)).
     /// Returns `false` when the connection has ended.
     pub fn answer(&self, ticket: Ticket, answer: impl Into<Deferred>) -> bool {
-        self.tx.send((ticket, answer.into())).is_ok()
+        self.tx.send((ticket, Box::new(answer.into()))).is_ok()
     }
 
     /// True once the connection has ended.

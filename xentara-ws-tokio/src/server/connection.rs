@@ -1,8 +1,10 @@
 //! One connection's task: it owns the WebSocket, the [`ServerSession`] and the
 //! application instance; it hands each binary message to the session and sends the
 //! replies, and sleeps until the session's timer, a change, an answer given later, a
-//! message or the shutdown. While every reply message waits for answers given later, it
-//! holds the message it could not hand in and reads no more (backpressure).
+//! message or the shutdown. It reads the change feed only while it has subscriptions (a
+//! connection without any sleeps through the changes). While every reply message waits
+//! for answers given later, it holds the message it could not hand in and reads no more
+//! (backpressure).
 
 use std::time::Duration;
 
@@ -64,6 +66,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
     let mut out = vec![0u8; OUT];
     let mut last_heard = Instant::now();
     let mut feed_open = true;
+    // Whether the feed is read: only while there are subscriptions.
+    let mut listening = false;
     let mut answers_open = true;
     // A message the session could not take yet (every reply message waits for answers).
     let mut held: Option<Bytes> = None;
@@ -152,7 +156,7 @@ pub(crate) async fn serve<A: Service, S: Io>(
                 }
                 Some(Err(e)) => return End::Failed(e.to_string()),
             },
-            change = cx.changes.recv(), if feed_open => match change {
+            change = cx.changes.recv(), if feed_open && listening => match change {
                 Ok(change) => note(&mut session, &app, change),
                 // Fell behind: anything may have changed.
                 Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -167,6 +171,12 @@ pub(crate) async fn serve<A: Service, S: Io>(
                 }
             }
         }
+        let subscribed = session.subscriptions().next().is_some();
+        if subscribed && !listening {
+            // What changed before is in the first events, which are sent now.
+            cx.changes = cx.changes.resubscribe();
+        }
+        listening = subscribed;
         let now = now_ms(cx.epoch);
         let sent = send_events(&mut ws, &mut session, &mut app, &mut out, now, &limits);
         match timeout(limits.send, sent).await {
@@ -174,6 +184,7 @@ pub(crate) async fn serve<A: Service, S: Io>(
             Ok(Err(end)) => return end,
             Err(_) => return stalled(&mut ws).await,
         }
+        note_next(&mut session, &app, cx.epoch);
     }
 }
 
@@ -192,6 +203,17 @@ fn note<A: Service>(session: &mut Session<'_, A>, app: &A, change: Change) {
                     subscription.changed_at(at);
                 }
             }
+        }
+    }
+}
+
+/// Marks the subscriptions whose next change the application knows
+/// ([`Service::next_change`]) as changing then.
+fn note_next<A: Service>(session: &mut Session<'_, A>, app: &A, epoch: Instant) {
+    for mut subscription in session.subscriptions_mut() {
+        if let Some(at) = app.next_change(subscription.data()) {
+            let at = Instant::from_std(at).saturating_duration_since(epoch);
+            subscription.changed_at(u64::try_from(at.as_millis()).unwrap_or(u64::MAX));
         }
     }
 }

@@ -41,6 +41,11 @@ impl ChangeFeed {
         self.tx.subscribe()
     }
 
+    /// The clock the sessions count milliseconds from.
+    pub(crate) fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
     fn ms(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
     }

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 /// What a client can make the server spend, and the sizes of each connection's session
-/// storage. The defaults are the example server's.
+/// storage. The defaults are the example server's, but for the reply storage: messages of
+/// 16 KiB and 128 requests here, of 4 KiB and 32 requests there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The largest WebSocket message (and frame) taken, in bytes: a larger one closes the

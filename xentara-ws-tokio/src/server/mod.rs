@@ -4,7 +4,8 @@
 //! Files by concern: `limits.rs` ([`Limits`]), `storage.rs` (a session's buffers),
 //! `feed.rs` ([`ChangeFeed`]), `answers.rs` ([`Answers`] given later), `upgrade.rs`
 //! (the HTTP upgrade: path, credentials, 503), `accept.rs` (the accept loop),
-//! `connection.rs` (one connection's task) and the trait, builder and handle here.
+//! `connection.rs` (one connection's task), `model.rs` ([`Model`] and [`ModelService`])
+//! and the trait, builder and handle here.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -26,12 +27,14 @@ mod answers;
 mod connection;
 mod feed;
 mod limits;
+mod model;
 mod storage;
 mod upgrade;
 
 pub use answers::{Answers, Deferred};
 pub use feed::ChangeFeed;
 pub use limits::Limits;
+pub use model::{Element, IDENTITY, Model, ModelService, Watch, random_id};
 pub use upgrade::Peer;
 
 /// What a server serves: the core's [`Application`] (one instance per connection), plus
@@ -59,11 +62,21 @@ pub trait Service: Application<Identity: Send, Subscription: Send> + Send + 'sta
         let _ = (subscription, element);
         true
     }
+
+    /// When the data a subscription covers changes next, if the application knows (a
+    /// value sampled on a period): the subscription's timer wakes the connection then,
+    /// as its update rates allow, with no word on the [`ChangeFeed`]. Asked after every
+    /// round of events. The default knows nothing.
+    fn next_change(&self, subscription: &Self::Subscription) -> Option<std::time::Instant> {
+        let _ = subscription;
+        None
+    }
 }
 
 /// How a server serves; made by [`Server::builder`].
 pub struct ServerBuilder<F> {
     factory: F,
+    feed: ChangeFeed,
     path: String,
     limits: Limits,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -116,11 +129,16 @@ where
         self
     }
 
+    /// The server's change feed, the same as [`Server::changes`] once it serves.
+    pub fn changes(&self) -> ChangeFeed {
+        self.feed.clone()
+    }
+
     /// Starts serving on `listener`, in a task of the current tokio runtime.
     pub fn serve(self, listener: TcpListener) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
-        let epoch = Instant::now();
-        let feed = ChangeFeed::new(epoch);
+        let feed = self.feed;
+        let epoch = feed.epoch();
         let (stop, _) = watch::channel(false);
         let stop = Arc::new(stop);
         let live = Arc::new(AtomicUsize::new(0));
@@ -232,10 +250,29 @@ impl Server {
     {
         ServerBuilder {
             factory,
+            feed: ChangeFeed::new(Instant::now()),
             path: "/api/ws".to_owned(),
             limits: Limits::default(),
             tls: None,
             versions: VersionRange::V1,
+        }
+    }
+
+    /// How to serve `model`, shared by every connection: one [`ModelService`] per
+    /// connection the model [admits](Model::admit); its writes are announced on the
+    /// server's [`ChangeFeed`].
+    pub fn model<M: Model>(
+        model: Arc<M>,
+    ) -> ServerBuilder<impl Fn(&Peer) -> Option<ModelService<M>> + Send + Sync + 'static> {
+        let feed = ChangeFeed::new(Instant::now());
+        let changes = feed.clone();
+        let factory = move |peer: &Peer| {
+            let admitted = model.admit(peer);
+            admitted.then(|| ModelService::new(model.clone(), Some(changes.clone())))
+        };
+        ServerBuilder {
+            feed,
+            ..Server::builder(factory)
         }
     }
 

@@ -1,9 +1,7 @@
-//! The conformance runner (`xentara_ws_support::conformance`, the example `conformance`)
-//! against the example server, which must pass every case, and against two deliberately
-//! wrong servers — the example server behind a proxy that breaks one rule — which must fail
-//! the cases of that rule and no other.
-//!
-//! The runner's `run` is called directly, as the `inspect` tests do with the inspector.
+//! `xentara-ws check` (the binary) against the example server, which must pass every case;
+//! against deliberately wrong servers — the example server behind a proxy that breaks one
+//! rule — which must fail the cases of that rule and no other; and against one that makes
+//! the other valid choice wherever the spec leaves one, which must fail none.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -21,17 +19,44 @@ fn example_server() -> SocketAddr {
     addr
 }
 
+/// `xentara-ws-tokio`'s one-point example, the least a server on its `Model` needs.
+#[allow(dead_code)] // its `main`
+#[path = "../../xentara-ws-tokio/examples/one_point.rs"]
+mod one_point;
+
+/// The one-point example on a fresh loopback port, for the rest of the test process.
+fn one_point_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            one_point::run(listener).await
+        })
+    });
+    addr
+}
+
 /// One suite at a time: its timing cases measure events as they arrive, and suites run
 /// side by side would measure each other.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs the runner with `args`: its exit status, and its output by line.
+/// Runs `xentara-ws check` with `args`: its exit status, and its output by line.
 fn run(args: &[&str]) -> (u8, Vec<String>) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let mut out = Vec::new();
-    let status = conformance::run(&args, &mut out);
-    let text = String::from_utf8(out).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xentara-ws"))
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let status = out
+        .status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(255);
     (status, text.lines().map(str::to_owned).collect())
 }
 
@@ -51,8 +76,21 @@ fn url(addr: SocketAddr) -> String {
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn the_example_server_passes_every_case() {
-    let url = url(example_server());
-    let json = std::env::temp_dir().join(format!("conformance-{}.json", std::process::id()));
+    passes_every_case(example_server());
+}
+
+#[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
+#[test]
+fn the_one_point_example_passes_every_case() {
+    passes_every_case(one_point_server());
+}
+
+/// Runs every case, the stage commands and sub-sessions included, against the server at
+/// `addr`: each passes, and the JSON report has them with what was sent and received.
+fn passes_every_case(addr: SocketAddr) {
+    let url = url(addr);
+    let name = format!("conformance-{}-{}.json", std::process::id(), addr.port());
+    let json = std::env::temp_dir().join(name);
     let json_arg = json.to_str().unwrap();
     let args = [
         "--user",
