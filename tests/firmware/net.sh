@@ -84,13 +84,21 @@ print("the main loop (smoltcp poll inlined), websocket the connection steps, cor
 print("log lines; runtime+other: cortex-m-rt, compiler builtins, anonymous constants")
 '
 
+# HOST_PROFILE=debug uses the debug builds of the host tools (CI has them from the tests).
+HOST_PROFILE=${HOST_PROFILE:-release}
+case $HOST_PROFILE in
+    release) profile_flag=(--release) ;;
+    debug) profile_flag=() ;;
+    *) echo "net.sh: HOST_PROFILE is release or debug, not $HOST_PROFILE" >&2; exit 2 ;;
+esac
 if [[ -z $SERVE ]]; then
-    step "build the host tools"
-    (cd "$ROOT" && cargo build --release -p xentara-ws-cli && cargo build --release --example client)
+    step "build the host tools ($HOST_PROFILE)"
+    (cd "$ROOT" && cargo build "${profile_flag[@]}" -p xentara-ws-cli \
+        && cargo build "${profile_flag[@]}" --example client)
 fi
 HOST_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-CLI=$HOST_TARGET/release/xentara-ws
-CLIENT=$HOST_TARGET/release/examples/client
+CLI=$HOST_TARGET/$HOST_PROFILE/xentara-ws
+CLIENT=$HOST_TARGET/$HOST_PROFILE/examples/client
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
