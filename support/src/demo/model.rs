@@ -240,6 +240,14 @@ impl Model for Demo {
             .collect()
     }
 
+    fn access(&self, id: Uuid, attribute: AttributeId) -> Option<Access> {
+        let extra = element(id).map_or(&[][..], |e| e.extra);
+        let AttributeId::Standard(attribute) = attribute else {
+            return None;
+        };
+        extra.iter().find(|a| a.id == attribute).map(|a| a.access)
+    }
+
     fn read(&self, id: Uuid, attribute: AttributeId) -> AttrValue {
         let tick = self.tick();
         let state = self.state()?;

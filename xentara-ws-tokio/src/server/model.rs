@@ -140,6 +140,16 @@ pub trait Model: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// How `attribute` of element `id` may be used; `None` when the element has no such
+    /// attribute among its [`attributes`](Model::attributes). Asked for every read, write
+    /// and event: the default builds the list, a model can answer without it.
+    fn access(&self, id: Uuid, attribute: AttributeId) -> Option<Access> {
+        self.attributes(id)
+            .into_iter()
+            .find(|a| a.id == attribute)
+            .map(|a| a.access)
+    }
+
     /// The value of `attribute` of element `id` (an existing element; an attribute of
     /// [`attributes`](Model::attributes)). The default: [`ErrorCode::MissingAttribute`].
     fn read(&self, id: Uuid, attribute: AttributeId) -> AttrValue {
@@ -319,21 +329,12 @@ impl<M: Model + ?Sized> ModelService<M> {
             return Ok(Access::ReadOnly);
         }
         self.model
-            .attributes(id)
-            .into_iter()
-            .find(|a| a.id == attribute)
-            .map(|a| a.access)
+            .access(id, attribute)
             .ok_or(ErrorCode::MissingAttribute.into())
     }
 
-    /// `attribute` of `element` (an existing element with the model's `attributes`).
-    fn read_one(
-        &self,
-        id: Uuid,
-        element: &Element,
-        attributes: &[AttributeInfo],
-        attribute: AttributeId,
-    ) -> AttrValue {
+    /// `attribute` of `element` (an existing element).
+    fn read_one(&self, id: Uuid, element: &Element, attribute: AttributeId) -> AttrValue {
         match attribute {
             AttributeId::Standard(Attribute::PrimaryKey) => {
                 Ok(Value::Text(element.primary_key.to_string()))
@@ -343,7 +344,7 @@ impl<M: Model + ?Sized> ModelService<M> {
             AttributeId::Standard(Attribute::Category) => {
                 Ok(Value::Int(element.category.to_u64() as i64))
             }
-            _ if attributes.iter().any(|a| a.id == attribute) => self.model.read(id, attribute),
+            _ if self.model.access(id, attribute).is_some() => self.model.read(id, attribute),
             _ => Err(ErrorCode::MissingAttribute.into()),
         }
     }
@@ -452,11 +453,10 @@ impl<M: Model + ?Sized> ModelService<M> {
 
     fn read(&self, p: &Read<'_>) -> Result<Owned, Fail> {
         let e = self.element(p.element)?;
-        let attributes = self.model.attributes(p.element);
         let mut results = Vec::new();
         for a in &p.attributes {
             let a = a?;
-            results.push((a, self.read_one(p.element, &e, &attributes, a)));
+            results.push((a, self.read_one(p.element, &e, a)));
         }
         Ok(Owned::Read(results))
     }
@@ -649,10 +649,9 @@ impl<M: Model + ?Sized> Service for ModelService<M> {
             .iter()
             .filter_map(|(id, attributes)| {
                 let e = self.element(*id).ok()?;
-                let list = self.model.attributes(*id);
                 let values = attributes
                     .iter()
-                    .map(|a| (*a, self.read_one(*id, &e, &list, *a)))
+                    .map(|a| (*a, self.read_one(*id, &e, *a)))
                     .collect();
                 Some((*id, values))
             })
