@@ -556,7 +556,7 @@ class Connection extends EventTarget {
     const message = new Uint8Array(data);
     const at = core.input(message.length); // first: it may grow the memory
     getUint8ArrayMemory0().set(message, at);
-    const n = core.receive();
+    const n = core.receive(message.length);
     // One reader for every message, unless a listener got here within one.
     const r = this.#in.more() ? new Reader() : this.#in;
     const answers = this.#records(r.load(core.output(), n));

@@ -83,17 +83,19 @@ pub struct Core {
     slots: u32,
 }
 
-/// An attribute of an element, as events are matched: the element's bytes, then a
-/// standard attribute's number (any known UUID goes as its number) or the attribute UUID.
+/// An attribute of an element, as events are matched: the element, then a standard
+/// attribute's number (any known UUID goes as its number) or the attribute UUID. UUIDs
+/// as integers: compared without a call to `memcmp`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Key([u8; 16], u32, [u8; 16]);
+struct Key(u128, u32, u128);
 
 impl Key {
     fn new(element: &Uuid, a: &AttributeId) -> Key {
+        let e = element.as_u128();
         match (a.standard(), a) {
-            (Some(s), _) => Key(*element.as_bytes(), s.to_u64() as u32, [0; 16]),
-            (None, AttributeId::Uuid(u)) => Key(*element.as_bytes(), u32::MAX, *u.as_bytes()),
-            (None, _) => Key(*element.as_bytes(), u32::MAX, [0xff; 16]),
+            (Some(s), _) => Key(e, s.to_u64() as u32, 0),
+            (None, AttributeId::Uuid(u)) => Key(e, u32::MAX, u.as_u128()),
+            (None, _) => Key(e, u32::MAX, u128::MAX),
         }
     }
 }
@@ -133,8 +135,9 @@ impl Core {
 
     /// Where to write a server message of `len` bytes before [`Core::receive`].
     pub fn input(&mut self, len: usize) -> *mut u8 {
-        self.input.clear();
-        self.input.resize(len, 0);
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
         self.input.as_mut_ptr()
     }
 
@@ -193,15 +196,15 @@ impl Core {
         out.b
     }
 
-    /// Takes the message written at [`Core::input`]: one record per packet at
-    /// [`Core::output`]; returns their length in bytes.
-    pub fn receive(&mut self) -> usize {
+    /// Takes the message of `len` bytes written at [`Core::input`]: one record per packet
+    /// at [`Core::output`]; returns their length in bytes.
+    pub fn receive(&mut self, len: usize) -> usize {
         let mut out = Out {
             b: core::mem::take(&mut self.output),
             watched: &self.watched,
         };
         out.b.clear();
-        match Batch::new(&self.input) {
+        match Batch::new(self.input.get(..len).unwrap_or_default()) {
             Ok(batch) => self
                 .session
                 .handle_message(&batch)
@@ -717,7 +720,7 @@ impl Out<'_> {
                         let of_element = |after: Option<u32>| {
                             watched
                                 .iter()
-                                .filter(|w| w.0.0 == *element.as_bytes() && after < Some(w.1))
+                                .filter(|w| w.0.0 == element.as_u128() && after < Some(w.1))
                                 .map(|w| w.1)
                                 .min()
                         };
