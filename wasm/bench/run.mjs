@@ -3,12 +3,13 @@
 // medians and their ratio (ours / vendor's). Without the vendor's files it says where to
 // get them and runs ours alone.
 //
-//   node bench/run.mjs [VENDOR_DIR] [--rounds 5] [--cases a,b,c] [--ours DIR] [--quick]
+//   node bench/run.mjs [VENDOR_DIR] [--rounds 5] [--cases a,b,c] [--ours DIR] [--before DIR] [--quick]
 //
 // VENDOR_DIR holds the vendor's xentara-client.js and xentara-client.wasm (the public
 // repository xentara/xentara-sample-web-ui, mvp-ui-main/assets/). --quick: one short
 // round of each (CI runs it so that the benchmark keeps working; nobody asserts a time).
-// --ours DIR: another build of ours instead of wasm/pkg (to compare two builds).
+// --ours DIR: another build of ours instead of wasm/pkg; --before DIR: an older build of
+// ours, run beside the others (rows "before"), to compare two builds in one run.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,7 @@ const rounds = Number(opt('rounds', quick ? 1 : 5));
 const cases = opt('cases', 'a,b,c').split(',');
 const bench = new URL('bench.mjs', import.meta.url).pathname;
 const ours = resolve(opt('ours', new URL('../pkg', import.meta.url).pathname));
+const before = opt('before', null);
 let vendor = args[0] && resolve(args[0]);
 if (!vendor || !['xentara-client.js', 'xentara-client.wasm'].every((f) => existsSync(join(vendor, f)))) {
   console.log(`No vendor's module${vendor ? ` in ${vendor}` : ''}: ours alone. Its two files are in the public repository
@@ -44,12 +46,18 @@ const runs = {
   b: [['ours', ours, []], ['vendor', vendor, []]],
   c: [['ours', ours, []], ['ours (read)', ours, ['--read']], ['vendor', vendor, []]],
 };
+if (before) {
+  for (const c of Object.keys(runs)) {
+    const mine = runs[c].filter(([label]) => label.startsWith('ours'));
+    runs[c].unshift(...mine.map(([label, , extra]) => [label.replace('ours', 'before'), resolve(before), extra]));
+  }
+}
 const titles = {
   a: 'a: 20,000 event messages, 1 value, 1 observer (events/s)',
-  b: 'b: event messages of 10 elements × 3 attributes, 30 observers (events/s)',
+  b: 'b: 300 event messages of 10 elements × 3 attributes, 30 observers (events/s)',
   c: 'c: 1,000 requests in flight, lookupElement (ours also read) (requests/s)',
 };
-const small = { a: 2000, b: 100, c: 200 };
+const small = { a: 2000, b: 30, c: 200 };
 
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
