@@ -89,6 +89,7 @@ for (const c of cases) {
     rows.push(`| ${titles[c]} | ${label} | ${fmt(m)} | ${ratio} |`);
   });
 }
+if (quick) console.log('\nQuick: fewer messages and requests than the titles say; that it runs, not how fast.');
 console.log(`\nMedians of ${rounds} round(s) each, modules alternating, one process per round; node ${process.version}, ${availableParallelism()} × ${cpus()[0]?.model ?? 'CPU'}.\n`);
 console.log('| case | module | per second | ours / vendor\'s |\n|---|---|---:|---:|');
 console.log(rows.join('\n'));
