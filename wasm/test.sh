@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI does for the browser client: builds it (build.sh), starts the release
 # example server on a free port, runs the Node tests (test/*.test.mjs: against that server
-# and against a fake one) and the page check (test/page.sh, headless Chromium), stops the
+# and against a fake one), one short round of the benchmark (bench/, ours alone: that it
+# runs, not how fast) and the page check (test/page.sh, headless Chromium), stops the
 # server. Exits non-zero on any failure, with a one-line reason.
 #
 #   bash wasm/test.sh
@@ -58,6 +59,9 @@ echo "example server at $XENTARA_WSS_URL (pid $tls_server)"
 step "node tests"
 (cd test && node --test --test-timeout=60000 --test-reporter=spec client.test.mjs malformed.test.mjs wss.test.mjs) \
     || fail "the Node tests failed (see above)"
+
+step "benchmark, one short round of ours (bench/; no time is asserted)"
+node bench/run.mjs --quick 2>/dev/null || fail "the benchmark failed"
 
 step "page check (headless Chromium)"
 bash test/page.sh || fail "the page check failed"

@@ -218,10 +218,12 @@ class XentaraError extends Error {
 }
 
 class ValueChangeEvent extends Event {
-  constructor(value, options = {}) {
+  #value;
+  constructor(value, options) {
     super('valuechange', options);
-    Object.defineProperty(this, 'value', { value });
+    this.#value = value;
   }
+  get value() { return this.#value; }
 }
 
 class XentaraErrorEvent extends Event {
@@ -300,8 +302,16 @@ class Writer {
 }
 
 class Reader {
-  constructor(b) { this.b = b; this.v = new DataView(b.buffer, b.byteOffset, b.byteLength); this.i = 0; }
-  more() { return this.i < this.b.length; }
+  constructor(b = new Uint8Array(0)) { this.b = b; this.v = new DataView(b.buffer, b.byteOffset, b.byteLength); this.i = 0; this.end = b.length; }
+  /** Reads the `n` bytes of wasm memory at `at` next (copied: listeners may call the core). */
+  load(at, n) {
+    if (n > this.b.length) { this.b = new Uint8Array(2 * n); this.v = new DataView(this.b.buffer); }
+    this.b.set(getUint8ArrayMemory0().subarray(at, at + n));
+    this.i = 0;
+    this.end = n;
+    return this;
+  }
+  more() { return this.i < this.end; }
   u8() { return this.b[this.i++]; }
   u32() { this.i += 4; return this.v.getUint32(this.i - 4, true); }
   f64() { this.i += 8; return this.v.getFloat64(this.i - 8, true); }
@@ -369,7 +379,10 @@ function item(r, opcode) {
 
 // ---- the connection ----
 
-const observersOf = new WeakMap(); // Connection -> Map(key -> Set(AttributeObserver))
+// Connection -> its watched attributes: `keys` (key -> slot number) and `slots` ({set of
+// AttributeObservers, attr: number or bytes, tape: what Core.watch takes}); events name
+// slots, so no string is built per value.
+const watchesOf = new WeakMap();
 
 class Connection extends EventTarget {
   #ws = null;
@@ -379,22 +392,25 @@ class Connection extends EventTarget {
   #scheduled = false;
   #timer = 0;
   #opening = null;
+  #in = new Reader();
+  #watches = { keys: new Map(), slots: [], core: () => this.#core };
   /** ms until a request without an answer fails (beyond the vendor's); null: never. */
   requestTimeout = defaults.requestTimeout ?? null;
 
   constructor() {
     super();
-    observersOf.set(this, new Map());
+    watchesOf.set(this, this.#watches);
   }
 
   /** Opens ws(s)://[user:password@]host:port/api/ws; resolves once the WebSocket is open. */
   connect(url) {
-    if (this.#ws) this.#shutdown('closing websocket', true);
+    this.close(); // the WebSocket before, if any
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url); // credentials in the URL: the WebSocket's Basic header
       ws.binaryType = 'arraybuffer';
       this.#ws = ws;
       this.#core = new Core();
+      for (const slot of this.#watches.slots) this.#core.watch(slot.tape);
       this.#opening = reject;
       ws.onopen = () => {
         this.#opening = null;
@@ -536,17 +552,26 @@ class Connection extends EventTarget {
 
   #receive(data) {
     if (typeof data === 'string') return this.#error('a text message (the protocol is binary)');
-    this.#records(this.#core.receive(new Uint8Array(data)));
+    const core = this.#core;
+    const message = new Uint8Array(data);
+    const at = core.input(message.length); // first: it may grow the memory
+    getUint8ArrayMemory0().set(message, at);
+    const n = core.receive(message.length);
+    // One reader for every message, unless a listener got here within one.
+    const r = this.#in.more() ? new Reader() : this.#in;
+    const answers = this.#records(r.load(core.output(), n));
     if (this.#queue.length) this.flush();
-    this.#arm();
+    // Only events: no request ended, the deadlines stay.
+    else if (answers) this.#arm();
   }
 
-  /** Applies the records of receive/expire/close (see src/lib.rs). */
-  #records(out, closed) {
-    const r = new Reader(out);
+  /** Applies the records of receive/expire/close (see src/lib.rs); says whether any was not an event. */
+  #records(r, closed) {
+    let answers = false;
     while (r.more()) {
       const kind = r.u8();
       if (kind === EVENT) { this.#event(r); continue; }
+      answers = true;
       const id = r.f64();
       // An unexpected packet answers its request only when it came before the hello (1):
       // not for an unknown id (0), nor a request of the server's (2), whose id is its own.
@@ -573,23 +598,22 @@ class Connection extends EventTarget {
         if (cause && !closed) return this.#shutdown('the server did not answer the hello', false);
       }
     }
+    return answers;
   }
 
   #event(r) {
-    r.value(); // the time of the values
-    const element = r.uuid();
-    const observers = observersOf.get(this);
+    const slots = this.#watches.slots;
     let n = r.u32();
     if (n === BAD_EVENT) {
       // A value does not decode: the whole event fails, on every observer of its element.
       const code = r.f64(), reason = r.str();
-      for (const [key, set] of observers) if (key.startsWith(element + '/')) for (const o of set) o.dispatchEvent(errorEvent(reason, code));
+      for (let k = r.u32(); k > 0; k--) for (const o of slots[r.u32()].set) o.dispatchEvent(errorEvent(reason, code));
       return;
     }
     for (; n > 0; n--) {
-      const a = r.attr();
-      const result = r.result(a);
-      for (const o of observers.get(attributeKey(element, a)) ?? []) {
+      const slot = slots[r.u32()];
+      const result = r.result(slot.attr);
+      for (const o of slot.set) {
         o.dispatchEvent(result instanceof XentaraError
           ? errorEvent(result.message)
           : new ValueChangeEvent(result));
@@ -608,7 +632,7 @@ class Connection extends EventTarget {
     if (t >= 0) {
       this.#timer = setTimeout(() => {
         if (!this.#core) return;
-        this.#records(this.#core.expire(now()));
+        this.#records(new Reader(this.#core.expire(now())));
         this.#arm();
       }, Math.max(0, t - now()) + 1);
     }
@@ -623,14 +647,14 @@ class Connection extends EventTarget {
     this.#ws = this.#core = null;
     clearTimeout(this.#timer);
     const error = new XentaraError(reason, wasClean);
-    this.#records(core.close(), error);
+    this.#records(new Reader(core.close()), error);
     core.free();
     for (const q of [...this.#pending.values(), ...this.#queue]) q.reject(error);
     this.#pending.clear();
     this.#queue = [];
     if (this.#opening) this.#opening(error);
     this.#opening = null;
-    for (const set of observersOf.get(this).values()) {
+    for (const { set } of this.#watches.slots) {
       for (const o of set) o.dispatchEvent(new XentaraErrorEvent('error', reason, wasClean));
     }
     this.dispatchEvent(new XentaraErrorEvent('close', reason, wasClean));
@@ -642,10 +666,19 @@ class AttributeObserver extends EventTarget {
   #set = null;
   constructor(connection, attribute) {
     super();
-    const observers = observersOf.get(connection);
-    if (!observers || !(attribute instanceof Attribute)) throw new TypeError('AttributeObserver(connection, attribute)');
+    const watches = watchesOf.get(connection);
+    if (!watches || !(attribute instanceof Attribute)) throw new TypeError('AttributeObserver(connection, attribute)');
     const key = attribute._key;
-    this.#set = observers.get(key) ?? observers.set(key, new Set()).get(key);
+    let n = watches.keys.get(key);
+    if (n === undefined) {
+      const w = new Writer();
+      w.element(attribute.element);
+      w.attr(attribute._id);
+      watches.keys.set(key, n = watches.slots.length);
+      watches.slots.push({ set: new Set(), attr: attribute._id, tape: w.done() });
+      watches.core()?.watch(watches.slots[n].tape);
+    }
+    this.#set = watches.slots[n].set;
     this.#set.add(this);
   }
   unhook() {

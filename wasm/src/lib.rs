@@ -7,10 +7,13 @@
 //!
 //! - [`Core::send`] takes the requests of one tick and returns one message holding them
 //!   (the hello first on a session's first call) and each request's id;
-//! - [`Core::receive`] takes a server message and returns one record per packet (see
-//!   [`Out`] for the layout): successes typed by their request's opcode, errors, events,
-//!   packets that do not decode (only their request fails, with the spec code; an event
-//!   with a value that does not decode fails whole);
+//! - [`Core::receive`] takes a server message (written at [`Core::input`]) and leaves one
+//!   record per packet at [`Core::output`] (see [`Out`] for the layout): successes typed
+//!   by their request's opcode, errors, events, packets that do not decode (only their
+//!   request fails, with the spec code; an event with a value that does not decode fails
+//!   whole); both buffers stay, so that a message costs no allocation;
+//! - [`Core::watch`] names an attribute that has observers by a number (its slot): an
+//!   event carries the values of watched attributes only, each with its slot;
 //! - [`Core::timeout`] / [`Core::expire`] are the session's request deadlines on the
 //!   caller's clock (`now` in ms), [`Core::close`] ends every request in flight.
 //!
@@ -69,6 +72,32 @@ const BAD_EVENT: u32 = u32::MAX;
 #[wasm_bindgen]
 pub struct Core {
     session: ClientSession<PENDING>,
+    /// What JS writes a server message into ([`Core::input`]), kept between messages.
+    input: Vec<u8>,
+    /// The records of the last [`Core::receive`], kept between messages ([`Core::output`]).
+    output: Vec<u8>,
+    /// The watched attributes, sorted by key, each with its slot: events carry slots, so
+    /// that JS finds an attribute's observers by number.
+    watched: Vec<(Key, u32)>,
+    /// Slots given so far.
+    slots: u32,
+}
+
+/// An attribute of an element, as events are matched: the element, then a standard
+/// attribute's number (any known UUID goes as its number) or the attribute UUID. UUIDs
+/// as integers: compared without a call to `memcmp`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u128, u32, u128);
+
+impl Key {
+    fn new(element: &Uuid, a: &AttributeId) -> Key {
+        let e = element.as_u128();
+        match (a.standard(), a) {
+            (Some(s), _) => Key(e, s.to_u64() as u32, 0),
+            (None, AttributeId::Uuid(u)) => Key(e, u32::MAX, u.as_u128()),
+            (None, _) => Key(e, u32::MAX, u128::MAX),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -79,7 +108,42 @@ impl Core {
     pub fn new() -> Core {
         Core {
             session: ClientSession::default(),
+            input: Vec::new(),
+            output: Vec::new(),
+            watched: Vec::new(),
+            slots: 0,
         }
+    }
+
+    /// Watches an attribute (`tape`: UUID element, attribute): events carry its values
+    /// with the slot returned, the number of attributes watched before (or `u32::MAX` for
+    /// a tape that does not parse). Slots follow the calls' order; one attribute watched
+    /// twice takes two slots, and its values go to the first.
+    pub fn watch(&mut self, tape: &[u8]) -> u32 {
+        let mut t = Tape { b: tape, at: 0 };
+        let (Some(element), Some(attribute)) = (t.uuid(), t.attribute()) else {
+            return u32::MAX;
+        };
+        let key = Key::new(&element, &attribute);
+        let slot = self.slots;
+        self.slots += 1;
+        if let Err(at) = self.watched.binary_search_by_key(&key, |w| w.0) {
+            self.watched.insert(at, (key, slot));
+        }
+        slot
+    }
+
+    /// Where to write a server message of `len` bytes before [`Core::receive`].
+    pub fn input(&mut self, len: usize) -> *mut u8 {
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
+        self.input.as_mut_ptr()
+    }
+
+    /// Where the records of the last [`Core::receive`] are.
+    pub fn output(&self) -> *const u8 {
+        self.output.as_ptr()
     }
 
     /// Encodes the requests of `tape` (each: `f64` deadline in ms or NaN, `u8` opcode,
@@ -132,17 +196,23 @@ impl Core {
         out.b
     }
 
-    /// Takes a message from the server: one record per packet.
-    pub fn receive(&mut self, message: &[u8]) -> Vec<u8> {
-        let mut out = Out::default();
-        match Batch::new(message) {
+    /// Takes the message of `len` bytes written at [`Core::input`]: one record per packet
+    /// at [`Core::output`]; returns their length in bytes.
+    pub fn receive(&mut self, len: usize) -> usize {
+        let mut out = Out {
+            b: core::mem::take(&mut self.output),
+            watched: &self.watched,
+        };
+        out.b.clear();
+        match Batch::new(self.input.get(..len).unwrap_or_default()) {
             Ok(batch) => self
                 .session
                 .handle_message(&batch)
                 .for_each(|o| out.outcome(o)),
             Err(e) => out.invalid(None, &e),
         }
-        out.b
+        self.output = out.b;
+        self.output.len()
     }
 
     /// The earliest request deadline (ms), or -1.
@@ -411,20 +481,23 @@ macro_rules! seq {
 ///   server_information `u32 n` × (attribute or `u32` id, result); get_stage `u32`;
 ///   the others nothing;
 /// - `ERROR, f64 id, u8 opcode, f64 code, string message`;
-/// - `EVENT`, time (as a value), UUID element, `u32 n` × (attribute, result); or, when a
-///   value does not decode, `u32::MAX` ([`BAD_EVENT`]), `f64 code`, string why: then no
-///   value of the event stands;
+/// - `EVENT, u32 n` × (`u32` slot, result): the values of watched attributes
+///   ([`Core::watch`]) in the event's order; or, when a value does not decode, `u32::MAX`
+///   ([`BAD_EVENT`]), `f64 code`, string why, `u32 n` × `u32` slot (the element's watched
+///   attributes, by slot): then no value of the event stands;
 /// - `INVALID, f64 id (-1: none), f64 code, string why`;
 /// - `UNEXPECTED, f64 id, u8 reason` (0 unknown id, 1 before the hello, 2 a request);
 /// - `LOST, f64 id, u8 cause` (0 timed out, 1 closed).
 ///
 /// A result is `0` + value or `1, f64 code, string message`.
 #[derive(Default)]
-struct Out {
+struct Out<'w> {
     b: Vec<u8>,
+    /// The watched attributes, sorted ([`Core::watch`]).
+    watched: &'w [(Key, u32)],
 }
 
-impl Out {
+impl Out<'_> {
     fn u8(&mut self, x: u8) {
         self.b.push(x);
     }
@@ -619,15 +692,47 @@ impl Out {
             }
             Outcome::Event(change) => {
                 self.u8(EVENT);
-                self.value(&Value::Time(change.time));
-                self.uuid(&change.element);
-                let values = self.b.len();
-                if let Err(e) = self.values(&change.values) {
-                    // A value that does not decode fails the whole event: none of its
-                    // values stand, not even those before the bad one.
-                    self.b.truncate(values);
-                    self.u32(BAD_EVENT);
-                    self.decode_error(&e);
+                let count = self.b.len();
+                self.u32(0);
+                let mut n = 0u32;
+                let element = change.element;
+                let values = change.values.iter().try_for_each(|x| {
+                    let (a, r) = x?;
+                    let key = Key::new(&element, &a);
+                    let watched = self.watched;
+                    if let Ok(at) = watched.binary_search_by_key(&key, |w| w.0) {
+                        self.u32(watched[at].1);
+                        self.result(&r);
+                        n += 1;
+                    }
+                    Ok(())
+                });
+                match values {
+                    Ok(()) => self.b[count..count + 4].copy_from_slice(&n.to_le_bytes()),
+                    Err(e) => {
+                        // A value that does not decode fails the whole event: none of its
+                        // values stand, not even those before the bad one; every observer
+                        // of the element gets the error, in the order they were made.
+                        self.b.truncate(count);
+                        self.u32(BAD_EVENT);
+                        self.decode_error(&e);
+                        let watched = self.watched;
+                        let of_element = |after: Option<u32>| {
+                            watched
+                                .iter()
+                                .filter(|w| w.0.0 == element.as_u128() && after < Some(w.1))
+                                .map(|w| w.1)
+                                .min()
+                        };
+                        let mut slot = of_element(None);
+                        self.u32(
+                            core::iter::successors(slot, |&s| of_element(Some(s))).count() as u32,
+                        );
+                        while let Some(s) = slot {
+                            self.u32(s);
+                            slot = of_element(slot);
+                        }
+                    }
                 }
             }
             Outcome::Invalid(e) => self.invalid(e.id(), &e),
@@ -668,7 +773,7 @@ impl Out {
         }
         Ok(())
     }
-    /// Attribute results (read, events).
+    /// Attribute results (read).
     fn values(
         &mut self,
         values: &Seq<'_, (AttributeId, AttrResult<'_>)>,

@@ -222,6 +222,44 @@ test('an event with a value that does not decode fires error on its element\'s o
   }
 });
 
+test('observers hear their values: made before connect, of an attribute UUID, after a reconnect', async () => {
+  const connection = new X.Connection();
+  const element = new X.Element('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8');
+  const custom = 'c0c0c0c0-0000-4000-8000-00000000000c';
+  const seen = [];
+  const observe = (name, attribute) => {
+    const observer = new X.AttributeObserver(connection, attribute);
+    observer.addEventListener('valuechange', (e) => seen.push(`${name} ${e.value}`));
+    return observer;
+  };
+  const value = new X.Attribute(element, X.KnownAttribute.Value);
+  observe('value', value);
+  observe('custom', new X.Attribute(element, custom));
+  let clientSocket;
+  reply = (frame, socket) => {
+    clientSocket = socket;
+    send(socket, `818201${byte(idOf(frame))}`); // [[1, id]]: subscribed
+    // {11: 121(1), 37(custom): 121(2), 7: 121(4), 9: 121(0)}: the change time has no observer
+    send(socket, `81${eventPacket(`a40bd87901d82550${custom.replaceAll('-', '')}d8790207d8790409d87900`)}`);
+  };
+  let quality;
+  for (const round of [1, 2]) {
+    await connection.connect(url);
+    quality ??= observe('quality', new X.Attribute(element, X.KnownAttribute.Quality));
+    const heard = events(quality, 'valuechange', 1);
+    await connection.subscribe(new X.Subscription([value]));
+    await heard;
+    assert.deepEqual(seen.splice(0), ['value 1', 'custom 2', 'quality good'], `round ${round}`);
+  }
+  // A value of 3 MB: the message and the records outgrow the memory the core had.
+  const big = 'x'.repeat(3e6);
+  const heard = events(quality, 'valuechange', 1);
+  send(clientSocket, `81${eventPacket(`a2d82550${custom.replaceAll('-', '')}d8797a002dc6c0${hex(Buffer.from(big))}09d87901`)}`);
+  await heard;
+  assert.deepEqual(seen.splice(0), [`custom ${big}`, 'quality acceptable']);
+  connection.close();
+});
+
 test('a read answered with a result that does not decode rejects, even when the one asked for decodes', async () => {
   const connection = await connected();
   try {

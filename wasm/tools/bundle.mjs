@@ -15,8 +15,9 @@ let glue = readFileSync(glueFile, 'utf8')
   .replace(/^export (class|function|async function) /gm, '$1 ')
   .replace(/^export \{ initSync, __wbg_init as default \};\n?/m, '')
   .replace(/^function initSync\(module\) \{\n[\s\S]*?\n\}\n/m, '') // unused: the factory is async
+  .replace(/^if \(Symbol\.dispose\) .*\n/m, '') // Core is internal: nobody disposes of it with `using`
   .replace(/^\s*\n/gm, '');
-for (const name of ['class Core', 'function standard_attribute', 'function attribute_uuid', 'async function __wbg_init']) {
+for (const name of ['class Core', 'function standard_attribute', 'function attribute_uuid', 'async function __wbg_init', 'function getUint8ArrayMemory0']) {
   if (!glue.includes(name)) throw new Error(`bundle: the glue has no "${name}" (another wasm-bindgen version?)`);
 }
 if (/^export /m.test(glue)) throw new Error('bundle: an export is left in the glue');
