@@ -6,6 +6,7 @@
 //! (`reconnect.rs`).
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -94,7 +95,7 @@ pub(crate) struct Driver {
     /// The session's clock: milliseconds since this instant.
     epoch: Instant,
     /// Requests sent, by message id.
-    waiting: HashMap<MessageId, Waiting>,
+    waiting: HashMap<MessageId, Waiting, BuildHasherDefault<IdHasher>>,
     /// The active subscriptions' event streams, by subscription id.
     pub(super) subscriptions: HashMap<xentara_ws::Uuid, Sink>,
     /// The open sub-sessions, by id: how to open each again after a reconnect.
@@ -122,7 +123,7 @@ impl Driver {
             options,
             status,
             epoch: Instant::now(),
-            waiting: HashMap::new(),
+            waiting: HashMap::default(),
             subscriptions: HashMap::new(),
             sub_sessions: HashMap::new(),
             queue: VecDeque::new(),
@@ -536,6 +537,27 @@ impl Status {
         let version = session.version().unwrap_or(0);
         self.version.store(version, Ordering::Relaxed);
         self.connected.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Hashes a message id, which the session hands out counting up: a multiply spreads it
+/// over the table (no need for SipHash's resistance to chosen keys here).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = n as u64;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
 
