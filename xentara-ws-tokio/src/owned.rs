@@ -198,9 +198,13 @@ pub fn attr_value(r: &AttrResult<'_>) -> AttrValue {
 pub(crate) fn attr_values(
     seq: &xentara_ws::Seq<'_, (AttributeId, AttrResult<'_>)>,
 ) -> Result<Vec<(AttributeId, AttrValue)>, DecodeError> {
-    seq.iter()
-        .map(|r| r.map(|(id, result)| (id, attr_value(&result))))
-        .collect()
+    // The declared count is not checked against the bytes before the iteration: bounded.
+    let mut values = Vec::with_capacity(seq.len().min(64));
+    for item in seq.iter() {
+        let (id, result) = item?;
+        values.push((id, attr_value(&result)));
+    }
+    Ok(values)
 }
 
 /// One element found by browse, owned.

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -36,17 +37,17 @@ pub(crate) struct Call {
     pub(crate) deadline: Instant,
     pub(crate) reply: Reply,
     /// For a subscribe: where its events go once it succeeds.
-    pub(crate) sink: Option<Sink>,
+    pub(crate) sink: Option<Box<Sink>>,
 }
 
 /// A request sent, waiting for its answer.
 #[derive(Debug)]
 struct Waiting {
     reply: Reply,
-    sink: Option<Sink>,
+    sink: Option<Box<Sink>>,
     /// A create_sub_session's command: kept to open the sub-session again after a
     /// reconnect.
-    sub_session: Option<Command>,
+    sub_session: Option<Box<Command>>,
 }
 
 /// Why a connection's service ended.
@@ -189,7 +190,7 @@ impl Driver {
             .collect();
         for (_, mut sink) in self.subscriptions.drain() {
             if let Some(command) = sink.restore() {
-                first.push(call(command, Some(sink)));
+                first.push(call(command, Some(Box::new(sink))));
             }
         }
         for call in first.into_iter().rev() {
@@ -202,10 +203,21 @@ impl Driver {
         if self.send_queued().await.is_err() {
             return End::Lost;
         }
-        let mut last_heard = Instant::now();
-        let mut next_ping = self.options.keep_alive.map(|every| Instant::now() + every);
+        // One timer for the deadlines, moved only when an earlier one comes (a request
+        // answered leaves it early: it then finds nothing to end and is set again).
+        let mut timer = pin!(sleep_until(Instant::now()));
+        let mut armed: Option<Instant> = None;
+        let every = self.options.keep_alive;
+        let mut ping = pin!(sleep_until(Instant::now() + every.unwrap_or_default()));
+        // Periods of keep-alive without a frame from the server.
+        let mut silent = 0u32;
         loop {
-            let wake = self.next_wake();
+            if let Some(wake) = self.next_wake()
+                && armed.is_none_or(|at| wake < at)
+            {
+                timer.as_mut().reset(wake);
+                armed = Some(wake);
+            }
             tokio::select! {
                 message = self.rx.recv() => match message {
                     Some(ToDriver::Call(call)) => {
@@ -230,7 +242,7 @@ impl Driver {
                 },
                 frame = self.ws.next() => match frame {
                     Some(Ok(Message::Binary(message))) => {
-                        last_heard = Instant::now();
+                        silent = 0;
                         self.receive(&message);
                         if self.send_queued().await.is_err() {
                             return End::Lost;
@@ -241,25 +253,26 @@ impl Driver {
                         return End::Lost;
                     }
                     // Pongs, pings (answered by tungstenite).
-                    Some(Ok(_)) => last_heard = Instant::now(),
+                    Some(Ok(_)) => silent = 0,
                 },
-                () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                () = &mut timer, if armed.is_some() => {
+                    armed = None;
                     self.expire();
                 }
-                () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() =>
-                {
-                    let every = self.options.keep_alive.unwrap_or_default();
+                () = &mut ping, if every.is_some() => {
+                    let every = every.unwrap_or_default();
                     // Nothing heard for two periods, a ping unanswered: it is dead.
-                    if last_heard.elapsed() > every * 2 {
+                    silent += 1;
+                    if silent > 2 {
                         tracing::warn!("no answer to a keep-alive ping: connection given up");
                         return End::Lost;
                     }
-                    let ping = self.ws.send(Message::Ping(Default::default()));
-                    let sent = timeout(self.options.request_timeout, ping).await;
+                    let sent = self.ws.send(Message::Ping(Default::default()));
+                    let sent = timeout(self.options.request_timeout, sent).await;
                     if !matches!(sent, Ok(Ok(()))) {
                         return End::Lost;
                     }
-                    next_ping = Some(Instant::now() + every);
+                    ping.as_mut().reset(Instant::now() + every);
                 }
             }
         }
@@ -349,6 +362,9 @@ impl Driver {
     /// Sends what is queued, in as few messages as the session and the buffer allow. An
     /// error means the connection is gone.
     async fn send_queued(&mut self) -> Result<(), Error> {
+        if self.queue.is_empty() {
+            return Ok(());
+        }
         self.expire_queue(Instant::now());
         while let Some(message) = self.write_batch() {
             let send = self.ws.send(Message::binary(message));
@@ -372,7 +388,8 @@ impl Driver {
                 return None;
             }
             let (epoch, max_batch) = (self.epoch, self.options.max_batch);
-            let mut sent: Vec<(MessageId, Call)> = Vec::new();
+            let mut sent: Vec<(MessageId, Call)> =
+                Vec::with_capacity(self.queue.len().min(max_batch));
             let mut too_large = false;
             let mut batch = self.session.start_batch(&mut self.buf);
             while sent.len() < max_batch
@@ -416,7 +433,7 @@ impl Driver {
                                     self.sub_sessions.remove(id);
                                 }
                                 Command::CreateSubSession { .. } => {
-                                    sub_session = Some(call.command.clone());
+                                    sub_session = Some(Box::new(call.command.clone()));
                                 }
                                 _ => {}
                             }
@@ -481,7 +498,7 @@ impl Driver {
                     // Registered here, before the next packet: its first event may follow.
                     if let Some(mut sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
                         sink.subscribed(subscription);
-                        subscriptions.insert(subscription, sink);
+                        subscriptions.insert(subscription, *sink);
                     }
                     (id, Ok(Answer::Subscribe(Some(subscription))))
                 }
@@ -490,7 +507,8 @@ impl Driver {
                     response: xentara_ws::Response::CreateSubSession(sub_session),
                 } => {
                     let command = waiting.get_mut(&id).and_then(|w| w.sub_session.take());
-                    if let Some(Command::CreateSubSession { credentials, .. }) = command {
+                    if let Some(Command::CreateSubSession { credentials, .. }) = command.map(|c| *c)
+                    {
                         let desired = Some(sub_session);
                         let again = Command::CreateSubSession {
                             credentials,
