@@ -6,14 +6,15 @@
 //! cargo run --release --example throughput -- echo --listen 127.0.0.1:8081
 //! cargo run --release --example throughput -- server ws://127.0.0.1:8080/api/ws \
 //!     --echo ws://127.0.0.1:8081/api/ws [--connections 8] [--in-flight 4] [--reads 16] [--seconds 5]
-//! cargo run --release --example throughput -- client ws://127.0.0.1:8080/api/ws [--tasks 64] [--seconds 10]
+//! cargo run --release --example throughput -- client ws://127.0.0.1:8080/api/ws [--tasks 64] [--seconds 10] \
+//!     [--workers W]
 //! ```
 
 use std::process::ExitCode;
 
 use xentara_ws_support::throughput::{
     Run, USAGE, ceiling, compare_clients, load, load_table_head, load_table_row, parse_args,
-    serve_echo,
+    runtime, serve_echo,
 };
 
 fn main() -> ExitCode {
@@ -42,10 +43,11 @@ fn main() -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let workers = match &run {
+        Run::Client(config) => config.workers,
+        _ => None,
+    };
+    let runtime = match runtime(workers) {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("throughput: no tokio runtime: {e}");

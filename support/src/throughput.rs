@@ -8,7 +8,7 @@
 //!     [--in-flight M] [--reads R] [--seconds S] [--element UUID] [--server-pid PID]
 //!     [--echo-pid PID]
 //! cargo run --release --example throughput -- client URL [--tasks T] [--batch B]
-//!     [--read-buffer BYTES] [--seconds S] [--element UUID]
+//!     [--read-buffer BYTES] [--seconds S] [--element UUID] [--workers W]
 //! ```
 //!
 //! Three parts:
@@ -41,7 +41,9 @@
 //!   unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
 //!   (from its send to its answer), and the ratio adapter / hand; and (Linux) this
 //!   process's CPU time per request for each, and the ratio of those, steadier on a shared
-//!   machine (the server's CPU is not in it).
+//!   machine (the server's CPU is not in it). Both run on the runtime [`runtime`] builds:
+//!   tokio's multi-thread one with a worker per core, or `--workers W` (0: the
+//!   current-thread runtime).
 //!
 //! Connections are made (hello answered) before the clock starts. A rate is the answers
 //! counted over the time from the start to the last answer (the reads in flight at the
@@ -90,7 +92,22 @@ pub const USAGE: &str = "usage: throughput echo --listen ADDR
        throughput server URL [--echo URL] [--connections N] [--in-flight M] [--reads R]
                   [--seconds S] [--element UUID] [--server-pid PID] [--echo-pid PID]
        throughput client URL [--tasks T] [--batch B] [--read-buffer BYTES] [--seconds S]
-                  [--element UUID]";
+                  [--element UUID] [--workers W]";
+
+/// The tokio runtime a measurement runs on: multi-thread with `workers` worker threads
+/// (`None`: one per core), or the current-thread runtime for `Some(0)`.
+pub fn runtime(workers: Option<usize>) -> io::Result<tokio::runtime::Runtime> {
+    let mut builder = match workers {
+        Some(0) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
 
 /// What the program is to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +157,13 @@ pub fn parse_args(args: &[String]) -> Result<Run, String> {
             ("client", "--tasks") => client.tasks = number(value(arg)?)?,
             ("client", "--batch") => client.batch = number(value(arg)?)?,
             ("client", "--read-buffer") => client.read_buffer = Some(number(value(arg)?)?),
+            ("client", "--workers") => {
+                let v = value(arg)?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("--workers: not a number: {v:?}"))?;
+                client.workers = Some(n);
+            }
             ("server" | "client", "--seconds") => {
                 let v = value(arg)?;
                 let seconds = v
@@ -837,6 +861,9 @@ pub struct ClientConfig {
     /// [`hand`]'s WebSocket read buffer (`None`, the default: tungstenite's, 128 KiB, as
     /// the client's and the load generator's; see [`small_buffers`]).
     pub read_buffer: Option<usize>,
+    /// The runtime's worker threads (`None`: one per core; 0: the current-thread
+    /// runtime); see [`runtime`].
+    pub workers: Option<usize>,
 }
 
 impl ClientConfig {
@@ -850,6 +877,7 @@ impl ClientConfig {
             element: ELEMENT,
             batch: 32,
             read_buffer: None,
+            workers: None,
         }
     }
 }
@@ -1064,12 +1092,16 @@ pub async fn adapter(config: ClientConfig) -> ClientReport {
             tokio::spawn(async move {
                 let value = AttributeId::from(Attribute::Value);
                 let mut counts = TaskCounts::default();
-                while Instant::now() < end {
-                    let at = Instant::now();
-                    match client.read(element, &[value]).await {
+                // One clock reading a read: the end of one is the start of the next.
+                let mut at = Instant::now();
+                while at < end {
+                    let result = client.read(element, &[value]).await;
+                    let now = Instant::now();
+                    let latency = now - at;
+                    at = now;
+                    match result {
                         Ok(values) if matches!(&values[..], [(a, Ok(_))] if *a == value) => {
-                            let now = Instant::now();
-                            counts.latencies.push(now - at);
+                            counts.latencies.push(latency);
                             counts.last_answer = Some(now);
                             counts.answered += 1;
                         }

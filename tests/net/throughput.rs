@@ -165,6 +165,15 @@ fn the_command_line_is_checked() {
     assert_eq!((client.tasks, client.batch), (7, 3));
     assert_eq!(client.duration, Duration::from_secs(10));
     assert_eq!(client.element, xentara_ws::Uuid::from_u128(1));
+    assert_eq!(client.workers, None);
+    for (option, workers) in [("0", Some(0)), ("3", Some(3))] {
+        let Ok(Run::Client(client)) =
+            parse_args(&args(&format!("client ws://h:1/ --workers {option}")))
+        else {
+            panic!("not a client run");
+        };
+        assert_eq!(client.workers, workers);
+    }
     for bad in [
         "",
         "serve ws://h:1/",
@@ -180,6 +189,8 @@ fn the_command_line_is_checked() {
         "server ws://h:1/ --tasks 3",
         "client ws://h:1/ --reads 3",
         "client ws://h:1/ --element nope",
+        "client ws://h:1/ --workers -1",
+        "server ws://h:1/ --workers 1",
         "client ws://h:1/ ws://h:2/",
         "echo --listen a:1 ws://h:1/",
     ] {
