@@ -16,9 +16,10 @@
 #   NO_BUILD=1 bash benches/throughput.sh             # use the binaries as built
 #
 # CONNECTIONS, IN_FLIGHT, READS (measurement 1), TASKS, BATCH (measurement 2: the
-# hand-driven session's most reads per message, default 32, the example server's limit)
-# override the defaults; ADDR and ECHO_ADDR the loopback addresses (default
-# 127.0.0.1:8080 and 127.0.0.1:8081); SERVER_ARGS are passed to the server.
+# hand-driven session's most reads per message, default 32, the example server's limit),
+# WORKERS (measurement 2: the runtime's worker threads, 0 the current-thread runtime;
+# default one per core) override the defaults; ADDR and ECHO_ADDR the loopback addresses
+# (default 127.0.0.1:8080 and 127.0.0.1:8081); SERVER_ARGS are passed to the server.
 #
 # Output (stdout): per measurement a Markdown table and one JSON line; measurement 1 also
 # has each server's CPU time per message (from /proc; not for URL=). The exit status is
@@ -108,6 +109,6 @@ fi
 if [[ "${ONLY:-client}" == client || -z "${ONLY:-}" ]]; then
     echo "## Client throughput against a hand-driven session"
     "$tool_bin" client "$url" --tasks "${TASKS:-64}" --batch "${BATCH:-32}" \
-        --seconds "${SECONDS_CLIENT:-10}" || status=1
+        --seconds "${SECONDS_CLIENT:-10}" ${WORKERS:+--workers "$WORKERS"} || status=1
 fi
 exit "$status"
