@@ -618,7 +618,7 @@ impl Connection<'_> {
             match outcome {
                 Outcome::Event(_) => Stats::count(&stats.events),
                 Outcome::Success { id, response } => {
-                    answered(id).ok_or(format!("a success for id {id}, not sent"))?;
+                    answered(id).ok_or_else(|| format!("a success for id {id}, not sent"))?;
                     successes.push((id, response.uuid()));
                 }
                 Outcome::Error { id, opcode, error } => {

@@ -36,9 +36,9 @@
 //!   in a loop for `duration` (default 10 s); and the same workload hand-driven: one
 //!   connection, one [`ClientSession`], `tasks` reads in flight, the reads answered by one
 //!   message replaced by as many new reads, in messages of at most `batch` reads (default
-//!   32: the demo server answers a message of more with an error for each; the client has
-//!   no such limit), over a WebSocket configured as the client's (tungstenite's default,
-//!   unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
+//!   32: the demo server answers a message of more with an error for each, and the
+//!   client's most too), over a WebSocket configured as the client's (8 KiB reads,
+//!   [`CLIENT_READ_BUFFER`], unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
 //!   (from its send to its answer), and the ratio adapter / hand; and (Linux) this
 //!   process's CPU time per request for each, and the ratio of those, steadier on a shared
 //!   machine (the server's CPU is not in it). Both run on the runtime [`runtime`] builds:
@@ -93,6 +93,11 @@ pub const USAGE: &str = "usage: throughput echo --listen ADDR
                   [--seconds S] [--element UUID] [--server-pid PID] [--echo-pid PID]
        throughput client URL [--tasks T] [--batch B] [--read-buffer BYTES] [--seconds S]
                   [--element UUID] [--workers W]";
+
+/// How much [`xentara_ws_tokio::Client`] reads from its socket at a time, 8 KiB (its
+/// WebSocket read buffer): [`hand`] reads the same way unless told otherwise, so that the
+/// two differ only in what drives the session.
+pub const CLIENT_READ_BUFFER: usize = 8 * 1024;
 
 /// The tokio runtime a measurement runs on: multi-thread with `workers` worker threads
 /// (`None`: one per core), or the current-thread runtime for `Some(0)`.
@@ -156,7 +161,7 @@ pub fn parse_args(args: &[String]) -> Result<Run, String> {
             ("server", "--echo-pid") => echo_pid = Some(number(value(arg)?)? as u32),
             ("client", "--tasks") => client.tasks = number(value(arg)?)?,
             ("client", "--batch") => client.batch = number(value(arg)?)?,
-            ("client", "--read-buffer") => client.read_buffer = Some(number(value(arg)?)?),
+            ("client", "--read-buffer") => client.read_buffer = number(value(arg)?)?,
             ("client", "--workers") => {
                 let v = value(arg)?;
                 let n = v
@@ -855,12 +860,10 @@ pub struct ClientConfig {
     /// The element whose `value` is read.
     pub element: Uuid,
     /// [`hand`]'s most reads per message (default 32, what the demo server takes in one
-    /// message; the client has no such limit and puts all the reads of a scheduler tick
-    /// in one).
+    /// message, and the client's own most).
     pub batch: usize,
-    /// [`hand`]'s WebSocket read buffer (`None`, the default: tungstenite's, 128 KiB, as
-    /// the client's and the load generator's; see [`small_buffers`]).
-    pub read_buffer: Option<usize>,
+    /// [`hand`]'s WebSocket read buffer (default [`CLIENT_READ_BUFFER`], the client's).
+    pub read_buffer: usize,
     /// The runtime's worker threads (`None`: one per core; 0: the current-thread
     /// runtime); see [`runtime`].
     pub workers: Option<usize>,
@@ -876,7 +879,7 @@ impl ClientConfig {
             patience: Duration::from_secs(30),
             element: ELEMENT,
             batch: 32,
-            read_buffer: None,
+            read_buffer: CLIENT_READ_BUFFER,
             workers: None,
         }
     }
@@ -1155,9 +1158,7 @@ pub async fn adapter(config: ClientConfig) -> ClientReport {
 /// message of as many new reads, until `config.duration` has passed.
 pub async fn hand(config: ClientConfig) -> ClientReport {
     let mut report = ClientReport::new("hand", &config);
-    let ws_config = config
-        .read_buffer
-        .map(|bytes| WebSocketConfig::default().read_buffer_size(bytes));
+    let ws_config = Some(WebSocketConfig::default().read_buffer_size(config.read_buffer));
     let (mut ws, mut session) = match hello(&config.url, config.patience, ws_config).await {
         Ok(conn) => conn,
         Err(e) => {
@@ -1220,7 +1221,7 @@ async fn hand_loop(
             };
             let at = sent
                 .remove(&id)
-                .ok_or(format!("an answer to id {id}, not sent"))?;
+                .ok_or_else(|| format!("an answer to id {id}, not sent"))?;
             count(answer, now - at);
         }
         *last = now;
