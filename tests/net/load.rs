@@ -5,8 +5,7 @@
 //! The load generator's `run` is called directly, rather than run as a program: Cargo
 //! gives tests the path of `[[bin]]` targets only (`CARGO_BIN_EXE_<name>`), not of
 //! examples, and a direct call gives the typed `Report` and needs no second build. The
-//! server is started the way `e2e` does it, in one small function ([`start_server`]) so
-//! that a change of `demo::server::serve` touches one place.
+//! server is started by the tests' shared `start_demo`.
 //!
 //! What the demo server guarantees about events: a new subscription has sent nothing, so
 //! its first `due_events` after the subscribe — the server looks right after answering each
@@ -20,26 +19,12 @@ use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
-/// Serves the demo on a fresh loopback port, for the rest of the process; its URL.
-fn start_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || demo::server::serve(listener, None));
-    format!("ws://{addr}{}", demo::server::PATH)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use super::{runtime, start_demo};
 
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn two_hundred_connections_get_every_response_and_their_events() {
-    let mut config = loadgen::Config::new(start_server());
+    let mut config = loadgen::Config::new(start_demo());
     config.connections = 200;
     config.hold = Duration::from_secs(3);
     let report = runtime().block_on(loadgen::run(config));
@@ -102,7 +87,7 @@ fn a_refused_connection_fails_with_its_error() {
 /// Normal connections beside `kind` hostile ones: every normal response comes, and the
 /// hostile counts, in the JSON line.
 fn beside(kind: loadgen::hostile::Kind) -> loadgen::Report {
-    let mut config = loadgen::Config::new(start_server());
+    let mut config = loadgen::Config::new(start_demo());
     config.connections = 20;
     config.hold = Duration::from_secs(1);
     config.progress = false;

@@ -9,3 +9,19 @@ mod reconnect;
 mod server_limits;
 mod throughput;
 mod tls;
+
+use std::net::TcpListener;
+
+/// Serves the demo on a fresh loopback port, for the rest of the process; its URL. One
+/// function, so that a change of `demo::server::serve` touches one place.
+fn start_demo() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || xentara_ws_support::demo::server::serve(listener, None));
+    format!("ws://{addr}{}", xentara_ws_support::demo::server::PATH)
+}
+
+/// The runtime the load and throughput tests run their clients on: two workers.
+fn runtime() -> tokio::runtime::Runtime {
+    xentara_ws_support::throughput::runtime(Some(2)).unwrap()
+}

@@ -3,19 +3,13 @@
 //! and the tool's echo server, both in this process over loopback. Every read must be
 //! answered (none lost, no error); how fast is not asserted (the machine is shared).
 
-use xentara_ws_support::{demo, throughput};
+use xentara_ws_support::throughput;
 
 use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
-/// Serves the demo on a fresh loopback port, for the rest of the process; its URL.
-fn start_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || demo::server::serve(listener, None));
-    format!("ws://{addr}{}", demo::server::PATH)
-}
+use super::{runtime, start_demo};
 
 /// Serves the echo server on a fresh loopback port, for the rest of the process; its URL.
 fn start_echo() -> String {
@@ -25,18 +19,10 @@ fn start_echo() -> String {
     format!("ws://{addr}/api/ws")
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn the_server_and_the_echo_server_answer_every_read() {
-    let mut config = throughput::LoadConfig::new(start_server());
+    let mut config = throughput::LoadConfig::new(start_demo());
     config.duration = Duration::from_secs(1);
     // Both servers are in this process: each row's CPU time is the whole process's.
     config.pid = Some(std::process::id());
@@ -75,7 +61,7 @@ fn the_server_and_the_echo_server_answer_every_read() {
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn the_client_and_the_hand_driven_session_get_every_read_answered() {
-    let mut config = throughput::ClientConfig::new(start_server());
+    let mut config = throughput::ClientConfig::new(start_demo());
     config.duration = Duration::from_secs(1);
     // At most the demo server's 32 requests per message, which the client does not split.
     config.tasks = 32;
