@@ -38,12 +38,12 @@
 //!   message replaced by as many new reads, in messages of at most `batch` reads (default
 //!   32: the demo server answers a message of more with an error for each, and the
 //!   client's most too), over a WebSocket configured as the client's (8 KiB reads,
-//!   [`CLIENT_READ_BUFFER`], unless `--read-buffer BYTES`). Requests/s and the p50/p99 of each read's latency
-//!   (from its send to its answer), and the ratio adapter / hand; and (Linux) this
-//!   process's CPU time per request for each, and the ratio of those, steadier on a shared
-//!   machine (the server's CPU is not in it). Both run on the runtime [`runtime`] builds:
-//!   tokio's multi-thread one with a worker per core, or `--workers W` (0: the
-//!   current-thread runtime).
+//!   [`CLIENT_READ_BUFFER`], unless `--read-buffer BYTES`). Requests/s and the p50/p99
+//!   of each read's latency (from its send to its answer), and the ratio adapter / hand;
+//!   and (Linux) this process's CPU time per request for each, and the ratio of those,
+//!   steadier on a shared machine (the server's CPU is not in it). Both run on the
+//!   runtime [`runtime`] builds: tokio's multi-thread one with a worker per core, or
+//!   `--workers W` (0: the current-thread runtime).
 //!
 //! Connections are made (hello answered) before the clock starts. A rate is the answers
 //! counted over the time from the start to the last answer (the reads in flight at the
