@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 step() { printf '\n== wasm: %s (%ss)\n' "$*" "$SECONDS"; }
 fail() { echo "wasm/build.sh: $*" >&2; exit 1; }
 
-# The goals: .wasm under 60,000 bytes (issue 18; issue 14's was a tenth of the vendor's),
+# The goals: .wasm under 60,000 bytes (an earlier goal was a tenth of the vendor's),
 # JS under 30 KB.
 VENDOR_WASM=746069 VENDOR_WASM_GZ=207800 VENDOR_JS=255336 VENDOR_JS_GZ=62881
 MAX_WASM=60000 MAX_JS=30000
