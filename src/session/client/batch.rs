@@ -133,7 +133,7 @@ impl<'a, const PENDING: usize> ClientBatch<'_, 'a, PENDING> {
     /// Takes back every request of this batch.
     fn rollback(&mut self) {
         for id in &self.added {
-            self.client.pending.remove(id);
+            self.client.pending.remove(*id);
         }
         self.added.clear();
         (self.client.state, self.client.next_id) = self.restore;

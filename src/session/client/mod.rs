@@ -33,7 +33,8 @@ pub struct ClientConfig {
     /// sends).
     pub versions: VersionRange,
     /// The hello's message id (default 1, as the vendor's client); later requests count up
-    /// from it, wrap from `i64::MAX` to 1 and skip ids still in flight.
+    /// from it, wrap from `i64::MAX` to 1 and skip an id whose entry in the table of
+    /// requests in flight (the id modulo `PENDING`) is taken.
     pub first_id: MessageId,
 }
 
@@ -105,7 +106,7 @@ pub struct ClientSession<const PENDING: usize = 16> {
     config: ClientConfig,
     state: ClientState,
     next_id: MessageId,
-    pending: Table<MessageId, Pending, PENDING>,
+    pending: Table<Pending, PENDING>,
 }
 
 impl<const PENDING: usize> Default for ClientSession<PENDING> {
@@ -154,7 +155,7 @@ impl<const PENDING: usize> ClientSession<PENDING> {
 
     /// The opcode of a request in flight.
     pub fn pending(&self, id: MessageId) -> Option<Opcode> {
-        self.pending.get(&id).map(|p| p.opcode)
+        self.pending.get(id).map(|p| p.opcode)
     }
 
     /// The number of requests in flight (at most `PENDING`).
@@ -171,7 +172,7 @@ impl<const PENDING: usize> ClientSession<PENDING> {
         if self.state == (ClientState::HelloSent { id }) {
             return None;
         }
-        self.pending.remove(&id).map(|p| p.opcode)
+        self.pending.remove(id).map(|p| p.opcode)
     }
 
     /// Starts a message of requests, written into `buf`. The session's first message starts
@@ -187,13 +188,14 @@ impl<const PENDING: usize> ClientSession<PENDING> {
         }
     }
 
-    /// The next id not in flight; ids count up from 1 and wrap from `i64::MAX` to 1.
+    /// The next id whose table entry is free; ids count up and wrap from `i64::MAX` to 1.
     fn allocate_id(&mut self) -> MessageId {
         loop {
             let id = self.next_id;
             self.next_id = if id == MessageId::MAX { 1 } else { id + 1 };
-            // At most PENDING ids are taken, so this ends within PENDING + 1 turns.
-            if !self.pending.contains(&id) {
+            // Fewer than PENDING ids are taken (the caller checks), so one of the next
+            // PENDING ids names a free slot (2 · PENDING across the wrap).
+            if self.pending.vacant(id) {
                 return id;
             }
         }

@@ -145,7 +145,7 @@ impl<const PENDING: usize> ClientSession<PENDING> {
     /// its request's opcode), an error object, or a packet that did not decode.
     fn take_response<'b>(&mut self, id: MessageId, answer: Answer<'b>) -> Outcome<'b> {
         let unexpected = |reason| Outcome::Unexpected { id, reason };
-        let Some(pending) = self.pending.remove(&id) else {
+        let Some(pending) = self.pending.remove(id) else {
             return match answer {
                 Answer::Invalid(e) => Outcome::Invalid(e),
                 _ => unexpected(Unexpected::UnknownId),

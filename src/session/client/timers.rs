@@ -57,13 +57,13 @@ impl<const PENDING: usize> Iterator for LostRequests<'_, PENDING> {
 
     fn next(&mut self) -> Option<Outcome<'static>> {
         let now = self.now;
-        let (&id, pending) = self.client.pending.iter().find(|(_, p)| match now {
+        let (id, pending) = self.client.pending.iter().find(|(_, p)| match now {
             Some(now) => p.deadline.is_some_and(|d| d <= now),
             None => true,
         })?;
         let opcode = pending.opcode;
         let id: MessageId = id;
-        self.client.pending.remove(&id);
+        self.client.pending.remove(id);
         let cause = match now {
             Some(_) => Lost::TimedOut,
             None => Lost::Closed,
