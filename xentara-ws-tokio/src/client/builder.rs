@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use xentara_ws::session::{ClientConfig, VersionRange};
 
 use super::Client;
 use super::connect::Connector;
 use super::driver::{Driver, Options};
+use super::exchange::Exchange;
 use super::reconnect::Backoff;
 use crate::Error;
 use crate::tls::Trust;
@@ -122,11 +122,17 @@ impl ClientBuilder {
             reconnect: self.reconnect,
             max_batch: self.max_batch,
         };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let exchange = Arc::<Exchange>::default();
         let status = Arc::default();
-        let driver = Driver::new(link, rx, connector, options, Arc::clone(&status));
+        let driver = Driver::new(
+            link,
+            Arc::clone(&exchange),
+            connector,
+            options,
+            Arc::clone(&status),
+        );
         tokio::spawn(driver.run());
-        Ok(Client::new(tx, self.request_timeout, status))
+        Ok(Client::new(exchange, self.request_timeout, status))
     }
 }
 

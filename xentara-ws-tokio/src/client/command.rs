@@ -1,4 +1,4 @@
-//! Requests as the driver task holds them (owned: they cross a channel), encoded in the
+//! Requests as the driver task holds them (owned: they cross to another task), encoded in the
 //! core's borrowed form when their batch is written; and answers, owned, typed by opcode.
 
 use xentara_ws::params::{
@@ -9,6 +9,8 @@ use xentara_ws::{
     AttributeId, Bytes, Command as Core, DecodeError, ElementCategory, MetaDataId, Raw, Response,
     Seq, ServerInfo, Stage, Text, Uuid,
 };
+
+use smallvec::SmallVec;
 
 use crate::owned::{AttrValue, BrowseEntry, MetaData, Value, attr_values};
 
@@ -69,7 +71,8 @@ pub(crate) enum Command {
     Lookup(String),
     Read {
         element: Uuid,
-        attributes: Vec<AttributeId>,
+        /// Inline: a read of one or two attributes allocates nothing for them.
+        attributes: SmallVec<[AttributeId; 2]>,
     },
     Write {
         element: Uuid,

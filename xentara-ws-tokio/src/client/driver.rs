@@ -1,11 +1,12 @@
 //! The driver task: it owns the WebSocket and the
-//! [`ClientSession`](xentara_ws::session::ClientSession), takes requests from every
-//! [`Client`](super::Client) handle through one channel, writes those that came in the
-//! same scheduler tick into one message, matches answers to requests by id and ends each
-//! request with exactly one result. When the connection is lost it connects again
+//! [`ClientSession`](xentara_ws::session::ClientSession), takes the requests of every
+//! [`Client`](super::Client) handle from the exchange (`exchange.rs`), writes those that
+//! came in the same scheduler tick into one message, matches answers to requests by id and
+//! ends each request with exactly one result. When the connection is lost it connects again
 //! (`reconnect.rs`).
 
 use std::collections::{HashMap, VecDeque};
+use std::future::poll_fn;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::pin;
 use std::sync::Arc;
@@ -13,7 +14,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use xentara_ws::session::{ClientError, Lost, Outcome};
@@ -21,13 +21,11 @@ use xentara_ws::{Batch, MessageId};
 
 use super::command::{Answer, Command};
 use super::connect::{Connector, Ws};
+use super::exchange::{Exchange, Inbox, Reply};
 use super::reconnect::Backoff;
 use super::subscription::Sink;
 use super::{Session, Status};
 use crate::{DataChange, Error, ErrorObject};
-
-/// What a request's caller waits on.
-pub(crate) type Reply = oneshot::Sender<Result<Answer, Error>>;
 
 /// One request on its way to the driver.
 #[derive(Debug)]
@@ -35,15 +33,25 @@ pub(crate) struct Call {
     pub(crate) command: Command,
     /// When it times out.
     pub(crate) deadline: Instant,
-    pub(crate) reply: Reply,
+    /// Where its result goes; `None`: no one waits for it.
+    pub(crate) reply: Option<Reply>,
     /// For a subscribe: where its events go once it succeeds.
     pub(crate) sink: Option<Box<Sink>>,
+}
+
+impl Call {
+    /// Ends the request with `outcome`.
+    pub(crate) fn end(self, outcome: Result<Answer, Error>) {
+        if let Some(reply) = self.reply {
+            reply.send(outcome);
+        }
+    }
 }
 
 /// A request sent, waiting for its answer.
 #[derive(Debug)]
 struct Waiting {
-    reply: Reply,
+    reply: Option<Reply>,
     sink: Option<Box<Sink>>,
     /// A create_sub_session's command: kept to open the sub-session again after a
     /// reconnect.
@@ -73,14 +81,6 @@ pub(crate) struct Options {
     pub(crate) max_batch: usize,
 }
 
-/// What a handle sends the driver.
-#[derive(Debug)]
-pub(crate) enum ToDriver {
-    Call(Call),
-    /// Close the client: requests in flight end [`Error::Closed`].
-    Close,
-}
-
 /// The first size of the buffer a batch is written into; it grows to the largest message.
 const FIRST_BUFFER: usize = 16 * 1024;
 
@@ -88,7 +88,10 @@ const FIRST_BUFFER: usize = 16 * 1024;
 pub(crate) struct Driver {
     pub(super) ws: Ws,
     pub(super) session: Session,
-    pub(super) rx: mpsc::UnboundedReceiver<ToDriver>,
+    /// Where requests come from and results go.
+    pub(super) exchange: Arc<Exchange>,
+    /// The requests taken from the exchange at once (kept for its room).
+    pub(super) inbox: Vec<Call>,
     pub(super) connector: Arc<Connector>,
     pub(super) options: Options,
     /// What the handles see of the connection.
@@ -109,7 +112,7 @@ pub(crate) struct Driver {
 impl Driver {
     pub(crate) fn new(
         (ws, session): (Ws, Session),
-        rx: mpsc::UnboundedReceiver<ToDriver>,
+        exchange: Arc<Exchange>,
         connector: Arc<Connector>,
         options: Options,
         status: Arc<Status>,
@@ -119,7 +122,8 @@ impl Driver {
         Driver {
             ws,
             session,
-            rx,
+            exchange,
+            inbox: Vec::new(),
             connector,
             options,
             status,
@@ -161,11 +165,11 @@ impl Driver {
             if let Outcome::Lost { id, .. } = outcome
                 && let Some(waiting) = waiting.remove(&id)
             {
-                let _ = waiting.reply.send(Err(Error::Closed));
+                waiting.end(Err(Error::Closed));
             }
         }
         for (_, waiting) in self.waiting.drain() {
-            let _ = waiting.reply.send(Err(Error::Closed));
+            waiting.end(Err(Error::Closed));
         }
     }
 
@@ -180,7 +184,7 @@ impl Driver {
         let call = |command, sink| Call {
             command,
             deadline,
-            reply: oneshot::channel().0,
+            reply: None,
             sink,
         };
         let mut first: Vec<Call> = self
@@ -219,18 +223,13 @@ impl Driver {
                 armed = Some(wake);
             }
             tokio::select! {
-                message = self.rx.recv() => match message {
-                    Some(ToDriver::Call(call)) => {
-                        self.queue.push_back(call);
+                inbox = poll_fn(|cx| self.exchange.poll_take(cx, &mut self.inbox)) => match inbox {
+                    Inbox::Calls => {
+                        self.queue.extend(self.inbox.drain(..));
                         // Let the tasks woken in this tick add theirs: one message for all.
                         tokio::task::yield_now().await;
-                        let mut close = false;
-                        while let Ok(message) = self.rx.try_recv() {
-                            match message {
-                                ToDriver::Call(call) => self.queue.push_back(call),
-                                ToDriver::Close => close = true,
-                            }
-                        }
+                        let close = self.exchange.take(&mut self.inbox);
+                        self.queue.extend(self.inbox.drain(..));
                         if self.send_queued().await.is_err() {
                             return End::Lost;
                         }
@@ -238,7 +237,7 @@ impl Driver {
                             return self.close().await;
                         }
                     }
-                    Some(ToDriver::Close) | None => return self.close().await,
+                    Inbox::Close => return self.close().await,
                 },
                 frame = self.ws.next() => match frame {
                     Some(Ok(Message::Binary(message))) => {
@@ -289,19 +288,14 @@ impl Driver {
         End::Closed
     }
 
-    /// Every request left ends [`Error::Closed`]; handles see the channel closed.
+    /// Every request left ends [`Error::Closed`], and so does every later one.
     fn finish(&mut self) {
         self.lose();
         // The event streams end.
         self.subscriptions.clear();
-        self.rx.close();
-        while let Ok(message) = self.rx.try_recv() {
-            if let ToDriver::Call(call) = message {
-                self.queue.push_back(call);
-            }
-        }
-        for call in self.queue.drain(..) {
-            let _ = call.reply.send(Err(Error::Closed));
+        let left = self.exchange.end();
+        for call in self.queue.drain(..).chain(left) {
+            call.end(Err(Error::Closed));
         }
     }
 
@@ -338,7 +332,7 @@ impl Driver {
             if let Outcome::Lost { id, cause, .. } = outcome
                 && let Some(waiting) = waiting.remove(&id)
             {
-                let _ = waiting.reply.send(Err(lost(cause)));
+                waiting.end(Err(lost(cause)));
             }
         }
         self.expire_queue(now);
@@ -351,7 +345,7 @@ impl Driver {
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for call in self.queue.drain(..) {
             if call.deadline <= now {
-                let _ = call.reply.send(Err(Error::Timeout));
+                call.end(Err(Error::Timeout));
             } else {
                 kept.push_back(call);
             }
@@ -408,13 +402,13 @@ impl Driver {
                         break;
                     }
                     Ok(Err(ClientError::Closed | ClientError::HelloRefused(_))) => {
-                        let _ = call.reply.send(Err(Error::Closed));
+                        call.end(Err(Error::Closed));
                     }
                     Ok(Err(e)) => {
-                        let _ = call.reply.send(Err(Error::Encode(e.to_string())));
+                        call.end(Err(Error::Encode(e.to_string())));
                     }
                     Err(e) => {
-                        let _ = call.reply.send(Err(Error::Encode(e.to_string())));
+                        call.end(Err(Error::Encode(e.to_string())));
                     }
                 }
             }
@@ -464,7 +458,7 @@ impl Driver {
             if self.buf.len() >= max_message {
                 if let Some(call) = self.queue.pop_front() {
                     let text = format!("larger than the largest message ({max_message} bytes)");
-                    let _ = call.reply.send(Err(Error::Encode(text)));
+                    call.end(Err(Error::Encode(text)));
                 }
             } else {
                 let len = (self.buf.len() * 2).min(max_message);
@@ -543,9 +537,24 @@ impl Driver {
                 }
             };
             if let Some(waiting) = waiting.remove(&id) {
-                let _ = waiting.reply.send(result);
+                waiting.end(result);
             }
         }
+    }
+}
+
+impl Waiting {
+    fn end(self, outcome: Result<Answer, Error>) {
+        if let Some(reply) = self.reply {
+            reply.send(outcome);
+        }
+    }
+}
+
+impl Drop for Driver {
+    /// A driver dropped without finishing (its runtime shut down): no request waits for it.
+    fn drop(&mut self) {
+        drop(self.exchange.end());
     }
 }
 

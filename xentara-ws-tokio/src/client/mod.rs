@@ -3,7 +3,8 @@
 //!
 //! Files by concern: `builder.rs` (how to connect), `target.rs` (the URL and its
 //! credentials), `connect.rs` (TCP, TLS, the upgrade and the hello), `command.rs`
-//! (requests and answers, owned), `driver.rs` (the task that owns the connection),
+//! (requests and answers, owned), `exchange.rs` (requests in, results out: where the
+//! handles meet the driver), `driver.rs` (the task that owns the connection),
 //! `sub_session.rs` (a sub-session's handle), `subscription.rs` (a subscription's event
 //! stream) and the handle here.
 
@@ -11,7 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use xentara_ws::session::ClientSession;
 use xentara_ws::{AttributeId, ElementCategory, MetaDataId, ServerInfo, Stage, Uuid};
@@ -23,6 +23,7 @@ mod builder;
 mod command;
 mod connect;
 mod driver;
+mod exchange;
 mod reconnect;
 mod sub_session;
 mod subscription;
@@ -35,7 +36,8 @@ pub use sub_session::SubSession;
 pub use subscription::{Event, Subscription, UpdateRates};
 
 use command::{Answer, Command};
-use driver::{Call, ToDriver};
+use driver::Call;
+use exchange::Exchange;
 
 /// The session the driver runs: up to 256 requests in flight (more wait in its queue).
 pub(crate) type Session = ClientSession<256>;
@@ -73,10 +75,17 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    tx: mpsc::UnboundedSender<ToDriver>,
+    exchange: Arc<Exchange>,
     request_timeout: Duration,
     /// What the driver says of the connection.
     status: Arc<Status>,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the client closes.
+    fn drop(&mut self) {
+        self.exchange.close();
+    }
 }
 
 /// The connection's state, written by the driver, read by the handles.
@@ -95,14 +104,10 @@ impl Client {
         ClientBuilder::new(url.into())
     }
 
-    fn new(
-        tx: mpsc::UnboundedSender<ToDriver>,
-        request_timeout: Duration,
-        status: Arc<Status>,
-    ) -> Self {
+    fn new(exchange: Arc<Exchange>, request_timeout: Duration, status: Arc<Status>) -> Self {
         Client {
             inner: Arc::new(Inner {
-                tx,
+                exchange,
                 request_timeout,
                 status,
             }),
@@ -123,14 +128,14 @@ impl Client {
     /// True once the client is closed (by [`Client::close`], or a lost connection with
     /// reconnecting off): every request then ends [`Error::Closed`].
     pub fn is_closed(&self) -> bool {
-        self.inner.tx.is_closed()
+        self.inner.exchange.is_closed()
     }
 
     /// Closes the connection (the WebSocket closing handshake, a second at most) and
     /// waits until it is closed. Requests still in flight end [`Error::Closed`].
     pub async fn close(&self) {
-        let _ = self.inner.tx.send(ToDriver::Close);
-        self.inner.tx.closed().await;
+        self.inner.exchange.close();
+        self.inner.exchange.ended().await;
     }
 
     async fn call(&self, command: Command) -> Result<Answer, Error> {
@@ -142,20 +147,15 @@ impl Client {
         command: Command,
         sink: Option<Box<subscription::Sink>>,
     ) -> Result<Answer, Error> {
-        let (reply, answer) = oneshot::channel();
         let deadline = Instant::now() + self.inner.request_timeout;
-        let call = Call {
+        let ticket = self.inner.exchange.submit(|reply| Call {
             command,
             deadline,
             reply,
             sink,
-        };
-        self.inner
-            .tx
-            .send(ToDriver::Call(call))
-            .map_err(|_| Error::Closed)?;
-        // The driver ends every request by its deadline (or drops the reply: closed).
-        answer.await.unwrap_or(Err(Error::Closed))
+        })?;
+        // The driver ends every request by its deadline (or drops it: closed).
+        ticket.await
     }
 
     /// Properties of the server (server_information, opcode 0).
@@ -217,7 +217,7 @@ impl Client {
     ) -> Result<Vec<(AttributeId, AttrValue)>, Error> {
         let command = Command::Read {
             element,
-            attributes: attributes.to_vec(),
+            attributes: attributes.into(),
         };
         match self.call(command).await? {
             Answer::Read(values) => Ok(values),
@@ -323,14 +323,12 @@ impl Client {
     }
 
     fn send_now(&self, command: Command) {
-        let (reply, _) = oneshot::channel();
-        let call = Call {
+        self.inner.exchange.send(Call {
             command,
             deadline: Instant::now() + self.inner.request_timeout,
-            reply,
+            reply: None,
             sink: None,
-        };
-        let _ = self.inner.tx.send(ToDriver::Call(call));
+        });
     }
 
     /// Subscribes to attributes of elements (subscribe, opcode 6): `entries` are each an

@@ -1,7 +1,7 @@
 //! Connecting again after a loss: [`Backoff`] between attempts, and the requests that
 //! come meanwhile, which wait (up to their timeout) for the next connection.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::time::Duration;
 
 use tokio::time::{Instant, sleep_until};
@@ -9,7 +9,8 @@ use tokio::time::{Instant, sleep_until};
 use super::Session;
 use super::command::{Answer, Command};
 use super::connect::Ws;
-use super::driver::{Call, Driver, ToDriver};
+use super::driver::{Call, Driver};
+use super::exchange::Inbox;
 
 /// How a [`Client`](super::Client) connects again after losing its connection: the
 /// first attempt after `first`, each next one after twice as long as the last, at most
@@ -64,9 +65,15 @@ impl Driver {
             let deadline = self.queue.iter().map(|c| c.deadline).min();
             tokio::select! {
                 done = &mut task => return Some(done),
-                message = self.rx.recv() => match message {
-                    Some(ToDriver::Call(call)) => self.take_offline(call),
-                    Some(ToDriver::Close) | None => return None,
+                inbox = poll_fn(|cx| self.exchange.poll_take(cx, &mut self.inbox)) => match inbox {
+                    Inbox::Calls => {
+                        let mut calls = std::mem::take(&mut self.inbox);
+                        for call in calls.drain(..) {
+                            self.take_offline(call);
+                        }
+                        self.inbox = calls;
+                    }
+                    Inbox::Close => return None,
                 },
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     self.expire_queue(Instant::now());
@@ -85,7 +92,7 @@ impl Driver {
             _ => false,
         };
         if gone {
-            let _ = call.reply.send(Ok(Answer::Done));
+            call.end(Ok(Answer::Done));
         } else {
             self.queue.push_back(call);
         }

@@ -1,0 +1,403 @@
+//! Where the handles and the driver meet: requests go in through one inbox, each request's
+//! result comes back through a slot of its own. One mutex guards both, so a request costs
+//! no allocation and no channel of its own: the driver takes the whole inbox at once, and
+//! a caller waits on its slot ([`Ticket`]) until the driver fills it ([`Reply`]).
+
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
+
+use super::command::Answer;
+use super::driver::Call;
+use crate::Error;
+
+/// What a request ends with.
+pub(crate) type Outcome = Result<Answer, Error>;
+
+/// Shared by every handle of one client and its driver.
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    state: Mutex<State>,
+    /// Told when the driver has ended.
+    ended: Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Requests the driver has not taken yet.
+    inbox: Vec<Call>,
+    /// The client is to close (asked, or every handle is gone).
+    close: bool,
+    /// The driver has ended: nothing more is taken.
+    ended: bool,
+    /// The driver, waiting for requests.
+    driver: Option<Waker>,
+    /// The results, one slot per request that someone waits for.
+    slots: Vec<Slot>,
+    /// Slots free for reuse.
+    free: Vec<usize>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Free,
+    /// No result yet; the caller's task, once it polled.
+    Waiting(Option<Waker>),
+    Done(Outcome),
+    /// The caller stopped waiting: the result is dropped when it comes.
+    Abandoned,
+}
+
+/// What the driver finds in the exchange.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Inbox {
+    /// Requests came (moved into the driver's list).
+    Calls,
+    /// The client is to close; no request is left.
+    Close,
+}
+
+impl Exchange {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock is held leaves nothing half-done that matters here.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hands a request to the driver; `make` gets the [`Reply`] its result goes through.
+    /// The returned [`Ticket`] waits for it. [`Error::Closed`] when the client is closed.
+    pub(crate) fn submit(
+        self: &Arc<Self>,
+        make: impl FnOnce(Option<Reply>) -> Call,
+    ) -> Result<Ticket, Error> {
+        let mut state = self.lock();
+        if state.close || state.ended {
+            return Err(Error::Closed);
+        }
+        let slot = match state.free.pop() {
+            Some(slot) => {
+                state.slots[slot] = Slot::Waiting(None);
+                slot
+            }
+            None => {
+                state.slots.push(Slot::Waiting(None));
+                state.slots.len() - 1
+            }
+        };
+        let reply = Reply {
+            exchange: Arc::clone(self),
+            slot: Some(slot),
+        };
+        state.inbox.push(make(Some(reply)));
+        let driver = state.driver.take();
+        drop(state);
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+        Ok(Ticket {
+            exchange: Arc::clone(self),
+            slot: Some(slot),
+        })
+    }
+
+    /// Hands a request to the driver that no one waits for (its result is dropped).
+    pub(crate) fn send(&self, call: Call) {
+        let mut state = self.lock();
+        if state.close || state.ended {
+            return;
+        }
+        state.inbox.push(call);
+        let driver = state.driver.take();
+        drop(state);
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+    }
+
+    /// Asks the driver to close the client.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.close = true;
+        let driver = state.driver.take();
+        drop(state);
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+    }
+
+    /// True once the client is closed, or closing.
+    pub(crate) fn is_closed(&self) -> bool {
+        let state = self.lock();
+        state.close || state.ended
+    }
+
+    /// Waits until the driver has ended.
+    pub(crate) async fn ended(&self) {
+        let notified = self.ended.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.lock().ended {
+            return;
+        }
+        notified.await;
+    }
+
+    /// The driver: moves what came into `calls` (which it passes empty), or says the
+    /// client is to close; `Pending` (the driver woken later) when neither.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, calls: &mut Vec<Call>) -> Poll<Inbox> {
+        let mut state = self.lock();
+        if !state.inbox.is_empty() {
+            mem::swap(&mut state.inbox, calls);
+            return Poll::Ready(Inbox::Calls);
+        }
+        if state.close {
+            return Poll::Ready(Inbox::Close);
+        }
+        match &state.driver {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => state.driver = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The driver, without waiting: moves what came into `calls`; true when the client
+    /// is to close.
+    pub(crate) fn take(&self, calls: &mut Vec<Call>) -> bool {
+        let mut state = self.lock();
+        calls.append(&mut state.inbox);
+        state.close
+    }
+
+    /// The driver has ended: every request still in the inbox is returned (to end
+    /// [`Error::Closed`]), none is taken any more, and [`Exchange::ended`] returns.
+    pub(crate) fn end(&self) -> Vec<Call> {
+        let mut state = self.lock();
+        state.ended = true;
+        state.close = true;
+        state.driver = None;
+        let left = mem::take(&mut state.inbox);
+        drop(state);
+        self.ended.notify_waiters();
+        left
+    }
+
+    /// Puts a result in `slot` and wakes its caller.
+    fn fill(&self, slot: usize, outcome: Outcome) {
+        let mut state = self.lock();
+        let waker = match mem::replace(&mut state.slots[slot], Slot::Free) {
+            Slot::Waiting(waker) => {
+                state.slots[slot] = Slot::Done(outcome);
+                waker
+            }
+            // Nobody waits any more: the slot is free again, the result dropped.
+            Slot::Abandoned => {
+                state.free.push(slot);
+                None
+            }
+            // Not in use: left as it was.
+            other => {
+                state.slots[slot] = other;
+                None
+            }
+        };
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Where a request's result goes: held by the driver with the request. Dropped unsent,
+/// the request ends [`Error::Closed`] (so no caller waits for a request that is gone).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    exchange: Arc<Exchange>,
+    /// `None` once sent.
+    slot: Option<usize>,
+}
+
+impl Reply {
+    /// Ends the request with `outcome`.
+    pub(crate) fn send(mut self, outcome: Outcome) {
+        if let Some(slot) = self.slot.take() {
+            self.exchange.fill(slot, outcome);
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.exchange.fill(slot, Err(Error::Closed));
+        }
+    }
+}
+
+/// A caller's wait for its request's result.
+#[derive(Debug)]
+#[must_use = "a request's result comes through its ticket"]
+pub(crate) struct Ticket {
+    exchange: Arc<Exchange>,
+    /// `None` once the result is taken.
+    slot: Option<usize>,
+}
+
+impl Future for Ticket {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let Some(slot) = self.slot else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        let mut state = self.exchange.lock();
+        match &mut state.slots[slot] {
+            Slot::Waiting(Some(waker)) if waker.will_wake(cx.waker()) => Poll::Pending,
+            Slot::Waiting(waker) => {
+                *waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            Slot::Done(_) => {
+                let Slot::Done(outcome) = mem::replace(&mut state.slots[slot], Slot::Free) else {
+                    unreachable!("matched above");
+                };
+                state.free.push(slot);
+                drop(state);
+                self.slot = None;
+                Poll::Ready(outcome)
+            }
+            Slot::Free | Slot::Abandoned => Poll::Ready(Err(Error::Closed)),
+        }
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        let mut state = self.exchange.lock();
+        match state.slots[slot] {
+            // The result came and is not wanted.
+            Slot::Done(_) => {
+                state.slots[slot] = Slot::Free;
+                state.free.push(slot);
+            }
+            Slot::Waiting(_) => state.slots[slot] = Slot::Abandoned,
+            Slot::Free | Slot::Abandoned => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::sync::Arc;
+    use std::task::Poll;
+
+    use futures_util::FutureExt;
+    use tokio::time::Instant;
+
+    use super::{Exchange, Inbox, Ticket};
+    use crate::Error;
+    use crate::client::command::{Answer, Command};
+    use crate::client::driver::Call;
+
+    fn submit(exchange: &Arc<Exchange>) -> Result<Ticket, Error> {
+        exchange.submit(|reply| Call {
+            command: Command::GetStage,
+            deadline: Instant::now(),
+            reply,
+            sink: None,
+        })
+    }
+
+    /// What the driver takes now.
+    fn take(exchange: &Exchange) -> Vec<Call> {
+        let mut calls = Vec::new();
+        exchange.take(&mut calls);
+        calls
+    }
+
+    fn slots(exchange: &Exchange) -> usize {
+        exchange.lock().slots.len()
+    }
+
+    #[tokio::test]
+    async fn a_result_reaches_its_own_ticket() {
+        let exchange = Arc::<Exchange>::default();
+        let mut first = submit(&exchange).unwrap();
+        let second = submit(&exchange).unwrap();
+        let mut calls = take(&exchange).into_iter();
+        let (a, b) = (calls.next().unwrap(), calls.next().unwrap());
+        assert!((&mut first).now_or_never().is_none());
+        b.end(Ok(Answer::Uuid(xentara_ws::Uuid::nil())));
+        a.end(Ok(Answer::Done));
+        assert_eq!(second.await.unwrap(), Answer::Uuid(xentara_ws::Uuid::nil()));
+        assert_eq!((&mut first).await.unwrap(), Answer::Done);
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_unanswered_ends_closed() {
+        let exchange = Arc::<Exchange>::default();
+        let ticket = submit(&exchange).unwrap();
+        drop(take(&exchange));
+        assert!(matches!(ticket.await, Err(Error::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_slot_given_up_by_its_caller_is_used_again_once_answered() {
+        let exchange = Arc::<Exchange>::default();
+        drop(submit(&exchange).unwrap());
+        let call = take(&exchange).pop().unwrap();
+        // Still reserved for the answer on its way.
+        let ticket = submit(&exchange).unwrap();
+        assert_eq!(slots(&exchange), 2);
+        call.end(Ok(Answer::Done));
+        drop(ticket);
+        take(&exchange).pop().unwrap().end(Ok(Answer::Done));
+        let again = submit(&exchange).unwrap();
+        assert_eq!(slots(&exchange), 2);
+        take(&exchange).pop().unwrap().end(Ok(Answer::Stage(xentara_ws::Stage::Operational)));
+        assert_eq!(again.await.unwrap(), Answer::Stage(xentara_ws::Stage::Operational));
+    }
+
+    #[tokio::test]
+    async fn closing_hands_over_the_requests_first_then_refuses_new_ones() {
+        let exchange = Arc::<Exchange>::default();
+        let ticket = submit(&exchange).unwrap();
+        exchange.close();
+        assert!(exchange.is_closed());
+        assert!(matches!(submit(&exchange), Err(Error::Closed)));
+        let mut calls = Vec::new();
+        let first = poll_fn(|cx| Poll::Ready(exchange.poll_take(cx, &mut calls))).await;
+        assert_eq!((first, calls.len()), (Poll::Ready(Inbox::Calls), 1));
+        calls.clear();
+        let then = poll_fn(|cx| Poll::Ready(exchange.poll_take(cx, &mut calls))).await;
+        assert_eq!(then, Poll::Ready(Inbox::Close));
+        drop(exchange.end());
+        exchange.ended().await;
+        assert!(matches!(ticket.await, Err(Error::Closed)));
+    }
+
+    #[tokio::test]
+    async fn the_driver_is_woken_by_a_request() {
+        let exchange = Arc::<Exchange>::default();
+        let driver = tokio::spawn({
+            let exchange = Arc::clone(&exchange);
+            async move {
+                let mut calls = Vec::new();
+                let inbox = poll_fn(|cx| exchange.poll_take(cx, &mut calls)).await;
+                (inbox, calls.len())
+            }
+        });
+        tokio::task::yield_now().await;
+        let _ticket = submit(&exchange).unwrap();
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(5), driver).await;
+        assert_eq!(woken.expect("the driver was not woken").unwrap(), (Inbox::Calls, 1));
+    }
+}
