@@ -11,6 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Waker;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -92,6 +93,11 @@ pub(crate) struct Driver {
     pub(super) exchange: Arc<Exchange>,
     /// The requests taken from the exchange at once (kept for its room).
     pub(super) inbox: Vec<Call>,
+    /// The results of one message from the server, handed to the exchange together.
+    done: Vec<(Reply, Result<Answer, Error>)>,
+    wakers: Vec<Waker>,
+    /// The ids of the message being written.
+    ids: Vec<MessageId>,
     pub(super) connector: Arc<Connector>,
     pub(super) options: Options,
     /// What the handles see of the connection.
@@ -124,6 +130,9 @@ impl Driver {
             session,
             exchange,
             inbox: Vec::new(),
+            done: Vec::new(),
+            wakers: Vec::new(),
+            ids: Vec::new(),
             connector,
             options,
             status,
@@ -375,48 +384,45 @@ impl Driver {
     }
 
     /// Writes the queued requests into one message, as many as fit; `None` when none can
-    /// go now (none queued, or the session's pending table is full).
+    /// go now (none queued, or the session's pending table is full). The requests stay
+    /// queued until their message is finished, then move to `waiting` once.
     fn write_batch(&mut self) -> Option<Vec<u8>> {
         loop {
             if self.queue.is_empty() {
                 return None;
             }
             let (epoch, max_batch) = (self.epoch, self.options.max_batch);
-            let mut sent: Vec<(MessageId, Call)> =
-                Vec::with_capacity(self.queue.len().min(max_batch));
+            let ids = &mut self.ids;
+            ids.clear();
             let mut too_large = false;
             let mut batch = self.session.start_batch(&mut self.buf);
-            while sent.len() < max_batch
-                && let Some(call) = self.queue.pop_front()
+            while ids.len() < max_batch
+                && let Some(call) = self.queue.get(ids.len())
             {
                 batch.set_deadline(Some(Self::ms(epoch, call.deadline)));
-                match call.command.with_core(|command| batch.request(command)) {
-                    Ok(Ok(id)) => sent.push((id, call)),
-                    Ok(Err(ClientError::PendingFull { .. })) => {
-                        self.queue.push_front(call);
-                        break;
+                let refused = match call.command.with_core(|command| batch.request(command)) {
+                    Ok(Ok(id)) => {
+                        ids.push(id);
+                        continue;
                     }
+                    Ok(Err(ClientError::PendingFull { .. })) => break,
                     Ok(Err(ClientError::Encode(_))) => {
-                        too_large = sent.is_empty();
-                        self.queue.push_front(call);
+                        too_large = ids.is_empty();
                         break;
                     }
-                    Ok(Err(ClientError::Closed | ClientError::HelloRefused(_))) => {
-                        call.end(Err(Error::Closed));
-                    }
-                    Ok(Err(e)) => {
-                        call.end(Err(Error::Encode(e.to_string())));
-                    }
-                    Err(e) => {
-                        call.end(Err(Error::Encode(e.to_string())));
-                    }
+                    Ok(Err(ClientError::Closed | ClientError::HelloRefused(_))) => Error::Closed,
+                    Ok(Err(e)) => Error::Encode(e.to_string()),
+                    Err(e) => Error::Encode(e.to_string()),
+                };
+                if let Some(call) = self.queue.remove(ids.len()) {
+                    call.end(Err(refused));
                 }
             }
-            if !sent.is_empty() {
+            if !ids.is_empty() {
                 match batch.finish() {
                     Ok(message) => {
                         let message = message.to_vec();
-                        for (id, call) in sent {
+                        for (&id, call) in ids.iter().zip(self.queue.drain(..ids.len())) {
                             let mut sub_session = None;
                             match &call.command {
                                 // No more events for it, whatever the answer.
@@ -427,7 +433,7 @@ impl Driver {
                                     self.sub_sessions.remove(id);
                                 }
                                 Command::CreateSubSession { .. } => {
-                                    sub_session = Some(Box::new(call.command.clone()));
+                                    sub_session = Some(Box::new(call.command));
                                 }
                                 _ => {}
                             }
@@ -440,13 +446,9 @@ impl Driver {
                         }
                         return Some(message);
                     }
-                    // Taken back by the session: try again with more room.
-                    Err(_) => {
-                        for (_, call) in sent.into_iter().rev() {
-                            self.queue.push_front(call);
-                        }
-                        too_large = true;
-                    }
+                    // Taken back by the session (the requests are still queued): try
+                    // again with more room.
+                    Err(_) => too_large = true,
                 }
             } else {
                 drop(batch);
@@ -481,6 +483,7 @@ impl Driver {
             waiting,
             subscriptions,
             sub_sessions,
+            done,
             ..
         } = self;
         for outcome in session.handle_message(&batch) {
@@ -536,10 +539,14 @@ impl Driver {
                     continue;
                 }
             };
-            if let Some(waiting) = waiting.remove(&id) {
-                waiting.end(result);
+            if let Some(Waiting {
+                reply: Some(reply), ..
+            }) = waiting.remove(&id)
+            {
+                done.push((reply, result));
             }
         }
+        self.exchange.deliver(&mut self.done, &mut self.wakers);
     }
 }
 

@@ -188,26 +188,46 @@ impl Exchange {
 
     /// Puts a result in `slot` and wakes its caller.
     fn fill(&self, slot: usize, outcome: Outcome) {
+        let waker = self.lock().fill(slot, outcome);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The driver: ends every request in `done` under one lock, then wakes their callers
+    /// (`wakers` is room for that, left empty).
+    pub(crate) fn deliver(&self, done: &mut Vec<(Reply, Outcome)>, wakers: &mut Vec<Waker>) {
         let mut state = self.lock();
-        let waker = match mem::replace(&mut state.slots[slot], Slot::Free) {
+        for (mut reply, outcome) in done.drain(..) {
+            if let Some(slot) = reply.slot.take() {
+                wakers.extend(state.fill(slot, outcome));
+            }
+        }
+        drop(state);
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+impl State {
+    /// Puts a result in `slot`; the caller's task to wake, if it waits.
+    fn fill(&mut self, slot: usize, outcome: Outcome) -> Option<Waker> {
+        match mem::replace(&mut self.slots[slot], Slot::Free) {
             Slot::Waiting(waker) => {
-                state.slots[slot] = Slot::Done(outcome);
+                self.slots[slot] = Slot::Done(outcome);
                 waker
             }
             // Nobody waits any more: the slot is free again, the result dropped.
             Slot::Abandoned => {
-                state.free.push(slot);
+                self.free.push(slot);
                 None
             }
             // Not in use: left as it was.
             other => {
-                state.slots[slot] = other;
+                self.slots[slot] = other;
                 None
             }
-        };
-        drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
         }
     }
 }
@@ -362,8 +382,14 @@ mod tests {
         take(&exchange).pop().unwrap().end(Ok(Answer::Done));
         let again = submit(&exchange).unwrap();
         assert_eq!(slots(&exchange), 2);
-        take(&exchange).pop().unwrap().end(Ok(Answer::Stage(xentara_ws::Stage::Operational)));
-        assert_eq!(again.await.unwrap(), Answer::Stage(xentara_ws::Stage::Operational));
+        take(&exchange)
+            .pop()
+            .unwrap()
+            .end(Ok(Answer::Stage(xentara_ws::Stage::Operational)));
+        assert_eq!(
+            again.await.unwrap(),
+            Answer::Stage(xentara_ws::Stage::Operational)
+        );
     }
 
     #[tokio::test]
@@ -398,6 +424,9 @@ mod tests {
         tokio::task::yield_now().await;
         let _ticket = submit(&exchange).unwrap();
         let woken = tokio::time::timeout(std::time::Duration::from_secs(5), driver).await;
-        assert_eq!(woken.expect("the driver was not woken").unwrap(), (Inbox::Calls, 1));
+        assert_eq!(
+            woken.expect("the driver was not woken").unwrap(),
+            (Inbox::Calls, 1)
+        );
     }
 }
