@@ -69,40 +69,14 @@ impl Exchange {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Hands a request to the driver; `make` gets the [`Reply`] its result goes through.
-    /// The returned [`Ticket`] waits for it. [`Error::Closed`] when the client is closed.
-    pub(crate) fn submit(
-        self: &Arc<Self>,
-        make: impl FnOnce(Option<Reply>) -> Call,
-    ) -> Result<Ticket, Error> {
-        let mut state = self.lock();
-        if state.close || state.ended {
-            return Err(Error::Closed);
+    /// A request for the driver, handed over when the returned [`Ticket`] is first polled
+    /// (which also registers the caller: one lock for both); the ticket then waits for the
+    /// result. It ends [`Error::Closed`] when the client is closed.
+    pub(crate) fn request(self: &Arc<Self>, call: Call) -> Ticket<'_> {
+        Ticket {
+            exchange: self,
+            stage: Stage::Unsent(call),
         }
-        let slot = match state.free.pop() {
-            Some(slot) => {
-                state.slots[slot] = Slot::Waiting(None);
-                slot
-            }
-            None => {
-                state.slots.push(Slot::Waiting(None));
-                state.slots.len() - 1
-            }
-        };
-        let reply = Reply {
-            exchange: Arc::clone(self),
-            slot: Some(slot),
-        };
-        state.inbox.push(make(Some(reply)));
-        let driver = state.driver.take();
-        drop(state);
-        if let Some(driver) = driver {
-            driver.wake();
-        }
-        Ok(Ticket {
-            exchange: Arc::clone(self),
-            slot: Some(slot),
-        })
     }
 
     /// Hands a request to the driver that no one waits for (its result is dropped).
@@ -260,21 +234,72 @@ impl Drop for Reply {
 
 /// A caller's wait for its request's result.
 #[derive(Debug)]
-#[must_use = "a request's result comes through its ticket"]
-pub(crate) struct Ticket {
-    exchange: Arc<Exchange>,
-    /// `None` once the result is taken.
-    slot: Option<usize>,
+#[must_use = "a request is handed over and answered only while its ticket is polled"]
+pub(crate) struct Ticket<'a> {
+    exchange: &'a Arc<Exchange>,
+    stage: Stage,
 }
 
-impl Future for Ticket {
+#[derive(Debug)]
+enum Stage {
+    /// Not handed over yet.
+    Unsent(Call),
+    /// Handed over: its result comes in this slot.
+    Sent(usize),
+    /// The result is taken.
+    Over,
+}
+
+impl Ticket<'_> {
+    /// The first poll: the request goes into the inbox, its slot waits with the caller's
+    /// waker in it, and the driver is woken.
+    fn hand_over(&mut self, mut call: Call, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let mut state = self.exchange.lock();
+        if state.close || state.ended {
+            return Poll::Ready(Err(Error::Closed));
+        }
+        let waiting = Slot::Waiting(Some(cx.waker().clone()));
+        let slot = match state.free.pop() {
+            Some(slot) => {
+                state.slots[slot] = waiting;
+                slot
+            }
+            None => {
+                state.slots.push(waiting);
+                state.slots.len() - 1
+            }
+        };
+        call.reply = Some(Reply {
+            exchange: Arc::clone(self.exchange),
+            slot: Some(slot),
+        });
+        state.inbox.push(call);
+        let driver = state.driver.take();
+        drop(state);
+        self.stage = Stage::Sent(slot);
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+        Poll::Pending
+    }
+}
+
+impl Future for Ticket<'_> {
     type Output = Outcome;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
-        let Some(slot) = self.slot else {
-            return Poll::Ready(Err(Error::Closed));
+        let this = &mut *self;
+        let slot = match this.stage {
+            Stage::Sent(slot) => slot,
+            Stage::Unsent(_) => {
+                let Stage::Unsent(call) = mem::replace(&mut this.stage, Stage::Over) else {
+                    unreachable!("matched above");
+                };
+                return this.hand_over(call, cx);
+            }
+            Stage::Over => return Poll::Ready(Err(Error::Closed)),
         };
-        let mut state = self.exchange.lock();
+        let mut state = this.exchange.lock();
         match &mut state.slots[slot] {
             Slot::Waiting(Some(waker)) if waker.will_wake(cx.waker()) => Poll::Pending,
             Slot::Waiting(waker) => {
@@ -287,7 +312,7 @@ impl Future for Ticket {
                 };
                 state.free.push(slot);
                 drop(state);
-                self.slot = None;
+                this.stage = Stage::Over;
                 Poll::Ready(outcome)
             }
             Slot::Free | Slot::Abandoned => Poll::Ready(Err(Error::Closed)),
@@ -295,9 +320,9 @@ impl Future for Ticket {
     }
 }
 
-impl Drop for Ticket {
+impl Drop for Ticket<'_> {
     fn drop(&mut self) {
-        let Some(slot) = self.slot.take() else {
+        let Stage::Sent(slot) = self.stage else {
             return;
         };
         let mut state = self.exchange.lock();
@@ -327,13 +352,16 @@ mod tests {
     use crate::client::command::{Answer, Command};
     use crate::client::driver::Call;
 
-    fn submit(exchange: &Arc<Exchange>) -> Result<Ticket, Error> {
-        exchange.submit(|reply| Call {
+    /// A request, handed over (its ticket polled once).
+    fn submit(exchange: &Arc<Exchange>) -> Ticket<'_> {
+        let mut ticket = exchange.request(Call {
             command: Command::GetStage,
             deadline: Instant::now(),
-            reply,
+            reply: None,
             sink: None,
-        })
+        });
+        assert!((&mut ticket).now_or_never().is_none());
+        ticket
     }
 
     /// What the driver takes now.
@@ -350,8 +378,8 @@ mod tests {
     #[tokio::test]
     async fn a_result_reaches_its_own_ticket() {
         let exchange = Arc::<Exchange>::default();
-        let mut first = submit(&exchange).unwrap();
-        let second = submit(&exchange).unwrap();
+        let mut first = submit(&exchange);
+        let second = submit(&exchange);
         let mut calls = take(&exchange).into_iter();
         let (a, b) = (calls.next().unwrap(), calls.next().unwrap());
         assert!((&mut first).now_or_never().is_none());
@@ -361,10 +389,22 @@ mod tests {
         assert_eq!((&mut first).await.unwrap(), Answer::Done);
     }
 
+    #[test]
+    fn a_request_never_polled_is_never_handed_over() {
+        let exchange = Arc::<Exchange>::default();
+        drop(exchange.request(Call {
+            command: Command::GetStage,
+            deadline: Instant::now(),
+            reply: None,
+            sink: None,
+        }));
+        assert_eq!((take(&exchange).len(), slots(&exchange)), (0, 0));
+    }
+
     #[tokio::test]
     async fn a_request_dropped_unanswered_ends_closed() {
         let exchange = Arc::<Exchange>::default();
-        let ticket = submit(&exchange).unwrap();
+        let ticket = submit(&exchange);
         drop(take(&exchange));
         assert!(matches!(ticket.await, Err(Error::Closed)));
     }
@@ -372,15 +412,15 @@ mod tests {
     #[tokio::test]
     async fn a_slot_given_up_by_its_caller_is_used_again_once_answered() {
         let exchange = Arc::<Exchange>::default();
-        drop(submit(&exchange).unwrap());
+        drop(submit(&exchange));
         let call = take(&exchange).pop().unwrap();
         // Still reserved for the answer on its way.
-        let ticket = submit(&exchange).unwrap();
+        let ticket = submit(&exchange);
         assert_eq!(slots(&exchange), 2);
         call.end(Ok(Answer::Done));
         drop(ticket);
         take(&exchange).pop().unwrap().end(Ok(Answer::Done));
-        let again = submit(&exchange).unwrap();
+        let again = submit(&exchange);
         assert_eq!(slots(&exchange), 2);
         take(&exchange)
             .pop()
@@ -395,10 +435,16 @@ mod tests {
     #[tokio::test]
     async fn closing_hands_over_the_requests_first_then_refuses_new_ones() {
         let exchange = Arc::<Exchange>::default();
-        let ticket = submit(&exchange).unwrap();
+        let ticket = submit(&exchange);
         exchange.close();
         assert!(exchange.is_closed());
-        assert!(matches!(submit(&exchange), Err(Error::Closed)));
+        let late = Call {
+            command: Command::GetStage,
+            deadline: Instant::now(),
+            reply: None,
+            sink: None,
+        };
+        assert!(matches!(exchange.request(late).await, Err(Error::Closed)));
         let mut calls = Vec::new();
         let first = poll_fn(|cx| Poll::Ready(exchange.poll_take(cx, &mut calls))).await;
         assert_eq!((first, calls.len()), (Poll::Ready(Inbox::Calls), 1));
@@ -422,7 +468,7 @@ mod tests {
             }
         });
         tokio::task::yield_now().await;
-        let _ticket = submit(&exchange).unwrap();
+        let _ticket = submit(&exchange);
         let woken = tokio::time::timeout(std::time::Duration::from_secs(5), driver).await;
         assert_eq!(
             woken.expect("the driver was not woken").unwrap(),

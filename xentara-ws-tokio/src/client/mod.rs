@@ -148,14 +148,14 @@ impl Client {
         sink: Option<Box<subscription::Sink>>,
     ) -> Result<Answer, Error> {
         let deadline = Instant::now() + self.inner.request_timeout;
-        let ticket = self.inner.exchange.submit(|reply| Call {
+        let call = Call {
             command,
             deadline,
-            reply,
+            reply: None,
             sink,
-        })?;
+        };
         // The driver ends every request by its deadline (or drops it: closed).
-        ticket.await
+        self.inner.exchange.request(call).await
     }
 
     /// Properties of the server (server_information, opcode 0).
