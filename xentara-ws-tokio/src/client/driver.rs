@@ -43,9 +43,7 @@ pub(crate) struct Call {
 impl Call {
     /// Ends the request with `outcome`.
     pub(crate) fn end(self, outcome: Result<Answer, Error>) {
-        if let Some(reply) = self.reply {
-            reply.send(outcome);
-        }
+        Reply::end(self.reply, outcome);
     }
 }
 
@@ -552,9 +550,7 @@ impl Driver {
 
 impl Waiting {
     fn end(self, outcome: Result<Answer, Error>) {
-        if let Some(reply) = self.reply {
-            reply.send(outcome);
-        }
+        Reply::end(self.reply, outcome);
     }
 }
 

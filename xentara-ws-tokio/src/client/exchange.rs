@@ -86,22 +86,14 @@ impl Exchange {
             return;
         }
         state.inbox.push(call);
-        let driver = state.driver.take();
-        drop(state);
-        if let Some(driver) = driver {
-            driver.wake();
-        }
+        wake_driver(state);
     }
 
     /// Asks the driver to close the client.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.close = true;
-        let driver = state.driver.take();
-        drop(state);
-        if let Some(driver) = driver {
-            driver.wake();
-        }
+        wake_driver(state);
     }
 
     /// True once the client is closed, or closing.
@@ -184,6 +176,15 @@ impl Exchange {
     }
 }
 
+/// Wakes the driver if it waits, after letting go of the lock.
+fn wake_driver(mut state: MutexGuard<'_, State>) {
+    let driver = state.driver.take();
+    drop(state);
+    if let Some(driver) = driver {
+        driver.wake();
+    }
+}
+
 impl State {
     /// Puts a result in `slot`; the caller's task to wake, if it waits.
     fn fill(&mut self, slot: usize, outcome: Outcome) -> Option<Waker> {
@@ -220,6 +221,13 @@ impl Reply {
     pub(crate) fn send(mut self, outcome: Outcome) {
         if let Some(slot) = self.slot.take() {
             self.exchange.fill(slot, outcome);
+        }
+    }
+
+    /// Ends the request with `outcome` if someone waits for it.
+    pub(crate) fn end(reply: Option<Self>, outcome: Outcome) {
+        if let Some(reply) = reply {
+            reply.send(outcome);
         }
     }
 }
@@ -274,12 +282,8 @@ impl Ticket<'_> {
             slot: Some(slot),
         });
         state.inbox.push(call);
-        let driver = state.driver.take();
-        drop(state);
+        wake_driver(state);
         self.stage = Stage::Sent(slot);
-        if let Some(driver) = driver {
-            driver.wake();
-        }
         Poll::Pending
     }
 }
