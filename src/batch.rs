@@ -226,9 +226,14 @@ impl<'a> Packets<'a> {
         }
         let left = self.r.input().len().saturating_sub(self.r.position());
         match self.len.count() {
-            Some(n) => match usize::try_from(n).unwrap_or(usize::MAX).min(left) {
-                // Bytes after an empty array, or packets declared and none there: one error.
-                0 => usize::from(left > 0 || n > 0),
+            // Each packet takes a byte at least; packets declared past the bytes there end
+            // with one error for the truncation.
+            Some(n) => match usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(left.saturating_add(1))
+            {
+                // Bytes after an empty array: one error.
+                0 => usize::from(left > 0),
                 n => n,
             },
             // Counted as read, so that each packet's nesting limit is counted as when read.
