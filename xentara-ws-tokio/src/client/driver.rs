@@ -7,7 +7,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,9 +22,10 @@ use xentara_ws::{Batch, MessageId};
 use super::command::{Answer, Command};
 use super::connect::{Connector, Ws};
 use super::exchange::{Exchange, Inbox, Reply};
+use super::in_flight::{InFlight, Waiting};
 use super::reconnect::Backoff;
 use super::subscription::Sink;
-use super::{Session, Status};
+use super::{PENDING, Session, Status};
 use crate::{DataChange, Error, ErrorObject};
 
 /// One request on its way to the driver.
@@ -45,16 +45,6 @@ impl Call {
     pub(crate) fn end(self, outcome: Result<Answer, Error>) {
         Reply::end(self.reply, outcome);
     }
-}
-
-/// A request sent, waiting for its answer.
-#[derive(Debug)]
-struct Waiting {
-    reply: Option<Reply>,
-    sink: Option<Box<Sink>>,
-    /// A create_sub_session's command: kept to open the sub-session again after a
-    /// reconnect.
-    sub_session: Option<Box<Command>>,
 }
 
 /// Why a connection's service ended.
@@ -103,7 +93,7 @@ pub(crate) struct Driver {
     /// The session's clock: milliseconds since this instant.
     epoch: Instant,
     /// Requests sent, by message id.
-    waiting: HashMap<MessageId, Waiting, BuildHasherDefault<IdHasher>>,
+    waiting: InFlight,
     /// The active subscriptions' event streams, by subscription id.
     pub(super) subscriptions: HashMap<xentara_ws::Uuid, Sink>,
     /// The open sub-sessions, by id: how to open each again after a reconnect.
@@ -135,7 +125,7 @@ impl Driver {
             options,
             status,
             epoch: Instant::now(),
-            waiting: HashMap::default(),
+            waiting: InFlight::new(PENDING),
             subscriptions: HashMap::new(),
             sub_sessions: HashMap::new(),
             queue: VecDeque::new(),
@@ -170,12 +160,12 @@ impl Driver {
         } = self;
         for outcome in session.close() {
             if let Outcome::Lost { id, .. } = outcome
-                && let Some(waiting) = waiting.remove(&id)
+                && let Some(waiting) = waiting.remove(id)
             {
                 waiting.end(Err(Error::Closed));
             }
         }
-        for (_, waiting) in self.waiting.drain() {
+        for waiting in self.waiting.drain() {
             waiting.end(Err(Error::Closed));
         }
     }
@@ -337,7 +327,7 @@ impl Driver {
         } = self;
         for outcome in session.handle_timeout(now_ms) {
             if let Outcome::Lost { id, cause, .. } = outcome
-                && let Some(waiting) = waiting.remove(&id)
+                && let Some(waiting) = waiting.remove(id)
             {
                 waiting.end(Err(lost(cause)));
             }
@@ -491,7 +481,7 @@ impl Driver {
                     response: xentara_ws::Response::Subscribe(Some(subscription)),
                 } => {
                     // Registered here, before the next packet: its first event may follow.
-                    if let Some(mut sink) = waiting.get_mut(&id).and_then(|w| w.sink.take()) {
+                    if let Some(mut sink) = waiting.get_mut(id).and_then(|w| w.sink.take()) {
                         sink.subscribed(subscription);
                         subscriptions.insert(subscription, *sink);
                     }
@@ -501,7 +491,7 @@ impl Driver {
                     id,
                     response: xentara_ws::Response::CreateSubSession(sub_session),
                 } => {
-                    let command = waiting.get_mut(&id).and_then(|w| w.sub_session.take());
+                    let command = waiting.get_mut(id).and_then(|w| w.sub_session.take());
                     if let Some(Command::CreateSubSession { credentials, .. }) = command.map(|c| *c)
                     {
                         let desired = Some(sub_session);
@@ -539,18 +529,12 @@ impl Driver {
             };
             if let Some(Waiting {
                 reply: Some(reply), ..
-            }) = waiting.remove(&id)
+            }) = waiting.remove(id)
             {
                 done.push((reply, result));
             }
         }
         self.exchange.deliver(&mut self.done, &mut self.wakers);
-    }
-}
-
-impl Waiting {
-    fn end(self, outcome: Result<Answer, Error>) {
-        Reply::end(self.reply, outcome);
     }
 }
 
@@ -567,27 +551,6 @@ impl Status {
         let version = session.version().unwrap_or(0);
         self.version.store(version, Ordering::Relaxed);
         self.connected.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Hashes a message id, which the session hands out counting up: a multiply spreads it
-/// over the table (no need for SipHash's resistance to chosen keys here).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.0 = n as u64;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
 

@@ -24,6 +24,7 @@ mod command;
 mod connect;
 mod driver;
 mod exchange;
+mod in_flight;
 mod reconnect;
 mod sub_session;
 mod subscription;
@@ -39,8 +40,11 @@ use command::{Answer, Command};
 use driver::Call;
 use exchange::Exchange;
 
-/// The session the driver runs: up to 256 requests in flight (more wait in its queue).
-pub(crate) type Session = ClientSession<256>;
+/// How many requests the driver's session keeps in flight (more wait in its queue).
+pub(crate) const PENDING: usize = 256;
+
+/// The session the driver runs.
+pub(crate) type Session = ClientSession<PENDING>;
 
 /// A connection to a Xentara WebSocket API server: one async method per command, each
 /// taking and returning owned values. Cheap to clone (an `Arc`), `Send + Sync`: the
