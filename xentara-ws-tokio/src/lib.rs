@@ -37,7 +37,8 @@ pub use client::{
 };
 pub use error::Error;
 pub use owned::{
-    AttrValue, AttributeInfo, BrowseEntry, DataChange, ErrorObject, MetaData, Value, attr_value,
+    AttrValue, AttrValues, AttrValuesIntoIter, AttributeInfo, BrowseEntry, DataChange, ErrorObject,
+    MetaData, Value, attr_value,
 };
 pub use server::{
     Answers, ChangeFeed, Deferred, Element, IDENTITY, Limits, Model, ModelService, Peer, Server,

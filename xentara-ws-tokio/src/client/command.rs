@@ -12,7 +12,7 @@ use xentara_ws::{
 
 use smallvec::SmallVec;
 
-use crate::owned::{AttrValue, BrowseEntry, MetaData, Value, attr_values};
+use crate::owned::{AttrValues, BrowseEntry, MetaData, Value};
 
 /// How a sub-session authenticates (create_sub_session).
 #[derive(Clone, PartialEq, Eq)]
@@ -234,7 +234,7 @@ pub(crate) enum Answer {
     Browse(Vec<BrowseEntry>),
     MetaData(MetaData),
     Uuid(Uuid),
-    Read(Vec<(AttributeId, AttrValue)>),
+    Read(AttrValues),
     Subscribe(Option<Uuid>),
     Stage(Stage),
     /// An opcode without an item (write, resume, suspend, …), or the hello.
@@ -258,7 +258,7 @@ impl TryFrom<&Response<'_>> for Answer {
             ),
             Response::MetaData(item) => Answer::MetaData(MetaData::try_from(item)?),
             Response::Lookup(id) | Response::CreateSubSession(id) => Answer::Uuid(*id),
-            Response::Read(seq) => Answer::Read(attr_values(seq)?),
+            Response::Read(seq) => Answer::Read(AttrValues::read(seq)?),
             Response::Subscribe(id) => Answer::Subscribe(*id),
             Response::GetStage(stage) => Answer::Stage(*stage),
             Response::Write(())

@@ -17,7 +17,7 @@ use xentara_ws::session::ClientSession;
 use xentara_ws::{AttributeId, ElementCategory, MetaDataId, ServerInfo, Stage, Uuid};
 
 use crate::Error;
-use crate::owned::{AttrValue, BrowseEntry, MetaData, Value};
+use crate::owned::{AttrValues, BrowseEntry, MetaData, Value};
 
 mod builder;
 mod command;
@@ -218,7 +218,7 @@ impl Client {
         &self,
         element: Uuid,
         attributes: &[AttributeId],
-    ) -> Result<Vec<(AttributeId, AttrValue)>, Error> {
+    ) -> Result<AttrValues, Error> {
         let command = Command::Read {
             element,
             attributes: attributes.into(),

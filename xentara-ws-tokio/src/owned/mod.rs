@@ -4,6 +4,10 @@
 //! form; reading a lazily read sequence may fail, so those conversions are `TryFrom`
 //! with the core's [`DecodeError`].
 
+mod attr_values;
+
+pub use attr_values::{AttrValues, IntoIter as AttrValuesIntoIter};
+
 use xentara_ws::items;
 use xentara_ws::{
     Access, AttrResult, AttributeId, DataType, DecodeError, ElementCategory, ErrorCode, Raw, Text,
@@ -194,19 +198,6 @@ pub fn attr_value(r: &AttrResult<'_>) -> AttrValue {
     }
 }
 
-/// Reads a lazily read sequence of attribute results to its end, owned.
-pub(crate) fn attr_values(
-    seq: &xentara_ws::Seq<'_, (AttributeId, AttrResult<'_>)>,
-) -> Result<Vec<(AttributeId, AttrValue)>, DecodeError> {
-    // The declared count is not checked against the bytes before the iteration: bounded.
-    let mut values = Vec::with_capacity(seq.len().min(64));
-    for item in seq.iter() {
-        let (id, result) = item?;
-        values.push((id, attr_value(&result)));
-    }
-    Ok(values)
-}
-
 /// One element found by browse, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowseEntry {
@@ -294,7 +285,7 @@ pub struct DataChange {
     /// The element.
     pub element: Uuid,
     /// Each attribute's value or error.
-    pub values: Vec<(AttributeId, AttrValue)>,
+    pub values: AttrValues,
 }
 
 impl TryFrom<&xentara_ws::DataChange<'_>> for DataChange {
@@ -304,7 +295,7 @@ impl TryFrom<&xentara_ws::DataChange<'_>> for DataChange {
         Ok(DataChange {
             time: c.time,
             element: c.element,
-            values: attr_values(&c.values)?,
+            values: AttrValues::read(&c.values)?,
         })
     }
 }
