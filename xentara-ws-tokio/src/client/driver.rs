@@ -79,8 +79,9 @@ pub(crate) struct Driver {
     pub(super) session: Session,
     /// Where requests come from and results go.
     pub(super) exchange: Arc<Exchange>,
-    /// The requests taken from the exchange at once (kept for its room).
-    pub(super) inbox: Vec<Call>,
+    /// The requests taken from the exchange while there is no connection, before each is
+    /// queued or done (kept for its room).
+    pub(super) inbox: VecDeque<Call>,
     /// The results of one message from the server, handed to the exchange together.
     done: Vec<(Reply, Result<Answer, Error>)>,
     wakers: Vec<Waker>,
@@ -117,7 +118,7 @@ impl Driver {
             ws,
             session,
             exchange,
-            inbox: Vec::new(),
+            inbox: VecDeque::new(),
             done: Vec::new(),
             wakers: Vec::new(),
             ids: Vec::new(),
@@ -220,13 +221,11 @@ impl Driver {
                 armed = Some(wake);
             }
             tokio::select! {
-                inbox = poll_fn(|cx| self.exchange.poll_take(cx, &mut self.inbox)) => match inbox {
+                inbox = poll_fn(|cx| self.exchange.poll_take(cx, &mut self.queue)) => match inbox {
                     Inbox::Calls => {
-                        self.queue.extend(self.inbox.drain(..));
                         // Let the tasks woken in this tick add theirs: one message for all.
                         tokio::task::yield_now().await;
-                        let close = self.exchange.take(&mut self.inbox);
-                        self.queue.extend(self.inbox.drain(..));
+                        let close = self.exchange.take(&mut self.queue);
                         if self.send_queued().await.is_err() {
                             return End::Lost;
                         }

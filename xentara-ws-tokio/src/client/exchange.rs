@@ -3,6 +3,7 @@
 //! no allocation and no channel of its own: the driver takes the whole inbox at once, and
 //! a caller waits on its slot ([`Ticket`]) until the driver fills it ([`Reply`]).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
@@ -29,7 +30,7 @@ pub(crate) struct Exchange {
 #[derive(Debug, Default)]
 struct State {
     /// Requests the driver has not taken yet.
-    inbox: Vec<Call>,
+    inbox: VecDeque<Call>,
     /// The client is to close (asked, or every handle is gone).
     close: bool,
     /// The driver has ended: nothing more is taken.
@@ -85,7 +86,7 @@ impl Exchange {
         if state.close || state.ended {
             return;
         }
-        state.inbox.push(call);
+        state.inbox.push_back(call);
         wake_driver(state);
     }
 
@@ -113,12 +114,16 @@ impl Exchange {
         notified.await;
     }
 
-    /// The driver: moves what came into `calls` (which it passes empty), or says the
-    /// client is to close; `Pending` (the driver woken later) when neither.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, calls: &mut Vec<Call>) -> Poll<Inbox> {
+    /// The driver: moves what came to the end of `queue`, or says the client is to
+    /// close; `Pending` (the driver woken later) when neither.
+    pub(crate) fn poll_take(
+        &self,
+        cx: &mut Context<'_>,
+        queue: &mut VecDeque<Call>,
+    ) -> Poll<Inbox> {
         let mut state = self.lock();
         if !state.inbox.is_empty() {
-            mem::swap(&mut state.inbox, calls);
+            state.move_to(queue);
             return Poll::Ready(Inbox::Calls);
         }
         if state.close {
@@ -131,17 +136,17 @@ impl Exchange {
         Poll::Pending
     }
 
-    /// The driver, without waiting: moves what came into `calls`; true when the client
-    /// is to close.
-    pub(crate) fn take(&self, calls: &mut Vec<Call>) -> bool {
+    /// The driver, without waiting: moves what came to the end of `queue`; true when the
+    /// client is to close.
+    pub(crate) fn take(&self, queue: &mut VecDeque<Call>) -> bool {
         let mut state = self.lock();
-        calls.append(&mut state.inbox);
+        state.move_to(queue);
         state.close
     }
 
     /// The driver has ended: every request still in the inbox is returned (to end
     /// [`Error::Closed`]), none is taken any more, and [`Exchange::ended`] returns.
-    pub(crate) fn end(&self) -> Vec<Call> {
+    pub(crate) fn end(&self) -> VecDeque<Call> {
         let mut state = self.lock();
         state.ended = true;
         state.close = true;
@@ -186,6 +191,16 @@ fn wake_driver(mut state: MutexGuard<'_, State>) {
 }
 
 impl State {
+    /// Moves the inbox to the end of `queue`: the two swap when `queue` is empty (the
+    /// usual case), so the requests are not moved one by one.
+    fn move_to(&mut self, queue: &mut VecDeque<Call>) {
+        if queue.is_empty() {
+            mem::swap(&mut self.inbox, queue);
+        } else {
+            queue.append(&mut self.inbox);
+        }
+    }
+
     /// Puts a result in `slot`; the caller's task to wake, if it waits.
     fn fill(&mut self, slot: usize, outcome: Outcome) -> Option<Waker> {
         match mem::replace(&mut self.slots[slot], Slot::Free) {
@@ -281,7 +296,7 @@ impl Ticket<'_> {
             exchange: Arc::clone(self.exchange),
             slot: Some(slot),
         });
-        state.inbox.push(call);
+        state.inbox.push_back(call);
         wake_driver(state);
         self.stage = Stage::Sent(slot);
         Poll::Pending
@@ -344,6 +359,7 @@ impl Drop for Ticket<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
     use std::future::poll_fn;
     use std::sync::Arc;
     use std::task::Poll;
@@ -369,8 +385,8 @@ mod tests {
     }
 
     /// What the driver takes now.
-    fn take(exchange: &Exchange) -> Vec<Call> {
-        let mut calls = Vec::new();
+    fn take(exchange: &Exchange) -> VecDeque<Call> {
+        let mut calls = VecDeque::new();
         exchange.take(&mut calls);
         calls
     }
@@ -391,6 +407,29 @@ mod tests {
         a.end(Ok(Answer::Done));
         assert_eq!(second.await.unwrap(), Answer::Uuid(xentara_ws::Uuid::nil()));
         assert_eq!((&mut first).await.unwrap(), Answer::Done);
+    }
+
+    #[test]
+    fn what_is_taken_joins_the_end_of_the_queue_in_order() {
+        let exchange = Arc::<Exchange>::default();
+        let kinds = |queue: &VecDeque<Call>| {
+            let kind = |c: &Call| matches!(c.command, Command::GetStage);
+            queue.iter().map(kind).collect::<Vec<_>>()
+        };
+        let call = |command| Call {
+            command,
+            deadline: Instant::now(),
+            reply: None,
+            sink: None,
+        };
+        exchange.send(call(Command::GetStage));
+        let mut queue = VecDeque::new();
+        exchange.take(&mut queue);
+        exchange.send(call(Command::Resume(None)));
+        exchange.send(call(Command::GetStage));
+        exchange.take(&mut queue);
+        assert_eq!(kinds(&queue), [true, false, true]);
+        assert!(take(&exchange).is_empty());
     }
 
     #[test]
@@ -417,17 +456,17 @@ mod tests {
     async fn a_slot_given_up_by_its_caller_is_used_again_once_answered() {
         let exchange = Arc::<Exchange>::default();
         drop(submit(&exchange));
-        let call = take(&exchange).pop().unwrap();
+        let call = take(&exchange).pop_back().unwrap();
         // Still reserved for the answer on its way.
         let ticket = submit(&exchange);
         assert_eq!(slots(&exchange), 2);
         call.end(Ok(Answer::Done));
         drop(ticket);
-        take(&exchange).pop().unwrap().end(Ok(Answer::Done));
+        take(&exchange).pop_back().unwrap().end(Ok(Answer::Done));
         let again = submit(&exchange);
         assert_eq!(slots(&exchange), 2);
         take(&exchange)
-            .pop()
+            .pop_back()
             .unwrap()
             .end(Ok(Answer::Stage(xentara_ws::Stage::Operational)));
         assert_eq!(
@@ -449,7 +488,7 @@ mod tests {
             sink: None,
         };
         assert!(matches!(exchange.request(late).await, Err(Error::Closed)));
-        let mut calls = Vec::new();
+        let mut calls = VecDeque::new();
         let first = poll_fn(|cx| Poll::Ready(exchange.poll_take(cx, &mut calls))).await;
         assert_eq!((first, calls.len()), (Poll::Ready(Inbox::Calls), 1));
         calls.clear();
@@ -466,7 +505,7 @@ mod tests {
         let driver = tokio::spawn({
             let exchange = Arc::clone(&exchange);
             async move {
-                let mut calls = Vec::new();
+                let mut calls = VecDeque::new();
                 let inbox = poll_fn(|cx| exchange.poll_take(cx, &mut calls)).await;
                 (inbox, calls.len())
             }
