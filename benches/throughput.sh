@@ -18,7 +18,9 @@
 # CONNECTIONS, IN_FLIGHT, READS (measurement 1), TASKS, BATCH (measurement 2: the
 # hand-driven session's most reads per message, default 32, the example server's limit),
 # WORKERS (measurement 2: the runtime's worker threads, 0 the current-thread runtime;
-# default one per core) override the defaults; ADDR and ECHO_ADDR the loopback addresses
+# default one per core), ROUNDS (measurement 2: how many times the client and the
+# hand-driven session alternate, reporting each ratio and the median; default 1)
+# override the defaults; ADDR and ECHO_ADDR the loopback addresses
 # (default 127.0.0.1:8080 and 127.0.0.1:8081); SERVER_ARGS are passed to the server.
 #
 # Output (stdout): per measurement a Markdown table and one JSON line; measurement 1 also
@@ -109,6 +111,7 @@ fi
 if [[ "${ONLY:-client}" == client || -z "${ONLY:-}" ]]; then
     echo "## Client throughput against a hand-driven session"
     "$tool_bin" client "$url" --tasks "${TASKS:-64}" --batch "${BATCH:-32}" \
-        --seconds "${SECONDS_CLIENT:-10}" ${WORKERS:+--workers "$WORKERS"} || status=1
+        --seconds "${SECONDS_CLIENT:-10}" ${WORKERS:+--workers "$WORKERS"} \
+        ${ROUNDS:+--rounds "$ROUNDS"} || status=1
 fi
 exit "$status"

@@ -7,13 +7,13 @@
 //! cargo run --release --example throughput -- server ws://127.0.0.1:8080/api/ws \
 //!     --echo ws://127.0.0.1:8081/api/ws [--connections 8] [--in-flight 4] [--reads 16] [--seconds 5]
 //! cargo run --release --example throughput -- client ws://127.0.0.1:8080/api/ws [--tasks 64] [--seconds 10] \
-//!     [--workers W]
+//!     [--workers W] [--rounds N]
 //! ```
 
 use std::process::ExitCode;
 
 use xentara_ws_support::throughput::{
-    Run, USAGE, ceiling, compare_clients, load, load_table_head, load_table_row, parse_args,
+    Run, USAGE, ceiling, compare_client_rounds, load, load_table_head, load_table_row, parse_args,
     runtime, serve_echo,
 };
 
@@ -78,14 +78,9 @@ fn main() -> ExitCode {
             }
         },
         Run::Client(config) => {
-            let both = runtime.block_on(compare_clients(config));
-            let failures = vec![both.adapter.failure.clone(), both.hand.failure.clone()];
-            (
-                both.adapter.ok() && both.hand.ok(),
-                both.table(),
-                both.json(),
-                failures,
-            )
+            let rounds = runtime.block_on(compare_client_rounds(config));
+            let failures = rounds.failures().into_iter().map(Some).collect();
+            (rounds.ok(), rounds.table(), rounds.json(), failures)
         }
     };
     for failure in failures.into_iter().flatten() {

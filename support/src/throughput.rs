@@ -92,7 +92,7 @@ pub const USAGE: &str = "usage: throughput echo --listen ADDR
        throughput server URL [--echo URL] [--connections N] [--in-flight M] [--reads R]
                   [--seconds S] [--element UUID] [--server-pid PID] [--echo-pid PID]
        throughput client URL [--tasks T] [--batch B] [--read-buffer BYTES] [--seconds S]
-                  [--element UUID] [--workers W]";
+                  [--element UUID] [--workers W] [--rounds N]";
 
 /// How much [`xentara_ws_tokio::Client`] reads from its socket at a time, 8 KiB (its
 /// WebSocket read buffer): [`hand`] reads the same way unless told otherwise, so that the
@@ -162,6 +162,7 @@ pub fn parse_args(args: &[String]) -> Result<Run, String> {
             ("client", "--tasks") => client.tasks = number(value(arg)?)?,
             ("client", "--batch") => client.batch = number(value(arg)?)?,
             ("client", "--read-buffer") => client.read_buffer = number(value(arg)?)?,
+            ("client", "--rounds") => client.rounds = number(value(arg)?)?,
             ("client", "--workers") => {
                 let v = value(arg)?;
                 let n = v
@@ -867,6 +868,8 @@ pub struct ClientConfig {
     /// The runtime's worker threads (`None`: one per core; 0: the current-thread
     /// runtime); see [`runtime`].
     pub workers: Option<usize>,
+    /// How many times [`compare_client_rounds`] measures both, alternating (default 1).
+    pub rounds: usize,
 }
 
 impl ClientConfig {
@@ -881,6 +884,7 @@ impl ClientConfig {
             batch: 32,
             read_buffer: CLIENT_READ_BUFFER,
             workers: None,
+            rounds: 1,
         }
     }
 }
@@ -1053,6 +1057,100 @@ pub async fn compare_clients(config: ClientConfig) -> ClientComparison {
     let adapter = adapter(config.clone()).await;
     let hand = hand(config).await;
     ClientComparison { adapter, hand }
+}
+
+/// [`compare_clients`] `config.rounds` times: the client and the hand-driven session
+/// alternate, so that a machine that gets slower or faster during the run moves both.
+pub async fn compare_client_rounds(config: ClientConfig) -> ClientRounds {
+    let mut rounds = Vec::with_capacity(config.rounds);
+    for _ in 0..config.rounds.max(1) {
+        rounds.push(compare_clients(config.clone()).await);
+    }
+    ClientRounds(rounds)
+}
+
+/// The rounds of [`compare_client_rounds`], in order (at least one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRounds(pub Vec<ClientComparison>);
+
+impl ClientRounds {
+    /// True when every round of both is [`ClientReport::ok`].
+    pub fn ok(&self) -> bool {
+        self.0.iter().all(|r| r.adapter.ok() && r.hand.ok())
+    }
+
+    /// The first failure of each round and driver, in order.
+    pub fn failures(&self) -> Vec<String> {
+        let reports = self.0.iter().flat_map(|r| [&r.adapter, &r.hand]);
+        reports.filter_map(|r| r.failure.clone()).collect()
+    }
+
+    /// The median of the rounds' [`ClientComparison::ratio`].
+    pub fn ratio(&self) -> f64 {
+        median(self.0.iter().map(ClientComparison::ratio)).unwrap_or(0.0)
+    }
+
+    /// The median of the rounds' [`ClientComparison::cpu_ratio`], over those that have one.
+    pub fn cpu_ratio(&self) -> Option<f64> {
+        median(self.0.iter().filter_map(ClientComparison::cpu_ratio))
+    }
+
+    /// Each round's table; after more than one round, the ratios and their medians.
+    pub fn table(&self) -> String {
+        let mut out = self
+            .0
+            .iter()
+            .map(ClientComparison::table)
+            .collect::<Vec<_>>();
+        if self.0.len() > 1 {
+            let list = |v: Vec<Option<f64>>| {
+                let text = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+                v.into_iter().map(text).collect::<Vec<_>>().join(" ")
+            };
+            let ratios = list(self.0.iter().map(|r| Some(r.ratio())).collect());
+            let cpu = list(self.0.iter().map(ClientComparison::cpu_ratio).collect());
+            out.push(format!(
+                "{} rounds: requests/s, client / hand-driven: {ratios} (median {:.2}); \
+                 CPU per request, hand-driven / client: {cpu} (median {})\n",
+                self.0.len(),
+                self.ratio(),
+                self.cpu_ratio()
+                    .map_or("-".to_owned(), |v| format!("{v:.2}")),
+            ));
+        }
+        out.join("\n")
+    }
+
+    /// One JSON object: after one round, that round's ([`ClientComparison::json`]);
+    /// after more, `rounds` (each round's) and the medians `ratio` and `cpu_ratio`.
+    pub fn json(&self) -> String {
+        match &self.0[..] {
+            [one] => one.json(),
+            rounds => format!(
+                "{{\"measurement\": \"client\", \"rounds\": [{}], \"ratio\": {:.3}, \
+                 \"cpu_ratio\": {}}}",
+                rounds
+                    .iter()
+                    .map(ClientComparison::json)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.ratio(),
+                json_option(self.cpu_ratio()),
+            ),
+        }
+    }
+}
+
+/// The median (the mean of the middle two for an even count); `None` for none.
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
 }
 
 /// What one task of [`adapter`] counted.

@@ -151,7 +151,11 @@ fn the_command_line_is_checked() {
     assert_eq!((client.tasks, client.batch), (7, 3));
     assert_eq!(client.duration, Duration::from_secs(10));
     assert_eq!(client.element, xentara_ws::Uuid::from_u128(1));
-    assert_eq!(client.workers, None);
+    assert_eq!((client.workers, client.rounds), (None, 1));
+    let Ok(Run::Client(client)) = parse_args(&args("client ws://h:1/ --rounds 5")) else {
+        panic!("not a client run");
+    };
+    assert_eq!(client.rounds, 5);
     for (option, workers) in [("0", Some(0)), ("3", Some(3))] {
         let Ok(Run::Client(client)) =
             parse_args(&args(&format!("client ws://h:1/ --workers {option}")))
@@ -176,10 +180,62 @@ fn the_command_line_is_checked() {
         "client ws://h:1/ --reads 3",
         "client ws://h:1/ --element nope",
         "client ws://h:1/ --workers -1",
+        "client ws://h:1/ --rounds 0",
+        "server ws://h:1/ --rounds 2",
         "server ws://h:1/ --workers 1",
         "client ws://h:1/ ws://h:2/",
         "echo --listen a:1 ws://h:1/",
     ] {
         assert!(parse_args(&args(bad)).is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn rounds_report_each_ratio_and_their_medians() {
+    use throughput::{ClientComparison, ClientReport, ClientRounds};
+    let report = |driver, answered: u64, cpu_s| ClientReport {
+        driver,
+        tasks: 64,
+        seconds: 1.0,
+        answered,
+        errors: 0,
+        lost: 0,
+        p50_ms: Some(0.1),
+        p99_ms: Some(0.2),
+        failure: None,
+        cpu_s: Some(cpu_s),
+    };
+    // Ratios 0.5, 0.9, 0.7 (requests/s); CPU per request hand / client 0.25, 0.81, 0.49.
+    let round = |client, hand| ClientComparison {
+        adapter: report("adapter", client, 1.0),
+        hand: report(
+            "hand",
+            hand,
+            f64::from(client as u32) / f64::from(hand as u32),
+        ),
+    };
+    let rounds = ClientRounds(vec![round(500, 1000), round(900, 1000), round(700, 1000)]);
+    assert!(rounds.ok());
+    assert!((rounds.ratio() - 0.7).abs() < 1e-9, "{}", rounds.ratio());
+    let cpu = rounds.cpu_ratio().unwrap();
+    assert!((cpu - 0.49).abs() < 1e-9, "{cpu}");
+    let table = rounds.table();
+    assert!(
+        table.contains("3 rounds: requests/s, client / hand-driven: 0.50 0.90 0.70 (median 0.70)"),
+        "{table}"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&rounds.json()).unwrap();
+    assert_eq!(parsed["rounds"].as_array().unwrap().len(), 3);
+    assert_eq!(parsed["rounds"][1]["adapter"]["answered"], 900);
+    assert_eq!(parsed["ratio"], 0.7);
+    // One round prints as before: that round's own object.
+    let one = ClientRounds(vec![round(800, 1000)]);
+    assert_eq!(one.json(), one.0[0].json());
+    assert_eq!(one.table(), one.0[0].table());
+    // Two rounds: the mean of the middle two; a failure makes the whole not ok.
+    let mut two = ClientRounds(vec![round(600, 1000), round(800, 1000)]);
+    assert!((two.ratio() - 0.7).abs() < 1e-9);
+    two.0[1].hand.failure = Some("connect: refused".to_owned());
+    assert!(!two.ok());
+    assert_eq!(two.failures(), ["connect: refused"]);
 }
