@@ -495,3 +495,64 @@ async fn requests_of_one_scheduler_tick_leave_in_messages_of_at_most_max_batch()
     })
     .await;
 }
+
+/// `n` tasks on `client`, each calling `first` and then reading the data point's value,
+/// spawned in one scheduler tick.
+fn first_then_read<F>(
+    client: &Client,
+    n: usize,
+    first: fn(Client) -> F,
+) -> Vec<tokio::task::JoinHandle<()>>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                first(client.clone()).await;
+                let read = client.read(POINT, &[Attribute::Value.into()]).await;
+                assert_eq!(read.unwrap().len(), 1);
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_callers_a_message_answers_send_their_next_requests_before_the_next_is_read() {
+    // One reply message at a time: the second message's answers wait for the first's
+    // (50 ms, for its lookup), then both reach the client together.
+    let (server, _) = server(Limits {
+        reply_messages: 1,
+        ..Limits::default()
+    })
+    .await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
+        let hello = proxy.frames();
+        // Half a message's most (32) or more: the driver waits for these callers.
+        let mut tasks = first_then_read(&client, 1, |client| async move {
+            assert_eq!(client.lookup(LATER).await.unwrap(), POINT);
+        });
+        tasks.extend(first_then_read(&client, 15, |client| async move {
+            client
+                .read(POINT, &[Attribute::Value.into()])
+                .await
+                .unwrap();
+        }));
+        while proxy.frames() < hello + 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tasks.extend(first_then_read(&client, 16, |client| async move {
+            client.get_stage().await.unwrap();
+        }));
+        for task in tasks {
+            task.await.unwrap();
+        }
+        // Each message's 16 reads left before the other message was read: two messages,
+        // not one of 32 (which would leave the server idle while the client works on both).
+        assert_eq!(proxy.frames() - hello, 4);
+    })
+    .await;
+}

@@ -10,7 +10,7 @@ use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::task::Waker;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -70,6 +70,10 @@ pub(crate) struct Options {
     pub(crate) max_batch: usize,
 }
 
+/// How long the driver waits at most for the callers a message answered to take their
+/// results (and make their next requests) before it reads on.
+const SETTLE: Duration = Duration::from_millis(1);
+
 /// The first size of the buffer a batch is written into; it grows to the largest message.
 const FIRST_BUFFER: usize = 16 * 1024;
 
@@ -102,6 +106,8 @@ pub(crate) struct Driver {
     /// Requests not sent yet (the session's pending table was full, or no connection).
     pub(super) queue: VecDeque<Call>,
     buf: Vec<u8>,
+    /// The runtime runs one task at a time (current-thread, or one worker).
+    one_worker: bool,
 }
 
 impl Driver {
@@ -131,6 +137,8 @@ impl Driver {
             sub_sessions: HashMap::new(),
             queue: VecDeque::new(),
             buf: vec![0; FIRST_BUFFER.min(max_message)],
+            one_worker: tokio::runtime::Handle::try_current()
+                .is_ok_and(|runtime| runtime.metrics().num_workers() == 1),
         }
     }
 
@@ -224,7 +232,7 @@ impl Driver {
                 inbox = poll_fn(|cx| self.exchange.poll_take(cx, &mut self.queue)) => match inbox {
                     Inbox::Calls => {
                         // Let the tasks woken in this tick add theirs: one message for all.
-                        tokio::task::yield_now().await;
+                        after_woken_tasks().await;
                         let close = self.exchange.take(&mut self.queue);
                         if self.send_queued().await.is_err() {
                             return End::Lost;
@@ -238,7 +246,20 @@ impl Driver {
                 frame = self.ws.next() => match frame {
                     Some(Ok(Message::Binary(message))) => {
                         silent = 0;
-                        self.receive(&message);
+                        let answered = self.receive(&message);
+                        if self.one_worker && answered >= self.options.max_batch / 2 {
+                            // The callers a large message answered make their next requests
+                            // before the next message is read, and these leave together
+                            // while the server works on what it has: the pipeline stays
+                            // full. Small messages are not waited for, so that what was
+                            // sent in pieces is joined again. (With more workers the callers
+                            // run beside the driver.)
+                            let settled = poll_fn(|cx| self.exchange.poll_settled(cx));
+                            let _ = timeout(SETTLE, settled).await;
+                            if self.exchange.take(&mut self.queue) {
+                                return self.close().await;
+                            }
+                        }
                         if self.send_queued().await.is_err() {
                             return End::Lost;
                         }
@@ -456,13 +477,14 @@ impl Driver {
         }
     }
 
-    /// Takes a message from the server: each answer goes to its request.
-    fn receive(&mut self, message: &[u8]) {
+    /// Takes a message from the server: each answer goes to its request. Returns how many
+    /// callers it answered.
+    fn receive(&mut self, message: &[u8]) -> usize {
         let batch = match Batch::new(message) {
             Ok(batch) => batch,
             Err(e) => {
                 tracing::warn!("a message from the server is not a batch: {e}");
-                return;
+                return 0;
             }
         };
         let Driver {
@@ -533,7 +555,9 @@ impl Driver {
                 done.push((reply, result));
             }
         }
+        let answered = self.done.len();
         self.exchange.deliver(&mut self.done, &mut self.wakers);
+        answered
     }
 }
 
@@ -551,6 +575,22 @@ impl Status {
         self.version.store(version, Ordering::Relaxed);
         self.connected.store(true, Ordering::Relaxed);
     }
+}
+
+/// Returns once every task woken before it has run: the driver wakes itself, so it goes
+/// to the back of the run queue. (`tokio::task::yield_now` also waits for the runtime to
+/// poll for I/O first: a system call more for each message.)
+async fn after_woken_tasks() {
+    let mut queued = false;
+    poll_fn(|cx| {
+        if queued {
+            return Poll::Ready(());
+        }
+        queued = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
 }
 
 fn lost(cause: Lost) -> Error {

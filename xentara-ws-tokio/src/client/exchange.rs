@@ -37,6 +37,10 @@ struct State {
     ended: bool,
     /// The driver, waiting for requests.
     driver: Option<Waker>,
+    /// Callers given a result by the last [`Exchange::deliver`] who have not taken it.
+    unsettled: usize,
+    /// The driver, waiting for them ([`Exchange::poll_settled`]).
+    settling: Option<Waker>,
     /// The results, one slot per request that someone waits for.
     slots: Vec<Slot>,
     /// Slots free for reuse.
@@ -136,6 +140,23 @@ impl Exchange {
         Poll::Pending
     }
 
+    /// The driver: `Ready` once every caller given a result by the last
+    /// [`Exchange::deliver`] has taken it (and so made its next request, if it makes one),
+    /// or the client is to close. The driver is not woken by requests meanwhile.
+    pub(crate) fn poll_settled(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.lock();
+        state.driver = None;
+        if state.unsettled == 0 || state.close {
+            state.unsettled = 0;
+            return Poll::Ready(());
+        }
+        match &state.settling {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => state.settling = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
     /// The driver, without waiting: moves what came to the end of `queue`; true when the
     /// client is to close.
     pub(crate) fn take(&self, queue: &mut VecDeque<Call>) -> bool {
@@ -166,7 +187,8 @@ impl Exchange {
     }
 
     /// The driver: ends every request in `done` under one lock, then wakes their callers
-    /// (`wakers` is room for that, left empty).
+    /// (`wakers` is room for that, left empty). [`Exchange::poll_settled`] then waits for
+    /// these callers.
     pub(crate) fn deliver(&self, done: &mut Vec<(Reply, Outcome)>, wakers: &mut Vec<Waker>) {
         let mut state = self.lock();
         for (mut reply, outcome) in done.drain(..) {
@@ -174,6 +196,7 @@ impl Exchange {
                 wakers.extend(state.fill(slot, outcome));
             }
         }
+        state.unsettled = wakers.len();
         drop(state);
         for waker in wakers.drain(..) {
             waker.wake();
@@ -198,6 +221,20 @@ impl State {
             mem::swap(&mut self.inbox, queue);
         } else {
             queue.append(&mut self.inbox);
+        }
+    }
+
+    /// A caller took the result of `slot` (or gave it up): the driver waiting for the
+    /// callers to settle is to be woken when it was the last.
+    fn settle_one(&mut self) -> Option<Waker> {
+        if self.unsettled == 0 {
+            return None;
+        }
+        self.unsettled -= 1;
+        if self.unsettled == 0 {
+            self.settling.take()
+        } else {
+            None
         }
     }
 
@@ -330,7 +367,11 @@ impl Future for Ticket<'_> {
                     unreachable!("matched above");
                 };
                 state.free.push(slot);
+                let settled = state.settle_one();
                 drop(state);
+                if let Some(driver) = settled {
+                    driver.wake();
+                }
                 this.stage = Stage::Over;
                 Poll::Ready(outcome)
             }
@@ -350,6 +391,10 @@ impl Drop for Ticket<'_> {
             Slot::Done(_) => {
                 state.slots[slot] = Slot::Free;
                 state.free.push(slot);
+                if let Some(driver) = state.settle_one() {
+                    drop(state);
+                    driver.wake();
+                }
             }
             Slot::Waiting(_) => state.slots[slot] = Slot::Abandoned,
             Slot::Free | Slot::Abandoned => {}
@@ -362,7 +407,8 @@ mod tests {
     use std::collections::VecDeque;
     use std::future::poll_fn;
     use std::sync::Arc;
-    use std::task::Poll;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
 
     use futures_util::FutureExt;
     use tokio::time::Instant;
@@ -393,6 +439,72 @@ mod tests {
 
     fn slots(exchange: &Exchange) -> usize {
         exchange.lock().slots.len()
+    }
+
+    /// A waker that counts how often it is woken.
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    impl Wakes {
+        fn count(&self) -> usize {
+            self.0.load(Ordering::Relaxed)
+        }
+    }
+
+    /// The driver delivers `Done` to `calls` in one go.
+    fn deliver(exchange: &Exchange, calls: Vec<Call>) {
+        let mut done = calls
+            .into_iter()
+            .map(|call| (call.reply.unwrap(), Ok(Answer::Done)))
+            .collect();
+        exchange.deliver(&mut done, &mut Vec::new());
+    }
+
+    #[test]
+    fn the_driver_settles_once_every_caller_answered_has_taken_its_result() {
+        let exchange = Arc::<Exchange>::default();
+        let (mut first, second, mut third) =
+            (submit(&exchange), submit(&exchange), submit(&exchange));
+        let mut calls = take(&exchange);
+        let later = calls.pop_back().unwrap();
+        deliver(&exchange, calls.into());
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(Arc::clone(&wakes));
+        let mut driver = Context::from_waker(&waker);
+        assert!(exchange.poll_settled(&mut driver).is_pending());
+        assert_eq!((&mut first).now_or_never().unwrap().unwrap(), Answer::Done);
+        assert!(exchange.poll_settled(&mut driver).is_pending());
+        // Given up after its result came: as good as taken. The last one wakes the driver.
+        assert_eq!(wakes.count(), 0);
+        drop(second);
+        assert_eq!(wakes.count(), 1);
+        assert!(exchange.poll_settled(&mut driver).is_ready());
+        // A result of an earlier delivery does not wake the driver again.
+        later.end(Ok(Answer::Done));
+        assert_eq!((&mut third).now_or_never().unwrap().unwrap(), Answer::Done);
+        assert_eq!(wakes.count(), 1);
+        assert!(exchange.poll_settled(&mut driver).is_ready());
+    }
+
+    #[test]
+    fn a_delivery_no_caller_waits_for_and_closing_settle_at_once() {
+        let exchange = Arc::<Exchange>::default();
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let mut driver = Context::from_waker(&waker);
+        drop(submit(&exchange));
+        deliver(&exchange, take(&exchange).into());
+        assert!(exchange.poll_settled(&mut driver).is_ready());
+        let _waiting = submit(&exchange);
+        deliver(&exchange, take(&exchange).into());
+        assert!(exchange.poll_settled(&mut driver).is_pending());
+        exchange.close();
+        assert!(exchange.poll_settled(&mut driver).is_ready());
     }
 
     #[tokio::test]
