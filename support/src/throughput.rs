@@ -1052,10 +1052,19 @@ impl ClientComparison {
     }
 }
 
-/// [`adapter`], then [`hand`].
+/// [`adapter`], then [`hand`]. The hand-driven loop runs as a task of the runtime, as the
+/// client's tasks and driver do (on a multi-thread runtime the caller of `block_on` is not
+/// one of its workers).
 pub async fn compare_clients(config: ClientConfig) -> ClientComparison {
     let adapter = adapter(config.clone()).await;
-    let hand = hand(config).await;
+    let hand = match tokio::spawn(hand(config.clone())).await {
+        Ok(hand) => hand,
+        Err(e) => {
+            let mut report = ClientReport::new("hand", &config);
+            report.failure = Some(format!("task: {e}"));
+            report
+        }
+    };
     ClientComparison { adapter, hand }
 }
 
@@ -1304,7 +1313,7 @@ async fn hand_loop(
     config: &ClientConfig,
     end: Instant,
     sent: &mut HashMap<MessageId, Instant>,
-    count: &mut dyn FnMut(&Answered, Duration),
+    count: &mut (dyn FnMut(&Answered, Duration) + Send),
     last: &mut Instant,
 ) -> Fallible<()> {
     let mut buf = vec![0u8; 64 * config.batch.min(config.tasks) + 64];
