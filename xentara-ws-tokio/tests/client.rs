@@ -251,15 +251,22 @@ async fn connect_errors_are_typed() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_given_later_from_another_task_hold_back_what_follows() {
-    // One reply message at a time: the get_stage's message waits for the lookup's answer.
-    let (server, _) = server(Limits {
+/// A server that sends one reply message at a time (a message's answers wait for every
+/// earlier message's), behind a proxy.
+async fn one_reply_message_at_a_time() -> (xentara_ws_tokio::Server, Proxy) {
+    let limits = Limits {
         reply_messages: 1,
         ..Limits::default()
-    })
-    .await;
+    };
+    let (server, _) = server(limits).await;
     let proxy = Proxy::start(server.local_addr()).await;
+    (server, proxy)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_given_later_from_another_task_hold_back_what_follows() {
+    // The get_stage's message waits for the lookup's answer.
+    let (_server, proxy) = one_reply_message_at_a_time().await;
     within(10, async {
         let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
         let start = Instant::now();
@@ -520,14 +527,9 @@ where
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_callers_a_message_answers_send_their_next_requests_before_the_next_is_read() {
-    // One reply message at a time: the second message's answers wait for the first's
-    // (50 ms, for its lookup), then both reach the client together.
-    let (server, _) = server(Limits {
-        reply_messages: 1,
-        ..Limits::default()
-    })
-    .await;
-    let proxy = Proxy::start(server.local_addr()).await;
+    // The second message's answers wait for the first's (50 ms, for its lookup), then
+    // both reach the client together.
+    let (_server, proxy) = one_reply_message_at_a_time().await;
     within(10, async {
         let client = Client::builder(url(proxy.addr)).connect().await.unwrap();
         let hello = proxy.frames();
