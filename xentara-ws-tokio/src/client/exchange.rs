@@ -98,7 +98,12 @@ impl Exchange {
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.close = true;
+        // Waiting for answered callers to settle, the driver is not waiting for requests.
+        let settling = state.settling.take();
         wake_driver(state);
+        if let Some(driver) = settling {
+            driver.wake();
+        }
     }
 
     /// True once the client is closed, or closing.
@@ -502,8 +507,12 @@ mod tests {
         assert!(exchange.poll_settled(&mut driver).is_ready());
         let _waiting = submit(&exchange);
         deliver(&exchange, take(&exchange).into());
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(Arc::clone(&wakes));
+        let mut driver = Context::from_waker(&waker);
         assert!(exchange.poll_settled(&mut driver).is_pending());
         exchange.close();
+        assert_eq!(wakes.count(), 1);
         assert!(exchange.poll_settled(&mut driver).is_ready());
     }
 
