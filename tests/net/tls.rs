@@ -9,37 +9,19 @@ use xentara_ws_support::demo;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
+
+use tempfile::TempDir;
 
 use demo::client::Options;
 use demo::options::Trust;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
-/// A folder of its own under the system's temporary one, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("xentara-ws-tls-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    /// Writes `text` to the file `name` in it; its path.
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Writes `text` to the file `name` in `dir`; its path.
+fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// The names the test certificates are for.
@@ -60,8 +42,9 @@ fn start_tls_server(chain: &Path, key: &Path) -> SocketAddr {
 /// A self-signed certificate for [`names`] and its key, as `NAME.pem` and `NAME.key`.
 fn self_signed(dir: &TempDir, name: &str) -> (PathBuf, PathBuf) {
     let certified = rcgen::generate_simple_self_signed(names()).unwrap();
-    let cert = dir.file(&format!("{name}.pem"), &certified.cert.pem());
-    let key = dir.file(
+    let cert = write(dir, &format!("{name}.pem"), &certified.cert.pem());
+    let key = write(
+        dir,
         &format!("{name}.key"),
         &certified.signing_key.serialize_pem(),
     );
@@ -109,7 +92,7 @@ fn assert_error(result: Result<String, String>, expected: &str) {
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn a_self_signed_server_is_walked_with_insecure_or_its_certificate_and_refused_otherwise() {
-    let dir = TempDir::new();
+    let dir = TempDir::new().unwrap();
     let (addr, cert) = self_signed_server(&dir);
     let port = addr.port();
 
@@ -133,7 +116,7 @@ fn a_self_signed_server_is_walked_with_insecure_or_its_certificate_and_refused_o
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn a_certificate_signed_by_the_ca_of_ca_file_is_checked_against_it() {
-    let dir = TempDir::new();
+    let dir = TempDir::new().unwrap();
     let mut ca = CertificateParams::new(Vec::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name
@@ -145,9 +128,9 @@ fn a_certificate_signed_by_the_ca_of_ca_file_is_checked_against_it() {
         .unwrap()
         .signed_by(&key, &ca)
         .unwrap();
-    let chain = dir.file("chain.pem", &leaf.pem());
-    let key = dir.file("key.pem", &key.serialize_pem());
-    let ca_file = dir.file("ca.pem", &ca.pem());
+    let chain = write(&dir, "chain.pem", &leaf.pem());
+    let key = write(&dir, "key.pem", &key.serialize_pem());
+    let ca_file = write(&dir, "ca.pem", &ca.pem());
     let port = start_tls_server(&chain, &key).port();
 
     assert_walked(walk(
@@ -182,7 +165,7 @@ fn a_certificate_signed_by_the_ca_of_ca_file_is_checked_against_it() {
 #[cfg_attr(miri, ignore = "TCP sockets are not supported under miri")]
 #[test]
 fn credentials_in_the_url_or_the_options_go_in_a_basic_header_and_a_401_or_404_is_one_line() {
-    let dir = TempDir::new();
+    let dir = TempDir::new().unwrap();
     let (addr, _) = self_signed_server(&dir);
     let port = addr.port();
     let insecure = || trusting(Trust::Insecure);

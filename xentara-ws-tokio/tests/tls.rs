@@ -7,31 +7,15 @@ use std::path::PathBuf;
 
 use common::within;
 use rustls_pki_types::CertificateDer;
+use tempfile::TempDir;
 use tokio::net::TcpListener;
 use xentara_ws_tokio::{Client, Error, Peer, Server, Stage, Trust};
 
-/// A folder of its own under the system's temporary one, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("xentara-ws-tokio-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Writes `text` to the file `name` in `dir`; its path.
+fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// A self-signed certificate for a name that is not the address it is served on.
@@ -41,10 +25,10 @@ fn self_signed() -> rcgen::CertifiedKey<rcgen::KeyPair> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_self_signed_certificate_on_a_bare_ip() {
-    let dir = TempDir::new("tls");
+    let dir = TempDir::new().unwrap();
     let certified = self_signed();
-    let cert = dir.file("server.pem", &certified.cert.pem());
-    let key = dir.file("server.key", &certified.signing_key.serialize_pem());
+    let cert = write(&dir, "server.pem", &certified.cert.pem());
+    let key = write(&dir, "server.key", &certified.signing_key.serialize_pem());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::builder(|_: &Peer| {
         Some(common::TestApp {
@@ -81,7 +65,7 @@ async fn a_self_signed_certificate_on_a_bare_ip() {
             connect(Trust::Pinned(other)).await,
             Err(Error::Tls(_))
         ));
-        let missing = Trust::Ca(dir.0.join("missing.pem"));
+        let missing = Trust::Ca(dir.path().join("missing.pem"));
         assert!(matches!(connect(missing).await, Err(Error::TlsConfig(_))));
     })
     .await;
