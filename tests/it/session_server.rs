@@ -830,3 +830,60 @@ fn unsubscribe_is_the_machines_and_hands_the_subscription_back() {
     assert_eq!(app.unsubscribed, vec![B4E1]);
     assert_eq!(server.subscription_entries(), 0);
 }
+
+#[test]
+fn a_session_on_storage_another_left_starts_empty() {
+    // Each connection's session on one set of buffers, as firmware with a static slot
+    // per connection does.
+    let mut buffers: ServerBuffers<TestApp, 1024, 8, 2, 2, 2> = ServerBuffers::new();
+    let mut app = TestApp {
+        defer: vec![Opcode::Lookup],
+        ..TestApp::default()
+    };
+    let waiting = encode(&[req(4, lookup("x")), req(5, GetStage)]);
+    {
+        let mut first = ServerSession::new(ServerConfig::default(), buffers.storage());
+        let _ = exchange(&mut first, &mut app, &[hello(1)]);
+        let reply = exchange(
+            &mut first,
+            &mut app,
+            &[
+                req(2, create("admin", "admin", Some(E3EE))),
+                req(3, subscribe(Some(B4E1))),
+            ],
+        );
+        assert_eq!(
+            reply,
+            vec![ok(2, &uuid_diag(E3EE)), ok(3, &uuid_diag(B4E1))]
+        );
+        // A request left waiting for its answer when the connection ends.
+        let _ = first.handle_message(&waiting, &mut app).unwrap();
+        assert_eq!(first.waiting(), 1);
+    }
+    let stale = app.deferred.pop().unwrap();
+    let mut next = ServerSession::new(ServerConfig::default(), buffers.storage());
+    assert_eq!(next.sub_sessions().count(), 0);
+    assert_eq!(next.subscription_entries(), 0);
+    assert!(!next.is_subscribed(&B4E1));
+    assert_eq!(next.waiting(), 0);
+    let reply = exchange(&mut next, &mut app, &[hello(1)]);
+    assert_eq!(reply, vec![ok(1, "{0: 1}")]);
+    let reply = exchange(&mut next, &mut app, &[req(2, close(E3EE))]);
+    assert_eq!(reply, vec![err(2, -32111)]);
+    // The same requests at the same places as the first session's: its ticket is not
+    // taken for the new one's.
+    let _ = next.handle_message(&waiting, &mut app).unwrap();
+    let fresh = app.deferred.pop().unwrap();
+    assert_eq!(
+        next.answer(stale, Ok(Response::Lookup(E3EE).into())),
+        Err(ServerError::UnknownTicket(stale))
+    );
+    next.answer(fresh, Ok(Response::Lookup(E3EE).into()))
+        .expect("the request waits");
+    let mut out = [0u8; 256];
+    let n = next.poll_transmit(&mut out).unwrap().unwrap();
+    assert_eq!(
+        packets(&out[..n]),
+        vec![ok(4, "37(h'e3ee10714d884ba18e5d0f1e4ce25ee8')"), ok(5, "2")]
+    );
+}

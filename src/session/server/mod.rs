@@ -226,8 +226,12 @@ impl<A: Application> fmt::Debug for ServerSession<'_, A> {
 }
 
 impl<'a, A: Application> ServerSession<'a, A> {
-    /// A session waiting for the client's hello, working in `storage`.
+    /// A session waiting for the client's hello, working in `storage`. The storage is
+    /// emptied first (what a previous session left there, its sub-sessions, subscriptions
+    /// and replies, is dropped), so one storage serves one connection after another.
     pub fn new(config: ServerConfig, storage: ServerStorage<'a, A>) -> Self {
+        storage.sub_sessions.fill_with(|| SubSessionSlot::EMPTY);
+        storage.subscriptions.fill_with(|| SubscriptionSlot::EMPTY);
         ServerSession {
             config,
             state: ServerState::AwaitingHello,

@@ -24,8 +24,10 @@ pub(super) const TEXT: usize = 96;
 /// [`Reply::later`](super::Reply::later).
 ///
 /// A ticket belongs to the session that made it and is used once: it carries a tag of the
-/// session's reply storage (which no other live session can share), so another session,
-/// or a second answer, refuses it with [`ServerError::UnknownTicket`](super::ServerError).
+/// session's reply storage (which no other live session can share) and the count of its
+/// request message (which a later session on the same storage goes on from), so another
+/// session, or a second answer, refuses it with
+/// [`ServerError::UnknownTicket`](super::ServerError).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Ticket {
@@ -337,12 +339,19 @@ pub(super) struct Ring<'a> {
 }
 
 impl<'a> Ring<'a> {
+    /// A ring over `storage`, emptied: nothing a previous session left in it is kept.
+    /// Its message count goes on from the highest left there, so that a ticket of the
+    /// previous session is not taken for one of this session's.
     pub(super) fn new(storage: ReplyStorage<'a>) -> Self {
+        let last = storage.messages.iter().map(|m| m.0.seq).max();
+        let next_seq = last.unwrap_or(0).wrapping_add(1);
+        storage.messages.fill(ReplyMessage::EMPTY);
+        storage.slots.fill(ReplySlot::EMPTY);
         Ring {
             storage,
             front: 0,
             open: 0,
-            next_seq: 0,
+            next_seq,
         }
     }
 
