@@ -110,13 +110,12 @@ struct Conn {
     fragmented: bool,
     session: Option<Session>,
     app: App,
-    /// The session's storage: only the session borrows it, each new one from fresh
-    /// buffers.
-    buffers: *mut MaybeUninit<Buffers>,
+    /// The session's storage: only the session borrows it, each new one emptying it.
+    buffers: *mut Buffers,
 }
 
 impl Conn {
-    fn new(input: &'static mut [u8; INPUT], buffers: &'static mut MaybeUninit<Buffers>) -> Self {
+    fn new(input: &'static mut [u8; INPUT], buffers: &'static mut Buffers) -> Self {
         Conn {
             phase: Phase::Listen,
             since: 0,
@@ -137,9 +136,17 @@ static mut TCP_TX_BUFFERS: [[u8; TCP_TX]; CONNECTIONS] = [[0; TCP_TX]; CONNECTIO
 static mut SOCKETS: [SocketStorage<'static>; CONNECTIONS] = [SocketStorage::EMPTY; CONNECTIONS];
 static mut INPUTS: [[u8; INPUT]; CONNECTIONS] = [[0; INPUT]; CONNECTIONS];
 static mut OUT_BUFFER: [u8; OUT] = [0; OUT];
-/// The sessions' storage, a slot per connection.
+/// The sessions' storage, a slot per connection, filled once at start (left uninitialized
+/// here, so that it is in `.bss`, not in flash).
 static mut BUFFERS: [MaybeUninit<Buffers>; CONNECTIONS] =
     [const { MaybeUninit::uninit() }; CONNECTIONS];
+
+/// Fills a session slot with empty buffers, once at start. A function of its own, so that
+/// the value built on the way is in a frame that is gone before the loop runs.
+#[inline(never)]
+fn fill(slot: &'static mut MaybeUninit<Buffers>) -> &'static mut Buffers {
+    slot.write(Buffers::new())
+}
 
 /// Prints a line through semihosting (the QEMU console).
 macro_rules! say {
@@ -181,7 +188,7 @@ fn main() -> ! {
     };
     let mut buffers = buffers.iter_mut();
     let mut conns = inputs.each_mut().map(|input| match buffers.next() {
-        Some(buffers) => Conn::new(input, buffers),
+        Some(buffers) => Conn::new(input, fill(buffers)),
         None => fail("fewer session buffers than connections"),
     });
     let Some(mut device) = Lan9118::new() else {
@@ -365,8 +372,7 @@ fn http(slot: usize, c: &mut Conn, socket: &mut tcp::Socket<'_>, now: u64) -> bo
             // SAFETY: `c.buffers` is this connection's own static slot; its previous
             // session, the only borrower, was dropped just above, and the new one is the
             // only borrower until it is dropped in turn.
-            let buffers: &'static mut MaybeUninit<Buffers> = unsafe { &mut *c.buffers };
-            let buffers = buffers.write(Buffers::new());
+            let buffers: &'static mut Buffers = unsafe { &mut *c.buffers };
             c.session = Some(ServerSession::new(
                 ServerConfig::default(),
                 buffers.storage(),
