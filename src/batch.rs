@@ -444,31 +444,48 @@ impl<'a> BatchWriter<'a> {
         &mut self,
         write: impl FnOnce(&mut Writer<'_>),
     ) -> Result<(), EncodeError> {
-        let end = self.end;
-        let rest = self.buf.get_mut(end..).unwrap_or_default();
-        let mut w = Writer::new(rest);
-        write(&mut w);
-        match w.finish() {
-            Ok(n) => {
-                self.end += n;
-                self.count += 1;
-                Ok(())
-            }
-            Err(EncodeError::BufferTooSmall { required }) => Err(EncodeError::BufferTooSmall {
-                required: end + required,
-            }),
-        }
+        self.append(write, 1)
     }
 
     /// Appends `count` packets already encoded, back to back, in `packets` (a server's
     /// reply storage holds its answers so).
     pub(crate) fn push_encoded(&mut self, packets: &[u8], count: u64) -> Result<(), EncodeError> {
-        self.push_with(|w| w.put(packets))?;
-        self.count = self.count - 1 + count;
+        self.append(|w| w.put(packets), count)
+    }
+
+    /// Appends what `write` writes as `count` packets, if the message still fits with the
+    /// outer array's head they make it need (one byte is kept for it; 24 packets need
+    /// two).
+    #[inline]
+    fn append(
+        &mut self,
+        write: impl FnOnce(&mut Writer<'_>),
+        count: u64,
+    ) -> Result<(), EncodeError> {
+        let end = self.end;
+        let rest = self.buf.get_mut(end..).unwrap_or_default();
+        let mut w = Writer::new(rest);
+        write(&mut w);
+        let n = match w.finish() {
+            Ok(n) => n,
+            Err(EncodeError::BufferTooSmall { required }) => {
+                return Err(EncodeError::BufferTooSmall {
+                    required: end + required,
+                });
+            }
+        };
+        let count = self.count + count;
+        let len = message_len(count, end - 1 + n);
+        if len > self.buf.len() {
+            return Err(EncodeError::BufferTooSmall { required: len });
+        }
+        self.end += n;
+        self.count = count;
         Ok(())
     }
 
-    /// Writes the outer array's head and returns the message.
+    /// Writes the outer array's head and returns the message. Every packet pushed fits
+    /// with the head, so this fails only for a buffer without a byte for it.
     pub fn finish(self) -> Result<&'a [u8], EncodeError> {
         let mut head = [0u8; 9];
         let mut w = Writer::new(&mut head);

@@ -364,3 +364,23 @@ fn batch_writer_keeps_packets_that_fit() {
         [0x83, 0x83, 0, 1, 8, 0x83, 0, 2, 8, 0x83, 0, 3, 8]
     );
 }
+
+/// A packet that fits in the buffer but not once the outer array's head grows (at 24
+/// packets, from one byte to two) is refused too, so that the message still finishes.
+#[test]
+fn batch_writer_refuses_the_packet_its_head_would_not_fit() {
+    // The head and 24 packets of 4 bytes, with the head at one byte.
+    let mut buf = [0u8; 1 + 24 * 4];
+    let mut w = BatchWriter::new(&mut buf);
+    for id in 0..23 {
+        w.push(&request(id, GetStage)).unwrap();
+    }
+    assert_eq!(
+        w.push(&request(23, GetStage)),
+        Err(EncodeError::BufferTooSmall { required: 98 })
+    );
+    assert_eq!(w.len(), 23);
+    let message = w.finish().unwrap();
+    assert_eq!(message.len(), 1 + 23 * 4);
+    assert_eq!(message[..5], [0x97, 0x83, 0, 0, 8]);
+}
