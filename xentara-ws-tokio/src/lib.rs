@@ -21,7 +21,8 @@
 //!   subscriptions' events come out of the few questions the trait asks.
 //!
 //! Files by concern: `owned.rs` (owned values), `error.rs` ([`Error`]),
-//! `tls.rs` ([`Trust`] and the server's PEM files), `client/` and `server/`.
+//! `tls.rs` ([`Trust`] and the server's PEM files), `time.rs` (instants after any
+//! duration), `client/` and `server/`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
@@ -30,6 +31,7 @@ mod client;
 mod error;
 mod owned;
 mod server;
+mod time;
 mod tls;
 
 pub use client::{

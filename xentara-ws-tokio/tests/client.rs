@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 
 use common::{LATER, NEVER, PASSWORD, POINT, POINT_KEY, Proxy, server, url, within};
 use xentara_ws_tokio::{
-    Access, Attribute, AttributeId, AttributeInfo, BrowseEntry, Client, Credentials, DataType,
-    ElementCategory, Error, ErrorCode, ErrorObject, Limits, MetaData, MetaDataId, ServerInfo,
-    Stage, UpdateRates, Uuid, Value, VersionRange,
+    Access, Attribute, AttributeId, AttributeInfo, Backoff, BrowseEntry, Client, Credentials,
+    DataType, ElementCategory, Error, ErrorCode, ErrorObject, Event, Limits, MetaData, MetaDataId,
+    ServerInfo, Stage, UpdateRates, Uuid, Value, VersionRange,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -555,6 +555,158 @@ async fn the_callers_a_message_answers_send_their_next_requests_before_the_next_
         // Each message's 16 reads left before the other message was read: two messages,
         // not one of 32 (which would leave the server idle while the client works on both).
         assert_eq!(proxy.frames() - hello, 4);
+    })
+    .await;
+}
+
+/// `Duration::MAX` is how a user says "never": as a request timeout, a keep-alive period,
+/// a reconnect wait, a server's idle limit and a shutdown's grace, it works as a very long
+/// time, as do the rates a peer asks for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_durations_are_taken_as_never() {
+    let limits = Limits {
+        idle: Duration::MAX,
+        ..Limits::default()
+    };
+    let (server, _) = server(limits).await;
+    within(10, async {
+        let backoff = Backoff {
+            first: Duration::MAX,
+            max: Duration::MAX,
+        };
+        let client = xentara_ws_tokio::Client::builder(url(server.local_addr()))
+            .request_timeout(Duration::MAX)
+            .keep_alive(Some(Duration::MAX))
+            .reconnect(Some(backoff))
+            .connect()
+            .await
+            .unwrap();
+        let values = client
+            .read(POINT, &[Attribute::Value.into()])
+            .await
+            .unwrap();
+        assert_eq!(values[0].1, Ok(Value::Float(0.0)));
+        let rates = UpdateRates {
+            throttle: Some(Duration::MAX),
+            heartbeat: Some(Duration::MAX),
+        };
+        let mut events = client
+            .subscribe(&[(POINT, &[Attribute::Value.into()])], rates)
+            .await
+            .unwrap();
+        assert!(matches!(events.next().await, Some(Event::Change(_))));
+        // The server's connection still answers.
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+        client.close().await;
+        let report = server.shutdown(Duration::MAX).await;
+        assert_eq!(report.aborted, 0);
+    })
+    .await;
+}
+
+/// Requests beyond the 256 in flight wait in a queue; when requests in flight time out,
+/// the queue goes out at once, not at the next frame from the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_request_goes_out_when_timeouts_make_room() {
+    let (server, _) = server(Limits::default()).await;
+    let proxy = Proxy::start(server.local_addr()).await;
+    within(10, async {
+        let client = Client::builder(url(proxy.addr))
+            .request_timeout(Duration::from_millis(600))
+            .max_batch(128)
+            .connect()
+            .await
+            .unwrap();
+        // 256 requests lost on the way: the session's table of requests in flight is full.
+        proxy.freeze();
+        let lost: Vec<_> = (0..256)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.get_stage().await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let queued = tokio::spawn({
+            let client = client.clone();
+            async move { client.get_stage().await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        proxy.thaw();
+        for request in lost {
+            assert!(matches!(request.await.unwrap(), Err(Error::Timeout)));
+        }
+        // Sent when the others timed out (600 ms), answered before its own deadline
+        // (800 ms).
+        assert_eq!(queued.await.unwrap().unwrap(), Stage::Operational);
+    })
+    .await;
+}
+
+/// Polls `request` once (the request is handed over), then gives it to `then`.
+async fn hand_over<F: std::future::Future>(request: F) -> std::pin::Pin<Box<F>> {
+    let mut request = Box::pin(request);
+    std::future::poll_fn(|cx| {
+        assert!(request.as_mut().poll(cx).is_pending());
+        std::task::Poll::Ready(())
+    })
+    .await;
+    request
+}
+
+/// A sub-session or subscription whose request was given up after it was sent is closed
+/// again when the server makes it: no handle is left to close it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sub_session_or_subscription_given_up_is_closed_when_made() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let client = common::client(&server).await;
+        let credentials = || Credentials::password("admin", PASSWORD);
+        let (early, late) = (Uuid::from_u128(21), Uuid::from_u128(22));
+        let value: &[AttributeId] = &[Attribute::Value.into()];
+        let entries = [(POINT, value)];
+        // Given up before the answer came.
+        drop(hand_over(client.create_sub_session_with_id(credentials(), early)).await);
+        drop(hand_over(client.subscribe_with_id(&entries, UpdateRates::default(), early)).await);
+        // Given up after the answer came, before it was taken: the server answers in
+        // request order, so a later request's answer means theirs came.
+        let sub_session = hand_over(client.create_sub_session_with_id(credentials(), late)).await;
+        let subscription =
+            hand_over(client.subscribe_with_id(&entries, UpdateRates::default(), late)).await;
+        client.get_stage().await.unwrap();
+        drop((sub_session, subscription));
+
+        for id in [early, late] {
+            let closed = client.close_sub_session(id).await.unwrap_err();
+            assert_eq!(closed.code(), Some(ErrorCode::UnknownSessionId), "{id}");
+            let unsubscribed = client.unsubscribe(id).await.unwrap_err();
+            assert_eq!(
+                unsubscribed.code(),
+                Some(ErrorCode::UnknownSubscriptionId),
+                "{id}"
+            );
+        }
+    })
+    .await;
+}
+
+/// Requests that fill the largest message to its last byte leave in it, or in the next
+/// one: none fails as too large because the message's head grew at 24 requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_message_keeps_every_request() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        // After the hello (id 1), 24 get_stage requests (ids 2 to 25): 22 of 4 bytes and
+        // two of 5, after a head of one byte, which 24 requests make two.
+        let client = Client::builder(url(server.local_addr()))
+            .max_message(1 + 22 * 4 + 2 * 5)
+            .connect()
+            .await
+            .unwrap();
+        // All in one scheduler tick: one batch.
+        let stages = futures_util::future::join_all((0..24).map(|_| client.get_stage())).await;
+        for stage in stages {
+            assert_eq!(stage.unwrap(), Stage::Operational);
+        }
     })
     .await;
 }

@@ -14,7 +14,7 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::Message;
 use xentara_ws::session::{ClientError, Lost, Outcome};
 use xentara_ws::{Batch, MessageId};
@@ -26,6 +26,7 @@ use super::in_flight::{InFlight, Waiting};
 use super::reconnect::Backoff;
 use super::subscription::Sink;
 use super::{PENDING, Session, Status};
+use crate::time::after;
 use crate::{DataChange, Error, ErrorObject};
 
 /// One request on its way to the driver.
@@ -59,8 +60,9 @@ pub(crate) enum End {
 /// How the driver's requests go.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
-    /// How long sending one message may take: a server that takes nothing for this long
-    /// is taken as gone. Also how long the requests a reconnect sends may wait.
+    /// How long a request waits for its answer (those a reconnect sends too), and how
+    /// long sending what is queued may take: a server that takes nothing for this long is
+    /// taken as gone.
     pub(crate) request_timeout: Duration,
     /// How often to ping the server; `None`: never.
     pub(crate) keep_alive: Option<Duration>,
@@ -186,7 +188,7 @@ impl Driver {
         self.status.connected(&session);
         self.ws = ws;
         self.session = session;
-        let deadline = Instant::now() + self.options.request_timeout;
+        let deadline = after(Instant::now(), self.options.request_timeout);
         let call = |command, sink| Call {
             command,
             deadline,
@@ -218,7 +220,10 @@ impl Driver {
         let mut timer = pin!(sleep_until(Instant::now()));
         let mut armed: Option<Instant> = None;
         let every = self.options.keep_alive;
-        let mut ping = pin!(sleep_until(Instant::now() + every.unwrap_or_default()));
+        let mut ping = pin!(sleep_until(after(
+            Instant::now(),
+            every.unwrap_or_default()
+        )));
         // Periods of keep-alive without a frame from the server.
         let mut silent = 0u32;
         loop {
@@ -274,6 +279,10 @@ impl Driver {
                 () = &mut timer, if armed.is_some() => {
                     armed = None;
                     self.expire();
+                    // Requests that timed out made room for those queued behind them.
+                    if self.send_queued().await.is_err() {
+                        return End::Lost;
+                    }
                 }
                 () = &mut ping, if every.is_some() => {
                     let every = every.unwrap_or_default();
@@ -288,7 +297,7 @@ impl Driver {
                     if !matches!(sent, Ok(Ok(()))) {
                         return End::Lost;
                     }
-                    ping.as_mut().reset(Instant::now() + every);
+                    ping.as_mut().reset(after(Instant::now(), every));
                 }
             }
         }
@@ -332,7 +341,7 @@ impl Driver {
         let session = self
             .session
             .poll_timeout()
-            .map(|ms| self.epoch + Duration::from_millis(ms));
+            .map(|ms| after(self.epoch, Duration::from_millis(ms)));
         let queued = self.queue.iter().map(|c| c.deadline).min();
         session.into_iter().chain(queued).min()
     }
@@ -370,16 +379,20 @@ impl Driver {
         self.queue = kept;
     }
 
-    /// Sends what is queued, in as few messages as the session and the buffer allow. An
-    /// error means the connection is gone.
+    /// Sends what is queued, in as few messages as the session and the buffer allow,
+    /// within one request timeout: while it sends, no request is timed out, so a server
+    /// that takes them slower than that is taken as gone. An error means the connection
+    /// is gone.
     async fn send_queued(&mut self) -> Result<(), Error> {
         if self.queue.is_empty() {
             return Ok(());
         }
-        self.expire_queue(Instant::now());
+        let now = Instant::now();
+        self.expire_queue(now);
+        let deadline = after(now, self.options.request_timeout);
         while let Some(message) = self.write_batch() {
             let send = self.ws.send(Message::binary(message));
-            match timeout(self.options.request_timeout, send).await {
+            match timeout_at(deadline, send).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => return Err(Error::Closed),
                 Err(_) => {
@@ -493,9 +506,12 @@ impl Driver {
             subscriptions,
             sub_sessions,
             done,
+            options,
             ..
         } = self;
         for outcome in session.handle_message(&batch) {
+            // What undoes a success if its caller has given it up.
+            let mut undo = None;
             let (id, result) = match outcome {
                 Outcome::Success {
                     id,
@@ -506,6 +522,7 @@ impl Driver {
                         sink.subscribed(subscription);
                         subscriptions.insert(subscription, *sink);
                     }
+                    undo = Some(Command::Unsubscribe(subscription));
                     (id, Ok(Answer::Subscribe(Some(subscription))))
                 }
                 Outcome::Success {
@@ -522,6 +539,7 @@ impl Driver {
                         };
                         sub_sessions.insert(sub_session, again);
                     }
+                    undo = Some(Command::CloseSubSession(sub_session));
                     (id, Ok(Answer::Uuid(sub_session)))
                 }
                 Outcome::Success { id, response } => {
@@ -549,9 +567,18 @@ impl Driver {
                 }
             };
             if let Some(Waiting {
-                reply: Some(reply), ..
+                reply: Some(mut reply),
+                ..
             }) = waiting.remove(id)
             {
+                if let Some(command) = undo {
+                    reply.undo_with(Call {
+                        command,
+                        deadline: after(Instant::now(), options.request_timeout),
+                        reply: None,
+                        sink: None,
+                    });
+                }
                 done.push((reply, result));
             }
         }

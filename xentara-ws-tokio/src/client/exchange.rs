@@ -52,7 +52,8 @@ enum Slot {
     Free,
     /// No result yet; the caller's task, once it polled.
     Waiting(Option<Waker>),
-    Done(Outcome),
+    /// The result, and what undoes it if the caller gives it up untaken.
+    Done(Outcome, Option<Box<Call>>),
     /// The caller stopped waiting: the result is dropped when it comes.
     Abandoned,
 }
@@ -185,7 +186,7 @@ impl Exchange {
 
     /// Puts a result in `slot` and wakes its caller.
     fn fill(&self, slot: usize, outcome: Outcome) {
-        let waker = self.lock().fill(slot, outcome);
+        let waker = self.lock().fill(slot, outcome, None);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -198,7 +199,8 @@ impl Exchange {
         let mut state = self.lock();
         for (mut reply, outcome) in done.drain(..) {
             if let Some(slot) = reply.slot.take() {
-                wakers.extend(state.fill(slot, outcome));
+                let undo = reply.undo.take();
+                wakers.extend(state.fill(slot, outcome, undo));
             }
         }
         state.unsettled = wakers.len();
@@ -229,6 +231,17 @@ impl State {
         }
     }
 
+    /// Hands the driver what undoes a result nobody takes; true when there is one.
+    fn undo(&mut self, undo: Option<Box<Call>>) -> bool {
+        match undo {
+            Some(call) if !self.close && !self.ended => {
+                self.inbox.push_back(*call);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A caller took the result of `slot` (or gave it up): the driver waiting for the
     /// callers to settle is to be woken when it was the last.
     fn settle_one(&mut self) -> Option<Waker> {
@@ -243,16 +256,19 @@ impl State {
         }
     }
 
-    /// Puts a result in `slot`; the caller's task to wake, if it waits.
-    fn fill(&mut self, slot: usize, outcome: Outcome) -> Option<Waker> {
+    /// Puts a result in `slot`, with what undoes it; the caller's task to wake, if it
+    /// waits.
+    fn fill(&mut self, slot: usize, outcome: Outcome, undo: Option<Box<Call>>) -> Option<Waker> {
         match mem::replace(&mut self.slots[slot], Slot::Free) {
             Slot::Waiting(waker) => {
-                self.slots[slot] = Slot::Done(outcome);
+                self.slots[slot] = Slot::Done(outcome, undo);
                 waker
             }
-            // Nobody waits any more: the slot is free again, the result dropped.
+            // Nobody waits any more: the slot is free again, the result dropped (and
+            // undone).
             Slot::Abandoned => {
                 self.free.push(slot);
+                self.undo(undo);
                 None
             }
             // Not in use: left as it was.
@@ -271,9 +287,17 @@ pub(crate) struct Reply {
     exchange: Arc<Exchange>,
     /// `None` once sent.
     slot: Option<usize>,
+    /// What undoes the result if its caller gives it up untaken (closing a sub-session,
+    /// ending a subscription, that no handle would close).
+    undo: Option<Box<Call>>,
 }
 
 impl Reply {
+    /// Sets what undoes the result, for [`Exchange::deliver`].
+    pub(crate) fn undo_with(&mut self, call: Call) {
+        self.undo = Some(Box::new(call));
+    }
+
     /// Ends the request with `outcome`.
     pub(crate) fn send(mut self, outcome: Outcome) {
         if let Some(slot) = self.slot.take() {
@@ -337,6 +361,7 @@ impl Ticket<'_> {
         call.reply = Some(Reply {
             exchange: Arc::clone(self.exchange),
             slot: Some(slot),
+            undo: None,
         });
         state.inbox.push_back(call);
         wake_driver(state);
@@ -367,8 +392,9 @@ impl Future for Ticket<'_> {
                 *waker = Some(cx.waker().clone());
                 Poll::Pending
             }
-            Slot::Done(_) => {
-                let Slot::Done(outcome) = mem::replace(&mut state.slots[slot], Slot::Free) else {
+            Slot::Done(..) => {
+                let Slot::Done(outcome, _) = mem::replace(&mut state.slots[slot], Slot::Free)
+                else {
                     unreachable!("matched above");
                 };
                 state.free.push(slot);
@@ -392,13 +418,21 @@ impl Drop for Ticket<'_> {
         };
         let mut state = self.exchange.lock();
         match state.slots[slot] {
-            // The result came and is not wanted.
-            Slot::Done(_) => {
-                state.slots[slot] = Slot::Free;
+            // The result came and is not wanted: undone, if it must be.
+            Slot::Done(..) => {
+                let Slot::Done(_, undo) = mem::replace(&mut state.slots[slot], Slot::Free) else {
+                    unreachable!("matched above");
+                };
                 state.free.push(slot);
-                if let Some(driver) = state.settle_one() {
-                    drop(state);
-                    driver.wake();
+                let settled = state.settle_one();
+                let driver = if state.undo(undo) {
+                    state.driver.take()
+                } else {
+                    None
+                };
+                drop(state);
+                for waker in [settled, driver].into_iter().flatten() {
+                    waker.wake();
                 }
             }
             Slot::Waiting(_) => state.slots[slot] = Slot::Abandoned,

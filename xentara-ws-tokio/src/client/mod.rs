@@ -18,6 +18,7 @@ use xentara_ws::{AttributeId, ElementCategory, MetaDataId, ServerInfo, Stage, Uu
 
 use crate::Error;
 use crate::owned::{AttrValues, BrowseEntry, MetaData, Value};
+use crate::time::after;
 
 mod builder;
 mod command;
@@ -151,7 +152,7 @@ impl Client {
         command: Command,
         sink: Option<Box<subscription::Sink>>,
     ) -> Result<Answer, Error> {
-        let deadline = Instant::now() + self.inner.request_timeout;
+        let deadline = after(Instant::now(), self.inner.request_timeout);
         let call = Call {
             command,
             deadline,
@@ -329,7 +330,7 @@ impl Client {
     fn send_now(&self, command: Command) {
         self.inner.exchange.send(Call {
             command,
-            deadline: Instant::now() + self.inner.request_timeout,
+            deadline: after(Instant::now(), self.inner.request_timeout),
             reply: None,
             sink: None,
         });

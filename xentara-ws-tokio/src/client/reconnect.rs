@@ -11,6 +11,7 @@ use super::command::{Answer, Command};
 use super::connect::Ws;
 use super::driver::{Call, Driver};
 use super::exchange::Inbox;
+use crate::time::after;
 
 /// How a [`Client`](super::Client) connects again after losing its connection: the
 /// first attempt after `first`, each next one after twice as long as the last, at most
@@ -40,7 +41,8 @@ impl Driver {
     pub(super) async fn reconnect(&mut self, backoff: Backoff) -> Option<(Ws, Session)> {
         let mut wait = backoff.first;
         loop {
-            self.offline(sleep_until(Instant::now() + wait)).await?;
+            self.offline(sleep_until(after(Instant::now(), wait)))
+                .await?;
             let connector = self.connector.clone();
             match self
                 .offline(async move { connector.connect().await })
@@ -52,7 +54,7 @@ impl Driver {
                 }
                 Err(e) => tracing::warn!("connecting again failed: {e}"),
             }
-            wait = (wait * 2).min(backoff.max);
+            wait = wait.saturating_mul(2).min(backoff.max);
         }
     }
 

@@ -25,6 +25,7 @@ use super::feed::Change;
 use super::storage::Storage;
 use super::{Limits, Service};
 use crate::Io;
+use crate::time::after;
 
 /// The first size of a connection's output buffer (it grows when a message needs more).
 const OUT: usize = 4096;
@@ -79,8 +80,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
     loop {
         let timer = session
             .poll_timeout()
-            .map(|ms| cx.epoch + Duration::from_millis(ms));
-        let idle = last_heard + limits.idle;
+            .map(|ms| after(cx.epoch, Duration::from_millis(ms)));
+        let idle = after(last_heard, limits.idle);
         let wake = timer.map_or(idle, |t| t.min(idle));
         tokio::select! {
             biased;

@@ -21,6 +21,7 @@ use xentara_ws::Uuid;
 use xentara_ws::session::{Application, Due, Events, ServerConfig, VersionRange};
 
 use crate::Error;
+use crate::time::after;
 
 mod accept;
 mod answers;
@@ -294,7 +295,7 @@ impl Server {
     /// Stops accepting, closes every connection with 1001 (going away) and waits for
     /// them, `grace` at most; connections still open then are dropped.
     pub async fn shutdown(self, grace: Duration) -> ShutdownReport {
-        let _ = self.deadline.send(Some(Instant::now() + grace));
+        let _ = self.deadline.send(Some(after(Instant::now(), grace)));
         let _ = self.stop.send(true);
         self.task.await.unwrap_or_default()
     }

@@ -295,6 +295,11 @@ impl Proxy {
         self.frozen.store(true, Ordering::SeqCst);
     }
 
+    /// Carries bytes again after [`Proxy::freeze`] (what came meanwhile is lost).
+    pub fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
+    }
+
     /// Cuts every connection and refuses new ones.
     pub fn cut(&self) {
         self.is_cut.store(true, Ordering::SeqCst);
