@@ -55,7 +55,7 @@ arm-none-eabi-nm -S -C "$ELF" | python3 -c '
 import re, sys
 parts = ["network", "websocket", "codec+session", "model", "core::fmt", "runtime+other"]
 def part(name):
-    if re.search(r"smoltcp|lan9118|managed::|TCP_(RX|TX)_BUFFERS|net::SOCKETS|__cortex_m_rt_main", name):
+    if re.search(r"smoltcp|lan9118|managed::|TCP_(RX|TX)_BUFFERS|net::SOCKETS|__cortex_m_rt_main|net::run$", name):
         return "network"
     if re.search(r"net::ws::|sha1_smol|base64|net::INPUTS|net::(serve|http|frames)$", name):
         return "websocket"

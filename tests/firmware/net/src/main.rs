@@ -141,8 +141,8 @@ static mut OUT_BUFFER: [u8; OUT] = [0; OUT];
 static mut BUFFERS: [MaybeUninit<Buffers>; CONNECTIONS] =
     [const { MaybeUninit::uninit() }; CONNECTIONS];
 
-/// Fills a session slot with empty buffers, once at start. A function of its own, so that
-/// the value built on the way is in a frame that is gone before the loop runs.
+/// Fills a session slot with empty buffers, once at start (each session empties its slot
+/// again). A function of its own: the value is built in its frame, then moved.
 #[inline(never)]
 fn fill(slot: &'static mut MaybeUninit<Buffers>) -> &'static mut Buffers {
     slot.write(Buffers::new())
@@ -173,22 +173,30 @@ const ETHERNET_IRQ: u16 = 13;
 
 #[entry]
 fn main() -> ! {
+    // SAFETY: `main` runs once and is the only code that takes it.
+    let buffers = unsafe { &mut *addr_of_mut!(BUFFERS) };
+    run(buffers.each_mut().map(fill))
+}
+
+/// Everything after the session slots are filled: in a frame of its own, so that the
+/// stack holds the loop's frame or `fill`'s, never both.
+#[inline(never)]
+fn run(buffers: [&'static mut Buffers; CONNECTIONS]) -> ! {
     let core = cortex_m::Peripherals::take().unwrap_or_else(|| fail("peripherals"));
     clock::start(core.SYST);
-    // SAFETY: `main` runs once and is the only code that takes these.
-    let (tcp_rx, tcp_tx, sockets, inputs, buffers, out) = unsafe {
+    // SAFETY: `run` runs once and is the only code that takes these.
+    let (tcp_rx, tcp_tx, sockets, inputs, out) = unsafe {
         (
             &mut *addr_of_mut!(TCP_RX_BUFFERS),
             &mut *addr_of_mut!(TCP_TX_BUFFERS),
             &mut *addr_of_mut!(SOCKETS),
             &mut *addr_of_mut!(INPUTS),
-            &mut *addr_of_mut!(BUFFERS),
             &mut *addr_of_mut!(OUT_BUFFER),
         )
     };
-    let mut buffers = buffers.iter_mut();
+    let mut buffers = buffers.into_iter();
     let mut conns = inputs.each_mut().map(|input| match buffers.next() {
-        Some(buffers) => Conn::new(input, fill(buffers)),
+        Some(buffers) => Conn::new(input, buffers),
         None => fail("fewer session buffers than connections"),
     });
     let Some(mut device) = Lan9118::new() else {
