@@ -673,4 +673,71 @@ mod tests {
             (Inbox::Calls, 1)
         );
     }
+
+    /// What undoes a result: an unsubscribe.
+    fn undo() -> Call {
+        Call {
+            command: Command::Unsubscribe(crate::Uuid::from_u128(9)),
+            deadline: Instant::now(),
+            reply: None,
+            sink: None,
+        }
+    }
+
+    /// The driver delivers `Done` to `call`, undone by [`undo`] if not taken.
+    fn deliver_undoable(exchange: &Exchange, call: Call) {
+        let mut reply = call.reply.unwrap();
+        reply.undo_with(undo());
+        exchange.deliver(&mut vec![(reply, Ok(Answer::Done))], &mut Vec::new());
+    }
+
+    #[test]
+    fn a_result_given_up_is_undone_and_a_taken_one_is_not() {
+        let exchange = Arc::<Exchange>::default();
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(Arc::clone(&wakes));
+        let mut driver = Context::from_waker(&waker);
+        let mut queue = VecDeque::new();
+        // Taken: nothing to undo.
+        let mut taken = submit(&exchange);
+        deliver_undoable(&exchange, take(&exchange).pop_front().unwrap());
+        assert_eq!((&mut taken).now_or_never().unwrap().unwrap(), Answer::Done);
+        assert!(exchange.poll_take(&mut driver, &mut queue).is_pending());
+        // Given up before the result came: undone when it comes.
+        drop(submit(&exchange));
+        deliver_undoable(&exchange, take(&exchange).pop_front().unwrap());
+        let mut undone = take(&exchange);
+        assert!(matches!(
+            undone.make_contiguous(),
+            [Call {
+                command: Command::Unsubscribe(_),
+                ..
+            }]
+        ));
+        // Given up after it came: undone then, and the waiting driver is woken.
+        let untaken = submit(&exchange);
+        deliver_undoable(&exchange, take(&exchange).pop_front().unwrap());
+        assert!(exchange.poll_take(&mut driver, &mut queue).is_pending());
+        let woken = wakes.count();
+        drop(untaken);
+        assert_eq!(wakes.count(), woken + 1);
+        assert_eq!(
+            exchange.poll_take(&mut driver, &mut queue),
+            Poll::Ready(Inbox::Calls)
+        );
+        assert!(matches!(
+            queue.make_contiguous(),
+            [Call {
+                command: Command::Unsubscribe(_),
+                ..
+            }]
+        ));
+        // Once the client is closed, nothing more is handed to the driver.
+        let closing = submit(&exchange);
+        let call = take(&exchange).pop_front().unwrap();
+        exchange.close();
+        drop(closing);
+        deliver_undoable(&exchange, call);
+        assert!(take(&exchange).is_empty());
+    }
 }
