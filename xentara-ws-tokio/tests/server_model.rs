@@ -94,6 +94,11 @@ impl Model for Plant {
 
 /// `model` served on 127.0.0.1, and a client connected to it.
 async fn serve(model: Plant) -> (Server, Arc<Plant>, Client) {
+    serve_model(model).await
+}
+
+/// [`serve`] for any model.
+async fn serve_model<M: Model>(model: M) -> (Server, Arc<M>, Client) {
     let model = Arc::new(model);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::model(model.clone()).serve(listener).unwrap();
@@ -442,6 +447,100 @@ async fn a_known_next_change_sends_events_without_the_feed() {
         }
         // The first has the value then; each next one a later period.
         assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    })
+    .await;
+}
+
+/// Two text data points whose values the test sets.
+struct Notes {
+    texts: Mutex<[String; 2]>,
+}
+
+const NOTES: [Uuid; 2] = [Uuid::from_u128(0x20), Uuid::from_u128(0x21)];
+
+impl Notes {
+    fn index(id: Uuid) -> Option<usize> {
+        NOTES.iter().position(|note| *note == id)
+    }
+}
+
+impl Model for Notes {
+    fn element(&self, id: Uuid) -> Option<Element> {
+        Notes::index(id).map(|_| Element::new("Note", ElementCategory::DataPoint))
+    }
+
+    fn children(&self, id: Uuid) -> Vec<Uuid> {
+        if id == ROOT { NOTES.to_vec() } else { vec![] }
+    }
+
+    fn attributes(&self, _: Uuid) -> Vec<AttributeInfo> {
+        let value = AttributeInfo::new(
+            "value",
+            Attribute::Value,
+            Access::ReadOnly,
+            DataType::String,
+        );
+        vec![value]
+    }
+
+    fn read(&self, id: Uuid, _: AttributeId) -> AttrValue {
+        let texts = self.texts.lock().unwrap();
+        Ok(Value::Text(texts[Notes::index(id).unwrap_or(0)].clone()))
+    }
+}
+
+#[tokio::test]
+async fn events_that_do_not_fit_one_message_come_in_the_next() {
+    let notes = Notes {
+        texts: Mutex::new(["a".repeat(3000), "a".repeat(3000)]),
+    };
+    let (server, notes, client) = serve_model(notes).await;
+    within(async {
+        let value = [attr(Attribute::Value)];
+        let mut subscriptions = Vec::new();
+        for note in NOTES {
+            let mut events = client
+                .subscribe(&[(note, &value)], UpdateRates::default())
+                .await
+                .unwrap();
+            next_change(&mut events).await;
+            subscriptions.push(events);
+        }
+        // Both change at once, an event of 3 KB each: more than the server's first event
+        // message holds (4 KiB), so the second goes in the next message.
+        let text = "b".repeat(3000);
+        *notes.texts.lock().unwrap() = [text.clone(), text.clone()];
+        server.changes().changed_all();
+        for events in &mut subscriptions {
+            let change = next_change(events).await;
+            assert_eq!(change.values[0].1, Ok(Value::Text(text.clone())));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_too_large_for_the_first_event_message_come_when_it_grows() {
+    let notes = Notes {
+        texts: Mutex::new(["a".repeat(3000), "b".repeat(3000)]),
+    };
+    let (_server, _, client) = serve_model(notes).await;
+    within(async {
+        let value = [attr(Attribute::Value)];
+        let entries = [(NOTES[0], &value[..]), (NOTES[1], &value[..])];
+        // Its first events, 6 KB together, do not fit the server's first message (4 KiB).
+        let mut events = client
+            .subscribe(&entries, UpdateRates::default())
+            .await
+            .unwrap();
+        let mut first = [
+            next_change(&mut events).await,
+            next_change(&mut events).await,
+        ];
+        first.sort_by_key(|change| change.element);
+        for (change, text) in first.iter().zip(["a", "b"]) {
+            assert_eq!(change.values[0].1, Ok(Value::Text(text.repeat(3000))));
+        }
     })
     .await;
 }

@@ -277,7 +277,7 @@ async fn transmit<A: Service, S: Io>(
 
 /// Sends the events that are due at `now`, then flushes. A subscription's events larger
 /// than `out` alone are dropped by the session; `out` then grows (up to the largest
-/// message) so that its next ones fit.
+/// message) and the subscription is asked again, so that they go out after all.
 async fn send_events<A: Service, S: Io>(
     ws: &mut WebSocketStream<S>,
     session: &mut Session<'_, A>,
@@ -296,11 +296,21 @@ async fn send_events<A: Service, S: Io>(
                 sent = true;
             }
             Ok(None) => break,
-            Err(e @ ServerError::EventsTooLarge { required, .. }) => {
-                tracing::warn!("events not sent: {e}");
+            Err(
+                e @ ServerError::EventsTooLarge {
+                    subscription,
+                    required,
+                },
+            ) => {
                 let len = required.max(out.len() * 2).min(limits.max_message);
                 if len > out.len() {
                     out.resize(len, 0);
+                    let mut subscriptions = session.subscriptions_mut();
+                    if let Some(mut again) = subscriptions.find(|s| s.id() == subscription) {
+                        again.changed_at(now);
+                    }
+                } else {
+                    tracing::warn!("events not sent: {e}");
                 }
             }
             Err(e) => tracing::warn!("events not sent: {e}"),

@@ -678,7 +678,9 @@ impl<M: Model + ?Sized> Service for ModelService<M> {
                 })
             });
             if pushed.is_err() {
-                break;
+                // The machine drops this subscription's events and asks again with the
+                // next message: what was sent is still what it was.
+                return;
             }
         }
         watch.last_sent = now;
