@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use xentara_ws::params::{Subscribe, SubscriptionEntry};
 use xentara_ws::session::{ClientSession, Outcome};
 use xentara_ws::{Attribute, AttributeId, Batch, Response};
-use xentara_ws_tokio::{AttrValue, Client, Limits, Value};
+use xentara_ws_tokio::{AttrValue, Client, Limits, Stage, Value};
 
 use common::{PANIC, POINT, server, url, within};
 
@@ -203,9 +203,14 @@ async fn shutdown_closes_every_connection_with_1001_and_waits() {
             .connect()
             .await
             .unwrap();
-        while server.connections() < 2 {
+        // One more, gone before the shutdown: not in its report.
+        let gone = Client::builder(url(addr)).connect().await.unwrap();
+        gone.close().await;
+        while server.connections() != 2 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        // Its task ended.
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let bare_closed = tokio::spawn(async move { close_code(&mut bare).await });
         let report = server.shutdown(Duration::from_secs(5)).await;
         assert_eq!((report.closed, report.aborted), (2, 0));
@@ -295,4 +300,34 @@ async fn next_events(ws: &mut Ws, session: &mut ClientSession) -> Vec<AttrValue>
             return events;
         }
     }
+}
+
+/// Connections refused for being over the maximum (HTTP 503) do not count while they
+/// wait: silent ones keep no place from a client once a place is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connections_hold_no_place() {
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let (server, _) = server(limits).await;
+    let addr = server.local_addr();
+    within(10, async {
+        let first = Client::builder(url(addr)).connect().await.unwrap();
+        // Over the maximum and silent: refused once they speak, within the handshake time.
+        let mut silent = Vec::new();
+        for _ in 0..3 {
+            silent.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+        }
+        // Accepted (and waited for) by the server.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        first.close().await;
+        while server.connections() != 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let next = Client::builder(url(addr)).connect().await.unwrap();
+        assert_eq!(next.get_stage().await.unwrap(), Stage::Operational);
+        drop(silent);
+    })
+    .await;
 }

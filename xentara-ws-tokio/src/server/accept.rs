@@ -31,6 +31,9 @@ where
     let mut stopping = stop.subscribe();
     loop {
         tokio::select! {
+            biased;
+            // Reaped as they end: at the shutdown, the set holds the connections open then.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             _ = stopping.changed() => break,
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -44,6 +47,8 @@ where
                 };
                 let live = Live::count(&shared.live);
                 let full = live.0 > shared.limits.max_connections;
+                // A connection refused (HTTP 503) holds no place while it is answered.
+                let live = (!full).then_some(live);
                 let cx = Context {
                     limits: shared.limits,
                     config: shared.config,
@@ -60,8 +65,6 @@ where
                         Err(e) => tracing::debug!("{peer}: {e}"),
                     }
                 });
-                // Reap what has ended, so the set does not grow with every connection.
-                while tasks.try_join_next().is_some() {}
             }
         }
     }
