@@ -74,6 +74,19 @@ async fn a_text_message_closes_with_1003() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_message_not_utf8_closes_with_1007() {
+    let (server, _) = server(Limits::default()).await;
+    within(10, async {
+        let mut ws = connect(server.local_addr()).await;
+        // A masked text frame (mask 0) of two bytes that are not UTF-8.
+        let frame = [0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe];
+        ws.get_mut().write_all(&frame).await.unwrap();
+        assert_eq!(close_code(&mut ws).await, Some(CloseCode::Invalid));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bytes_that_are_not_frames_close_with_1002() {
     let (server, _) = server(Limits::default()).await;
     within(10, async {

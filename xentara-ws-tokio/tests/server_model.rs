@@ -544,3 +544,63 @@ async fn events_too_large_for_the_first_event_message_come_when_it_grows() {
     })
     .await;
 }
+
+/// A data point whose model says it changes at a time that has passed (its sampling
+/// late), and counts its reads.
+struct Late {
+    since: std::time::Instant,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl Model for Late {
+    fn element(&self, id: Uuid) -> Option<Element> {
+        (id == SETPOINT).then(|| Element::new("Late", ElementCategory::DataPoint))
+    }
+
+    fn children(&self, id: Uuid) -> Vec<Uuid> {
+        if id == ROOT { vec![SETPOINT] } else { vec![] }
+    }
+
+    fn attributes(&self, _: Uuid) -> Vec<AttributeInfo> {
+        let value = AttributeInfo::new(
+            "value",
+            Attribute::Value,
+            Access::ReadOnly,
+            DataType::Float64,
+        );
+        vec![value]
+    }
+
+    fn read(&self, _: Uuid, _: AttributeId) -> AttrValue {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Value::Float(1.0))
+    }
+
+    fn next_change(&self, _: Uuid) -> Option<std::time::Instant> {
+        Some(self.since)
+    }
+}
+
+#[tokio::test]
+async fn a_next_change_that_has_passed_is_looked_at_once() {
+    let late = Late {
+        since: std::time::Instant::now(),
+        reads: Default::default(),
+    };
+    let (_server, late, client) = serve_model(late).await;
+    within(async {
+        let value = [attr(Attribute::Value)];
+        let mut events = client
+            .subscribe(&[(SETPOINT, &value)], UpdateRates::default())
+            .await
+            .unwrap();
+        next_change(&mut events).await;
+        let reads = || late.reads.load(std::sync::atomic::Ordering::Relaxed);
+        let before = reads();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Not read again on every turn of the connection's loop.
+        assert!(reads() - before <= 2, "{} reads", reads() - before);
+    })
+    .await;
+}

@@ -69,6 +69,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
     let mut feed_open = true;
     // Whether the feed is read: only while there are subscriptions.
     let mut listening = false;
+    // When the next changes the application knows were last noted.
+    let mut noted = None;
     let mut answers_open = true;
     // A message the session could not take yet (every reply message waits for answers).
     let mut held: Option<Bytes> = None;
@@ -142,6 +144,10 @@ pub(crate) async fn serve<A: Service, S: Io>(
                 Some(Ok(Message::Text(_))) => {
                     return close(&mut ws, CloseCode::Unsupported, "binary messages only").await;
                 }
+                // A text message that is not even UTF-8 (RFC 6455 8.1).
+                Some(Err(tungstenite::Error::Utf8(_))) => {
+                    return close(&mut ws, CloseCode::Invalid, "text that is not UTF-8").await;
+                }
                 // Pings (answered by tungstenite), pongs.
                 Some(Ok(_)) => last_heard = Instant::now(),
                 Some(Err(tungstenite::Error::Capacity(CapacityError::MessageTooLong { .. }))) => {
@@ -185,7 +191,8 @@ pub(crate) async fn serve<A: Service, S: Io>(
             Ok(Err(end)) => return end,
             Err(_) => return stalled(&mut ws).await,
         }
-        note_next(&mut session, &app, cx.epoch);
+        note_next(&mut session, &app, cx.epoch, noted);
+        noted = Some(now);
     }
 }
 
@@ -209,12 +216,22 @@ fn note<A: Service>(session: &mut Session<'_, A>, app: &A, change: Change) {
 }
 
 /// Marks the subscriptions whose next change the application knows
-/// ([`Service::next_change`]) as changing then.
-fn note_next<A: Service>(session: &mut Session<'_, A>, app: &A, epoch: Instant) {
+/// ([`Service::next_change`]) as changing then. A time no later than `noted` (when this
+/// last ran) was noted then: a time the application keeps giving after it has passed
+/// (its sampling late) is not noted again on every turn of the loop.
+fn note_next<A: Service>(
+    session: &mut Session<'_, A>,
+    app: &A,
+    epoch: Instant,
+    noted: Option<u64>,
+) {
     for mut subscription in session.subscriptions_mut() {
         if let Some(at) = app.next_change(subscription.data()) {
             let at = Instant::from_std(at).saturating_duration_since(epoch);
-            subscription.changed_at(u64::try_from(at.as_millis()).unwrap_or(u64::MAX));
+            let at = u64::try_from(at.as_millis()).unwrap_or(u64::MAX);
+            if noted.is_none_or(|noted| at > noted) {
+                subscription.changed_at(at);
+            }
         }
     }
 }
