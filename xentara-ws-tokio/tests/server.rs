@@ -344,3 +344,46 @@ async fn refused_connections_hold_no_place() {
     })
     .await;
 }
+
+/// The server's answer to an upgrade request with this `Authorization` header: its
+/// status line and headers.
+async fn upgrade_with(addr: std::net::SocketAddr, authorization: &str) -> String {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Authorization: {authorization}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8];
+        if tcp.read(&mut byte).await.unwrap() == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap().to_ascii_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_credentials_are_read_in_any_case_and_refused_with_a_challenge() {
+    let (server, _) = server(Limits::default()).await;
+    let addr = server.local_addr();
+    within(10, async {
+        // admin:admin, the scheme in lower case: admitted.
+        let admitted = upgrade_with(addr, "basic YWRtaW46YWRtaW4=").await;
+        assert!(admitted.starts_with("http/1.1 101"), "{admitted}");
+        // Another scheme is not read: as without credentials, admitted.
+        let bearer = upgrade_with(addr, "Bearer abc").await;
+        assert!(bearer.starts_with("http/1.1 101"), "{bearer}");
+        // admin:nope: refused, with the scheme to answer with.
+        let refused = upgrade_with(addr, "Basic YWRtaW46bm9wZQ==").await;
+        assert!(refused.starts_with("http/1.1 401"), "{refused}");
+        assert!(
+            refused.contains("www-authenticate: basic realm=\"xentara\""),
+            "{refused}"
+        );
+    })
+    .await;
+}

@@ -7,7 +7,8 @@ use base64::Engine;
 use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::http::header::WWW_AUTHENTICATE;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::answers::{Answers, AnswersRx};
@@ -20,7 +21,8 @@ use crate::Io;
 pub struct Peer {
     /// The client's address.
     pub addr: SocketAddr,
-    /// The user and password of the request's Basic `Authorization` header, if any.
+    /// The user and password of the request's Basic `Authorization` header, if any (a
+    /// header of another scheme is not read: `None`).
     pub credentials: Option<(String, String)>,
     answers: Answers,
 }
@@ -34,16 +36,23 @@ impl Peer {
     }
 }
 
-/// The user and password of a Basic `Authorization` header; `Err` for a header that is
-/// not one.
-fn basic(value: &[u8]) -> Result<(String, String), ()> {
-    let token = value.strip_prefix(b"Basic ").ok_or(())?;
+/// The user and password of a Basic `Authorization` header (the scheme in any case, RFC
+/// 7235); `Ok(None)` for another scheme, which this server does not read; `Err` for a
+/// Basic header that does not decode.
+fn basic(value: &[u8]) -> Result<Option<(String, String)>, ()> {
+    let (scheme, token) = match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], value[space + 1..].trim_ascii()),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"basic") {
+        return Ok(None);
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(token)
         .map_err(|_| ())?;
     let text = String::from_utf8(decoded).map_err(|_| ())?;
     let (user, password) = text.split_once(':').ok_or(())?;
-    Ok((user.to_owned(), password.to_owned()))
+    Ok(Some((user.to_owned(), password.to_owned())))
 }
 
 /// Small WebSocket buffers (a server of many connections pays for them per connection),
@@ -75,6 +84,11 @@ where
         let refuse = |status, text: &str| {
             let mut r = ErrorResponse::new(Some(text.to_owned()));
             *r.status_mut() = status;
+            if status == StatusCode::UNAUTHORIZED {
+                // What a client is to answer with (RFC 7235 3.1).
+                let challenge = HeaderValue::from_static("Basic realm=\"Xentara\"");
+                r.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+            }
             Err(r)
         };
         if full {
@@ -86,7 +100,7 @@ where
         let credentials = match request.headers().get("authorization") {
             None => None,
             Some(value) => match basic(value.as_bytes()) {
-                Ok(credentials) => Some(credentials),
+                Ok(credentials) => credentials,
                 Err(()) => return refuse(StatusCode::UNAUTHORIZED, "bad credentials"),
             },
         };
@@ -121,12 +135,14 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_decoded() {
-        assert_eq!(
-            basic(b"Basic YWRtaW46YTpi"),
-            Ok(("admin".to_owned(), "a:b".to_owned()))
-        );
-        assert_eq!(basic(b"Bearer x"), Err(()));
+        let admin = Ok(Some(("admin".to_owned(), "a:b".to_owned())));
+        assert_eq!(basic(b"Basic YWRtaW46YTpi"), admin);
+        assert_eq!(basic(b"basic  YWRtaW46YTpi "), admin);
+        assert_eq!(basic(b"BASIC YWRtaW46YTpi"), admin);
+        // Another scheme is not this server's to read.
+        assert_eq!(basic(b"Bearer x"), Ok(None));
         assert_eq!(basic(b"Basic !!"), Err(()));
+        assert_eq!(basic(b"Basic"), Err(()));
         assert_eq!(basic(b"Basic YWRtaW4="), Err(())); // no colon
     }
 }
