@@ -612,7 +612,7 @@ async fn a_queued_request_goes_out_when_timeouts_make_room() {
     let proxy = Proxy::start(server.local_addr()).await;
     within(10, async {
         let client = Client::builder(url(proxy.addr))
-            .request_timeout(Duration::from_millis(600))
+            .request_timeout(Duration::from_millis(1000))
             .max_batch(128)
             .connect()
             .await
@@ -625,18 +625,18 @@ async fn a_queued_request_goes_out_when_timeouts_make_room() {
                 tokio::spawn(async move { client.get_stage().await })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let queued = tokio::spawn({
             let client = client.clone();
             async move { client.get_stage().await }
         });
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         proxy.thaw();
         for request in lost {
             assert!(matches!(request.await.unwrap(), Err(Error::Timeout)));
         }
-        // Sent when the others timed out (600 ms), answered before its own deadline
-        // (800 ms).
+        // Sent when the others timed out (1 s), answered before its own deadline
+        // (1.3 s).
         assert_eq!(queued.await.unwrap().unwrap(), Stage::Operational);
     })
     .await;

@@ -222,8 +222,6 @@ async fn shutdown_closes_every_connection_with_1001_and_waits() {
         while server.connections() != 2 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        // Its task ended.
-        tokio::time::sleep(Duration::from_millis(50)).await;
         let bare_closed = tokio::spawn(async move { close_code(&mut bare).await });
         let report = server.shutdown(Duration::from_secs(5)).await;
         assert_eq!((report.closed, report.aborted), (2, 0));

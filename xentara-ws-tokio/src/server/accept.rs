@@ -32,7 +32,7 @@ where
     loop {
         tokio::select! {
             biased;
-            // Reaped as they end: at the shutdown, the set holds the connections open then.
+            // Reaped as they end, so that the set does not grow with every connection.
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             _ = stopping.changed() => break,
             accepted = listener.accept() => {
@@ -69,17 +69,21 @@ where
         }
     }
     drop(listener);
+    // The connections open now (refused ones are not counted), whether or not their
+    // tasks have been reaped.
+    let open = shared.live.load(Ordering::Relaxed);
     let deadline = deadline
         .wait_for(Option::is_some)
         .await
         .ok()
         .and_then(|d| *d)
         .unwrap_or_else(Instant::now);
-    let mut report = ShutdownReport::default();
-    while let Ok(Some(_)) = timeout_at(deadline, tasks.join_next()).await {
-        report.closed += 1;
-    }
-    report.aborted = tasks.len();
+    while let Ok(Some(_)) = timeout_at(deadline, tasks.join_next()).await {}
+    let aborted = shared.live.load(Ordering::Relaxed);
+    let report = ShutdownReport {
+        closed: open.saturating_sub(aborted),
+        aborted,
+    };
     tasks.shutdown().await;
     report
 }
