@@ -385,3 +385,38 @@ async fn basic_credentials_are_read_in_any_case_and_refused_with_a_challenge() {
     })
     .await;
 }
+
+/// The server's answer to `request`: its status line and headers.
+async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_is_not_an_upgrade_is_answered() {
+    let (server, _) = server(Limits::default()).await;
+    let addr = server.local_addr();
+    within(10, async {
+        // A browser or curl at the API's address.
+        let plain = answer_to(addr, b"GET /api/ws HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert!(
+            plain.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+            "{plain}"
+        );
+        assert!(plain.contains("\r\nUpgrade: websocket\r\n"), "{plain}");
+        // TLS to a plain server: not HTTP.
+        let tls = answer_to(
+            addr,
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        )
+        .await;
+        assert!(tls.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{tls}");
+        // The server serves on.
+        let client = Client::builder(url(addr)).connect().await.unwrap();
+        assert_eq!(client.get_stage().await.unwrap(), Stage::Operational);
+    })
+    .await;
+}

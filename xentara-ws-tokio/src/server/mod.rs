@@ -27,6 +27,7 @@ mod accept;
 mod answers;
 mod connection;
 mod feed;
+mod head;
 mod limits;
 mod model;
 mod storage;

@@ -1,10 +1,12 @@
-//! The HTTP upgrade to WebSocket: the path (404 otherwise), the connection limit (503),
-//! and the application made for the peer (401 when the factory refuses it).
+//! The HTTP upgrade to WebSocket: a request that is not one (400, 426), the path (404
+//! otherwise), the connection limit (503), and the application made for the peer (401
+//! when the factory refuses it).
 
 use std::net::SocketAddr;
 
 use base64::Engine;
-use tokio::time::timeout;
+use tokio::io::AsyncWriteExt;
+use tokio::time::{Instant, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::header::WWW_AUTHENTICATE;
@@ -12,8 +14,10 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::answers::{Answers, AnswersRx};
+use super::head::{self, Prefixed};
 use super::{Service, Shared};
 use crate::Io;
+use crate::time::after;
 
 /// Who is connecting: what the application factory sees.
 #[derive(Debug, Clone)]
@@ -65,18 +69,34 @@ fn ws_config(max_message: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_message))
 }
 
-/// Accepts the upgrade and makes the connection's application.
+/// Accepts the upgrade and makes the connection's application. A request that is not an
+/// upgrade is answered (400, 426) and ends it.
 pub(super) async fn accept<F, A, S>(
-    stream: S,
+    mut stream: S,
     addr: SocketAddr,
     shared: &Shared<F>,
     full: bool,
-) -> Result<(WebSocketStream<S>, A, AnswersRx), String>
+) -> Result<(WebSocketStream<Prefixed<S>>, A, AnswersRx), String>
 where
     F: Fn(&Peer) -> Option<A>,
     A: Service,
     S: Io,
 {
+    let timed_out = |_| "WebSocket handshake timed out".to_owned();
+    let deadline = after(Instant::now(), shared.limits.handshake);
+    let head = timeout_at(deadline, head::read(&mut stream))
+        .await
+        .map_err(timed_out)?
+        .map_err(|e| format!("reading the request: {e}"))?;
+    if let Some(answer) = head::refusal(&head) {
+        let _ = timeout_at(deadline, async {
+            stream.write_all(answer.as_bytes()).await?;
+            stream.shutdown().await
+        })
+        .await;
+        return Err("not a WebSocket upgrade request".to_owned());
+    }
+    let stream = Prefixed::new(head, stream);
     let mut app = None;
     let (answers, answers_rx) = Answers::new();
     #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
@@ -119,9 +139,9 @@ where
     };
     let config = Some(ws_config(shared.limits.max_message));
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, config);
-    let ws = timeout(shared.limits.handshake, handshake)
+    let ws = timeout_at(deadline, handshake)
         .await
-        .map_err(|_| "WebSocket handshake timed out".to_owned())?
+        .map_err(timed_out)?
         .map_err(|e| format!("WebSocket handshake: {e}"))?;
     match app {
         Some(app) => Ok((ws, app, answers_rx)),
