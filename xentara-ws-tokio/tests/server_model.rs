@@ -459,6 +459,13 @@ struct Notes {
 const NOTES: [Uuid; 2] = [Uuid::from_u128(0x20), Uuid::from_u128(0x21)];
 
 impl Notes {
+    /// The two notes, `first` and `second` 3,000 times over.
+    fn new(first: &str, second: &str) -> Self {
+        Notes {
+            texts: Mutex::new([first.repeat(3000), second.repeat(3000)]),
+        }
+    }
+
     fn index(id: Uuid) -> Option<usize> {
         NOTES.iter().position(|note| *note == id)
     }
@@ -491,10 +498,7 @@ impl Model for Notes {
 
 #[tokio::test]
 async fn events_that_do_not_fit_one_message_come_in_the_next() {
-    let notes = Notes {
-        texts: Mutex::new(["a".repeat(3000), "a".repeat(3000)]),
-    };
-    let (server, notes, client) = serve_model(notes).await;
+    let (server, notes, client) = serve_model(Notes::new("a", "a")).await;
     within(async {
         let value = [attr(Attribute::Value)];
         let mut subscriptions = Vec::new();
@@ -521,10 +525,7 @@ async fn events_that_do_not_fit_one_message_come_in_the_next() {
 
 #[tokio::test]
 async fn events_too_large_for_the_first_event_message_come_when_it_grows() {
-    let notes = Notes {
-        texts: Mutex::new(["a".repeat(3000), "b".repeat(3000)]),
-    };
-    let (_server, _, client) = serve_model(notes).await;
+    let (_server, _, client) = serve_model(Notes::new("a", "b")).await;
     within(async {
         let value = [attr(Attribute::Value)];
         let entries = [(NOTES[0], &value[..]), (NOTES[1], &value[..])];
